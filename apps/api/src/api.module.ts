@@ -1,0 +1,39 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { AccessHttpModule } from '#libs/access';
+import { BookingsController, BookingsModule } from '#libs/bookings';
+import { CapacityController, CapacityModule } from '#libs/capacity';
+import { AppConfig, ConfigModule } from '#libs/config';
+import { DatabaseModule } from '#libs/database';
+import { JobsModule } from '#libs/jobs';
+import { NotificationsController, NotificationsModule } from '#libs/notifications';
+import { ObservabilityModule } from '#libs/observability';
+import { HealthController } from './health/health.controller';
+import { RedisHealthIndicator } from './health/redis.health';
+import { loggingParams } from './logging';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsController } from './metrics/metrics.controller';
+
+/** The HTTP application: the domain modules of `libs/` plus their controllers. */
+@Module({
+  imports: [
+    ConfigModule,
+    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggingParams }),
+    DatabaseModule,
+    JobsModule,
+    ObservabilityModule,
+    TerminusModule,
+    AccessHttpModule,
+    CapacityModule,
+    BookingsModule,
+    NotificationsModule,
+  ],
+  controllers: [HealthController, MetricsController, CapacityController, BookingsController, NotificationsController],
+  providers: [RedisHealthIndicator],
+})
+export class ApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { ConfigurationError, loadConfig } from '#libs/config';
+import { migrateDatabase } from '#libs/database';
+import { createApiApp } from './create-api-app';
+
+async function main(): Promise<void> {
+  process.title = 'kalma-api';
+  const config = loadConfig();
+  // Before serving anything: apply pending migrations (replicas starting together take turns).
+  if (config.MIGRATE_ON_BOOT) await migrateDatabase(config.DATABASE_URL);
+  const app = await createApiApp();
+  await app.listen(config.PORT);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigurationError) console.error(error.message);
+  else console.error('kalma-api failed to start:', error);
+  process.exit(1);
+});

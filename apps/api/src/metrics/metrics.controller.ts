@@ -1,0 +1,36 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '#libs/access';
+import { JobQueue } from '#libs/jobs';
+import { Metrics } from '#libs/observability';
+
+@ApiTags('operations')
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  @Get()
+  @Public()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Prometheus metrics of this API process (queue depths are shared)' })
+  async scrape(): Promise<string> {
+    await this.sampleQueueDepths();
+    return this.metrics.registry.metrics();
+  }
+
+  private async sampleQueueDepths(): Promise<void> {
+    await Promise.all(
+      this.jobs.allQueues().map(async (queue) => {
+        try {
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+          for (const [state, count] of Object.entries(counts)) this.metrics.queueDepth.set({ queue: queue.name, state }, count);
+        } catch {
+          // Redis unreachable: keep the last sample rather than failing the scrape.
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { ConfigurationError, loadConfig } from '#libs/config';
+import { WorkerModule } from './worker.module';
+
+async function main(): Promise<void> {
+  process.title = 'kalma-worker';
+  loadConfig(); // fail fast, naming every bad variable, before connecting to anything
+  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  // SIGTERM/SIGINT: BullMQ workers finish their active jobs, then connections close.
+  app.enableShutdownHooks();
+  await app.init();
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigurationError) console.error(error.message);
+  else console.error('kalma-worker failed to start:', error);
+  process.exit(1);
+});

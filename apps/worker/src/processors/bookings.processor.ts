@@ -1,0 +1,20 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { HoldExpiryService } from '#libs/bookings';
+import { JobPayloads, QUEUES } from '#libs/jobs';
+
+@Processor(QUEUES.bookings, { concurrency: 8 })
+export class BookingsProcessor extends WorkerHost {
+  constructor(private readonly holds: HoldExpiryService) {
+    super();
+  }
+
+  async process(job: Job): Promise<unknown> {
+    switch (job.name) {
+      case 'expire-hold':
+        return this.holds.expireHold((job.data as JobPayloads['expire-hold']).bookingId);
+      default:
+        throw new Error(`no handler for job ${job.name} on queue ${QUEUES.bookings}`);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AccessModule } from '#libs/access';
+import { BookingsModule } from '#libs/bookings';
+import { AppConfig, ConfigModule } from '#libs/config';
+import { DatabaseModule } from '#libs/database';
+import { JobsModule, QUEUES, redisConnectionOptions } from '#libs/jobs';
+import { ObservabilityModule } from '#libs/observability';
+import { PeriodicJobs } from './periodic-jobs';
+import { BookingsProcessor } from './processors/bookings.processor';
+import { MaintenanceProcessor } from './processors/maintenance.processor';
+
+/** The worker: the same domain modules as the API, no HTTP, BullMQ processors instead. */
+@Module({
+  imports: [
+    ConfigModule,
+    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => ({ pinoHttp: { level: config.LOG_LEVEL } }) }),
+    DatabaseModule,
+    JobsModule,
+    ObservabilityModule,
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: redisConnectionOptions(config.REDIS_URL, { failFast: false }),
+        prefix: config.QUEUE_PREFIX,
+      }),
+    }),
+    ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
+    AccessModule,
+    BookingsModule,
+  ],
+  providers: [BookingsProcessor, MaintenanceProcessor, PeriodicJobs],
+})
+export class WorkerModule {}

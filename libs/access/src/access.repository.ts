@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Principal, Role } from './principal';
+
+export interface AgencyRow {
+  id: string;
+  name: string;
+  webhookUrl: string | null;
+  webhookSecret: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  agencyId: string | null;
+  role: Role;
+  label: string | null;
+  keyPrefix: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+const AGENCY_COLUMNS = `id, name, webhook_url AS "webhookUrl", webhook_secret AS "webhookSecret",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+const API_KEY_COLUMNS = `id, agency_id AS "agencyId", role, label, key_prefix AS "keyPrefix",
+  created_at AS "createdAt", revoked_at AS "revokedAt"`;
+
+/** SQL for agencies and API keys. */
+@Injectable()
+export class AccessRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async insertAgency(agency: { name: string; webhookUrl: string | null; webhookSecret: string }): Promise<AgencyRow> {
+    const rows: AgencyRow[] = await this.dataSource.query(
+      `INSERT INTO agencies (name, webhook_url, webhook_secret) VALUES ($1, $2, $3) RETURNING ${AGENCY_COLUMNS}`,
+      [agency.name, agency.webhookUrl, agency.webhookSecret],
+    );
+    return rows[0];
+  }
+
+  async findAgency(id: string): Promise<AgencyRow | undefined> {
+    const rows: AgencyRow[] = await this.dataSource.query(`SELECT ${AGENCY_COLUMNS} FROM agencies WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  async listAgencies(limit: number, after?: { createdAt: string; id: string }): Promise<AgencyRow[]> {
+    return this.dataSource.query(
+      `SELECT ${AGENCY_COLUMNS} FROM agencies
+        WHERE $2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid)
+        ORDER BY created_at, id LIMIT $1`,
+      [limit, after?.createdAt ?? null, after?.id ?? null],
+    );
+  }
+
+  async updateAgency(
+    id: string,
+    changes: { name?: string; webhookUrl?: string | null; webhookSecret?: string },
+  ): Promise<AgencyRow | undefined> {
+    const rows: AgencyRow[] = await this.dataSource.query(
+      `UPDATE agencies SET
+         name = CASE WHEN $2::boolean THEN $3 ELSE name END,
+         webhook_url = CASE WHEN $4::boolean THEN $5 ELSE webhook_url END,
+         webhook_secret = COALESCE($6, webhook_secret),
+         updated_at = now()
+       WHERE id = $1 RETURNING ${AGENCY_COLUMNS}`,
+      [
+        id,
+        changes.name !== undefined,
+        changes.name ?? null,
+        changes.webhookUrl !== undefined,
+        changes.webhookUrl ?? null,
+        changes.webhookSecret ?? null,
+      ],
+    );
+    return rows[0];
+  }
+
+  async insertApiKey(key: {
+    agencyId: string | null;
+    role: Role;
+    label: string | null;
+    keyHash: Buffer;
+    keyPrefix: string;
+  }): Promise<ApiKeyRow> {
+    const rows: ApiKeyRow[] = await this.dataSource.query(
+      `INSERT INTO api_keys (agency_id, role, label, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5)
+       RETURNING ${API_KEY_COLUMNS}`,
+      [key.agencyId, key.role, key.label, key.keyHash, key.keyPrefix],
+    );
+    return rows[0];
+  }
+
+  /** Inserts the key unless one with that hash exists already (bootstrap runs at every start). */
+  async ensureApiKey(key: { role: Role; label: string; keyHash: Buffer; keyPrefix: string }): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO api_keys (agency_id, role, label, key_hash, key_prefix) VALUES (NULL, $1, $2, $3, $4)
+       ON CONFLICT (key_hash) DO NOTHING`,
+      [key.role, key.label, key.keyHash, key.keyPrefix],
+    );
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKeyRow | undefined> {
+    const rows: ApiKeyRow[] = await this.dataSource.query(
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${API_KEY_COLUMNS}`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  async findActivePrincipalByHash(keyHash: Buffer): Promise<Principal | undefined> {
+    const rows: Principal[] = await this.dataSource.query(
+      `SELECT id AS "keyId", role, agency_id AS "agencyId" FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [keyHash],
+    );
+    return rows[0];
+  }
+}

@@ -1,0 +1,21 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from './principal';
+
+/** A new random API key: 32 random bytes, prefixed so a leaked key is recognisable in a scan. */
+export function generateApiKey(role: Role): string {
+  return `kalma_${role === 'operations' ? 'ops' : 'agt'}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Keys are stored and looked up by SHA-256: they carry 256 bits of entropy, so no slow hash is needed. */
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+export function keyPrefixOf(key: string): string {
+  return key.slice(0, 14);
+}
+
+/** A Standard Webhooks signing secret: `whsec_` + base64 of 32 random bytes. */
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}

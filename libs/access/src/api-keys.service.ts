@@ -1,0 +1,59 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '#libs/config';
+import { NotFound } from '#libs/shared';
+import { AccessRepository, ApiKeyRow } from './access.repository';
+import { generateApiKey, hashApiKey, keyPrefixOf } from './api-key-secret';
+import type { Principal, Role } from './principal';
+import { PrincipalCache } from './principal-cache';
+
+export interface IssuedApiKey extends ApiKeyRow {
+  /** The key itself: returned once, never stored. */
+  key: string;
+}
+
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ApiKeysService.name);
+  private readonly cache = new PrincipalCache(2_000);
+
+  constructor(
+    private readonly repository: AccessRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** `BOOTSTRAP_OPERATIONS_KEY`: make sure an operations key with that value exists. */
+  async onApplicationBootstrap(): Promise<void> {
+    const key = this.config.BOOTSTRAP_OPERATIONS_KEY;
+    if (!key) return;
+    await this.repository.ensureApiKey({
+      role: 'operations',
+      label: 'bootstrap operations key',
+      keyHash: hashApiKey(key),
+      keyPrefix: keyPrefixOf(key),
+    });
+    this.logger.log(`bootstrap operations key ${keyPrefixOf(key)}… is present`);
+  }
+
+  async issue(agencyId: string, role: Role, label: string | null): Promise<IssuedApiKey> {
+    const key = generateApiKey(role);
+    const row = await this.repository.insertApiKey({ agencyId, role, label, keyHash: hashApiKey(key), keyPrefix: keyPrefixOf(key) });
+    return { ...row, key };
+  }
+
+  async revoke(id: string): Promise<ApiKeyRow> {
+    const row = await this.repository.revokeApiKey(id);
+    if (!row) throw new NotFound('API key', id);
+    this.cache.forgetKey(id);
+    return row;
+  }
+
+  async authenticate(key: string): Promise<Principal | undefined> {
+    const hash = hashApiKey(key);
+    const cacheKey = hash.toString('hex');
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const principal = await this.repository.findActivePrincipalByHash(hash);
+    if (principal) this.cache.set(cacheKey, principal);
+    return principal;
+  }
+}

@@ -1,0 +1,97 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import type { AgencyRow } from '../access.repository';
+import { ROLES, Role } from '../principal';
+
+const WEBHOOK_URL_RULES = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+export class CreateAgencyDto {
+  @ApiProperty({ example: 'Vostok Travel', minLength: 1, maxLength: 200 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional({ example: 'https://hooks.vostok-travel.example/kalma', nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @IsUrl(WEBHOOK_URL_RULES)
+  webhookUrl?: string | null;
+}
+
+export class UpdateAgencyDto {
+  @ApiPropertyOptional({ example: 'Vostok Travel', minLength: 1, maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'null removes the webhook', nullable: true, example: 'https://hooks.vostok-travel.example/kalma' })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsString()
+  @MaxLength(2000)
+  @IsUrl(WEBHOOK_URL_RULES)
+  webhookUrl?: string | null;
+}
+
+export class CreateApiKeyDto {
+  @ApiPropertyOptional({ example: 'booking engine', maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  label?: string;
+
+  @ApiPropertyOptional({ enum: ROLES, default: 'agent' })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+}
+
+export class AgencyDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'Vostok Travel' }) name: string;
+  @ApiProperty({ nullable: true, type: String, example: 'https://hooks.vostok-travel.example/kalma' }) webhookUrl: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+
+  static from(row: AgencyRow): AgencyDto {
+    return {
+      id: row.id,
+      name: row.name,
+      webhookUrl: row.webhookUrl,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class AgencyWithSecretDto extends AgencyDto {
+  @ApiProperty({ description: 'Standard Webhooks signing secret; shown only on creation and rotation', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
+  webhookSecret: string;
+
+  static withSecret(row: AgencyRow): AgencyWithSecretDto {
+    return { ...AgencyDto.from(row), webhookSecret: row.webhookSecret };
+  }
+}
+
+export class AgencyPageDto {
+  @ApiProperty({ type: [AgencyDto] }) data: AgencyDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class ApiKeyDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) agencyId: string | null;
+  @ApiProperty({ nullable: true, type: String }) label: string | null;
+  @ApiProperty({ example: 'kalma_agt_Ab3x', description: 'first characters of the key, to tell keys apart' }) keyPrefix: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt: string | null;
+}
+
+export class IssuedApiKeyDto extends ApiKeyDto {
+  @ApiProperty({ description: 'The key: shown once, store it now', example: 'kalma_agt_q2l0mYlV0n6Xh1nCwHq2bV9Gf0Ck5eEw0d8c7yQeZ3s' })
+  key: string;
+}

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '#libs/config';
+import { CapacityExhausted, CapacityRepository, NightState, ShortNight } from '#libs/capacity';
+import { Metrics } from '#libs/observability';
+import { DomainError, IdempotencyKeyReused, toProblem } from '#libs/shared';
+import { BookingsRepository, NewBooking } from '../bookings.repository';
+import { BookingDto } from '../dto/booking.dto';
+import { AdmissionOutcome, AdmissionRequest } from './admission.types';
+
+interface PendingAdmission {
+  request: AdmissionRequest;
+  resolve: (outcome: AdmissionOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/** At most this many requests share one transaction; bounds the time a batch holds its night locks. */
+const MAX_BATCH_SIZE = 128;
+/** Deadlocks and serialization failures are retried this many times before the batch is split. */
+const MAX_BATCH_ATTEMPTS = 3;
+const RETRYABLE_CODES = new Set(['40P01', '40001']);
+
+/**
+ * Admits booking requests in small batches, one transaction per batch.
+ *
+ * Why: a booking must lock the rows of its nights until it commits, so on a popular night
+ * one-transaction-per-booking serialises every request behind a commit (an fsync). Here
+ * the requests that arrive while a batch is committing wait and go together into the next
+ * one: the nights are locked once, in date order, every request is decided in memory
+ * against the locked counters (each all-or-nothing, with its own answer), and one commit
+ * makes them all durable. At low load a batch holds a single request, so latency stays that
+ * of one transaction; under load batches grow and commits are amortised.
+ *
+ * The pending list lives only in memory, and only for requests whose HTTP call is still
+ * open: if the process dies, their clients get a connection error and nothing was written
+ * (the transaction never committed). The database constraints (reserved ≤ capacity) hold
+ * whatever this code does.
+ */
+@Injectable()
+export class AdmissionBatcher {
+  private readonly logger = new Logger(AdmissionBatcher.name);
+  private pending: PendingAdmission[] = [];
+  private running = false;
+  /** Nights known to have a row, so most batches skip the "create missing nights" statement. */
+  private readonly knownNights = new Set<string>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bookings: BookingsRepository,
+    private readonly capacity: CapacityRepository,
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {}
+
+  admit(request: AdmissionRequest): Promise<AdmissionOutcome> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ request, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.takeBatch();
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Takes the next batch. A second request with the same Idempotency-Key as one already in the
+   * batch stays pending: it runs after the first has committed and then replays its response.
+   */
+  private takeBatch(): PendingAdmission[] {
+    const batch: PendingAdmission[] = [];
+    const keysInBatch = new Set<string>();
+    const deferred: PendingAdmission[] = [];
+    for (const entry of this.pending) {
+      const idempotency = entry.request.idempotency;
+      const key = idempotency ? `${entry.request.agencyId}/${idempotency.key}` : undefined;
+      if (batch.length >= MAX_BATCH_SIZE || (key && keysInBatch.has(key))) {
+        deferred.push(entry);
+        continue;
+      }
+      if (key) keysInBatch.add(key);
+      batch.push(entry);
+    }
+    this.pending = deferred;
+    return batch;
+  }
+
+  private async runBatch(batch: PendingAdmission[]): Promise<void> {
+    this.metrics.admissionBatchSize.observe(batch.length);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcomes = await this.admitInOneTransaction(batch.map((entry) => entry.request));
+        batch.forEach((entry, index) => entry.resolve(outcomes[index]));
+        return;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code && RETRYABLE_CODES.has(code) && attempt < MAX_BATCH_ATTEMPTS) continue;
+        if (batch.length > 1) {
+          // Something in this batch failed unexpectedly: retry each request alone so that one
+          // bad request cannot fail the others.
+          this.logger.warn(`admission batch of ${batch.length} failed (${(error as Error).message}); retrying one by one`);
+          for (const entry of batch) await this.runBatch([entry]);
+          return;
+        }
+        batch[0].reject(error);
+        return;
+      }
+    }
+  }
+
+  private async admitInOneTransaction(requests: AdmissionRequest[]): Promise<AdmissionOutcome[]> {
+    await this.ensureNightRows(requests);
+    const outcomes: (AdmissionOutcome | undefined)[] = new Array(requests.length);
+    const replayIndexes: number[] = [];
+
+    await this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      // 1. Claim Idempotency-Keys first, before any night lock: a request whose key is already
+      //    taken (by a committed or concurrent booking) leaves the batch and replays instead.
+      const claims = requests.flatMap((request) =>
+        request.idempotency ? [{ agencyId: request.agencyId, key: request.idempotency.key, requestHash: request.idempotency.requestHash }] : [],
+      );
+      const claimed = await this.bookings.claimIdempotencyKeys(manager, claims);
+      const candidates: number[] = [];
+      requests.forEach((request, index) => {
+        if (request.idempotency && !claimed.has(`${request.agencyId}/${request.idempotency.key}`)) replayIndexes.push(index);
+        else candidates.push(index);
+      });
+
+      // 2. Lock every night the batch touches, in date order.
+      const dates = [...new Set(candidates.flatMap((index) => requests[index].nights))].sort();
+      const nights = await this.capacity.lockNights(manager, dates);
+
+      // 3. Decide each request in arrival order against the locked counters.
+      const accepted: { index: number; booking: NewBooking }[] = [];
+      for (const index of candidates) {
+        const request = requests[index];
+        const refusal = this.refusalFor(request, nights);
+        if (refusal) {
+          outcomes[index] = { kind: 'refused', error: refusal };
+          continue;
+        }
+        for (const date of request.nights) {
+          const night = nights.get(date) as NightState;
+          night.reserved += request.guests.length;
+          if (request.hold) night.held += request.guests.length;
+        }
+        accepted.push({ index, booking: this.newBooking(request) });
+      }
+
+      // 4. Write: night counters (the CHECK constraint re-verifies capacity), bookings, stored responses.
+      await this.writeNightCounters(manager, requests, accepted.map((entry) => entry.index));
+      const rows = await this.bookings.insertMany(manager, accepted.map((entry) => entry.booking));
+      const rowsById = new Map(rows.map((row) => [row.id, row]));
+      for (const { index, booking } of accepted) {
+        outcomes[index] = { kind: 'created', booking: rowsById.get(booking.id) as NonNullable<ReturnType<typeof rowsById.get>> };
+      }
+      await this.saveResponses(manager, requests, outcomes);
+    });
+
+    for (const index of replayIndexes) outcomes[index] = await this.replay(requests[index]);
+    return outcomes as AdmissionOutcome[];
+  }
+
+  private refusalFor(request: AdmissionRequest, nights: Map<string, NightState>): DomainError | undefined {
+    const short: ShortNight[] = [];
+    for (const date of request.nights) {
+      const night = nights.get(date);
+      const available = night ? night.capacity - night.reserved : 0;
+      if (request.guests.length > available) short.push({ date, requested: request.guests.length, available: Math.max(available, 0) });
+    }
+    return short.length > 0 ? new CapacityExhausted(short) : undefined;
+  }
+
+  private async writeNightCounters(manager: EntityManager, requests: AdmissionRequest[], acceptedIndexes: number[]): Promise<void> {
+    const deltas = new Map<string, { date: string; reserved: number; held: number }>();
+    for (const index of acceptedIndexes) {
+      const request = requests[index];
+      for (const date of request.nights) {
+        const delta = deltas.get(date) ?? { date, reserved: 0, held: 0 };
+        delta.reserved += request.guests.length;
+        if (request.hold) delta.held += request.guests.length;
+        deltas.set(date, delta);
+      }
+    }
+    await this.capacity.addToNights(manager, [...deltas.values()]);
+  }
+
+  private newBooking(request: AdmissionRequest): NewBooking {
+    return {
+      id: randomUUID(),
+      agencyId: request.agencyId,
+      status: request.hold ? 'held' : 'confirmed',
+      checkIn: request.checkIn,
+      checkOut: request.checkOut,
+      guests: request.guests,
+      holdExpiresAt: request.holdExpiresAt,
+      outboundFlightId: request.outboundFlightId,
+      returnFlightId: request.returnFlightId,
+      createdByKeyId: request.createdByKeyId,
+    };
+  }
+
+  /** Stores each keyed request's answer with its key, in the same transaction as the booking. */
+  private async saveResponses(manager: EntityManager, requests: AdmissionRequest[], outcomes: (AdmissionOutcome | undefined)[]): Promise<void> {
+    const responses = requests.flatMap((request, index) => {
+      const outcome = outcomes[index];
+      if (!request.idempotency || !outcome || outcome.kind === 'replayed') return [];
+      const { status, body } =
+        outcome.kind === 'created'
+          ? { status: 201, body: BookingDto.from(outcome.booking) }
+          : { status: outcome.error.status, body: toProblem(outcome.error, '/v1/bookings') };
+      return [{ agencyId: request.agencyId, key: request.idempotency.key, status, body }];
+    });
+    await this.bookings.saveIdempotentResponses(manager, responses);
+  }
+
+  private async replay(request: AdmissionRequest): Promise<AdmissionOutcome> {
+    const idempotency = request.idempotency as NonNullable<AdmissionRequest['idempotency']>;
+    const record = await this.bookings.findIdempotencyRecord(request.agencyId, idempotency.key);
+    if (!record || record.responseStatus === null) {
+      // The key's first use is still being written elsewhere (cannot happen once it committed).
+      return { kind: 'refused', error: new IdempotencyKeyInFlight() };
+    }
+    if (record.requestHash !== idempotency.requestHash) {
+      return { kind: 'refused', error: new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body') };
+    }
+    return { kind: 'replayed', status: record.responseStatus, body: record.responseBody };
+  }
+
+  private async ensureNightRows(requests: AdmissionRequest[]): Promise<void> {
+    const missing = [...new Set(requests.flatMap((request) => request.nights))].filter((date) => !this.knownNights.has(date));
+    if (missing.length === 0) return;
+    await this.capacity.ensureNights(missing, this.config.RESORT_CAPACITY);
+    if (this.knownNights.size > 10_000) this.knownNights.clear();
+    for (const date of missing) this.knownNights.add(date);
+  }
+}
+
+class IdempotencyKeyInFlight extends DomainError {
+  readonly code = 'idempotency_key_in_flight';
+  readonly status = 409;
+  readonly title = 'A request with this Idempotency-Key is still being processed';
+  constructor() {
+    super('Retry shortly to get its response');
+  }
+}

@@ -1,0 +1,74 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export type BookingStatus = 'held' | 'confirmed' | 'cancelled';
+export const BOOKING_STATUSES: BookingStatus[] = ['held', 'confirmed', 'cancelled'];
+export type CancellationReason = 'agent_request' | 'operations' | 'restriction' | 'hold_expired';
+
+export interface Guest {
+  fullName: string;
+  nationality: string;
+  dateOfBirth?: string;
+  passportNumber?: string;
+}
+
+/** A reservation of nights (and optionally flight seats) for a party of guests. */
+@Entity({ name: 'bookings' })
+export class Booking {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  /** Short human reference, e.g. KAL-7F3K9Q. */
+  @Column({ type: 'text' })
+  reference: string;
+
+  @Column({ name: 'agency_id', type: 'uuid' })
+  agencyId: string;
+
+  @Column({ type: 'text' })
+  status: BookingStatus;
+
+  @Column({ name: 'check_in', type: 'date' })
+  checkIn: string;
+
+  @Column({ name: 'check_out', type: 'date' })
+  checkOut: string;
+
+  @Column({ type: 'jsonb' })
+  guests: Guest[];
+
+  @Column({ name: 'guest_count', type: 'integer' })
+  guestCount: number;
+
+  @Column({ type: 'text', array: true })
+  nationalities: string[];
+
+  @Column({ name: 'hold_expires_at', type: 'timestamptz', nullable: true })
+  holdExpiresAt: Date | null;
+
+  @Column({ name: 'outbound_flight_id', type: 'uuid', nullable: true })
+  outboundFlightId: string | null;
+
+  @Column({ name: 'return_flight_id', type: 'uuid', nullable: true })
+  returnFlightId: string | null;
+
+  @Column({ name: 'cancellation_reason', type: 'text', nullable: true })
+  cancellationReason: CancellationReason | null;
+
+  @Column({ name: 'cancellation_restriction_id', type: 'uuid', nullable: true })
+  cancellationRestrictionId: string | null;
+
+  @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
+  cancelledAt: Date | null;
+
+  @Column({ name: 'created_by_key_id', type: 'uuid', nullable: true })
+  createdByKeyId: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}
+
+/** What the repository returns: the entity's fields, read with plain SQL. */
+export type BookingRow = Omit<Booking, 'createdByKeyId'>;

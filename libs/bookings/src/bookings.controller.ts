@@ -1,0 +1,82 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, Principal, uuidParam } from '#libs/access';
+import { ApiProblems, ValidationFailed } from '#libs/shared';
+import { BookingsService } from './bookings.service';
+import { BookingDto, BookingPageDto, ListBookingsQueryDto } from './dto/booking.dto';
+import { CreateBookingDto } from './dto/create-booking.dto';
+
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+@ApiTags('bookings')
+@ApiBearerAuth()
+@Controller('v1/bookings')
+export class BookingsController {
+  constructor(private readonly bookings: BookingsService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Book a stay (agent; operations with agencyId)',
+    description:
+      'Reserves every night of [checkIn, checkOut) for every guest — and the flight seats if flights are given — or nothing. ' +
+      '`hold: true` keeps the capacity until holdExpiresAt; confirm before then. The same Idempotency-Key with the same body returns the first response for 24 h.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'printable ASCII, at most 200 characters; strongly recommended' })
+  @ApiCreatedResponse({ type: BookingDto })
+  @ApiProblems(400, 401, 403, 409, 422, 429)
+  async create(
+    @Body() body: CreateBookingDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      throw ValidationFailed.field('Idempotency-Key', 'must be 1–200 printable ASCII characters');
+    }
+    const result = await this.bookings.create(principal, body, idempotencyKey);
+    response.status(result.status);
+    if (result.status >= 400) response.type('application/problem+json');
+    return result.body;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List bookings, newest first (own agency; operations: all)' })
+  @ApiOkResponse({ type: BookingPageDto })
+  @ApiProblems(400, 401, 403, 429)
+  async list(@Query() query: ListBookingsQueryDto, @CurrentPrincipal() principal: Principal): Promise<BookingPageDto> {
+    const page = await this.bookings.list(
+      principal,
+      { status: query.status, checkInFrom: query.checkInFrom, checkInTo: query.checkInTo, agencyId: query.agencyId },
+      query.limit ?? 50,
+      query.cursor,
+    );
+    return { data: page.data.map(BookingDto.from), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: "Get a booking (another agency's booking is 404)" })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiProblems(401, 404, 429)
+  async get(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
+    return BookingDto.from(await this.bookings.get(principal, id));
+  }
+
+  @Post(':id/confirm')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm a held booking before its hold expires' })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiProblems(401, 404, 409, 429)
+  async confirm(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
+    return BookingDto.from(await this.bookings.confirm(principal, id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a booking; its nights and seats are released' })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiProblems(401, 404, 409, 429)
+  async cancel(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
+    return BookingDto.from(await this.bookings.cancel(principal, id));
+  }
+}

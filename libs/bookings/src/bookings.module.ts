@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CapacityModule } from '#libs/capacity';
+import { NotificationsModule } from '#libs/notifications';
+import { Clock } from '#libs/shared';
+import { AdmissionBatcher } from './admission/admission-batcher';
+import { BookingCancellation } from './booking-cancellation';
+import { Booking } from './booking.entity';
+import { BookingsRepository } from './bookings.repository';
+import { BookingsService } from './bookings.service';
+import { HoldExpiryService } from './hold-expiry.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Booking]), CapacityModule, NotificationsModule],
+  providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, HoldExpiryService, Clock],
+  exports: [BookingsRepository, BookingCancellation, BookingsService, HoldExpiryService],
+})
+export class BookingsModule {}

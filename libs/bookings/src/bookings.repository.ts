@@ -1,0 +1,192 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { BookingRow, BookingStatus, CancellationReason, Guest } from './booking.entity';
+import { generateBookingReference } from './booking-reference';
+
+export const BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.status, b.check_in AS "checkIn", b.check_out AS "checkOut",
+  b.guests, b.guest_count AS "guestCount", b.nationalities, b.hold_expires_at AS "holdExpiresAt",
+  b.outbound_flight_id AS "outboundFlightId", b.return_flight_id AS "returnFlightId",
+  b.cancellation_reason AS "cancellationReason", b.cancellation_restriction_id AS "cancellationRestrictionId",
+  b.cancelled_at AS "cancelledAt", b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
+
+export interface NewBooking {
+  id: string;
+  agencyId: string;
+  status: Exclude<BookingStatus, 'cancelled'>;
+  checkIn: string;
+  checkOut: string;
+  guests: Guest[];
+  holdExpiresAt: Date | null;
+  outboundFlightId: string | null;
+  returnFlightId: string | null;
+  createdByKeyId: string | null;
+}
+
+export interface BookingListFilter {
+  agencyId?: string;
+  status?: BookingStatus;
+  checkInFrom?: string;
+  checkInTo?: string;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  responseStatus: number | null;
+  responseBody: unknown;
+}
+
+@Injectable()
+export class BookingsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Inserts bookings in one statement with fresh references. A reference that collides with
+   * an existing one is drawn again, so the caller's transaction never fails for it.
+   */
+  async insertMany(manager: EntityManager, bookings: NewBooking[]): Promise<BookingRow[]> {
+    const inserted: BookingRow[] = [];
+    let remaining = bookings;
+    for (let attempt = 0; remaining.length > 0; attempt++) {
+      if (attempt > 5) throw new Error('could not draw unique booking references');
+      const rows: BookingRow[] = await manager.query(
+        `INSERT INTO bookings AS b (id, reference, agency_id, status, check_in, check_out, guests, guest_count, nationalities,
+                                    hold_expires_at, outbound_flight_id, return_flight_id, created_by_key_id)
+         SELECT n.id, n.reference, n."agencyId", n.status, n."checkIn", n."checkOut", n.guests, jsonb_array_length(n.guests),
+                ARRAY(SELECT DISTINCT g->>'nationality' FROM jsonb_array_elements(n.guests) g ORDER BY 1),
+                n."holdExpiresAt", n."outboundFlightId", n."returnFlightId", n."createdByKeyId"
+           FROM jsonb_to_recordset($1::jsonb) AS n(id uuid, reference text, "agencyId" uuid, status text, "checkIn" date,
+                "checkOut" date, guests jsonb, "holdExpiresAt" timestamptz, "outboundFlightId" uuid, "returnFlightId" uuid,
+                "createdByKeyId" uuid)
+         ON CONFLICT (reference) DO NOTHING
+         RETURNING ${BOOKING_COLUMNS}`,
+        [JSON.stringify(remaining.map((booking) => ({ ...booking, reference: generateBookingReference() })))],
+      );
+      inserted.push(...rows);
+      const done = new Set(rows.map((row) => row.id));
+      remaining = remaining.filter((booking) => !done.has(booking.id));
+    }
+    return inserted;
+  }
+
+  async findById(id: string, agencyId?: string): Promise<BookingRow | undefined> {
+    const rows: BookingRow[] = await this.dataSource.query(
+      `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE b.id = $1 AND ($2::uuid IS NULL OR b.agency_id = $2)`,
+      [id, agencyId ?? null],
+    );
+    return rows[0];
+  }
+
+  async lockById(manager: EntityManager, id: string, agencyId?: string): Promise<BookingRow | undefined> {
+    const rows: BookingRow[] = await manager.query(
+      `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE b.id = $1 AND ($2::uuid IS NULL OR b.agency_id = $2) FOR UPDATE`,
+      [id, agencyId ?? null],
+    );
+    return rows[0];
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async list(filter: BookingListFilter, limit: number, before?: { createdAt: string; id: string }): Promise<BookingRow[]> {
+    return this.dataSource.query(
+      `SELECT ${BOOKING_COLUMNS} FROM bookings b
+        WHERE ($1::uuid IS NULL OR b.agency_id = $1)
+          AND ($2::text IS NULL OR b.status = $2)
+          AND ($3::date IS NULL OR b.check_in >= $3)
+          AND ($4::date IS NULL OR b.check_in < $4)
+          AND ($5::timestamptz IS NULL OR (b.created_at, b.id) < ($5::timestamptz, $6::uuid))
+        ORDER BY b.created_at DESC, b.id DESC
+        LIMIT $7`,
+      [
+        filter.agencyId ?? null,
+        filter.status ?? null,
+        filter.checkInFrom ?? null,
+        filter.checkInTo ?? null,
+        before?.createdAt ?? null,
+        before?.id ?? null,
+        limit,
+      ],
+    );
+  }
+
+  async markConfirmed(manager: EntityManager, id: string): Promise<BookingRow> {
+    const rows: BookingRow[] = await manager.query(
+      `UPDATE bookings b SET status = 'confirmed', hold_expires_at = NULL, updated_at = now() WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /** Cancels live bookings; rows already cancelled are left as they are and not returned. */
+  async markCancelled(
+    manager: EntityManager,
+    ids: string[],
+    cancellation: { reason: CancellationReason; restrictionId: string | null },
+  ): Promise<BookingRow[]> {
+    return manager.query(
+      `UPDATE bookings b SET status = 'cancelled', cancellation_reason = $2, cancellation_restriction_id = $3,
+              cancelled_at = now(), updated_at = now()
+        WHERE b.id = ANY($1::uuid[]) AND b.status IN ('held', 'confirmed')
+        RETURNING ${BOOKING_COLUMNS}`,
+      [ids, cancellation.reason, cancellation.restrictionId],
+    );
+  }
+
+  /** Held bookings whose hold has run out, locked, skipping any another worker is handling. */
+  async lockExpiredHolds(manager: EntityManager, now: Date, limit: number): Promise<BookingRow[]> {
+    return manager.query(
+      `SELECT ${BOOKING_COLUMNS} FROM bookings b
+        WHERE b.status = 'held' AND b.hold_expires_at <= $1
+        ORDER BY b.hold_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
+  }
+
+  // --- idempotency -------------------------------------------------------------------------
+
+  async findIdempotencyRecord(agencyId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const rows: IdempotencyRecord[] = await this.dataSource.query(
+      `SELECT request_hash AS "requestHash", response_status AS "responseStatus", response_body AS "responseBody"
+         FROM idempotency_keys WHERE agency_id = $1 AND key = $2 AND created_at > now() - interval '24 hours'`,
+      [agencyId, key],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Claims idempotency keys inside the admission transaction. A key claimed by a concurrent
+   * transaction makes this statement wait for it; once that commits, the key is not returned
+   * here and the caller replays the stored response instead. Keys are claimed in sorted order
+   * so two batches never wait on each other in a circle.
+   */
+  async claimIdempotencyKeys(manager: EntityManager, claims: { agencyId: string; key: string; requestHash: string }[]): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
+    const sorted = [...claims].sort((a, b) => (a.agencyId + a.key).localeCompare(b.agencyId + b.key));
+    // Records older than 24 h may be reused: delete the stale one first.
+    await manager.query(
+      `DELETE FROM idempotency_keys i USING unnest($1::uuid[], $2::text[]) AS c(agency_id, key)
+        WHERE i.agency_id = c.agency_id AND i.key = c.key AND i.created_at <= now() - interval '24 hours'`,
+      [sorted.map((claim) => claim.agencyId), sorted.map((claim) => claim.key)],
+    );
+    const rows: { agencyId: string; key: string }[] = await manager.query(
+      `INSERT INTO idempotency_keys (agency_id, key, request_hash)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+       ON CONFLICT (agency_id, key) DO NOTHING
+       RETURNING agency_id AS "agencyId", key`,
+      [sorted.map((claim) => claim.agencyId), sorted.map((claim) => claim.key), sorted.map((claim) => claim.requestHash)],
+    );
+    return new Set(rows.map((row) => `${row.agencyId}/${row.key}`));
+  }
+
+  async saveIdempotentResponses(
+    manager: EntityManager,
+    responses: { agencyId: string; key: string; status: number; body: unknown }[],
+  ): Promise<void> {
+    if (responses.length === 0) return;
+    await manager.query(
+      `UPDATE idempotency_keys i SET response_status = r.status, response_body = r.body
+         FROM json_to_recordset($1::json) AS r("agencyId" uuid, key text, status int, body json)
+        WHERE i.agency_id = r."agencyId" AND i.key = r.key`,
+      [JSON.stringify(responses)],
+    );
+  }
+}

@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Principal } from '#libs/access';
+import { AppConfig } from '#libs/config';
+import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
+import { jobIds, JobQueue } from '#libs/jobs';
+import { Metrics } from '#libs/observability';
+import {
+  addDays,
+  Clock,
+  daysBetween,
+  decodeCursor,
+  encodeCursor,
+  FieldProblem,
+  Forbidden,
+  IdempotencyKeyReused,
+  InvalidState,
+  localDateOf,
+  nightsOfStay,
+  NotFound,
+  Page,
+  toProblem,
+  ValidationFailed,
+} from '#libs/shared';
+import { AdmissionBatcher } from './admission/admission-batcher';
+import { AdmissionRequest } from './admission/admission.types';
+import { BookingCancellation } from './booking-cancellation';
+import { hashRequestBody } from './booking-request-hash';
+import { BookingRow } from './booking.entity';
+import { BookingListFilter, BookingsRepository } from './bookings.repository';
+import { BookingDto } from './dto/booking.dto';
+import { CreateBookingDto } from './dto/create-booking.dto';
+
+/** The HTTP answer to a create: a new booking, or the stored first answer for a reused Idempotency-Key. */
+export interface CreateBookingResult {
+  status: number;
+  body: unknown;
+}
+
+@Injectable()
+export class BookingsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: BookingsRepository,
+    private readonly capacity: CapacityRepository,
+    private readonly admission: AdmissionBatcher,
+    private readonly cancellation: BookingCancellation,
+    private readonly jobs: JobQueue,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async create(principal: Principal, body: CreateBookingDto, idempotencyKey: string | undefined): Promise<CreateBookingResult> {
+    const agencyId = this.agencyFor(principal, body.agencyId);
+    const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashRequestBody(body) } : null;
+
+    // Fast path for retries: a key that has already committed is answered without a transaction.
+    if (idempotency) {
+      const record = await this.repository.findIdempotencyRecord(agencyId, idempotency.key);
+      if (record && record.responseStatus !== null) {
+        if (record.requestHash !== idempotency.requestHash) {
+          throw new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body');
+        }
+        return { status: record.responseStatus, body: record.responseBody };
+      }
+    }
+
+    const request = this.validatedRequest(principal, agencyId, body, idempotency);
+    const outcome = await this.admission.admit(request);
+    switch (outcome.kind) {
+      case 'created':
+        this.metrics.bookingsCreated.inc({ status: outcome.booking.status });
+        if (outcome.booking.holdExpiresAt) await this.scheduleHoldExpiry(outcome.booking);
+        return { status: 201, body: BookingDto.from(outcome.booking) };
+      case 'replayed':
+        return { status: outcome.status, body: outcome.body };
+      case 'refused':
+        this.metrics.bookingsRefused.inc({ reason: outcome.error.code });
+        if (idempotency) return { status: outcome.error.status, body: toProblem(outcome.error, '/v1/bookings') };
+        throw outcome.error;
+    }
+  }
+
+  async get(principal: Principal, id: string): Promise<BookingRow> {
+    const booking = await this.repository.findById(id, this.visibleAgency(principal));
+    if (!booking) throw new NotFound('Booking', id);
+    return booking;
+  }
+
+  async list(principal: Principal, filter: BookingListFilter, limit: number, cursor?: string): Promise<Page<BookingRow>> {
+    if (principal.role === 'agent' && filter.agencyId && filter.agencyId !== principal.agencyId) {
+      throw new Forbidden('Agents see only their own bookings');
+    }
+    if (filter.checkInFrom && filter.checkInTo && filter.checkInTo < filter.checkInFrom) {
+      throw ValidationFailed.field('checkInTo', 'must not be before checkInFrom');
+    }
+    const before = cursor ? decodeCursor<{ createdAt: string; id: string }>(cursor, ['createdAt', 'id']) : undefined;
+    const rows = await this.repository.list({ ...filter, agencyId: this.visibleAgency(principal) ?? filter.agencyId }, limit + 1, before);
+    const data = rows.slice(0, limit);
+    const last = data[data.length - 1];
+    return {
+      data,
+      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: new Date(last.createdAt).toISOString(), id: last.id }) : null,
+    };
+  }
+
+  async confirm(principal: Principal, id: string): Promise<BookingRow> {
+    return this.dataSource.transaction(async (manager) => {
+      const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
+      if (!booking) throw new NotFound('Booking', id);
+      if (booking.status === 'confirmed') return booking;
+      if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
+      if (booking.holdExpiresAt && new Date(booking.holdExpiresAt) <= this.clock.now()) {
+        throw new InvalidState(`The hold on ${booking.reference} expired at ${new Date(booking.holdExpiresAt).toISOString()}`);
+      }
+      // The guests stay reserved; they just stop counting as held.
+      await this.capacity.lockAndAddToNights(
+        manager,
+        nightDeltasFor([{ checkIn: booking.checkIn, checkOut: booking.checkOut, guests: booking.guestCount, held: true }], 1).map(
+          (delta) => ({ ...delta, reserved: 0, held: -delta.held }),
+        ),
+      );
+      return this.repository.markConfirmed(manager, booking.id);
+    });
+  }
+
+  async cancel(principal: Principal, id: string): Promise<BookingRow> {
+    return this.dataSource.transaction(async (manager) => {
+      const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
+      if (!booking) throw new NotFound('Booking', id);
+      if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is already cancelled`);
+      const reason = principal.role === 'operations' ? 'operations' : 'agent_request';
+      const [cancelled] = await this.cancellation.cancelLocked(manager, [booking], { reason });
+      return cancelled;
+    });
+  }
+
+  private async scheduleHoldExpiry(booking: BookingRow): Promise<void> {
+    const delay = Math.max(new Date(booking.holdExpiresAt as Date).getTime() - Date.now(), 0);
+    await this.jobs.addBestEffort('expire-hold', { bookingId: booking.id }, { jobId: jobIds.expireHold(booking.id), delay });
+  }
+
+  /** Agents act for their own agency only; operations name the agency. */
+  private agencyFor(principal: Principal, requested: string | undefined): string {
+    if (principal.role === 'agent') {
+      if (requested && requested !== principal.agencyId) throw new Forbidden('Agents may only book for their own agency');
+      return principal.agencyId as string;
+    }
+    if (!requested) throw ValidationFailed.field('agencyId', 'operations keys must say which agency the booking is for');
+    return requested;
+  }
+
+  /** Undefined means "every agency" (operations). */
+  private visibleAgency(principal: Principal): string | undefined {
+    return principal.role === 'agent' ? (principal.agencyId as string) : undefined;
+  }
+
+  /** The rules of PRODUCT.md that need configuration or today's date; the DTO checked shapes. */
+  private validatedRequest(
+    principal: Principal,
+    agencyId: string,
+    body: CreateBookingDto,
+    idempotency: AdmissionRequest['idempotency'],
+  ): AdmissionRequest {
+    const problems: FieldProblem[] = [];
+    const today = localDateOf(this.clock.now(), this.config.RESORT_TIMEZONE);
+    const nights = daysBetween(body.checkIn, body.checkOut);
+    if (nights < 1) problems.push({ field: 'checkOut', message: 'must be after checkIn' });
+    else if (nights > this.config.MAX_STAY_NIGHTS) {
+      problems.push({ field: 'checkOut', message: `a stay may last at most ${this.config.MAX_STAY_NIGHTS} nights` });
+    }
+    if (body.checkIn < today) problems.push({ field: 'checkIn', message: `must not be in the past (resort date today is ${today})` });
+    const horizon = addDays(today, this.config.BOOKING_HORIZON_DAYS);
+    if (body.checkIn > horizon) problems.push({ field: 'checkIn', message: `must be on or before ${horizon} (${this.config.BOOKING_HORIZON_DAYS} days ahead)` });
+    if (body.guests.length > this.config.MAX_PARTY_SIZE) {
+      problems.push({ field: 'guests', message: `a party may have at most ${this.config.MAX_PARTY_SIZE} guests` });
+    }
+    body.guests.forEach((guest, index) => {
+      if (guest.dateOfBirth && guest.dateOfBirth > today) problems.push({ field: `guests[${index}].dateOfBirth`, message: 'must not be in the future' });
+    });
+    if (problems.length > 0) throw new ValidationFailed(problems);
+
+    const hold = body.hold === true;
+    return {
+      agencyId,
+      createdByKeyId: principal.keyId,
+      checkIn: body.checkIn,
+      checkOut: body.checkOut,
+      nights: nightsOfStay(body.checkIn, body.checkOut),
+      guests: body.guests.map((guest) => ({
+        fullName: guest.fullName,
+        nationality: guest.nationality,
+        ...(guest.dateOfBirth ? { dateOfBirth: guest.dateOfBirth } : {}),
+        ...(guest.passportNumber ? { passportNumber: guest.passportNumber } : {}),
+      })),
+      hold,
+      holdExpiresAt: hold ? new Date(this.clock.now().getTime() + this.config.HOLD_TTL_SECONDS * 1000) : null,
+      outboundFlightId: body.outboundFlightId ?? null,
+      returnFlightId: body.returnFlightId ?? null,
+      idempotency,
+    };
+  }
+}

@@ -1,0 +1,99 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { daysBetween, IsCalendarDate } from '#libs/shared';
+import { BOOKING_STATUSES, BookingRow, BookingStatus } from '../booking.entity';
+import { GuestDto } from './create-booking.dto';
+
+export class CancellationDto {
+  @ApiProperty({ enum: ['agent_request', 'operations', 'restriction', 'hold_expired'] }) reason: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'the restriction that caused it' }) restrictionId?: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
+}
+
+export class BookingDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'KAL-7F3K9Q' }) reference: string;
+  @ApiProperty({ format: 'uuid' }) agencyId: string;
+  @ApiProperty({ enum: BOOKING_STATUSES }) status: BookingStatus;
+  @ApiProperty({ example: '2027-07-01' }) checkIn: string;
+  @ApiProperty({ example: '2027-07-05' }) checkOut: string;
+  @ApiProperty({ example: 4, description: 'number of nights' }) nights: number;
+  @ApiProperty({ type: [GuestDto] }) guests: GuestDto[];
+  @ApiProperty({ example: 2 }) guestCount: number;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) holdExpiresAt: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) outboundFlightId: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) returnFlightId: string | null;
+  @ApiProperty({ type: CancellationDto, nullable: true }) cancellation: CancellationDto | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+
+  static from(row: BookingRow): BookingDto {
+    const cancellation: CancellationDto | null =
+      row.status === 'cancelled' && row.cancellationReason
+        ? {
+            reason: row.cancellationReason,
+            ...(row.cancellationRestrictionId ? { restrictionId: row.cancellationRestrictionId } : {}),
+            at: new Date(row.cancelledAt ?? row.updatedAt).toISOString(),
+          }
+        : null;
+    return {
+      id: row.id,
+      reference: row.reference,
+      agencyId: row.agencyId,
+      status: row.status,
+      checkIn: row.checkIn,
+      checkOut: row.checkOut,
+      nights: daysBetween(row.checkIn, row.checkOut),
+      guests: row.guests,
+      guestCount: row.guestCount,
+      holdExpiresAt: row.holdExpiresAt ? new Date(row.holdExpiresAt).toISOString() : null,
+      outboundFlightId: row.outboundFlightId,
+      returnFlightId: row.returnFlightId,
+      cancellation,
+      createdAt: new Date(row.createdAt).toISOString(),
+      updatedAt: new Date(row.updatedAt).toISOString(),
+    };
+  }
+}
+
+export class BookingPageDto {
+  @ApiProperty({ type: [BookingDto] }) data: BookingDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class ListBookingsQueryDto {
+  @ApiPropertyOptional({ enum: BOOKING_STATUSES })
+  @IsOptional()
+  @IsIn(BOOKING_STATUSES)
+  status?: BookingStatus;
+
+  @ApiPropertyOptional({ example: '2027-07-01', description: 'check-in on or after (included)' })
+  @IsOptional()
+  @IsCalendarDate()
+  checkInFrom?: string;
+
+  @ApiPropertyOptional({ example: '2027-08-01', description: 'check-in before (excluded)' })
+  @IsOptional()
+  @IsCalendarDate()
+  checkInTo?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'operations only: one agency' })
+  @IsOptional()
+  @IsUUID()
+  agencyId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CapacityRepository } from './capacity.repository';
+import { CapacityService } from './capacity.service';
+import { Night } from './night.entity';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Night])],
+  providers: [CapacityRepository, CapacityService],
+  exports: [CapacityRepository, CapacityService],
+})
+export class CapacityModule {}

@@ -1,0 +1,40 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, IsNotEmpty, Max, Min } from 'class-validator';
+import { IsCalendarDate } from '#libs/shared';
+import type { NightState } from '../capacity.repository';
+
+export class CapacityRangeQueryDto {
+  @ApiProperty({ example: '2027-07-01', description: 'first night (included)' })
+  @IsNotEmpty()
+  @IsCalendarDate()
+  from: string;
+
+  @ApiProperty({ example: '2027-07-08', description: 'end of the range (excluded), like a check-out date' })
+  @IsNotEmpty()
+  @IsCalendarDate()
+  to: string;
+}
+
+export class SetCapacityDto {
+  @ApiProperty({ example: 18000, minimum: 0, maximum: 1000000 })
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  capacity: number;
+}
+
+export class NightDto {
+  @ApiProperty({ example: '2027-07-01' }) date: string;
+  @ApiProperty({ example: 20000 }) capacity: number;
+  @ApiProperty({ example: 12840, description: 'guests in held and confirmed bookings' }) reserved: number;
+  @ApiProperty({ example: 310, description: 'the held part of reserved' }) held: number;
+  @ApiProperty({ example: 7160, description: 'capacity − reserved' }) available: number;
+
+  static from(night: NightState): NightDto {
+    return { ...night, available: night.capacity - night.reserved };
+  }
+}
+
+export class CalendarDto {
+  @ApiProperty({ type: [NightDto] }) nights: NightDto[];
+}

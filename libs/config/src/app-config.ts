@@ -1,0 +1,161 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(normalised)) return false;
+  return value;
+};
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every setting of the service, read from the environment once at boot.
+ * Nothing else in the code base reads `process.env`.
+ */
+export class AppConfig {
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/kalma';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 20;
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every BullMQ key; lets several deployments (or test runs) share one Redis. */
+  @Matches(/^[A-Za-z0-9_{}:-]+$/, { message: 'may contain letters, digits, _ - : { } only' })
+  QUEUE_PREFIX = 'kalma';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsString()
+  RESORT_TIMEZONE = 'Asia/Pyongyang';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  RESORT_CAPACITY = 20_000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(366)
+  MAX_STAY_NIGHTS = 30;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3660)
+  BOOKING_HORIZON_DAYS = 400;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MAX_PARTY_SIZE = 50;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 3600)
+  HOLD_TTL_SECONDS = 900;
+
+  @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code in upper case' })
+  RESORT_HOME_COUNTRY = 'KP';
+
+  @Matches(/^[A-Z]{3}$/, { message: 'must be an IATA airport code (three upper-case letters)' })
+  RESORT_AIRPORT = 'WOS';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 600;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_URLS = false;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'must be at least 24 characters' })
+  BOOTSTRAP_OPERATIONS_KEY?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  DOCS_ENABLED = true;
+
+  /** The API applies pending migrations at boot unless this is false (then run `npm run migrate`). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATE_ON_BOOT = true;
+
+  /** How often the worker's sweeper looks for due work whose queue job was lost (expired holds, due bans). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SWEEP_INTERVAL_SECONDS = 15;
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Builds the typed configuration from an environment, or throws naming every bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const provided: Record<string, string> = {};
+  for (const name of [...known, 'BOOTSTRAP_OPERATIONS_KEY']) {
+    const value = environment[name];
+    if (value !== undefined && value !== '') provided[name] = value;
+  }
+  const config = plainToInstance(AppConfig, provided, { exposeDefaultValues: true });
+  const problems = validateSync(config, { forbidUnknownValues: false }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map(
+      (message) => `${error.property}=${JSON.stringify(provided[error.property] ?? '')}: ${message.replace(`${error.property} `, '')}`,
+    ),
+  );
+  if (!isValidTimeZone(config.RESORT_TIMEZONE)) {
+    problems.push(`RESORT_TIMEZONE=${JSON.stringify(config.RESORT_TIMEZONE)}: is not a known IANA time zone`);
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return config;
+}

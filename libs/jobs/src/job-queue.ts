@@ -1,0 +1,52 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { JobsOptions, Queue } from 'bullmq';
+import { AppConfig } from '#libs/config';
+import { JOB_QUEUE, JobName, JobPayloads, QUEUES, QueueName } from './job-catalogue';
+import { redisConnectionOptions } from './redis-connection';
+
+/**
+ * The one way services enqueue work. A failed enqueue never fails the caller's change:
+ * the change is already committed in Postgres and a periodic sweep finds due work again.
+ */
+@Injectable()
+export class JobQueue implements OnModuleDestroy {
+  private readonly logger = new Logger(JobQueue.name);
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(private readonly config: AppConfig) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: redisConnectionOptions(this.config.REDIS_URL, { failFast: true }),
+        prefix: this.config.QUEUE_PREFIX,
+        defaultJobOptions: { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } },
+      });
+      queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  allQueues(): Queue[] {
+    return Object.values(QUEUES).map((name) => this.queue(name));
+  }
+
+  async add<N extends JobName>(name: N, payload: JobPayloads[N], options: JobsOptions = {}): Promise<void> {
+    await this.queue(JOB_QUEUE[name]).add(name, payload, { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...options });
+  }
+
+  /** Enqueues, logging instead of throwing: for triggers whose work a sweep would find anyway. */
+  async addBestEffort<N extends JobName>(name: N, payload: JobPayloads[N], options: JobsOptions = {}): Promise<void> {
+    try {
+      await this.add(name, payload, options);
+    } catch (error) {
+      this.logger.warn(`could not enqueue ${name} (${options.jobId ?? ''}); the periodic sweep will pick it up: ${(error as Error).message}`);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
+  }
+}

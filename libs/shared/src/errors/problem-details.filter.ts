@@ -1,0 +1,124 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, RateLimited, ServiceUnavailable, ValidationFailed } from './domain-error';
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+const CODES_BY_STATUS: Record<number, { code: string; title: string }> = {
+  400: { code: 'validation_failed', title: 'The request is not valid' },
+  401: { code: 'unauthenticated', title: 'A valid API key is required' },
+  403: { code: 'forbidden', title: 'This API key may not do that' },
+  404: { code: 'not_found', title: 'Not found' },
+  405: { code: 'method_not_allowed', title: 'Method not allowed' },
+  413: { code: 'payload_too_large', title: 'The request body is too large' },
+  415: { code: 'unsupported_media_type', title: 'Send JSON (application/json)' },
+  429: { code: 'rate_limited', title: 'Too many requests' },
+};
+
+/** Errors of the database driver that mean "try again shortly", not "your request is wrong". */
+const TRANSIENT_ERROR_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
+  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
+  '08000', '08003', '08006', '08001', '08004', // connection exceptions
+  '53300', // too many connections
+  '40001', '40P01', // serialization failure, deadlock (retried already; surfacing as 503)
+]);
+
+export function isTransientInfrastructureError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_ERROR_CODES.has(code)) return true;
+  const driverError = (error as { driverError?: unknown }).driverError;
+  if (driverError && driverError !== error) return isTransientInfrastructureError(driverError);
+  return /Connection terminated|terminating connection|Connection is closed|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(
+    error.message,
+  );
+}
+
+export function toProblem(error: unknown, instance?: string): ProblemDocument {
+  if (error instanceof DomainError) {
+    return {
+      type: `https://kalma.example/problems/${error.code.replace(/_/g, '-')}`,
+      title: error.title,
+      status: error.status,
+      code: error.code,
+      detail: error.message,
+      instance,
+      ...error.extensions,
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const known = CODES_BY_STATUS[status] ?? { code: 'http_error', title: HttpStatus[status] ?? 'Error' };
+    const response = error.getResponse();
+    const detail =
+      typeof response === 'object' && response !== null && 'message' in response
+        ? [response.message].flat().join('; ')
+        : error.message;
+    return {
+      type: `https://kalma.example/problems/${known.code.replace(/_/g, '-')}`,
+      title: known.title,
+      status,
+      code: known.code,
+      detail,
+      instance,
+    };
+  }
+  return toProblem(
+    isTransientInfrastructureError(error)
+      ? new ServiceUnavailable('The database or queue is unreachable right now; retry shortly')
+      : new InternalError(),
+    instance,
+  );
+}
+
+class InternalError extends DomainError {
+  readonly code = 'internal_error';
+  readonly status = 500;
+  readonly title = 'Internal error';
+  constructor() {
+    super('Something went wrong on our side; it has been logged');
+  }
+}
+
+/** Body-parser failures arrive as plain errors with a `type` and a `status`. */
+function fromBodyParser(error: unknown): DomainError | HttpException | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const type = (error as { type?: unknown }).type;
+  if (type === 'entity.parse.failed') return ValidationFailed.field('body', 'is not valid JSON');
+  if (type === 'entity.too.large') return new HttpException('The request body is too large', 413);
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new HttpException('Unsupported body encoding', 415);
+  }
+  return undefined;
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemDetailsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const response = context.getResponse<Response>();
+    const request = context.getRequest<Request>();
+    const error = fromBodyParser(exception) ?? exception;
+    const problem = toProblem(error, request.originalUrl?.split('?')[0]);
+
+    if (problem.status >= 500) {
+      // Keep the original error and its stack: the problem document deliberately says little.
+      this.logger.error({ err: exception, code: problem.code }, `request failed: ${problem.code}`);
+    }
+    if (error instanceof RateLimited) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (problem.status === 503) response.setHeader('Retry-After', '1');
+    if (response.headersSent) return;
+    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+}
