@@ -1,0 +1,198 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ensureDemoData, formatBanner, loadOrCreateOperationsKey, type DemoData } from './demo-data';
+import { isPortFree, startLocalServices, type LocalServices } from './local-services';
+import { spawnManagedProcess, type ManagedProcess, type ProcessExit } from './managed-process';
+
+/**
+ * `npm start`: all of Kalma on one machine with nothing configured.
+ *
+ *  1. PostgreSQL and Redis: DATABASE_URL and REDIS_URL if both are set, else local ones kept in
+ *     KALMA_DATA_DIR (default `.kalma-data` in the project root).
+ *  2. The API, which migrates the database at boot; once GET /health answers 200, the worker
+ *     (started after the migrations so that it never sees an old schema).
+ *  3. Demo agencies and agent keys, once per data directory, and a banner saying how to use them.
+ *
+ * Ctrl-C or SIGTERM stops the API and the worker, then the database and Redis, and exits 0.
+ * If the API or the worker dies on its own, everything stops and the exit code is 1.
+ *
+ * Runs from dist/scripts/start-all.js (`npm run build` first).
+ */
+
+const projectRoot = path.resolve(__dirname, '..', '..');
+const API_ENTRY = path.join(projectRoot, 'dist', 'apps', 'api', 'src', 'main.js');
+const WORKER_ENTRY = path.join(projectRoot, 'dist', 'apps', 'worker', 'src', 'main.js');
+const DEFAULT_PORT = 3000;
+const HEALTH_TIMEOUT_MILLISECONDS = Number(process.env.KALMA_HEALTH_TIMEOUT_SECONDS ?? 120) * 1000;
+/** How long the API and the worker get to finish in-flight requests and jobs before SIGKILL. */
+const APPLICATION_STOP_TIMEOUT_MILLISECONDS = 10_000;
+
+/** Everything started so far, for the shutdown to stop. */
+const running: {
+  services?: Promise<LocalServices>;
+  api?: ManagedProcess;
+  worker?: ManagedProcess;
+} = {};
+let shutdown: Promise<void> | undefined;
+
+/** Thrown by the start-up when a shutdown began meanwhile: nothing more may be started. */
+class ShutdownInProgress extends Error {}
+
+function log(message: string): void {
+  console.log(`[kalma] ${message}`);
+}
+
+async function main(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void shutDown(0, `received ${signal}`));
+  }
+  try {
+    await start();
+  } catch (error) {
+    if (shutdown) return; // the start-up was cut short by a shutdown, which ends the process
+    console.error('[kalma] start-up failed:', error);
+    await shutDown(1, 'start-up failed');
+  }
+}
+
+async function start(): Promise<void> {
+  const dataDir = path.resolve(process.env.KALMA_DATA_DIR || path.join(projectRoot, '.kalma-data'));
+  await mkdir(dataDir, { recursive: true });
+  for (const entry of [API_ENTRY, WORKER_ENTRY]) {
+    if (!existsSync(entry)) throw new Error(`${path.relative(projectRoot, entry)} is missing: run \`npm run build\` first.`);
+  }
+  const port = Number(process.env.PORT || DEFAULT_PORT);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT must be a TCP port number, not "${process.env.PORT}".`);
+  if (!(await isPortFree(port))) throw new Error(`Port ${port} is already in use: stop whatever uses it, or set PORT.`);
+
+  const { databaseUrl, redisUrl } = await backingServices(dataDir);
+  const operationsKey = process.env.BOOTSTRAP_OPERATIONS_KEY || (await loadOrCreateOperationsKey(dataDir));
+  const environment: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    PORT: String(port),
+    // The demo's agencies may point their webhooks at a receiver on this machine.
+    WEBHOOK_ALLOW_PRIVATE_URLS: process.env.WEBHOOK_ALLOW_PRIVATE_URLS ?? 'true',
+    BOOTSTRAP_OPERATIONS_KEY: operationsKey,
+  };
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  running.api = startApplication('API', API_ENTRY, environment);
+  await waitForHealth(baseUrl, running.api);
+  running.worker = startApplication('worker', WORKER_ENTRY, environment);
+
+  let demo: DemoData | undefined;
+  try {
+    demo = await ensureDemoData({ baseUrl, operationsKey, dataDir, log });
+  } catch (error) {
+    // The API still runs and is useful without demo data; say why there is none.
+    log(`could not seed the demo data: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (shutdown) return;
+  console.log(
+    formatBanner({
+      publicUrl: `http://localhost:${port}`,
+      dataDir,
+      operationsKey,
+      demo,
+      resortTimeZone: process.env.RESORT_TIMEZONE || 'Asia/Pyongyang',
+    }),
+  );
+}
+
+/** DATABASE_URL and REDIS_URL from the environment, local servers for whichever is missing. */
+async function backingServices(dataDir: string): Promise<{ databaseUrl: string; redisUrl: string }> {
+  const { DATABASE_URL: configuredDatabaseUrl, REDIS_URL: configuredRedisUrl } = process.env;
+  if (configuredDatabaseUrl && configuredRedisUrl) {
+    log('using DATABASE_URL and REDIS_URL from the environment');
+    return { databaseUrl: configuredDatabaseUrl, redisUrl: configuredRedisUrl };
+  }
+  log(`starting PostgreSQL and Redis in ${dataDir}`);
+  running.services = startLocalServices({ dataDir, log });
+  const services = await running.services;
+  if (shutdown) throw new ShutdownInProgress();
+  return {
+    databaseUrl: configuredDatabaseUrl || services.databaseUrl,
+    redisUrl: configuredRedisUrl || services.redisUrl,
+  };
+}
+
+function startApplication(name: string, entry: string, environment: NodeJS.ProcessEnv): ManagedProcess {
+  if (shutdown) throw new ShutdownInProgress();
+  log(`starting the ${name}`);
+  const application = spawnManagedProcess({
+    name,
+    command: process.execPath,
+    args: [entry],
+    cwd: projectRoot,
+    env: environment,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    stopSignal: 'SIGTERM',
+  });
+  void application.exited.then((exit) => {
+    if (shutdown) return;
+    log(`the ${name} exited unexpectedly (${describeExit(exit)})`);
+    void shutDown(1, `the ${name} stopped`);
+  });
+  return application;
+}
+
+async function waitForHealth(baseUrl: string, api: ManagedProcess): Promise<void> {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MILLISECONDS;
+  let lastAnswer = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (!api.isRunning()) throw new Error('The API exited before it became healthy (its output is above).');
+    try {
+      const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+      if (response.status === 200) {
+        log(`the API is healthy at ${baseUrl}`);
+        return;
+      }
+      lastAnswer = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
+    } catch (error) {
+      lastAnswer = error instanceof Error ? error.message : String(error);
+    }
+    await delay(500);
+  }
+  throw new Error(
+    `The API did not answer GET ${baseUrl}/health with 200 within ${HEALTH_TIMEOUT_MILLISECONDS / 1000} s ` +
+      `(last: ${lastAnswer}). Set KALMA_HEALTH_TIMEOUT_SECONDS to wait longer.`,
+  );
+}
+
+/** Stops the applications first (they drain into the database), then the local services, then exits. */
+function shutDown(exitCode: number, reason: string): Promise<void> {
+  if (shutdown) {
+    log(`${reason}: already stopping`);
+    return shutdown;
+  }
+  log(`${reason}: stopping`);
+  shutdown = (async () => {
+    let code = exitCode;
+    try {
+      await Promise.all([
+        running.api?.stop(APPLICATION_STOP_TIMEOUT_MILLISECONDS),
+        running.worker?.stop(APPLICATION_STOP_TIMEOUT_MILLISECONDS),
+      ]);
+      // Local services that are still starting are stopped once they are up.
+      const services = await running.services?.catch(() => undefined);
+      await services?.stop();
+      log('stopped');
+    } catch (error) {
+      console.error('[kalma] shutdown failed:', error);
+      code = code || 1;
+    }
+    process.exit(code);
+  })();
+  return shutdown;
+}
+
+function describeExit(exit: ProcessExit): string {
+  if (exit.error) return exit.error.message;
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+void main();
