@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { DomainError, RateLimited, ServiceUnavailable, ValidationFailed } from './domain-error';
 
@@ -101,6 +102,16 @@ function fromBodyParser(error: unknown): DomainError | HttpException | undefined
   return undefined;
 }
 
+/**
+ * The throttler's own exception (e.g. from `@Throttle` on a route) becomes `rate_limited`; the
+ * guard has already set Retry-After on the response, which is kept.
+ */
+function fromThrottler(error: unknown, response: Response): RateLimited | undefined {
+  if (!(error instanceof ThrottlerException)) return undefined;
+  const retryAfter = Number(response.getHeader('Retry-After'));
+  return new RateLimited(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.ceil(retryAfter) : 60);
+}
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger(ProblemDetailsFilter.name);
@@ -109,7 +120,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const context = host.switchToHttp();
     const response = context.getResponse<Response>();
     const request = context.getRequest<Request>();
-    const error = fromBodyParser(exception) ?? exception;
+    const error = fromBodyParser(exception) ?? fromThrottler(exception, response) ?? exception;
     const problem = toProblem(error, request.originalUrl?.split('?')[0]);
 
     if (problem.status >= 500) {

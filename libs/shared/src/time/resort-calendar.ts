@@ -35,8 +35,16 @@ export function nightsOfStay(checkIn: string, checkOut: string): string[] {
   return Array.from({ length: Math.max(count, 0) }, (_, index) => addDays(checkIn, index));
 }
 
+/** Building a formatter is costly (it loads zone data), so there is one per time zone. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar date an instant falls on in the given IANA time zone. */
 export function localDateOf(instant: Date, timeZone: string): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    // en-CA formats as YYYY-MM-DD.
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter.format(instant);
 }

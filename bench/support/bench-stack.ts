@@ -1,0 +1,160 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Client, Pool } from 'pg';
+import { migrateDatabase } from '../../libs/database/src/run-migrations';
+
+/**
+ * A throwaway Kalma for a benchmark: its own database on the server of DATABASE_URL
+ * (default: the local PostgreSQL), the built API and worker processes from dist/, and
+ * everything dropped again at the end.
+ */
+const PROJECT_ROOT = path.resolve(__dirname, '../../..');
+
+export interface BenchStack {
+  databaseUrl: string;
+  databaseName: string;
+  pool: Pool;
+  operationsKey: string;
+  apiUrls: string[];
+  env: Record<string, string>;
+  processes: ChildProcess[];
+  startWorker(): ChildProcess;
+  /** Stops the API and worker processes (their connections close); the database stays. */
+  stopProcesses(): Promise<void>;
+  /** Stops the processes and drops the database. */
+  stop(): Promise<void>;
+}
+
+export function serverUrl(): string {
+  return process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+function startProcess(script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, script)], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+async function waitHealthy(baseUrl: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} during start`);
+    try {
+      if ((await fetch(`${baseUrl}/health`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${baseUrl} did not become healthy`);
+}
+
+export async function startBenchStack(options: { apiProcesses: number; workers?: number; env?: Record<string, string> }): Promise<BenchStack> {
+  const databaseName = `kalma_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${databaseName}`);
+  await admin.end();
+  const databaseUrl = withDatabase(serverUrl(), databaseName);
+  await migrateDatabase(databaseUrl);
+
+  const operationsKey = `bench-ops-${randomBytes(16).toString('hex')}`;
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `kalma-${databaseName}`,
+    BOOTSTRAP_OPERATIONS_KEY: operationsKey,
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    LOG_LEVEL: 'warn',
+    MIGRATE_ON_BOOT: 'false',
+    ...options.env,
+  };
+  const processes: ChildProcess[] = [];
+  const apiUrls: string[] = [];
+  for (let index = 0; index < options.apiProcesses; index++) {
+    const port = await freePort();
+    const child = startProcess('dist/apps/api/src/main.js', { ...env, PORT: String(port) });
+    processes.push(child);
+    apiUrls.push(`http://127.0.0.1:${port}`);
+  }
+  await Promise.all(apiUrls.map((url, index) => waitHealthy(url, processes[index])));
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+
+  const stack: BenchStack = {
+    databaseUrl,
+    databaseName,
+    pool,
+    operationsKey,
+    apiUrls,
+    env,
+    processes,
+    startWorker() {
+      const worker = startProcess('dist/apps/worker/src/main.js', env);
+      processes.push(worker);
+      return worker;
+    },
+    async stopProcesses() {
+      await Promise.all(
+        processes.map(async (child) => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          await once(child, 'exit');
+          clearTimeout(timer);
+        }),
+      );
+    },
+    async stop() {
+      await stack.stopProcesses();
+      await pool.end();
+      const cleanup = new Client({ connectionString: serverUrl() });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+  for (let index = 0; index < (options.workers ?? 0); index++) stack.startWorker();
+  return stack;
+}
+
+/** POST/GET helper for setting a bench up through the public API. */
+export async function call(baseUrl: string, key: string, method: string, urlPath: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${baseUrl}${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 400) throw new Error(`${method} ${urlPath}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+export function resortToday(timeZone = 'Asia/Pyongyang'): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
