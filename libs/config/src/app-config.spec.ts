@@ -1,0 +1,45 @@
+import { ConfigurationError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults with nothing set', () => {
+    const config = loadConfig({});
+    expect(config.RESORT_CAPACITY).toBe(20_000);
+    expect(config.RESORT_TIMEZONE).toBe('Asia/Pyongyang');
+    expect(config.MAX_STAY_NIGHTS).toBe(30);
+    expect(config.BOOKING_HORIZON_DAYS).toBe(400);
+    expect(config.MAX_PARTY_SIZE).toBe(50);
+    expect(config.HOLD_TTL_SECONDS).toBe(900);
+    expect(config.RESORT_HOME_COUNTRY).toBe('KP');
+    expect(config.RESORT_AIRPORT).toBe('WOS');
+    expect(config.WEBHOOK_ALLOW_PRIVATE_URLS).toBe(false);
+    expect(config.DOCS_ENABLED).toBe(true);
+    expect(config.PORT).toBe(3000);
+  });
+
+  it('parses numbers and booleans from strings', () => {
+    const config = loadConfig({ RESORT_CAPACITY: '50', WEBHOOK_ALLOW_PRIVATE_URLS: 'true', DOCS_ENABLED: 'false', PORT: '8080' });
+    expect(config.RESORT_CAPACITY).toBe(50);
+    expect(config.WEBHOOK_ALLOW_PRIVATE_URLS).toBe(true);
+    expect(config.DOCS_ENABLED).toBe(false);
+    expect(config.PORT).toBe(8080);
+  });
+
+  it('names every bad variable and what is wrong with it', () => {
+    let error: unknown;
+    try {
+      loadConfig({ RESORT_CAPACITY: 'lots', RESORT_TIMEZONE: 'Mars/Olympus', RESORT_HOME_COUNTRY: 'kp', DATABASE_URL: 'mysql://x' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const message = (error as Error).message;
+    expect(message).toContain('RESORT_CAPACITY="lots"');
+    expect(message).toContain('RESORT_TIMEZONE="Mars/Olympus": is not a known IANA time zone');
+    expect(message).toContain('RESORT_HOME_COUNTRY="kp"');
+    expect(message).toContain('DATABASE_URL="mysql://x": must be a postgres:// URL');
+  });
+
+  it('refuses a short bootstrap key', () => {
+    expect(() => loadConfig({ BOOTSTRAP_OPERATIONS_KEY: 'short' })).toThrow(/BOOTSTRAP_OPERATIONS_KEY/);
+  });
+});

@@ -1,0 +1,37 @@
+import { addDays, daysBetween, isCalendarDate, localDateOf, nightsOfStay } from './resort-calendar';
+
+describe('resort calendar', () => {
+  it('accepts real dates only', () => {
+    expect(isCalendarDate('2027-07-01')).toBe(true);
+    expect(isCalendarDate('2028-02-29')).toBe(true);
+    expect(isCalendarDate('2027-02-29')).toBe(false);
+    expect(isCalendarDate('2027-02-30')).toBe(false);
+    expect(isCalendarDate('2027-13-01')).toBe(false);
+    expect(isCalendarDate('2027-7-1')).toBe(false);
+    expect(isCalendarDate('2027-07-01T00:00:00Z')).toBe(false);
+    expect(isCalendarDate(20270701)).toBe(false);
+  });
+
+  it('counts the nights of a stay [checkIn, checkOut)', () => {
+    expect(nightsOfStay('2027-07-01', '2027-07-05')).toEqual(['2027-07-01', '2027-07-02', '2027-07-03', '2027-07-04']);
+    expect(nightsOfStay('2027-12-30', '2028-01-02')).toEqual(['2027-12-30', '2027-12-31', '2028-01-01']);
+    expect(nightsOfStay('2027-07-05', '2027-07-05')).toEqual([]);
+    expect(daysBetween('2027-07-01', '2027-07-05')).toBe(4);
+    expect(daysBetween('2027-07-05', '2027-07-01')).toBe(-4);
+  });
+
+  it('adds days across month, year and daylight-saving boundaries', () => {
+    expect(addDays('2027-02-28', 1)).toBe('2027-03-01');
+    expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+    expect(addDays('2027-12-31', 1)).toBe('2028-01-01');
+    expect(addDays('2027-03-28', 1)).toBe('2027-03-29'); // DST starts in Europe that night
+    expect(addDays('2027-03-01', -1)).toBe('2027-02-28');
+  });
+
+  it('finds the resort-local date of an instant', () => {
+    // 15:30 UTC on 30 June is already 1 July in Pyongyang (UTC+9).
+    expect(localDateOf(new Date('2027-06-30T15:30:00Z'), 'Asia/Pyongyang')).toBe('2027-07-01');
+    expect(localDateOf(new Date('2027-06-30T14:59:59Z'), 'Asia/Pyongyang')).toBe('2027-06-30');
+    expect(localDateOf(new Date('2027-06-30T23:00:00Z'), 'America/New_York')).toBe('2027-06-30');
+  });
+});
