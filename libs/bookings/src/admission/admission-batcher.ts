@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '#libs/config';
 import { CapacityExhausted, CapacityRepository, NightState, ShortNight } from '#libs/capacity';
+import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, SeatsExhausted, segmentRefusal, ShortFlight } from '#libs/flights';
 import { Metrics } from '#libs/observability';
+import { RestrictionGate } from '#libs/restrictions';
 import { DomainError, IdempotencyKeyReused, toProblem } from '#libs/shared';
 import { BookingsRepository, NewBooking } from '../bookings.repository';
 import { BookingDto } from '../dto/booking.dto';
@@ -39,7 +41,7 @@ const RETRYABLE_CODES = new Set(['40P01', '40001']);
  * whatever this code does.
  */
 @Injectable()
-export class AdmissionBatcher {
+export class AdmissionBatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AdmissionBatcher.name);
   private pending: PendingAdmission[] = [];
   private running = false;
@@ -52,7 +54,17 @@ export class AdmissionBatcher {
     private readonly capacity: CapacityRepository,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly restrictions: RestrictionGate,
+    private readonly flights: FlightsRepository,
   ) {}
+
+  /** Graceful shutdown: requests already accepted into the batcher are admitted before connections close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((this.running || this.pending.length > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 
   admit(request: AdmissionRequest): Promise<AdmissionOutcome> {
     return new Promise((resolve, reject) => {
@@ -136,15 +148,28 @@ export class AdmissionBatcher {
         else candidates.push(index);
       });
 
-      // 2. Lock every night the batch touches, in date order.
+      // 2. Restrictions in force for the batch's check-in dates. This takes the restrictions lock
+      //    shared, so a ban being created either commits first (and is seen here) or waits for
+      //    this batch to commit (and its enforcement then finds these bookings).
+      const restrictions = await this.restrictions.load(manager, candidates.map((index) => requests[index].checkIn));
+
+      // 3. Lock every night the batch touches, in date order.
       const dates = [...new Set(candidates.flatMap((index) => requests[index].nights))].sort();
       const nights = await this.capacity.lockNights(manager, dates);
 
-      // 3. Decide each request in arrival order against the locked counters.
+      // 3b. Then the flights the batch books seats on, in id order (after the nights: the one lock order).
+      const flights = await this.flights.lockFlights(manager, candidates.flatMap((index) => segmentsOf(requests[index]).map((segment) => segment.flightId)));
+
+      // 4. Decide each request in arrival order against the restrictions and the locked counters.
       const accepted: { index: number; booking: NewBooking }[] = [];
       for (const index of candidates) {
         const request = requests[index];
-        const refusal = this.refusalFor(request, nights);
+        // Nights and seats are decided together: a request short of either takes neither.
+        const refusal =
+          this.restrictions.refusalFor(restrictions, request) ??
+          this.flightRefusalFor(request, flights) ??
+          this.refusalFor(request, nights) ??
+          this.seatRefusalFor(request, flights);
         if (refusal) {
           outcomes[index] = { kind: 'refused', error: refusal };
           continue;
@@ -154,11 +179,13 @@ export class AdmissionBatcher {
           night.reserved += request.guests.length;
           if (request.hold) night.held += request.guests.length;
         }
+        for (const { flightId } of segmentsOf(request)) (flights.get(flightId) as FlightRow).seatsReserved += request.guests.length;
         accepted.push({ index, booking: this.newBooking(request) });
       }
 
-      // 4. Write: night counters (the CHECK constraint re-verifies capacity), bookings, stored responses.
+      // 5. Write: night counters (the CHECK constraint re-verifies capacity), bookings, stored responses.
       await this.writeNightCounters(manager, requests, accepted.map((entry) => entry.index));
+      await this.writeSeatCounters(manager, requests, accepted.map((entry) => entry.index));
       const rows = await this.bookings.insertMany(manager, accepted.map((entry) => entry.booking));
       const rowsById = new Map(rows.map((row) => [row.id, row]));
       for (const { index, booking } of accepted) {
@@ -179,6 +206,40 @@ export class AdmissionBatcher {
       if (request.guests.length > available) short.push({ date, requested: request.guests.length, available: Math.max(available, 0) });
     }
     return short.length > 0 ? new CapacityExhausted(short) : undefined;
+  }
+
+  /** A flight that does not exist, does not fit the stay or is cancelled (pure rules in libs/flights). */
+  private flightRefusalFor(request: AdmissionRequest, flights: Map<string, FlightRow>): DomainError | undefined {
+    const context = {
+      checkIn: request.checkIn,
+      checkOut: request.checkOut,
+      resortAirport: this.config.RESORT_AIRPORT,
+      resortTimeZone: this.config.RESORT_TIMEZONE,
+    };
+    for (const { segment, flightId } of segmentsOf(request)) {
+      const refusal = segmentRefusal(segment, flightId, flights.get(flightId), context);
+      if (refusal) return refusal;
+    }
+    return undefined;
+  }
+
+  /** One seat per guest on each flight, against the locked counters (earlier requests of the batch included). */
+  private seatRefusalFor(request: AdmissionRequest, flights: Map<string, FlightRow>): DomainError | undefined {
+    const short: ShortFlight[] = [];
+    for (const { segment, flightId } of segmentsOf(request)) {
+      const flight = flights.get(flightId) as FlightRow;
+      const available = flight.seats - flight.seatsReserved;
+      if (request.guests.length > available) short.push({ flightId, segment, requested: request.guests.length, available: Math.max(available, 0) });
+    }
+    return short.length > 0 ? new SeatsExhausted(short) : undefined;
+  }
+
+  /** Seat counters of the accepted requests, one set-based statement (the CHECK constraint re-verifies seats). */
+  private async writeSeatCounters(manager: EntityManager, requests: AdmissionRequest[], acceptedIndexes: number[]): Promise<void> {
+    const deltas: SeatDelta[] = acceptedIndexes.flatMap((index) =>
+      segmentsOf(requests[index]).map(({ flightId }) => ({ flightId, seats: requests[index].guests.length })),
+    );
+    await this.flights.addToSeats(manager, deltas);
   }
 
   private async writeNightCounters(manager: EntityManager, requests: AdmissionRequest[], acceptedIndexes: number[]): Promise<void> {
@@ -244,6 +305,14 @@ export class AdmissionBatcher {
     if (this.knownNights.size > 10_000) this.knownNights.clear();
     for (const date of missing) this.knownNights.add(date);
   }
+}
+
+/** The flights a request books seats on, with the leg each is for. */
+function segmentsOf(request: AdmissionRequest): { segment: FlightSegment; flightId: string }[] {
+  return [
+    ...(request.outboundFlightId ? [{ segment: 'outbound' as const, flightId: request.outboundFlightId }] : []),
+    ...(request.returnFlightId ? [{ segment: 'return' as const, flightId: request.returnFlightId }] : []),
+  ];
 }
 
 class IdempotencyKeyInFlight extends DomainError {
