@@ -1,0 +1,138 @@
+import autocannon from 'autocannon';
+import { addDays, BenchStack, call, resortToday, startBenchStack } from './support/bench-stack';
+
+/**
+ * `node dist/bench/read-paths.bench.js`: the read paths with a large table.
+ *  - the capacity calendar of 366 nights (target p99 ≤ 10 ms);
+ *  - with BENCH_BOOKINGS (default 1,000,000) bookings loaded set-based in SQL: one agency's
+ *    booking list page (target p99 ≤ 20 ms) and a ban preview (target ≤ 1 s).
+ */
+const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 1_000_000);
+const AGENCIES = 200;
+
+export interface ReadPathsResult {
+  calendarP50Ms: number;
+  calendarP99Ms: number;
+  calendarRequestsPerSecond: number;
+  bookingsLoaded: number;
+  seedSeconds: number;
+  listP50Ms: number;
+  listP99Ms: number;
+  previewMs: number | null;
+  previewAffectedBookings: number | null;
+}
+
+/**
+ * Latency targets are per request, so the load is one client after the other (autocannon with one
+ * connection): the figures are the service time, not a queue behind other clients.
+ */
+function load(url: string, path: string, key: string, seconds: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) =>
+    autocannon({ url: `${url}${path}`, connections: 1, duration: seconds, headers: { authorization: `Bearer ${key}` } }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    ),
+  );
+}
+
+/**
+ * Loads bookings straight into the tables, set-based: spread over the next year, 1–4 guests,
+ * mixed nationalities, across many agencies; then rebuilds the night counters from them so the
+ * invariant holds exactly as if they had come through the API.
+ */
+async function seedBookings(stack: BenchStack, today: string): Promise<string[]> {
+  const { rows: agencies } = await stack.pool.query<{ id: string }>(
+    `INSERT INTO agencies (name, webhook_secret)
+     SELECT 'Bench agency ' || n, 'whsec_' || encode(gen_random_bytes(24), 'base64') FROM generate_series(1, $1) n RETURNING id`,
+    [AGENCIES],
+  ).catch(async () =>
+    stack.pool.query<{ id: string }>(
+      `INSERT INTO agencies (name, webhook_secret)
+       SELECT 'Bench agency ' || n, 'whsec_' || md5(random()::text) FROM generate_series(1, $1) n RETURNING id`,
+      [AGENCIES],
+    ),
+  );
+  const agencyIds = agencies.map((agency) => agency.id);
+  const nationalities = ['RU', 'CN', 'KP', 'BY', 'VN', 'DE', 'US', 'GB', 'IR', 'LA'];
+  const chunk = 250_000;
+  for (let offset = 0; offset < BOOKINGS; offset += chunk) {
+    await stack.pool.query(
+      `INSERT INTO bookings (reference, agency_id, status, check_in, check_out, guests, guest_count, nationalities,
+                             cancellation_reason, cancelled_at, created_at, updated_at)
+       SELECT 'B' || lpad(to_hex(n), 9, '0'), ($3::uuid[])[1 + n % array_length($3::uuid[], 1)],
+              CASE WHEN n % 10 = 0 THEN 'cancelled' ELSE 'confirmed' END,
+              $4::date + (n % 360), $4::date + (n % 360) + 1 + (n % 5),
+              g.guests, jsonb_array_length(g.guests), g.nationalities,
+              CASE WHEN n % 10 = 0 THEN 'agent_request' END, CASE WHEN n % 10 = 0 THEN now() END,
+              now() - (n || ' seconds')::interval, now()
+         FROM generate_series($1::int, $2::int) AS n
+         CROSS JOIN LATERAL (
+           SELECT jsonb_agg(jsonb_build_object('fullName', 'Guest ' || k, 'nationality', ($5::text[])[1 + (n + k * 7) % 10])) AS guests,
+                  ARRAY(SELECT DISTINCT ($5::text[])[1 + (n + k2 * 7) % 10] FROM generate_series(1, 1 + n % 4) k2 ORDER BY 1) AS nationalities
+             FROM generate_series(1, 1 + n % 4) k
+         ) AS g`,
+      [offset + 1, Math.min(offset + chunk, BOOKINGS), agencyIds, today, nationalities],
+    );
+  }
+  await stack.pool.query(`
+    INSERT INTO nights (date, capacity, reserved, held)
+    SELECT night::date, 1000000, sum(guest_count), 0
+      FROM bookings, generate_series(check_in, check_out - 1, interval '1 day') AS night
+     WHERE status IN ('held', 'confirmed') GROUP BY 1
+    ON CONFLICT (date) DO UPDATE SET capacity = EXCLUDED.capacity, reserved = EXCLUDED.reserved`);
+  await stack.pool.query('ANALYZE');
+  return agencyIds;
+}
+
+export async function runReadPathsBench(): Promise<ReadPathsResult> {
+  const stack = await startBenchStack({ apiProcesses: 1 });
+  try {
+    const today = resortToday();
+    const api = stack.apiUrls[0];
+    const calendar = await load(api, `/v1/capacity?from=${today}&to=${addDays(today, 366)}`, stack.operationsKey, 10);
+
+    const seedStarted = Date.now();
+    const agencyIds = await seedBookings(stack, today);
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    const { key } = await call(api, stack.operationsKey, 'POST', `/v1/agencies/${agencyIds[0]}/api-keys`, { label: 'bench' });
+    const list = await load(api, '/v1/bookings?limit=50', key, 10);
+
+    let previewMs: number | null = null;
+    let previewAffectedBookings: number | null = null;
+    try {
+      const started = performance.now();
+      const preview = await call(api, stack.operationsKey, 'POST', '/v1/restrictions/preview', {
+        allForeign: true,
+        except: ['RU'],
+        effectiveFrom: new Date().toISOString(),
+        reason: 'benchmark preview',
+      });
+      previewMs = Math.round(performance.now() - started);
+      previewAffectedBookings = preview.affectedBookings;
+    } catch (error) {
+      console.error(`preview not measured: ${(error as Error).message}`);
+    }
+    const { rows } = await stack.pool.query(`SELECT count(*)::int AS count FROM bookings`);
+    return {
+      calendarP50Ms: calendar.latency.p50,
+      calendarP99Ms: calendar.latency.p99,
+      calendarRequestsPerSecond: Math.round(calendar.requests.average),
+      bookingsLoaded: rows[0].count,
+      seedSeconds: Math.round(seedSeconds),
+      listP50Ms: list.latency.p50,
+      listP99Ms: list.latency.p99,
+      previewMs,
+      previewAffectedBookings,
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+if (require.main === module) {
+  runReadPathsBench()
+    .then((result) => console.log(JSON.stringify(result, null, 2)))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
