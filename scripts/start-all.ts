@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ensureDemoData, formatBanner, loadOrCreateOperationsKey, type DemoData } from './demo-data';
+import { ensureDemoData, formatBanner, loadOrCreateOperationsKey, readDemoData, type DemoData } from './demo-data';
 import { isPortFree, startLocalServices, type LocalServices } from './local-services';
 import { spawnManagedProcess, type ManagedProcess, type ProcessExit } from './managed-process';
 
@@ -88,8 +88,9 @@ async function start(): Promise<void> {
   try {
     demo = await ensureDemoData({ baseUrl, operationsKey, dataDir, log });
   } catch (error) {
-    // The API still runs and is useful without demo data; say why there is none.
+    // The API still runs and is useful without (all of) the demo data; say what is missing.
     log(`could not seed the demo data: ${error instanceof Error ? error.message : String(error)}`);
+    demo = await readDemoData(dataDir);
   }
   if (shutdown) return;
   console.log(
@@ -180,11 +181,11 @@ function shutDown(exitCode: number, reason: string): Promise<void> {
       // Local services that are still starting are stopped once they are up.
       const services = await running.services?.catch(() => undefined);
       await services?.stop();
-      log('stopped');
     } catch (error) {
       console.error('[kalma] shutdown failed:', error);
       code = code || 1;
     }
+    log(`stopped (exit code ${code})`);
     process.exit(code);
   })();
   return shutdown;

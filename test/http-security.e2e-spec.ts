@@ -53,6 +53,32 @@ describe('HTTP security', () => {
     }
   });
 
+  it('answers requests refused by the HTTP parser itself (URL or headers too large, malformed HTTP) with a problem document', async () => {
+    const base = stack.apis[0].baseUrl;
+    const longUrl = await fetch(`${base}/v1/bookings/${'9'.repeat(20_000)}`);
+    expect({ status: longUrl.status, contentType: longUrl.headers.get('content-type') }).toEqual({ status: 431, contentType: 'application/problem+json' });
+    expect(await longUrl.json()).toMatchObject({ status: 431, code: 'headers_too_large' });
+
+    const bigHeader = await fetch(`${base}/health`, { headers: { 'x-padding': 'x'.repeat(20_000) } });
+    expect(bigHeader.status).toBe(431);
+    expect(((await bigHeader.json()) as { code: string }).code).toBe('headers_too_large');
+
+    // Not HTTP at all: a raw socket gets a 400 problem document, and the server carries on.
+    const { createConnection } = await import('node:net');
+    const url = new URL(base);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection({ host: url.hostname, port: Number(url.port) }, () => socket.write('HELLO \u0000 NOT HTTP\r\n\r\n'));
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('end', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(reply).toContain('Content-Type: application/problem+json');
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, code: 'bad_request' });
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+
   it('never writes an API key to the logs, valid or not, wherever the client puts it', async () => {
     const { agentKey } = await stack.operations.createAgencyWithAgentKey();
     const revoked = await stack.operations.post(`/v1/agencies/${(await stack.operations.createAgencyWithAgentKey()).agencyId}/api-keys`, { label: 'to revoke' });

@@ -6,14 +6,17 @@ import { BookingsController, BookingsModule } from '#libs/bookings';
 import { CapacityController, CapacityModule } from '#libs/capacity';
 import { AppConfig, ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
+import { FlightsController, FlightsModule, RoutesController } from '#libs/flights';
 import { JobsModule } from '#libs/jobs';
-import { NotificationsController, NotificationsModule } from '#libs/notifications';
+import { NotificationsController, NotificationsModule, WebhookDeliveriesController } from '#libs/notifications';
 import { ObservabilityModule } from '#libs/observability';
+import { RestrictionsController, RestrictionsModule } from '#libs/restrictions';
 import { HealthController } from './health/health.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { loggingParams } from './logging';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 
 /** The HTTP application: the domain modules of `libs/` plus their controllers. */
 @Module({
@@ -25,11 +28,15 @@ import { MetricsController } from './metrics/metrics.controller';
     ObservabilityModule,
     TerminusModule,
     AccessHttpModule,
+    // After AccessHttpModule: its ApiKeyGuard must run first (limits are per API key).
+    RateLimitModule,
     CapacityModule,
     BookingsModule,
+    FlightsModule,
     NotificationsModule,
+    RestrictionsModule,
   ],
-  controllers: [HealthController, MetricsController, CapacityController, BookingsController, NotificationsController],
+  controllers: [HealthController, MetricsController, CapacityController, BookingsController, NotificationsController, WebhookDeliveriesController, RestrictionsController, RoutesController, FlightsController],
   providers: [RedisHealthIndicator],
 })
 export class ApiModule implements NestModule {

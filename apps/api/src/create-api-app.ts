@@ -6,7 +6,10 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '#libs/config';
 import { createValidationPipe, ProblemDetailsFilter } from '#libs/shared';
+import { mountQueueBoard } from './admin/queue-board';
 import { ApiModule } from './api.module';
+import { answerClientErrorsWithProblems } from './http/client-error-problems';
+import { refuseUnacceptableBodies } from './http/request-body-rules';
 
 /** Largest request body accepted: a party of 50 guests is a few kilobytes. */
 const BODY_LIMIT = '256kb';
@@ -15,13 +18,19 @@ const BODY_LIMIT = '256kb';
 export async function createApiApp(): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
-  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
+  // Helmet first: its headers then go on every response, including the body parser's
+  // refusals (invalid JSON, body too large), which never reach later middleware.
   app.use(helmet({ contentSecurityPolicy: false }));
+  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
+  app.use(refuseUnacceptableBodies);
   app.set('x-powered-by', false);
   app.set('trust proxy', false);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
+  answerClientErrorsWithProblems(app.getHttpServer());
+  // Express-mounted before Nest registers its routes; guarded by its own operations-key middleware.
+  mountQueueBoard(app);
 
   const config = app.get(AppConfig);
   if (config.DOCS_ENABLED) {

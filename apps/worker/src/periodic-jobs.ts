@@ -4,6 +4,8 @@ import { JobQueue, QUEUES } from '#libs/jobs';
 
 /** How often the worker re-declares its job schedulers, so a flushed Redis gets them back. */
 const REARM_INTERVAL_MS = 30_000;
+/** After a failed declaration (e.g. Redis still connecting at boot), try again this soon rather than at the next re-arm. */
+const DECLARE_RETRY_MS = 2_000;
 
 /**
  * Declares the periodic sweeps as BullMQ job schedulers. Declaring is idempotent, and every
@@ -14,6 +16,8 @@ const REARM_INTERVAL_MS = 30_000;
 export class PeriodicJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PeriodicJobs.name);
   private timer?: NodeJS.Timeout;
+  private retry?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly jobs: JobQueue,
@@ -27,7 +31,9 @@ export class PeriodicJobs implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   onApplicationShutdown(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.retry) clearTimeout(this.retry);
   }
 
   private async declare(): Promise<void> {
@@ -35,8 +41,31 @@ export class PeriodicJobs implements OnApplicationBootstrap, OnApplicationShutdo
       await this.jobs
         .queue(QUEUES.maintenance)
         .upsertJobScheduler('sweep-expired-holds', { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name: 'sweep-expired-holds', data: {} });
+      // Bans whose enforcement trigger was lost (flushed Redis, failed job) are found in Postgres and re-triggered.
+      await this.jobs
+        .queue(QUEUES.maintenance)
+        .upsertJobScheduler('reconcile-restrictions', { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name: 'reconcile-restrictions', data: {} });
+      // Flight disruptions (cancelled flights whose bookings still hold the segment) whose job was lost or failed.
+      await this.jobs
+        .queue(QUEUES.maintenance)
+        .upsertJobScheduler('reconcile-flight-disruptions', { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name: 'reconcile-flight-disruptions', data: {} });
+      // Webhook rounds: frequent, since this is what triggers delivery; each round drains whatever is due.
+      // Keep little history: a round every second would otherwise fill Redis with completed jobs.
+      await this.jobs.queue(QUEUES.webhooks).upsertJobScheduler(
+        'dispatch-webhooks',
+        { every: this.config.WEBHOOK_DISPATCH_INTERVAL_MS },
+        { name: 'dispatch-webhooks', data: {}, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } } },
+      );
     } catch (error) {
-      this.logger.warn(`could not declare job schedulers: ${(error as Error).message}`);
+      this.logger.warn(`could not declare job schedulers (retrying in ${DECLARE_RETRY_MS} ms): ${(error as Error).message}`);
+      // Webhook delivery and the sweeps depend on these schedulers: 30 s without them is too long.
+      if (!this.retry && !this.stopped) {
+        this.retry = setTimeout(() => {
+          this.retry = undefined;
+          void this.declare();
+        }, DECLARE_RETRY_MS);
+        this.retry.unref();
+      }
     }
   }
 }

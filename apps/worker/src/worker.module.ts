@@ -5,11 +5,18 @@ import { AccessModule } from '#libs/access';
 import { BookingsModule } from '#libs/bookings';
 import { AppConfig, ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
+import { DisruptionsModule } from '#libs/disruptions';
+import { EnforcementModule } from '#libs/enforcement';
 import { JobsModule, QUEUES, redisConnectionOptions } from '#libs/jobs';
+import { WebhooksModule } from '#libs/notifications';
 import { ObservabilityModule } from '#libs/observability';
 import { PeriodicJobs } from './periodic-jobs';
 import { BookingsProcessor } from './processors/bookings.processor';
+import { DisruptionsProcessor } from './processors/disruptions.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
+import { RestrictionsProcessor } from './processors/restrictions.processor';
+import { WebhooksProcessor } from './processors/webhooks.processor';
+import { WorkerMetricsServer } from './worker-metrics-server';
 
 /** The worker: the same domain modules as the API, no HTTP, BullMQ processors instead. */
 @Module({
@@ -29,7 +36,10 @@ import { MaintenanceProcessor } from './processors/maintenance.processor';
     ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
     AccessModule,
     BookingsModule,
+    EnforcementModule,
+    DisruptionsModule,
+    WebhooksModule,
   ],
-  providers: [BookingsProcessor, MaintenanceProcessor, PeriodicJobs],
+  providers: [BookingsProcessor, DisruptionsProcessor, MaintenanceProcessor, PeriodicJobs, RestrictionsProcessor, WebhooksProcessor, WorkerMetricsServer],
 })
 export class WorkerModule {}

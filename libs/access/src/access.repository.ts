@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { returnedRows } from '#libs/database';
 import type { Principal, Role } from './principal';
 
 export interface AgencyRow {
@@ -58,7 +59,7 @@ export class AccessRepository {
     id: string,
     changes: { name?: string; webhookUrl?: string | null; webhookSecret?: string },
   ): Promise<AgencyRow | undefined> {
-    const rows: AgencyRow[] = await this.dataSource.query(
+    const result: [AgencyRow[], number] = await this.dataSource.query(
       `UPDATE agencies SET
          name = CASE WHEN $2::boolean THEN $3 ELSE name END,
          webhook_url = CASE WHEN $4::boolean THEN $5 ELSE webhook_url END,
@@ -74,7 +75,7 @@ export class AccessRepository {
         changes.webhookSecret ?? null,
       ],
     );
-    return rows[0];
+    return returnedRows(result)[0];
   }
 
   async insertApiKey(key: {
@@ -102,11 +103,11 @@ export class AccessRepository {
   }
 
   async revokeApiKey(id: string): Promise<ApiKeyRow | undefined> {
-    const rows: ApiKeyRow[] = await this.dataSource.query(
+    const result: [ApiKeyRow[], number] = await this.dataSource.query(
       `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${API_KEY_COLUMNS}`,
       [id],
     );
-    return rows[0];
+    return returnedRows(result)[0];
   }
 
   async findActivePrincipalByHash(keyHash: Buffer): Promise<Principal | undefined> {

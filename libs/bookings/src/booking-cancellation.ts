@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
+import { FlightsRepository } from '#libs/flights';
 import { Metrics } from '#libs/observability';
 import { NewNotification, NotificationsRepository } from '#libs/notifications';
 import { BookingRow, CancellationReason } from './booking.entity';
 import { BookingsRepository } from './bookings.repository';
+
+/** What `cancelLocked` needs of a booking its caller locked. */
+export type LockedBooking = Pick<BookingRow, 'id' | 'status'>;
 
 export interface Cancellation {
   reason: CancellationReason;
@@ -12,9 +16,10 @@ export interface Cancellation {
 }
 
 /**
- * Cancels bookings inside the caller's transaction: status and reason, the capacity they
- * held released, and the agency's notification written in the same transaction. Used by
- * agent and operations cancellation, hold expiry and ban enforcement alike.
+ * Cancels bookings inside the caller's transaction: status and reason, the capacity and flight
+ * seats they held released (nights in date order, then flights in id order), and the agency's
+ * notification written in the same transaction. Used by agent and operations cancellation, hold
+ * expiry and ban enforcement alike.
  *
  * Callers must have locked the bookings (`FOR UPDATE`) first; bookings that are already
  * cancelled are skipped, so running the same cancellation twice releases and notifies once.
@@ -24,11 +29,13 @@ export class BookingCancellation {
   constructor(
     private readonly bookings: BookingsRepository,
     private readonly capacity: CapacityRepository,
+    private readonly flights: FlightsRepository,
     private readonly notifications: NotificationsRepository,
     private readonly metrics: Metrics,
   ) {}
 
-  async cancelLocked(manager: EntityManager, locked: BookingRow[], cancellation: Cancellation): Promise<BookingRow[]> {
+  /** Only the id and status of the locked bookings are read: bulk callers need not load whole rows. */
+  async cancelLocked(manager: EntityManager, locked: LockedBooking[], cancellation: Cancellation): Promise<BookingRow[]> {
     const live = locked.filter((booking) => booking.status !== 'cancelled');
     if (live.length === 0) return [];
     const cancelled = await this.bookings.markCancelled(
@@ -36,6 +43,9 @@ export class BookingCancellation {
       live.map((booking) => booking.id),
       { reason: cancellation.reason, restrictionId: cancellation.restrictionId ?? null },
     );
+    // The notifications first, then the night (and seat) counters: those rows are what every
+    // admission waits for, so they are locked as late, and held as briefly, as possible.
+    await this.notifications.insertMany(manager, cancelled.flatMap((booking) => this.notificationFor(booking, cancellation)));
     const wasHeld = new Map(live.map((booking) => [booking.id, booking.status === 'held']));
     await this.capacity.lockAndAddToNights(
       manager,
@@ -49,7 +59,15 @@ export class BookingCancellation {
         -1,
       ),
     );
-    await this.notifications.insertMany(manager, cancelled.flatMap((booking) => this.notificationFor(booking, cancellation)));
+    // Only the bookings this call cancelled release seats, so a seat is given back exactly once. A
+    // booking keeps its flight ids once cancelled (history); a segment a disruption already took
+    // off has its id cleared and releases nothing here.
+    await this.flights.lockAndAddToSeats(
+      manager,
+      cancelled.flatMap((booking) =>
+        [booking.outboundFlightId, booking.returnFlightId].flatMap((flightId) => (flightId ? [{ flightId, seats: -booking.guestCount }] : [])),
+      ),
+    );
     this.metrics.bookingsCancelled.inc({ reason: cancellation.reason }, cancelled.length);
     return cancelled;
   }

@@ -1,11 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, Principal, uuidParam } from '#libs/access';
 import { ApiProblems, ValidationFailed } from '#libs/shared';
 import { BookingsService } from './bookings.service';
 import { BookingDto, BookingPageDto, ListBookingsQueryDto } from './dto/booking.dto';
-import { CreateBookingDto } from './dto/create-booking.dto';
+import { CreateBookingDto, ReplaceBookingFlightsDto } from './dto/create-booking.dto';
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
@@ -78,5 +78,23 @@ export class BookingsController {
   @ApiProblems(401, 404, 409, 429)
   async cancel(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
     return BookingDto.from(await this.bookings.cancel(principal, id));
+  }
+
+  @Put(':id/flights')
+  @ApiOperation({
+    summary: "Replace a booking's flights atomically",
+    description:
+      'The body is the whole answer: a segment absent or null is removed and its seats released; an unchanged flight keeps its seats. ' +
+      'New seats are taken and old ones released in one transaction, or nothing changes (seats_exhausted, flight_unavailable, flight_mismatch). ' +
+      'An id that names no flight is flight_mismatch (reason unknown_flight).',
+  })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiProblems(400, 401, 403, 404, 409, 422, 429)
+  async replaceFlights(
+    @Param('id', uuidParam('Booking')) id: string,
+    @Body() body: ReplaceBookingFlightsDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<BookingDto> {
+    return BookingDto.from(await this.bookings.replaceFlights(principal, id, body));
   }
 }

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CapacityModule } from '#libs/capacity';
+import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
+import { RestrictionsModule } from '#libs/restrictions';
 import { Clock } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
 import { BookingCancellation } from './booking-cancellation';
@@ -11,7 +13,7 @@ import { BookingsService } from './bookings.service';
 import { HoldExpiryService } from './hold-expiry.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Booking]), CapacityModule, NotificationsModule],
+  imports: [TypeOrmModule.forFeature([Booking]), CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
   providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, HoldExpiryService, Clock],
   exports: [BookingsRepository, BookingCancellation, BookingsService, HoldExpiryService],
 })

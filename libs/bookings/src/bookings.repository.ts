@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { returnedRows } from '#libs/database';
 import { BookingRow, BookingStatus, CancellationReason, Guest } from './booking.entity';
 import { generateBookingReference } from './booking-reference';
 
@@ -109,11 +110,11 @@ export class BookingsRepository {
   }
 
   async markConfirmed(manager: EntityManager, id: string): Promise<BookingRow> {
-    const rows: BookingRow[] = await manager.query(
+    const result: [BookingRow[], number] = await manager.query(
       `UPDATE bookings b SET status = 'confirmed', hold_expires_at = NULL, updated_at = now() WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
       [id],
     );
-    return rows[0];
+    return returnedRows(result)[0];
   }
 
   /** Cancels live bookings; rows already cancelled are left as they are and not returned. */
@@ -122,13 +123,14 @@ export class BookingsRepository {
     ids: string[],
     cancellation: { reason: CancellationReason; restrictionId: string | null },
   ): Promise<BookingRow[]> {
-    return manager.query(
+    const result: [BookingRow[], number] = await manager.query(
       `UPDATE bookings b SET status = 'cancelled', cancellation_reason = $2, cancellation_restriction_id = $3,
               cancelled_at = now(), updated_at = now()
         WHERE b.id = ANY($1::uuid[]) AND b.status IN ('held', 'confirmed')
         RETURNING ${BOOKING_COLUMNS}`,
       [ids, cancellation.reason, cancellation.restrictionId],
     );
+    return returnedRows(result);
   }
 
   /** Held bookings whose hold has run out, locked, skipping any another worker is handling. */
@@ -139,6 +141,45 @@ export class BookingsRepository {
         ORDER BY b.hold_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, limit],
     );
+  }
+
+  // --- flights ---------------------------------------------------------------------------
+
+  /** Sets a locked booking's flights (null: no such segment). */
+  async setFlights(manager: EntityManager, id: string, flights: { outboundFlightId: string | null; returnFlightId: string | null }): Promise<BookingRow> {
+    const result: [BookingRow[], number] = await manager.query(
+      `UPDATE bookings b SET outbound_flight_id = $2, return_flight_id = $3, updated_at = now() WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
+      [id, flights.outboundFlightId, flights.returnFlightId],
+    );
+    return returnedRows(result)[0];
+  }
+
+  /**
+   * Live bookings with a segment on this flight, locked in id order, at most `limit`. Rows that a
+   * concurrent transaction cancels or moves meanwhile are re-checked after the wait and left out.
+   */
+  async lockLiveOnFlight(manager: EntityManager, flightId: string, limit: number): Promise<BookingRow[]> {
+    return manager.query(
+      `SELECT ${BOOKING_COLUMNS} FROM bookings b
+        WHERE b.status IN ('held', 'confirmed') AND (b.outbound_flight_id = $1 OR b.return_flight_id = $1)
+        ORDER BY b.id LIMIT $2 FOR UPDATE`,
+      [flightId, limit],
+    );
+  }
+
+  /** Clears whichever segment of these locked bookings is on the flight; the bookings keep their stay. */
+  async clearFlight(manager: EntityManager, ids: string[], flightId: string): Promise<BookingRow[]> {
+    if (ids.length === 0) return [];
+    const result: [BookingRow[], number] = await manager.query(
+      `UPDATE bookings b
+          SET outbound_flight_id = CASE WHEN b.outbound_flight_id = $2 THEN NULL ELSE b.outbound_flight_id END,
+              return_flight_id = CASE WHEN b.return_flight_id = $2 THEN NULL ELSE b.return_flight_id END,
+              updated_at = now()
+        WHERE b.id = ANY($1::uuid[]) AND (b.outbound_flight_id = $2 OR b.return_flight_id = $2)
+        RETURNING ${BOOKING_COLUMNS}`,
+      [ids, flightId],
+    );
+    return returnedRows(result);
   }
 
   // --- idempotency -------------------------------------------------------------------------

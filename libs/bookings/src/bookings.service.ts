@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Principal } from '#libs/access';
 import { AppConfig } from '#libs/config';
 import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
+import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, SeatsExhausted, segmentRefusal, ShortFlight } from '#libs/flights';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
 import {
@@ -46,6 +47,7 @@ export class BookingsService {
     private readonly capacity: CapacityRepository,
     private readonly admission: AdmissionBatcher,
     private readonly cancellation: BookingCancellation,
+    private readonly flights: FlightsRepository,
     private readonly jobs: JobQueue,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -134,6 +136,50 @@ export class BookingsService {
       const reason = principal.role === 'operations' ? 'operations' : 'agent_request';
       const [cancelled] = await this.cancellation.cancelLocked(manager, [booking], { reason });
       return cancelled;
+    });
+  }
+
+  /**
+   * Replaces a live booking's flights atomically: `PUT` semantics, so the body is the whole
+   * answer — a segment that is absent or null is removed (its seats released), a segment whose
+   * flight is unchanged keeps its seats. The new seats are taken and the old released in one
+   * transaction (booking, then flights in id order): if any new segment is refused, nothing changes.
+   */
+  async replaceFlights(principal: Principal, id: string, wanted: { outboundFlightId?: string | null; returnFlightId?: string | null }): Promise<BookingRow> {
+    return this.dataSource.transaction(async (manager) => {
+      const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
+      if (!booking) throw new NotFound('Booking', id);
+      if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
+      if (booking.holdExpiresAt && new Date(booking.holdExpiresAt) <= this.clock.now()) {
+        throw new InvalidState(`The hold on ${booking.reference} expired at ${new Date(booking.holdExpiresAt).toISOString()}`);
+      }
+      const segments: { segment: FlightSegment; current: string | null; next: string | null }[] = [
+        { segment: 'outbound', current: booking.outboundFlightId, next: wanted.outboundFlightId ?? null },
+        { segment: 'return', current: booking.returnFlightId, next: wanted.returnFlightId ?? null },
+      ];
+      const changed = segments.filter((entry) => entry.current !== entry.next);
+      if (changed.length === 0) return booking;
+
+      const flights = await this.flights.lockFlights(manager, changed.flatMap((entry) => [entry.current, entry.next].filter((flightId) => flightId !== null)));
+      const context = { checkIn: booking.checkIn, checkOut: booking.checkOut, resortAirport: this.config.RESORT_AIRPORT, resortTimeZone: this.config.RESORT_TIMEZONE };
+      const deltas: SeatDelta[] = [];
+      const short: ShortFlight[] = [];
+      for (const { segment, current, next } of changed) {
+        if (current) deltas.push({ flightId: current, seats: -booking.guestCount });
+        if (!next) continue;
+        const refusal = segmentRefusal(segment, next, flights.get(next), context);
+        if (refusal) throw refusal;
+        deltas.push({ flightId: next, seats: booking.guestCount });
+        const flight = flights.get(next) as FlightRow;
+        const available = flight.seats - flight.seatsReserved;
+        if (booking.guestCount > available) short.push({ flightId: next, segment, requested: booking.guestCount, available: Math.max(available, 0) });
+      }
+      if (short.length > 0) throw new SeatsExhausted(short);
+      await this.flights.addToSeats(manager, deltas);
+      return this.repository.setFlights(manager, booking.id, {
+        outboundFlightId: wanted.outboundFlightId ?? null,
+        returnFlightId: wanted.returnFlightId ?? null,
+      });
     });
   }
 

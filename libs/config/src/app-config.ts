@@ -130,6 +130,63 @@ export class AppConfig {
   @Min(1)
   @Max(3600)
   SWEEP_INTERVAL_SECONDS = 15;
+
+  /** Port of the worker's own small HTTP listener serving its `/metrics`; 0 disables it. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 9464;
+
+  /** How often a worker looks for due webhook deliveries (and drains them). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_DISPATCH_INTERVAL_MS = 1_000;
+
+  /** Webhook requests in flight at once per worker process. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  WEBHOOK_CONCURRENCY = 100;
+
+  /** How long one webhook request may take before it counts as a failed attempt. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Delay before the first retry; each further retry doubles it (with jitter), up to WEBHOOK_RETRY_MAX_DELAY_SECONDS. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WEBHOOK_RETRY_BASE_SECONDS = 30;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 3600)
+  WEBHOOK_RETRY_MAX_DELAY_SECONDS = 3600;
+
+  /**
+   * A delivery is given up (`failed`) only when it has had this many attempts AND is older than
+   * WEBHOOK_RETRY_WINDOW_SECONDS: with the defaults, about 32 attempts over at least 24 h.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  WEBHOOK_MAX_ATTEMPTS = 32;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 24 * 3600)
+  WEBHOOK_RETRY_WINDOW_SECONDS = 24 * 3600;
 }
 
 export class ConfigurationError extends Error {

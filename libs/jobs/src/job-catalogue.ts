@@ -8,6 +8,12 @@ export const QUEUES = {
   bookings: 'bookings',
   /** Periodic sweeps that find due work in Postgres whose trigger job was lost. */
   maintenance: 'maintenance',
+  /** Ban enforcement: one job per restriction, started when it takes effect. */
+  restrictions: 'restrictions',
+  /** Webhook delivery rounds: each drains the due deliveries found in Postgres. */
+  webhooks: 'webhooks',
+  /** Flight disruptions: one job per cancelled flight, taking its bookings off it in chunks. */
+  disruptions: 'disruptions',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -15,6 +21,16 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export interface JobPayloads {
   'expire-hold': { bookingId: string };
   'sweep-expired-holds': Record<string, never>;
+  /** Cancels the bookings a restriction affects, in chunks; delayed until its effectiveFrom. */
+  'enforce-restriction': { restrictionId: string };
+  /** Re-triggers enforcement of every restriction in effect whose enforcement has not completed. */
+  'reconcile-restrictions': Record<string, never>;
+  /** Claims due webhook deliveries and sends them (declared as a job scheduler; also safe to enqueue ad hoc). */
+  'dispatch-webhooks': Record<string, never>;
+  /** Takes the live bookings off a cancelled flight (segment cleared, seats released, agency notified), in chunks. */
+  'disrupt-flight': { flightId: string };
+  /** Re-triggers every flight disruption that has not completed. */
+  'reconcile-flight-disruptions': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -22,8 +38,15 @@ export type JobName = keyof JobPayloads;
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   'expire-hold': QUEUES.bookings,
   'sweep-expired-holds': QUEUES.maintenance,
+  'enforce-restriction': QUEUES.restrictions,
+  'reconcile-restrictions': QUEUES.maintenance,
+  'dispatch-webhooks': QUEUES.webhooks,
+  'disrupt-flight': QUEUES.disruptions,
+  'reconcile-flight-disruptions': QUEUES.maintenance,
 };
 
 export const jobIds = {
   expireHold: (bookingId: string): string => `booking:${bookingId}:expire-hold`,
+  enforceRestriction: (restrictionId: string): string => `restriction:${restrictionId}:enforce`,
+  disruptFlight: (flightId: string): string => `flight:${flightId}:disrupt`,
 };

@@ -46,6 +46,23 @@ export class JobQueue implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Enqueues `name` under a deterministic `jobId` even if a finished job with that id is still
+   * kept (BullMQ would silently ignore the add): for re-triggering work that Postgres says is
+   * not done. A job still waiting, delayed or active is left alone; an active one whose worker
+   * died is moved back to waiting by BullMQ's stalled-job check.
+   */
+  async retrigger<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+    const queue = this.queue(JOB_QUEUE[name]);
+    const existing = await queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
+      await existing.remove().catch((error: unknown) => this.logger.warn(`could not remove finished job ${jobId}: ${(error as Error).message}`));
+    }
+    await this.add(name, payload, { jobId });
+  }
+
   async onModuleDestroy(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
   }

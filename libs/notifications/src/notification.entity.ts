@@ -28,4 +28,18 @@ export class Notification {
 
   @Column({ name: 'acknowledged_at', type: 'timestamptz', nullable: true })
   acknowledgedAt: Date | null;
+
+  /** Webhook delivery: pending, delivered, failed (given up) or not_applicable (no webhook URL). */
+  @Column({ name: 'delivery_state', type: 'text', default: 'pending' })
+  deliveryState: string;
+
+  /** When the next attempt is due; while an attempt is in flight, when its claim lapses. Null once settled. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt: Date | null;
+
+  @Column({ name: 'delivery_attempts', type: 'integer', default: 0 })
+  deliveryAttempts: number;
+
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
+  deliveredAt: Date | null;
 }

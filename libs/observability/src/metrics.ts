@@ -52,6 +52,67 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly restrictionEnforcementCancellations = new Counter({
+    name: 'kalma_restriction_enforcement_cancellations_total',
+    help: 'Bookings cancelled by the enforcement of nationality restrictions',
+    registers: [this.registry],
+  });
+
+  readonly restrictionEnforcementDuration = new Histogram({
+    name: 'kalma_restriction_enforcement_duration_seconds',
+    help: 'Time one enforcement run took, from its start until every affected booking was cancelled',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly restrictionEnforcementLag = new Histogram({
+    name: 'kalma_restriction_enforcement_lag_seconds',
+    help: "Time from a restriction's effectiveFrom until its enforcement completed (target: 2 s for 20,000 bookings)",
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+
+  readonly webhookAttempts = new Counter({
+    name: 'kalma_webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome (delivered, http_error, timeout, network_error, refused_address)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveriesFailed = new Counter({
+    name: 'kalma_webhook_deliveries_failed_total',
+    help: 'Webhook deliveries given up after the whole retry window (state failed)',
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveryLag = new Histogram({
+    name: 'kalma_webhook_delivery_lag_seconds',
+    help: 'Time from a notification being written to its webhook being delivered (2xx received)',
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400],
+    registers: [this.registry],
+  });
+
+  readonly webhookAttemptDuration = new Histogram({
+    name: 'kalma_webhook_attempt_duration_seconds',
+    help: 'Duration of one webhook request, by outcome',
+    labelNames: ['outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly flightsCancelled = new Counter({
+    name: 'kalma_flights_cancelled_total',
+    help: 'Flights cancelled, by cause (flight: one flight; suspension: a route suspension)',
+    labelNames: ['cause'],
+    registers: [this.registry],
+  });
+
+  readonly flightSegmentsReleased = new Counter({
+    name: 'kalma_flight_segments_released_total',
+    help: 'Booking segments taken off cancelled flights (seats released, agency notified)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kalma_' });
   }

@@ -4,5 +4,6 @@ export * from './time/resort-calendar';
 export * from './time/clock';
 export * from './pagination/cursor';
 export * from './validation/is-calendar-date';
+export * from './validation/is-omittable';
 export * from './validation/validation-pipe';
 export * from './openapi/problem-responses';

@@ -1,11 +1,17 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { HoldExpiryService } from '#libs/bookings';
+import { FlightDisruptionService } from '#libs/disruptions';
+import { RestrictionEnforcementService } from '#libs/enforcement';
 import { QUEUES } from '#libs/jobs';
 
 @Processor(QUEUES.maintenance, { concurrency: 1 })
 export class MaintenanceProcessor extends WorkerHost {
-  constructor(private readonly holds: HoldExpiryService) {
+  constructor(
+    private readonly holds: HoldExpiryService,
+    private readonly enforcement: RestrictionEnforcementService,
+    private readonly disruptions: FlightDisruptionService,
+  ) {
     super();
   }
 
@@ -13,6 +19,10 @@ export class MaintenanceProcessor extends WorkerHost {
     switch (job.name) {
       case 'sweep-expired-holds':
         return this.holds.sweepExpiredHolds();
+      case 'reconcile-restrictions':
+        return this.enforcement.reconcile();
+      case 'reconcile-flight-disruptions':
+        return this.disruptions.reconcile();
       default:
         throw new Error(`no handler for job ${job.name} on queue ${QUEUES.maintenance}`);
     }

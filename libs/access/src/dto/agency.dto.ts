@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsOmittable } from '#libs/shared';
 import type { AgencyRow } from '../access.repository';
 import { ROLES, Role } from '../principal';
 
@@ -22,7 +23,7 @@ export class CreateAgencyDto {
 
 export class UpdateAgencyDto {
   @ApiPropertyOptional({ example: 'Vostok Travel', minLength: 1, maxLength: 200 })
-  @IsOptional()
+  @IsOmittable() // an agency always has a name: null is refused, not passed on to the NOT NULL column
   @IsString()
   @MinLength(1)
   @MaxLength(200)

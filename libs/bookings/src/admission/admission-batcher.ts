@@ -183,7 +183,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
         accepted.push({ index, booking: this.newBooking(request) });
       }
 
-      // 5. Write: night counters (the CHECK constraint re-verifies capacity), bookings, stored responses.
+      // 5. Write: night and seat counters (CHECK constraints re-verify capacity and seats), bookings, stored responses.
       await this.writeNightCounters(manager, requests, accepted.map((entry) => entry.index));
       await this.writeSeatCounters(manager, requests, accepted.map((entry) => entry.index));
       const rows = await this.bookings.insertMany(manager, accepted.map((entry) => entry.booking));

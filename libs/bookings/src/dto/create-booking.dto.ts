@@ -67,12 +67,17 @@ export class CreateBookingDto {
   @IsBoolean()
   hold?: boolean;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'a flight arriving at the resort airport on the check-in date' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'a flight arriving at the resort airport on the check-in date (resort time); one seat per guest. ' +
+      'A flight that does not fit the stay, or an id that names no flight, is 422 flight_mismatch; a cancelled one 409 flight_unavailable.',
+  })
   @IsOptional()
   @IsUUID()
   outboundFlightId?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'a flight leaving the resort airport on the check-out date' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'a flight leaving the resort airport on the check-out date (resort time); one seat per guest' })
   @IsOptional()
   @IsUUID()
   returnFlightId?: string;
@@ -81,4 +86,17 @@ export class CreateBookingDto {
   @IsOptional()
   @IsUUID()
   agencyId?: string;
+}
+
+/** `PUT /v1/bookings/{id}/flights`: the booking's flights afterwards; an absent or null segment is removed. */
+export class ReplaceBookingFlightsDto {
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'a flight arriving at the resort airport on the check-in date; absent or null: no outbound flight' })
+  @IsOptional()
+  @IsUUID()
+  outboundFlightId?: string | null;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'a flight leaving the resort airport on the check-out date; absent or null: no return flight' })
+  @IsOptional()
+  @IsUUID()
+  returnFlightId?: string | null;
 }

@@ -1,4 +1,7 @@
 import { Foundation1764300000000 } from './1764300000000-foundation';
+import { Flights1764320000000 } from './1764320000000-flights';
+import { Restrictions1764330000000 } from './1764330000000-restrictions';
+import { WebhookDeliveries1764340000000 } from './1764340000000-webhook-deliveries';
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const MIGRATIONS = [Foundation1764300000000];
+export const MIGRATIONS = [Foundation1764300000000, Flights1764320000000, Restrictions1764330000000, WebhookDeliveries1764340000000];

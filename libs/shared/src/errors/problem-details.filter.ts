@@ -33,13 +33,23 @@ const TRANSIENT_ERROR_CODES = new Set([
   '40001', '40P01', // serialization failure, deadlock (retried already; surfacing as 503)
 ]);
 
+/**
+ * TypeORM's errors for a query runner whose connection it released after the connection broke
+ * (it releases the runner as soon as the driver reports the error, so the transaction's next
+ * statement, or its rollback, meets a released runner): a lost connection, not a bug in the request.
+ */
+const CONNECTION_LOST_ERROR_NAMES = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+
 export function isTransientInfrastructureError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && TRANSIENT_ERROR_CODES.has(code)) return true;
+  if (CONNECTION_LOST_ERROR_NAMES.has(error.name)) return true;
   const driverError = (error as { driverError?: unknown }).driverError;
   if (driverError && driverError !== error) return isTransientInfrastructureError(driverError);
-  return /Connection terminated|terminating connection|Connection is closed|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(
+  // pg's messages for a connection that broke or never came: "Connection terminated unexpectedly",
+  // "Client has encountered a connection error and is not queryable", "Client was closed and is not queryable", ...
+  return /Connection terminated|terminating connection|Connection is closed|is not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(
     error.message,
   );
 }

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { getOptionsToken, getStorageToken, ThrottlerModuleOptions } from '@nestjs/throttler';
+import { AppConfig } from '#libs/config';
+import { RateLimitGuard } from './rate-limit.guard';
+import { RedisThrottlerStorage } from './redis-throttler-storage';
+
+const ONE_MINUTE_MS = 60_000;
+
+/**
+ * Rate limits of the HTTP API. Import it AFTER `AccessHttpModule` in `ApiModule`: global guards
+ * run in the order they are registered, and the limit is counted per API key, which
+ * `ApiKeyGuard` resolves first.
+ */
+@Module({
+  providers: [
+    RedisThrottlerStorage,
+    { provide: getStorageToken(), useExisting: RedisThrottlerStorage },
+    {
+      provide: getOptionsToken(),
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): ThrottlerModuleOptions => ({
+        // No extra block: a key over its limit is refused until its one-minute window ends.
+        // Named 'default' so the headers are plain `X-RateLimit-*` and `Retry-After`.
+        throttlers: [{ name: 'default', ttl: ONE_MINUTE_MS, limit: config.RATE_LIMIT_PER_MINUTE, blockDuration: 0 }],
+      }),
+    },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
+})
+export class RateLimitModule {}

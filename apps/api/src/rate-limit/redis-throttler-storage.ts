@@ -1,0 +1,40 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import { AppConfig } from '#libs/config';
+import { RateLimitRecord, RedisRateLimitCounter } from './redis-rate-limit-counter';
+
+/** How often the "Redis is down, not limiting" warning may repeat: once per outage is enough to see it. */
+const FAIL_OPEN_WARNING_INTERVAL_MS = 30_000;
+
+/**
+ * `ThrottlerStorage` on Redis, so a key's limit holds across every API process. Counters live
+ * under `<QUEUE_PREFIX>:ratelimit:`. When Redis is unreachable, requests are let through and a
+ * warning is logged (see `RedisRateLimitCounter.increment` for why).
+ */
+@Injectable()
+export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+  private readonly logger = new Logger(RedisThrottlerStorage.name);
+  private readonly counter: RedisRateLimitCounter;
+  private lastWarningAt = 0;
+
+  constructor(config: AppConfig) {
+    this.counter = new RedisRateLimitCounter({
+      redisUrl: config.REDIS_URL,
+      keyPrefix: `${config.QUEUE_PREFIX}:ratelimit:`,
+      onRedisUnavailable: (error) => {
+        const now = Date.now();
+        if (now - this.lastWarningAt < FAIL_OPEN_WARNING_INTERVAL_MS) return;
+        this.lastWarningAt = now;
+        this.logger.warn(`rate limits not enforced: Redis is unreachable (${error.message})`);
+      },
+    });
+  }
+
+  increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<RateLimitRecord> {
+    return this.counter.increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  onModuleDestroy(): void {
+    this.counter.close();
+  }
+}

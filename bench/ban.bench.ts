@@ -1,0 +1,182 @@
+import { Pool } from 'pg';
+import { addDays, BenchStack, call, resortToday, startBenchStack } from './support/bench-stack';
+
+/**
+ * `node dist/bench/ban.bench.js`: how fast a ban is enforced. 20,000 affected bookings (seeded
+ * with set-based SQL, beside as many unaffected ones) → time from the ban's effectiveFrom until
+ * its enforcement has completed, read from the restriction's own timestamps. Target: ≤ 2 s.
+ *
+ * Runs against a fresh database on DATABASE_URL's server, with its own API and worker
+ * processes; everything is dropped at the end. Settings (env): BENCH_AFFECTED_BOOKINGS (20000),
+ * BENCH_UNAFFECTED_BOOKINGS (20000), BENCH_BAN_LEAD_SECONDS (3: the ban is scheduled this far
+ * ahead, so the measurement includes the delayed trigger), BENCH_WEBHOOK_DISPATCH (true; false
+ * slows the worker's webhook dispatcher to its slowest round interval, so the figure is that of
+ * enforcement alone, without the dispatcher claiming the 20,000 new notifications meanwhile).
+ *
+ * Extending (e.g. webhook delivery of the resulting notifications): call `runBanBench` with
+ * `hooks.beforeBan` (give agencies webhook URLs) and `hooks.afterEnforcement` (wait for and
+ * time the deliveries); whatever `afterEnforcement` returns is reported under `extra`.
+ */
+const AFFECTED = Number(process.env.BENCH_AFFECTED_BOOKINGS ?? 20_000);
+const UNAFFECTED = Number(process.env.BENCH_UNAFFECTED_BOOKINGS ?? 20_000);
+const LEAD_SECONDS = Number(process.env.BENCH_BAN_LEAD_SECONDS ?? 3);
+const WEBHOOK_DISPATCH = process.env.BENCH_WEBHOOK_DISPATCH !== 'false';
+const TARGET_MS = 2_000;
+const BANNED = 'US';
+
+export interface BanBenchContext {
+  stack: BenchStack;
+  agencyIds: string[];
+}
+
+export interface BanBenchHooks {
+  beforeBan?: (context: BanBenchContext) => Promise<void>;
+  afterEnforcement?: (context: BanBenchContext & { restrictionId: string }) => Promise<Record<string, unknown>>;
+}
+
+export interface BanBenchResult {
+  webhookDispatch: boolean;
+  affectedBookings: number;
+  cancelledBookings: number;
+  /** effectiveFrom → enforcement started (the delayed job firing). */
+  triggerLatencyMs: number;
+  /** Enforcement started → completed. */
+  enforcementMs: number;
+  /** effectiveFrom → enforcement completed: the figure the target is about. */
+  effectiveFromToCompletedMs: number;
+  targetMs: number;
+  targetMet: boolean;
+  notifications: number;
+  invariantHolds: boolean;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Bookings straight into the tables, spread over 30 check-in dates from tomorrow, 2 guests and
+ * 3 nights each; nights' counters raised to match, as admission would have.
+ */
+async function seedBookings(pool: Pool, agencyIds: string[], count: number, nationalities: string[], referencePrefix: string): Promise<void> {
+  const today = resortToday();
+  const guests = JSON.stringify(nationalities.map((nationality, index) => ({ fullName: `Bench Guest ${index}`, nationality })));
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO bookings (reference, agency_id, status, check_in, check_out, guests, guest_count, nationalities)
+       SELECT $1 || '-' || n, ($2::uuid[])[1 + n % cardinality($2::uuid[])], 'confirmed',
+              $3::date + 1 + n % 30, $3::date + 4 + n % 30, $4::jsonb, jsonb_array_length($4::jsonb), $5::text[]
+         FROM generate_series(1, $6::int) AS n`,
+      [referencePrefix, agencyIds, today, guests, [...new Set(nationalities)].sort(), count],
+    );
+    await client.query(
+      `INSERT INTO nights (date, capacity, reserved)
+       SELECT night::date, 1000000, guests FROM (
+         SELECT night, sum(b.guest_count)::int AS guests
+           FROM bookings b, generate_series(b.check_in, b.check_out - 1, interval '1 day') AS night
+          WHERE b.reference LIKE $1 || '-%' GROUP BY night) AS added
+       ON CONFLICT (date) DO UPDATE SET capacity = GREATEST(nights.capacity, 1000000), reserved = nights.reserved + excluded.reserved`,
+      [referencePrefix],
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function invariantHolds(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query(`
+    WITH live AS (
+      SELECT night::date AS date, sum(guest_count) AS guests
+        FROM bookings, generate_series(check_in, check_out - 1, interval '1 day') AS night
+       WHERE status IN ('held', 'confirmed') GROUP BY 1)
+    SELECT count(*)::int AS mismatches FROM nights n FULL JOIN live l ON l.date = n.date
+     WHERE COALESCE(n.reserved, 0) <> COALESCE(l.guests, 0) OR n.reserved > n.capacity`);
+  return rows[0].mismatches === 0;
+}
+
+async function waitForCompletion(stack: BenchStack, restrictionId: string, timeoutMs: number): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const restriction = await call(stack.apiUrls[0], stack.operationsKey, 'GET', `/v1/restrictions/${restrictionId}`);
+    if (restriction.enforcement.state === 'completed') return restriction;
+    if (Date.now() > deadline) throw new Error(`enforcement of ${restrictionId} not completed after ${timeoutMs} ms: ${JSON.stringify(restriction.enforcement)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** An immediate ban covering nobody: once it completes, the worker is up and its code paths warm. */
+async function warmUp(stack: BenchStack): Promise<void> {
+  const restriction = await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/restrictions', {
+    nationalities: ['AQ'],
+    effectiveFrom: new Date().toISOString(),
+    reason: 'bench warm-up',
+  });
+  await waitForCompletion(stack, restriction.id, 60_000);
+  await call(stack.apiUrls[0], stack.operationsKey, 'POST', `/v1/restrictions/${restriction.id}/lift`);
+}
+
+export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchResult> {
+  const stack = await startBenchStack({
+    apiProcesses: 1,
+    workers: 1,
+    env: WEBHOOK_DISPATCH ? {} : { WEBHOOK_DISPATCH_INTERVAL_MS: '60000' },
+  });
+  try {
+    await warmUp(stack);
+    const agencyIds: string[] = [];
+    for (let index = 0; index < 10; index++) {
+      agencyIds.push((await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: `Bench Travel ${index}` })).id);
+    }
+    await seedBookings(stack.pool, agencyIds, AFFECTED, [BANNED, 'RU'], 'BAN');
+    await seedBookings(stack.pool, agencyIds, UNAFFECTED, ['RU', 'CN'], 'KEEP');
+    await stack.pool.query('VACUUM ANALYZE bookings');
+    await stack.pool.query('VACUUM ANALYZE nights');
+    const context: BanBenchContext = { stack, agencyIds };
+    await hooks.beforeBan?.(context);
+
+    const effectiveFrom = new Date(Date.now() + LEAD_SECONDS * 1000).toISOString();
+    const created = await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/restrictions', {
+      nationalities: [BANNED],
+      effectiveFrom,
+      effectiveUntil: `${addDays(resortToday(), 60)}T00:00:00+09:00`,
+      reason: 'bench',
+    });
+    const done = await waitForCompletion(stack, created.id, LEAD_SECONDS * 1000 + 120_000);
+    const extra = await hooks.afterEnforcement?.({ ...context, restrictionId: created.id });
+
+    const effectiveAt = new Date(done.effectiveFrom).getTime();
+    const startedAt = new Date(done.enforcement.startedAt).getTime();
+    const completedAt = new Date(done.enforcement.completedAt).getTime();
+    const { rows: notifications } = await stack.pool.query(`SELECT count(*)::int AS count FROM notifications WHERE data->>'restrictionId' = $1`, [created.id]);
+    return {
+      webhookDispatch: WEBHOOK_DISPATCH,
+      affectedBookings: done.enforcement.affectedBookings,
+      cancelledBookings: done.enforcement.cancelledBookings,
+      triggerLatencyMs: startedAt - effectiveAt,
+      enforcementMs: completedAt - startedAt,
+      effectiveFromToCompletedMs: completedAt - effectiveAt,
+      targetMs: TARGET_MS,
+      targetMet: completedAt - effectiveAt <= TARGET_MS && done.enforcement.cancelledBookings === AFFECTED,
+      notifications: notifications[0].count,
+      invariantHolds: await invariantHolds(stack.pool),
+      ...(extra ? { extra } : {}),
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+if (require.main === module) {
+  runBanBench()
+    .then((result) => {
+      console.log(JSON.stringify(result, null, 2));
+      if (!result.invariantHolds || result.cancelledBookings !== AFFECTED || result.notifications !== AFFECTED) process.exitCode = 1;
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { BookingsModule } from '#libs/bookings';
+import { FlightsModule } from '#libs/flights';
+import { NotificationsModule } from '#libs/notifications';
+import { FlightDisruptionService } from './flight-disruption.service';
+
+/**
+ * What flight cancellations do to bookings. Depends on both flights and bookings, so that
+ * neither has to depend on the other's direction of the story.
+ */
+@Module({
+  imports: [BookingsModule, FlightsModule, NotificationsModule],
+  providers: [FlightDisruptionService],
+  exports: [FlightDisruptionService],
+})
+export class DisruptionsModule {}

@@ -1,0 +1,2 @@
+export * from './disruptions.module';
+export * from './flight-disruption.service';

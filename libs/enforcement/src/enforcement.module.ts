@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { BookingsModule } from '#libs/bookings';
+import { RestrictionsModule } from '#libs/restrictions';
+import { Clock } from '#libs/shared';
+import { EnforcementRepository } from './enforcement.repository';
+import { RestrictionEnforcementService } from './restriction-enforcement.service';
+
+/** Ban enforcement: cancels the bookings a restriction affects. Depends on bookings and restrictions; neither depends on it. */
+@Module({
+  imports: [BookingsModule, RestrictionsModule],
+  providers: [EnforcementRepository, RestrictionEnforcementService, Clock],
+  exports: [RestrictionEnforcementService],
+})
+export class EnforcementModule {}

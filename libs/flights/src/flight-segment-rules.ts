@@ -1,0 +1,44 @@
+import { DomainError, localDateOf } from '#libs/shared';
+import type { FlightRow } from './flight.entity';
+import { FlightMismatch, FlightSegment, FlightUnavailable } from './flights.errors';
+
+export interface SegmentContext {
+  checkIn: string;
+  checkOut: string;
+  resortAirport: string;
+  resortTimeZone: string;
+}
+
+/**
+ * Why `flight` cannot carry a stay's `segment`, or undefined if it can (seats aside: those are
+ * counted against the locked flight by the caller). Checked in this order: the flight exists,
+ * it serves the resort airport in the right direction, on the right resort-local date, and it
+ * is not cancelled — so a wrong flight is reported as wrong even when it is also cancelled.
+ */
+export function segmentRefusal(
+  segment: FlightSegment,
+  flightId: string,
+  flight: Pick<FlightRow, 'origin' | 'destination' | 'departureAt' | 'arrivalAt' | 'status'> | undefined,
+  context: SegmentContext,
+): DomainError | undefined {
+  if (!flight) return new FlightMismatch(flightId, segment, 'unknown_flight', `${segment} flight ${flightId} does not exist`);
+  if (segment === 'outbound') {
+    if (flight.destination !== context.resortAirport) {
+      return new FlightMismatch(flightId, segment, 'wrong_airport', `outbound flight ${flightId} goes to ${flight.destination}, not to the resort airport ${context.resortAirport}`);
+    }
+    const arrivalDate = localDateOf(new Date(flight.arrivalAt), context.resortTimeZone);
+    if (arrivalDate !== context.checkIn) {
+      return new FlightMismatch(flightId, segment, 'wrong_date', `outbound flight ${flightId} arrives on ${arrivalDate} (resort time), not on the check-in date ${context.checkIn}`);
+    }
+  } else {
+    if (flight.origin !== context.resortAirport) {
+      return new FlightMismatch(flightId, segment, 'wrong_airport', `return flight ${flightId} leaves from ${flight.origin}, not from the resort airport ${context.resortAirport}`);
+    }
+    const departureDate = localDateOf(new Date(flight.departureAt), context.resortTimeZone);
+    if (departureDate !== context.checkOut) {
+      return new FlightMismatch(flightId, segment, 'wrong_date', `return flight ${flightId} leaves on ${departureDate} (resort time), not on the check-out date ${context.checkOut}`);
+    }
+  }
+  if (flight.status === 'cancelled') return new FlightUnavailable(flightId, segment);
+  return undefined;
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock } from '#libs/shared';
+import { AirportDirectory } from './airport-directory';
+import { Flight, Route, RouteSuspension } from './flight.entity';
+import { FlightsRepository } from './flights.repository';
+import { FlightsService } from './flights.service';
+
+/**
+ * Routes, flights and their seats. Knows nothing of bookings: bookings lock and change seats
+ * through `FlightsRepository`, and taking bookings off cancelled flights lives in libs/disruptions.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([Route, RouteSuspension, Flight])],
+  providers: [AirportDirectory, FlightsRepository, FlightsService, Clock],
+  exports: [FlightsRepository, FlightsService],
+})
+export class FlightsModule {}

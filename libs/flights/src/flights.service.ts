@@ -1,0 +1,236 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '#libs/config';
+import { jobIds, JobQueue } from '#libs/jobs';
+import { Metrics } from '#libs/observability';
+import { addDays, Clock, decodeCursor, encodeCursor, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
+import { AirportDirectory } from './airport-directory';
+import type { FlightRow, RouteRow, RouteSuspensionRow } from './flight.entity';
+import { SeatsBelowReserved } from './flights.errors';
+import { FlightListFilter, FlightsRepository } from './flights.repository';
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The longest window of departure dates one flight list may span. */
+export const MAX_FLIGHT_LIST_DAYS = 400;
+
+export interface FlightListQuery {
+  from?: string;
+  to?: string;
+  origin?: string;
+  destination?: string;
+  routeId?: string;
+  status?: string;
+}
+
+/**
+ * Routes, flights and their cancellation. Cancelling a flight (alone, or by suspending its
+ * route) happens here, in one short transaction on the flight rows; taking the bookings off
+ * the cancelled flights is the `disrupt-flight` job's work (libs/disruptions), which this
+ * service enqueues afterwards — a lost enqueue is found again by the periodic reconciler.
+ */
+@Injectable()
+export class FlightsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: FlightsRepository,
+    private readonly airports: AirportDirectory,
+    private readonly jobs: JobQueue,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+  ) {}
+
+  // --- routes --------------------------------------------------------------------------------
+
+  async createRoute(input: { origin: string; destination: string }): Promise<RouteRow> {
+    const resort = this.config.RESORT_AIRPORT;
+    if (input.origin === input.destination) throw ValidationFailed.field('destination', 'must differ from origin');
+    if (input.origin !== resort && input.destination !== resort) {
+      throw ValidationFailed.field('destination', `one end of a route must be the resort airport ${resort}`);
+    }
+    const [origin, destination] = await Promise.all([this.airports.find(input.origin), this.airports.find(input.destination)]);
+    const problems = [
+      ...(origin ? [] : [{ field: 'origin', message: `${input.origin} is not a known airport` }]),
+      ...(destination ? [] : [{ field: 'destination', message: `${input.destination} is not a known airport` }]),
+    ];
+    if (!origin || !destination) throw new ValidationFailed(problems);
+    const route = await this.repository.insertRoute({ origin: origin.iata, destination: destination.iata, originName: origin.name, destinationName: destination.name });
+    if (!route) {
+      const existing = await this.repository.findRouteByAirports(origin.iata, destination.iata);
+      throw new RouteExists(origin.iata, destination.iata, existing?.id);
+    }
+    return route;
+  }
+
+  async getRoute(id: string): Promise<RouteRow> {
+    const route = await this.repository.findRoute(id);
+    if (!route) throw new NotFound('Route', id);
+    return route;
+  }
+
+  async listRoutes(limit: number, cursor?: string): Promise<Page<RouteRow>> {
+    const after = cursor ? decodeCursor<{ origin: string; destination: string }>(cursor, ['origin', 'destination']) : undefined;
+    const rows = await this.repository.listRoutes(limit + 1, after);
+    const data = rows.slice(0, limit);
+    const last = data[data.length - 1];
+    return { data, nextCursor: rows.length > limit && last ? encodeCursor({ origin: last.origin, destination: last.destination }) : null };
+  }
+
+  async listSuspensions(routeId: string): Promise<(RouteSuspensionRow & { cancelledFlightIds: string[] })[]> {
+    await this.getRoute(routeId);
+    return this.repository.listSuspensions(routeId);
+  }
+
+  /**
+   * Suspends a route for `[from, until)`: records the window (flights can no longer be added
+   * in it) and cancels its scheduled flights departing in it, all in one transaction. Their
+   * bookings lose the segment in the background. A window that began in the past leaves the
+   * flights that have already departed alone.
+   */
+  async suspendRoute(
+    routeId: string,
+    input: { from: string; until?: string; reason: string },
+    createdByKeyId: string | null,
+  ): Promise<{ suspension: RouteSuspensionRow; cancelled: FlightRow[] }> {
+    const from = new Date(input.from);
+    const until = input.until ? new Date(input.until) : null;
+    if (until && until <= from) throw ValidationFailed.field('until', 'must be after from');
+    const result = await this.dataSource.transaction(async (manager) => {
+      const route = await this.repository.lockRoute(manager, routeId, 'update');
+      if (!route) throw new NotFound('Route', routeId);
+      const suspension = await this.repository.insertSuspension(manager, { routeId, from, until, reason: input.reason, createdByKeyId });
+      const now = this.clock.now();
+      const due = await this.repository.lockScheduledFlightsInWindow(manager, routeId, from > now ? from : now, until);
+      const cancelled = await this.repository.markCancelled(
+        manager,
+        due.map((flight) => flight.id),
+        { reason: input.reason, suspensionId: suspension.id },
+      );
+      return { suspension, cancelled };
+    });
+    this.metrics.flightsCancelled.inc({ cause: 'suspension' }, result.cancelled.length);
+    for (const flight of result.cancelled) await this.startDisruption(flight.id);
+    return result;
+  }
+
+  // --- flights -------------------------------------------------------------------------------
+
+  async createFlight(input: { routeId: string; flightNumber: string; departureAt: string; arrivalAt: string; seats: number }): Promise<FlightRow> {
+    const departureAt = new Date(input.departureAt);
+    const arrivalAt = new Date(input.arrivalAt);
+    if (arrivalAt <= departureAt) throw ValidationFailed.field('arrivalAt', 'must be after departureAt');
+    return this.dataSource.transaction(async (manager) => {
+      // FOR SHARE: a concurrent suspension of the route waits for this flight, then cancels it too.
+      const route = await this.repository.lockRoute(manager, input.routeId, 'share');
+      if (!route) throw new NotFound('Route', input.routeId);
+      const suspension = await this.repository.findSuspensionCovering(manager, route.id, departureAt);
+      if (suspension) {
+        throw new InvalidState(`Route ${route.origin}–${route.destination} is suspended at that time (${suspension.reason})`, { suspensionId: suspension.id });
+      }
+      const flight = await this.repository.insertFlight(manager, { ...input, departureAt, arrivalAt });
+      if (!flight) throw new InvalidState(`Flight ${input.flightNumber} already departs at ${departureAt.toISOString()}`);
+      return flight;
+    });
+  }
+
+  async getFlight(id: string): Promise<FlightRow> {
+    const flight = await this.repository.findFlight(id);
+    if (!flight) throw new NotFound('Flight', id);
+    return flight;
+  }
+
+  async listFlights(query: FlightListQuery, limit: number, cursor?: string): Promise<Page<FlightRow>> {
+    if (query.from && query.to) {
+      if (query.to <= query.from) throw ValidationFailed.field('to', 'must be after from');
+      if (addDays(query.from, MAX_FLIGHT_LIST_DAYS) < query.to) throw ValidationFailed.field('to', `the range may span at most ${MAX_FLIGHT_LIST_DAYS} days`);
+    }
+    const filter: FlightListFilter = {
+      departureFrom: query.from ? this.startOfResortDate(query.from) : undefined,
+      departureBefore: query.to ? this.startOfResortDate(query.to) : undefined,
+      origin: query.origin,
+      destination: query.destination,
+      routeId: query.routeId,
+      status: query.status,
+    };
+    const after = cursor ? decodeCursor<{ departureAt: string; id: string }>(cursor, ['departureAt', 'id']) : undefined;
+    if (after && (Number.isNaN(Date.parse(String(after.departureAt))) || !UUID_PATTERN.test(String(after.id)))) decodeCursor('', ['departureAt']);
+    const rows = await this.repository.listFlights(filter, limit + 1, after);
+    const data = rows.slice(0, limit);
+    const last = data[data.length - 1];
+    return {
+      data,
+      nextCursor: rows.length > limit && last ? encodeCursor({ departureAt: new Date(last.departureAt).toISOString(), id: last.id }) : null,
+    };
+  }
+
+  async updateFlight(id: string, changes: { seats?: number }): Promise<FlightRow> {
+    return this.dataSource.transaction(async (manager) => {
+      const flight = (await this.repository.lockFlights(manager, [id])).get(id);
+      if (!flight) throw new NotFound('Flight', id);
+      if (changes.seats === undefined || changes.seats === flight.seats) return flight;
+      if (flight.status === 'cancelled') throw new InvalidState(`Flight ${flight.flightNumber} is cancelled`);
+      if (changes.seats < flight.seatsReserved) throw new SeatsBelowReserved(id, changes.seats, flight.seatsReserved);
+      await this.repository.setSeats(manager, id, changes.seats);
+      return { ...flight, seats: changes.seats };
+    });
+  }
+
+  /** Cancels one flight; its bookings lose the segment in the background. A cancelled flight stays cancelled (409). */
+  async cancelFlight(id: string, reason: string): Promise<FlightRow> {
+    const cancelled = await this.dataSource.transaction(async (manager) => {
+      const flight = (await this.repository.lockFlights(manager, [id])).get(id);
+      if (!flight) throw new NotFound('Flight', id);
+      if (flight.status === 'cancelled') throw new InvalidState(`Flight ${flight.flightNumber} is already cancelled`);
+      const [row] = await this.repository.markCancelled(manager, [id], { reason, suspensionId: null });
+      return row;
+    });
+    this.metrics.flightsCancelled.inc({ cause: 'flight' });
+    await this.startDisruption(id);
+    return cancelled;
+  }
+
+  /** Enqueues the disruption job; if Redis is down, the reconciler finds the pending disruption later. */
+  private async startDisruption(flightId: string): Promise<void> {
+    await this.jobs.addBestEffort('disrupt-flight', { flightId }, { jobId: jobIds.disruptFlight(flightId) });
+  }
+
+  /** The instant a resort-local date begins (its midnight in RESORT_TIMEZONE). */
+  private startOfResortDate(date: string): Date {
+    return startOfLocalDate(date, this.config.RESORT_TIMEZONE);
+  }
+}
+
+/**
+ * The instant at which a calendar date begins in a time zone. Found by correcting a UTC guess
+ * with the zone's offset at that moment (twice, so that a transition near midnight settles).
+ */
+export function startOfLocalDate(date: string, timeZone: string): Date {
+  const utcMidnight = Date.parse(`${date}T00:00:00Z`);
+  let guess = utcMidnight;
+  for (let pass = 0; pass < 2; pass++) guess = utcMidnight - offsetMilliseconds(new Date(guess), timeZone);
+  return new Date(guess);
+}
+
+function offsetMilliseconds(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant);
+  const part = (type: string): number => Number(parts.find((candidate) => candidate.type === type)?.value);
+  const asUtc = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+class RouteExists extends InvalidState {
+  constructor(origin: string, destination: string, routeId: string | undefined) {
+    super(`A route ${origin}–${destination} already exists`, routeId ? { routeId } : {});
+  }
+}

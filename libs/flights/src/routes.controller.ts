@@ -1,0 +1,73 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, OperationsOnly, PageQueryDto, Principal, uuidParam } from '#libs/access';
+import { ApiProblems } from '#libs/shared';
+import { CreateRouteDto, RouteDto, RoutePageDto, RouteSuspensionDto, RouteSuspensionListDto, SuspendRouteDto } from './dto/route.dto';
+import { FlightsService } from './flights.service';
+
+@ApiTags('flights')
+@ApiBearerAuth()
+@Controller('v1/routes')
+export class RoutesController {
+  constructor(private readonly flights: FlightsService) {}
+
+  @Post()
+  @OperationsOnly()
+  @ApiOperation({
+    summary: 'Open a route between two airports (operations)',
+    description: 'Both codes must be known IATA airports and one of them the resort airport. One route per direction: a second is invalid_state.',
+  })
+  @ApiCreatedResponse({ type: RouteDto })
+  @ApiProblems(400, 401, 403, 409, 429)
+  async create(@Body() body: CreateRouteDto): Promise<RouteDto> {
+    return RouteDto.from(await this.flights.createRoute(body));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List routes' })
+  @ApiOkResponse({ type: RoutePageDto })
+  @ApiProblems(400, 401, 429)
+  async list(@Query() query: PageQueryDto): Promise<RoutePageDto> {
+    const page = await this.flights.listRoutes(query.limit ?? 50, query.cursor);
+    return { data: page.data.map(RouteDto.from), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a route' })
+  @ApiOkResponse({ type: RouteDto })
+  @ApiProblems(401, 404, 429)
+  async get(@Param('id', uuidParam('Route')) id: string): Promise<RouteDto> {
+    return RouteDto.from(await this.flights.getRoute(id));
+  }
+
+  @Get(':id/suspensions')
+  @ApiOperation({ summary: "A route's suspensions, by start" })
+  @ApiOkResponse({ type: RouteSuspensionListDto })
+  @ApiProblems(401, 404, 429)
+  async suspensions(@Param('id', uuidParam('Route')) id: string): Promise<RouteSuspensionListDto> {
+    const suspensions = await this.flights.listSuspensions(id);
+    return {
+      data: suspensions.map((suspension) => RouteSuspensionDto.from(suspension, suspension.cancelledFlightIds.map((flightId) => ({ id: flightId })))),
+      nextCursor: null,
+    };
+  }
+
+  @Post(':id/suspend')
+  @OperationsOnly()
+  @ApiOperation({
+    summary: 'Suspend a route for a window (operations)',
+    description:
+      'Cancels its scheduled flights departing in [from, until) and refuses new flights there. Affected bookings keep their stay, lose the segment, ' +
+      'and their agencies are notified in the background (see each flight’s `disruption`).',
+  })
+  @ApiCreatedResponse({ type: RouteSuspensionDto })
+  @ApiProblems(400, 401, 403, 404, 429)
+  async suspend(
+    @Param('id', uuidParam('Route')) id: string,
+    @Body() body: SuspendRouteDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RouteSuspensionDto> {
+    const { suspension, cancelled } = await this.flights.suspendRoute(id, body, principal.keyId);
+    return RouteSuspensionDto.from(suspension, cancelled);
+  }
+}

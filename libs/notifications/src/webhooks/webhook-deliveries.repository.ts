@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { returnedRows } from '#libs/database';
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'not_applicable';
+export const DELIVERY_STATES: DeliveryState[] = ['pending', 'delivered', 'failed', 'not_applicable'];
+
+/** A delivery claimed for one attempt: the notification plus where and how to send it. */
+export interface ClaimedDelivery {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+  /** The number of this attempt (the notification's attempt count after the claim). */
+  attempt: number;
+  webhookUrl: string;
+  webhookSecret: string;
+}
+
+/** What one attempt produced, ready to be recorded. */
+export interface AttemptRecord {
+  notificationId: string;
+  attempt: number;
+  url: string;
+  attemptedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  succeeded: boolean;
+  /** Used if it failed and is not given up: seconds from now to the next attempt. */
+  retryInSeconds: number;
+}
+
+/** How recording changed a delivery (only deliveries whose state this attempt still decided). */
+export interface RecordedTransition {
+  notificationId: string;
+  state: DeliveryState;
+  /** For delivered ones: seconds from the notification being written to its delivery. */
+  lagSeconds: number | null;
+}
+
+export interface DeliveryRow {
+  notificationId: string;
+  sequence: string;
+  agencyId: string;
+  type: string;
+  createdAt: Date;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  deliveredAt: Date | null;
+}
+
+export interface AttemptRow {
+  attempt: number;
+  url: string;
+  attemptedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  succeeded: boolean;
+}
+
+export interface DeliveryWithLastAttempt extends DeliveryRow {
+  lastAttempt: AttemptRow | null;
+}
+
+const DELIVERY_COLUMNS = `n.id AS "notificationId", n.sequence::text AS sequence, n.agency_id AS "agencyId", n.type,
+  n.created_at AS "createdAt", n.delivery_state AS state, n.delivery_attempts AS attempts,
+  n.next_attempt_at AS "nextAttemptAt", n.delivered_at AS "deliveredAt"`;
+const ATTEMPT_COLUMNS = `attempt, url, attempted_at AS "attemptedAt", duration_ms AS "durationMs", status_code AS "statusCode", error, succeeded`;
+
+/** SQL of webhook delivery: claiming due deliveries, recording attempts, and operations' views. */
+@Injectable()
+export class WebhookDeliveriesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Claims up to `limit` due deliveries for one attempt each. SKIP LOCKED lets any number of
+   * workers claim side by side without waiting on each other; the claim itself is a lease:
+   * `next_attempt_at` moves `leaseSeconds` ahead, so if this worker dies the deliveries become
+   * due again and another worker retries them. Notifications of agencies without a webhook URL
+   * are settled as `not_applicable` on the way and not returned.
+   */
+  async claimDue(limit: number, leaseSeconds: number): Promise<{ deliveries: ClaimedDelivery[]; claimedCount: number }> {
+    type ClaimedRow = Omit<ClaimedDelivery, 'webhookUrl'> & { webhookUrl: string | null };
+    const rows = returnedRows<ClaimedRow>(await this.dataSource.query(
+      `WITH due AS (
+         SELECT id FROM notifications
+          WHERE delivery_state = 'pending' AND next_attempt_at <= now()
+          ORDER BY next_attempt_at
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED
+       )
+       UPDATE notifications n SET
+         delivery_state = CASE WHEN a.webhook_url IS NULL THEN 'not_applicable' ELSE 'pending' END,
+         next_attempt_at = CASE WHEN a.webhook_url IS NULL THEN NULL ELSE now() + make_interval(secs => $2) END,
+         delivery_attempts = n.delivery_attempts + CASE WHEN a.webhook_url IS NULL THEN 0 ELSE 1 END
+       FROM due, agencies a
+       WHERE n.id = due.id AND a.id = n.agency_id
+       RETURNING n.id, n.type, n.data, n.created_at AS "createdAt", n.delivery_attempts AS attempt,
+                 a.webhook_url AS "webhookUrl", a.webhook_secret AS "webhookSecret"`,
+      [limit, leaseSeconds],
+    ));
+    return { deliveries: rows.filter((row): row is ClaimedDelivery => row.webhookUrl !== null), claimedCount: rows.length };
+  }
+
+  /**
+   * Undoes claims whose attempt was never made (a worker shutting down): due again now, and the
+   * attempt number given back. Only claims still current are touched.
+   */
+  async releaseClaims(claims: { notificationId: string; attempt: number }[]): Promise<void> {
+    if (claims.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE notifications n SET next_attempt_at = now(), delivery_attempts = n.delivery_attempts - 1
+         FROM jsonb_to_recordset($1::jsonb) AS c("notificationId" uuid, attempt integer)
+        WHERE n.id = c."notificationId" AND n.delivery_state = 'pending' AND n.delivery_attempts = c.attempt`,
+      [JSON.stringify(claims)],
+    );
+  }
+
+  /**
+   * Records attempts and their effect in one statement. Every attempt gets its row. A success
+   * settles a still-pending delivery whatever attempt it was; a failure only reschedules (or
+   * gives up) if no later attempt was claimed since (its lease ran out and another worker
+   * took over): the latest attempt owns the schedule. Giving up needs both `maxAttempts`
+   * attempts and `retryWindowSeconds` of age.
+   */
+  async recordAttempts(attempts: AttemptRecord[], policy: { maxAttempts: number; retryWindowSeconds: number }): Promise<RecordedTransition[]> {
+    if (attempts.length === 0) return [];
+    const result: RecordedTransition[] | [RecordedTransition[], number] = await this.dataSource.query(
+      `WITH outcome AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(
+           "notificationId" uuid, attempt integer, url text, "attemptedAt" timestamptz, "durationMs" integer,
+           "statusCode" integer, error text, succeeded boolean, "retryInSeconds" double precision)
+       ), logged AS (
+         INSERT INTO webhook_attempts (notification_id, attempt, url, attempted_at, duration_ms, status_code, error, succeeded)
+         SELECT "notificationId", attempt, url, "attemptedAt", "durationMs", "statusCode", error, succeeded FROM outcome
+         ON CONFLICT (notification_id, attempt) DO NOTHING
+       ), decided AS (
+         SELECT n.id, o.succeeded,
+                NOT o.succeeded AND n.delivery_attempts >= $2 AND n.created_at <= now() - make_interval(secs => $3) AS "givenUp",
+                o."retryInSeconds"
+           FROM notifications n JOIN outcome o ON o."notificationId" = n.id
+          WHERE n.delivery_state = 'pending' AND (o.succeeded OR n.delivery_attempts = o.attempt)
+            FOR UPDATE OF n
+       )
+       UPDATE notifications n SET
+         delivery_state = CASE WHEN d.succeeded THEN 'delivered' WHEN d."givenUp" THEN 'failed' ELSE 'pending' END,
+         next_attempt_at = CASE WHEN d.succeeded OR d."givenUp" THEN NULL ELSE now() + make_interval(secs => d."retryInSeconds") END,
+         delivered_at = CASE WHEN d.succeeded THEN now() ELSE NULL END
+       FROM decided d
+       WHERE n.id = d.id
+       RETURNING n.id AS "notificationId", n.delivery_state AS state,
+                 CASE WHEN d.succeeded THEN extract(epoch FROM n.delivered_at - n.created_at)::float8 END AS "lagSeconds"`,
+      [JSON.stringify(attempts), policy.maxAttempts, policy.retryWindowSeconds],
+    );
+    return returnedRows(result);
+  }
+
+  async findDelivery(notificationId: string): Promise<DeliveryRow | undefined> {
+    const rows: DeliveryRow[] = await this.dataSource.query(`SELECT ${DELIVERY_COLUMNS} FROM notifications n WHERE n.id = $1`, [notificationId]);
+    return rows[0];
+  }
+
+  async listAttempts(notificationId: string): Promise<AttemptRow[]> {
+    return this.dataSource.query(`SELECT ${ATTEMPT_COLUMNS} FROM webhook_attempts WHERE notification_id = $1 ORDER BY attempt`, [notificationId]);
+  }
+
+  /** One agency's deliveries, newest first, each with its latest attempt. */
+  async listForAgency(
+    agencyId: string,
+    options: { state?: DeliveryState; beforeSequence?: string; limit: number },
+  ): Promise<DeliveryWithLastAttempt[]> {
+    return this.dataSource.query(
+      `SELECT ${DELIVERY_COLUMNS},
+              (SELECT json_build_object('attempt', w.attempt, 'url', w.url, 'attemptedAt', w.attempted_at, 'durationMs', w.duration_ms,
+                                        'statusCode', w.status_code, 'error', w.error, 'succeeded', w.succeeded)
+                 FROM webhook_attempts w WHERE w.notification_id = n.id ORDER BY w.attempt DESC LIMIT 1) AS "lastAttempt"
+         FROM notifications n
+        WHERE n.agency_id = $1 AND ($2::text IS NULL OR n.delivery_state = $2)
+          AND ($3::bigint IS NULL OR n.sequence < $3::bigint)
+        ORDER BY n.sequence DESC LIMIT $4`,
+      [agencyId, options.state ?? null, options.beforeSequence ?? null, options.limit],
+    );
+  }
+}

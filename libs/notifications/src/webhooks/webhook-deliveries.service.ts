@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { AgenciesService } from '#libs/access';
+import { decodeCursor, encodeCursor, NotFound, Page } from '#libs/shared';
+import { AttemptRow, DeliveryRow, DeliveryState, DeliveryWithLastAttempt, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+
+/** Operations' view of webhook deliveries: their state and every attempt. */
+@Injectable()
+export class WebhookDeliveriesService {
+  constructor(
+    private readonly repository: WebhookDeliveriesRepository,
+    private readonly agencies: AgenciesService,
+  ) {}
+
+  async deliveryOf(notificationId: string): Promise<{ delivery: DeliveryRow; attempts: AttemptRow[] }> {
+    const delivery = await this.repository.findDelivery(notificationId);
+    if (!delivery) throw new NotFound('Notification', notificationId);
+    return { delivery, attempts: await this.repository.listAttempts(notificationId) };
+  }
+
+  async listForAgency(
+    agencyId: string,
+    options: { state?: DeliveryState; cursor?: string; limit: number },
+  ): Promise<Page<DeliveryWithLastAttempt>> {
+    await this.agencies.get(agencyId); // 404 for an unknown agency rather than an empty list
+    const before = options.cursor ? decodeCursor<{ sequence: string }>(options.cursor, ['sequence']).sequence : undefined;
+    if (before !== undefined && !/^\d{1,18}$/.test(String(before))) decodeCursor('', ['sequence']);
+    const rows = await this.repository.listForAgency(agencyId, { state: options.state, beforeSequence: before, limit: options.limit + 1 });
+    const data = rows.slice(0, options.limit);
+    const last = data[data.length - 1];
+    return { data, nextCursor: rows.length > options.limit && last ? encodeCursor({ sequence: last.sequence }) : null };
+  }
+}

@@ -1,0 +1,199 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO31661Alpha2,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { IsInstantWithOffset, IsOmittable } from '#libs/shared';
+import { ENFORCEMENT_STATES, EnforcementState, RestrictionRow } from '../restriction.entity';
+import { RESTRICTION_STATUSES, RestrictionStatus, statusOf } from '../restriction-rules';
+import { RestrictionImpact } from '../restrictions.repository';
+
+/** There are fewer than 250 ISO 3166-1 codes; a longer list is a mistake. */
+const MAX_CODES = 250;
+const UPPER_CASE_CODE = /^[A-Z]{2}$/;
+const CODE_MESSAGE = 'each value must be two upper-case letters (ISO 3166-1 alpha-2)';
+
+/** The body of `POST /v1/restrictions` and of its preview. */
+export class CreateRestrictionDto {
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['US', 'GB'],
+    description: 'the covered nationalities (ISO 3166-1 alpha-2); give this or allForeign: true',
+  })
+  @IsOmittable() // absent is fine; null is refused (the service tells absent from given by undefined)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_CODES)
+  @IsString({ each: true })
+  @Matches(UPPER_CASE_CODE, { each: true, message: `nationalities: ${CODE_MESSAGE}` })
+  @IsISO31661Alpha2({ each: true, message: 'nationalities: each value must be an ISO 3166-1 alpha-2 country code' })
+  nationalities?: string[];
+
+  @ApiPropertyOptional({ example: false, description: 'true: every nationality but the resort home country (RESORT_HOME_COUNTRY), minus `except`' })
+  @IsOmittable() // absent is fine; null is refused (the service tells absent from given by undefined)
+  @IsBoolean()
+  allForeign?: boolean;
+
+  @ApiPropertyOptional({ type: [String], example: ['RU'], description: 'only with allForeign: nationalities spared' })
+  @IsOmittable() // absent is fine; null is refused (the service tells absent from given by undefined)
+  @IsArray()
+  @ArrayMaxSize(MAX_CODES)
+  @IsString({ each: true })
+  @Matches(UPPER_CASE_CODE, { each: true, message: `except: ${CODE_MESSAGE}` })
+  @IsISO31661Alpha2({ each: true, message: 'except: each value must be an ISO 3166-1 alpha-2 country code' })
+  except?: string[];
+
+  @ApiProperty({
+    example: '2027-07-01T00:00:00+09:00',
+    description: 'when it takes effect (now or past: at once); its resort-local date is the first check-in date covered',
+  })
+  @IsInstantWithOffset()
+  effectiveFrom: string;
+
+  @ApiPropertyOptional({
+    example: '2027-09-01T00:00:00+09:00',
+    description: 'when it ends ("temporarily"); its resort-local date is the first check-in date no longer covered',
+  })
+  @IsOptional()
+  @IsInstantWithOffset()
+  effectiveUntil?: string;
+
+  @ApiProperty({ example: 'Border closed by order of the State Tourism Administration', maxLength: 1000 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason: string;
+}
+
+export class RestrictionWindowDto {
+  @ApiProperty({ example: '2027-07-01', description: 'first check-in date covered' }) from: string;
+  @ApiProperty({ example: '2027-09-01', nullable: true, type: String, description: 'first check-in date no longer covered; null: open-ended' })
+  to: string | null;
+}
+
+export class EnforcementDto {
+  @ApiProperty({ enum: ENFORCEMENT_STATES, description: 'pending until it takes effect, running while bookings are cancelled, then completed' })
+  state: EnforcementState;
+  @ApiProperty({ example: 1200, description: 'live bookings affected when enforcement started' }) affectedBookings: number;
+  @ApiProperty({ example: 1200 }) cancelledBookings: number;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
+}
+
+export class RestrictionDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: RESTRICTION_STATUSES }) status: RestrictionStatus;
+  @ApiProperty({ type: [String], nullable: true, example: ['US', 'GB'], description: 'null for allForeign' }) nationalities: string[] | null;
+  @ApiProperty({ example: false }) allForeign: boolean;
+  @ApiProperty({ type: [String], example: [], description: 'nationalities spared by an allForeign restriction' }) except: string[];
+  @ApiProperty({ example: 'KP', description: 'the resort home country, never covered by allForeign' }) homeCountry: string;
+  @ApiProperty({ format: 'date-time' }) effectiveFrom: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) effectiveUntil: string | null;
+  @ApiProperty({ type: RestrictionWindowDto, description: 'check-in dates covered, [from, to)' }) window: RestrictionWindowDto;
+  @ApiProperty({ example: 'Border closed by order of the State Tourism Administration' }) reason: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'the API key that applied it' }) appliedByKeyId: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) liftedAt: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) liftedByKeyId: string | null;
+  @ApiProperty({ type: EnforcementDto }) enforcement: EnforcementDto;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+
+  static from(row: RestrictionRow, now: Date = new Date()): RestrictionDto {
+    const iso = (value: Date | null): string | null => (value ? new Date(value).toISOString() : null);
+    return {
+      id: row.id,
+      status: statusOf(
+        {
+          effectiveFrom: new Date(row.effectiveFrom),
+          effectiveUntil: row.effectiveUntil ? new Date(row.effectiveUntil) : null,
+          liftedAt: row.liftedAt ? new Date(row.liftedAt) : null,
+        },
+        now,
+      ),
+      nationalities: row.nationalities,
+      allForeign: row.allForeign,
+      except: row.exceptNationalities,
+      homeCountry: row.homeCountry,
+      effectiveFrom: new Date(row.effectiveFrom).toISOString(),
+      effectiveUntil: iso(row.effectiveUntil),
+      window: { from: row.windowFrom, to: row.windowTo },
+      reason: row.reason,
+      appliedByKeyId: row.appliedByKeyId,
+      liftedAt: iso(row.liftedAt),
+      liftedByKeyId: row.liftedByKeyId,
+      enforcement: {
+        state: row.enforcementState,
+        affectedBookings: row.affectedBookings,
+        cancelledBookings: row.cancelledBookings,
+        startedAt: iso(row.enforcementStartedAt),
+        completedAt: iso(row.enforcementCompletedAt),
+      },
+      createdAt: new Date(row.createdAt).toISOString(),
+      updatedAt: new Date(row.updatedAt).toISOString(),
+    };
+  }
+}
+
+export class RestrictionPageDto {
+  @ApiProperty({ type: [RestrictionDto] }) data: RestrictionDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class AgencyImpactDto {
+  @ApiProperty({ format: 'uuid' }) agencyId: string;
+  @ApiProperty({ example: 12 }) affectedBookings: number;
+  @ApiProperty({ example: 31 }) affectedGuests: number;
+}
+
+export class RestrictionPreviewDto {
+  @ApiProperty({ example: 40, description: 'live bookings it would cancel now' }) affectedBookings: number;
+  @ApiProperty({ example: 97, description: 'every guest of those bookings' }) affectedGuests: number;
+  @ApiProperty({ example: 88, description: 'the guests of those bookings whose nationality it covers' }) coveredGuests: number;
+  @ApiProperty({ type: [AgencyImpactDto] }) byAgency: AgencyImpactDto[];
+
+  static from(impact: RestrictionImpact): RestrictionPreviewDto {
+    return { ...impact, byAgency: impact.byAgency.map((agency) => ({ ...agency })) };
+  }
+}
+
+export class ListRestrictionsQueryDto {
+  @ApiPropertyOptional({ enum: RESTRICTION_STATUSES })
+  @IsOptional()
+  @IsIn(RESTRICTION_STATUSES)
+  status?: RestrictionStatus;
+
+  @ApiPropertyOptional({ example: 'US', description: 'only restrictions covering this nationality' })
+  @IsOptional()
+  @IsString()
+  @Matches(UPPER_CASE_CODE, { message: 'nationality must be two upper-case letters (ISO 3166-1 alpha-2)' })
+  @IsISO31661Alpha2({ message: 'nationality must be an ISO 3166-1 alpha-2 country code' })
+  nationality?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock } from '#libs/shared';
+import { Restriction } from './restriction.entity';
+import { RestrictionGate } from './restriction-gate';
+import { RestrictionsRepository } from './restrictions.repository';
+import { RestrictionsService } from './restrictions.service';
+
+/**
+ * Nationality restrictions: the rules, the store, the admission gate. Knows nothing of the
+ * bookings lib (bookings depends on this one, for the gate); enforcement lives in
+ * `libs/enforcement`, which depends on both.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([Restriction])],
+  providers: [RestrictionsRepository, RestrictionsService, RestrictionGate, Clock],
+  exports: [RestrictionsRepository, RestrictionsService, RestrictionGate],
+})
+export class RestrictionsModule {}

@@ -1,0 +1,242 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { returnedRows } from '#libs/database';
+import { RestrictionRow } from './restriction.entity';
+import { Coverage, RestrictionStatus, RestrictionTerms, RestrictionWindow } from './restriction-rules';
+import { affectedBookingsCondition, coveredGuestsExpression, coveredGuestsPath, RestrictionTarget } from './restriction-sql';
+
+const COLUMNS = `r.id, r.nationalities, r.all_foreign AS "allForeign", r.except_nationalities AS "exceptNationalities",
+  r.home_country AS "homeCountry", r.effective_from AS "effectiveFrom", r.effective_until AS "effectiveUntil",
+  r.window_from AS "windowFrom", r.window_to AS "windowTo", r.reason, r.applied_by_key_id AS "appliedByKeyId",
+  r.lifted_at AS "liftedAt", r.lifted_by_key_id AS "liftedByKeyId", r.enforcement_state AS "enforcementState",
+  r.affected_bookings AS "affectedBookings", r.cancelled_bookings AS "cancelledBookings",
+  r.enforcement_started_at AS "enforcementStartedAt", r.enforcement_completed_at AS "enforcementCompletedAt",
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
+
+/** The status of a restriction, as SQL (the same rule as `statusOf`). */
+const STATUS_SQL = `CASE WHEN r.lifted_at IS NOT NULL THEN 'lifted'
+  WHEN now() < r.effective_from THEN 'scheduled'
+  WHEN r.effective_until IS NOT NULL AND now() >= r.effective_until THEN 'expired'
+  ELSE 'active' END`;
+
+/**
+ * Postgres advisory lock that orders restriction creation against booking admission:
+ * admission holds it shared while it checks and writes bookings, creation holds it
+ * exclusively while it inserts. A booking therefore either commits before the restriction
+ * exists (and its enforcement, which reads after, finds it) or sees the restriction.
+ */
+export const RESTRICTIONS_ADVISORY_LOCK = 7_205_110_001;
+
+export interface NewRestriction {
+  coverage: Coverage;
+  /** RESORT_HOME_COUNTRY now: kept with the restriction so that its meaning never changes later. */
+  homeCountry: string;
+  effectiveFrom: Date;
+  effectiveUntil: Date | null;
+  window: RestrictionWindow;
+  reason: string;
+  appliedByKeyId: string | null;
+}
+
+export interface RestrictionListFilter {
+  status?: RestrictionStatus;
+  /** Only restrictions covering this nationality. */
+  nationality?: string;
+}
+
+export interface RestrictionImpact {
+  affectedBookings: number;
+  affectedGuests: number;
+  coveredGuests: number;
+  byAgency: { agencyId: string; affectedBookings: number; affectedGuests: number }[];
+}
+
+/** The terms of a stored restriction, in the shape the pure rules take. */
+export function termsOf(row: RestrictionRow): RestrictionTerms {
+  return {
+    id: row.id,
+    coverage: row.allForeign
+      ? { allForeign: true, homeCountry: row.homeCountry, except: row.exceptNationalities }
+      : { allForeign: false, nationalities: row.nationalities ?? [] },
+    window: { from: row.windowFrom, to: row.windowTo },
+    effectiveFrom: new Date(row.effectiveFrom),
+    effectiveUntil: row.effectiveUntil ? new Date(row.effectiveUntil) : null,
+    liftedAt: row.liftedAt ? new Date(row.liftedAt) : null,
+  };
+}
+
+@Injectable()
+export class RestrictionsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Takes the restrictions lock exclusively, until the transaction ends (see RESTRICTIONS_ADVISORY_LOCK). */
+  async lockExclusively(manager: EntityManager): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock($1)`, [RESTRICTIONS_ADVISORY_LOCK]);
+  }
+
+  /** Takes the restrictions lock shared, until the transaction ends: admissions do not wait for each other. */
+  async lockShared(manager: EntityManager): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock_shared($1)`, [RESTRICTIONS_ADVISORY_LOCK]);
+  }
+
+  async insert(manager: EntityManager, restriction: NewRestriction): Promise<RestrictionRow> {
+    const { coverage } = restriction;
+    const rows: RestrictionRow[] = await manager.query(
+      `INSERT INTO restrictions AS r (nationalities, all_foreign, except_nationalities, home_country, effective_from, effective_until,
+                                      window_from, window_to, reason, applied_by_key_id)
+       VALUES ($1::text[], $2, $3::text[], $4, $5, $6, $7, $8, $9, $10)
+       RETURNING ${COLUMNS}`,
+      [
+        coverage.allForeign ? null : coverage.nationalities,
+        coverage.allForeign,
+        coverage.allForeign ? coverage.except : [],
+        restriction.homeCountry,
+        restriction.effectiveFrom,
+        restriction.effectiveUntil,
+        restriction.window.from,
+        restriction.window.to,
+        restriction.reason,
+        restriction.appliedByKeyId,
+      ],
+    );
+    return rows[0];
+  }
+
+  /** Reads one restriction, inside the caller's transaction when given one. */
+  async findById(id: string, manager?: EntityManager): Promise<RestrictionRow | undefined> {
+    const rows: RestrictionRow[] = await (manager ?? this.dataSource).query(`SELECT ${COLUMNS} FROM restrictions r WHERE r.id = $1`, [id]);
+    return rows[0];
+  }
+
+  async lockById(manager: EntityManager, id: string): Promise<RestrictionRow | undefined> {
+    const rows: RestrictionRow[] = await manager.query(`SELECT ${COLUMNS} FROM restrictions r WHERE r.id = $1 FOR UPDATE`, [id]);
+    return rows[0];
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id); created_at is stored to the millisecond, as the cursor carries it. */
+  async list(filter: RestrictionListFilter, limit: number, before?: { createdAt: string; id: string }): Promise<RestrictionRow[]> {
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM restrictions r
+        WHERE ($1::text IS NULL OR ${STATUS_SQL} = $1)
+          AND ($2::text IS NULL OR (CASE WHEN r.all_foreign THEN $2 <> r.home_country AND NOT $2 = ANY(r.except_nationalities)
+                                        ELSE $2 = ANY(r.nationalities) END))
+          AND ($3::timestamptz IS NULL OR (r.created_at, r.id) < ($3::timestamptz, $4::uuid))
+        ORDER BY r.created_at DESC, r.id DESC
+        LIMIT $5`,
+      [filter.status ?? null, filter.nationality ?? null, before?.createdAt ?? null, before?.id ?? null, limit],
+    );
+  }
+
+  async markLifted(manager: EntityManager, id: string, keyId: string | null): Promise<RestrictionRow> {
+    const result: [RestrictionRow[], number] = await manager.query(
+      `UPDATE restrictions r SET lifted_at = now(), lifted_by_key_id = $2,
+              -- An enforcement that was under way stops here: it is over, whatever it had reached.
+              enforcement_state = CASE WHEN r.enforcement_state = 'running' THEN 'completed' ELSE r.enforcement_state END,
+              enforcement_completed_at = CASE WHEN r.enforcement_state = 'running' THEN now() ELSE r.enforcement_completed_at END,
+              updated_at = now()
+        WHERE r.id = $1 RETURNING ${COLUMNS}`,
+      [id, keyId],
+    );
+    return returnedRows(result)[0];
+  }
+
+  /**
+   * Restrictions that refuse bookings now (not lifted, not expired) and whose window meets
+   * the check-in dates `[checkInFrom, checkInTo]` (both included), oldest first.
+   */
+  async refusingBookings(manager: EntityManager, checkInFrom: string, checkInTo: string): Promise<RestrictionRow[]> {
+    return manager.query(
+      `SELECT ${COLUMNS} FROM restrictions r
+        WHERE r.lifted_at IS NULL AND (r.effective_until IS NULL OR r.effective_until > now())
+          AND r.window_from <= $2::date AND (r.window_to IS NULL OR r.window_to > $1::date)
+        ORDER BY r.created_at, r.id`,
+      [checkInFrom, checkInTo],
+    );
+  }
+
+  /** How many bookings and guests the restriction would cancel now, in total and per agency. */
+  async impact(target: RestrictionTarget): Promise<RestrictionImpact> {
+    const condition = affectedBookingsCondition(target, 'b', 1);
+    // $3 holds the nationality codes of the condition; $4 the JSON path of the covered guests.
+    const rows: { agencyId: string; affectedBookings: number; affectedGuests: number; coveredGuests: number }[] = await this.dataSource.query(
+      `SELECT b.agency_id AS "agencyId", count(*)::int AS "affectedBookings", sum(b.guest_count)::int AS "affectedGuests",
+              sum(${coveredGuestsExpression(target.coverage, 'b', 3, 4)})::int AS "coveredGuests"
+         FROM bookings b
+        WHERE ${condition.sql}
+        GROUP BY b.agency_id
+        ORDER BY "affectedBookings" DESC, b.agency_id`,
+      [...condition.parameters, coveredGuestsPath(target.coverage)],
+    );
+    return {
+      affectedBookings: rows.reduce((sum, row) => sum + row.affectedBookings, 0),
+      affectedGuests: rows.reduce((sum, row) => sum + row.affectedGuests, 0),
+      coveredGuests: rows.reduce((sum, row) => sum + row.coveredGuests, 0),
+      byAgency: rows.map((row) => ({ agencyId: row.agencyId, affectedBookings: row.affectedBookings, affectedGuests: row.affectedGuests })),
+    };
+  }
+
+  // --- enforcement progress ------------------------------------------------------------------
+
+  /** Live bookings the restriction still affects. */
+  async countAffected(manager: EntityManager, target: RestrictionTarget): Promise<number> {
+    const condition = affectedBookingsCondition(target, 'b', 1);
+    const rows: { count: number }[] = await manager.query(`SELECT count(*)::int AS count FROM bookings b WHERE ${condition.sql}`, condition.parameters);
+    return rows[0].count;
+  }
+
+  /**
+   * Marks enforcement running. A restart (state already running) keeps the start time and
+   * never lowers the affected count: `stillAffected` is what is left after earlier chunks.
+   */
+  async markEnforcementRunning(manager: EntityManager, id: string, stillAffected: number): Promise<RestrictionRow> {
+    const result: [RestrictionRow[], number] = await manager.query(
+      `UPDATE restrictions r SET enforcement_state = 'running',
+              enforcement_started_at = COALESCE(r.enforcement_started_at, now()),
+              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + $2),
+              updated_at = now()
+        WHERE r.id = $1 RETURNING ${COLUMNS}`,
+      [id, stillAffected],
+    );
+    return returnedRows(result)[0];
+  }
+
+  /**
+   * Adds a chunk's cancellations to the progress, in the chunk's transaction, unless the
+   * restriction was lifted meanwhile: returns false then, and the caller rolls the chunk back.
+   * This update and a lift both write the row, so they take turns: a lift either waits for
+   * the chunk to commit, or the chunk sees the lift here. Nothing is cancelled after a lift.
+   */
+  async addCancelledBookingsUnlessLifted(manager: EntityManager, id: string, cancelled: number): Promise<boolean> {
+    const result: [{ id: string }[], number] = await manager.query(
+      `UPDATE restrictions r SET cancelled_bookings = r.cancelled_bookings + $2,
+              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + $2), updated_at = now()
+        WHERE r.id = $1 AND r.lifted_at IS NULL
+        RETURNING r.id`,
+      [id, cancelled],
+    );
+    return returnedRows(result).length > 0;
+  }
+
+  /** Ends a running enforcement (unless it was lifted meanwhile, which ended it already). */
+  async markEnforcementCompleted(manager: EntityManager, id: string): Promise<RestrictionRow | undefined> {
+    const result: [RestrictionRow[], number] = await manager.query(
+      `UPDATE restrictions r SET enforcement_state = 'completed', enforcement_completed_at = now(), updated_at = now()
+        WHERE r.id = $1 AND r.enforcement_state = 'running' AND r.lifted_at IS NULL
+        RETURNING ${COLUMNS}`,
+      [id],
+    );
+    return returnedRows(result)[0];
+  }
+
+  /** Restrictions in effect (not lifted, effectiveFrom passed) whose enforcement has not completed. */
+  async dueForEnforcement(limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT r.id FROM restrictions r
+        WHERE r.lifted_at IS NULL AND r.effective_from <= now() AND r.enforcement_state <> 'completed'
+        ORDER BY r.effective_from LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => row.id);
+  }
+}

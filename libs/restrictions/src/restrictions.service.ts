@@ -1,0 +1,128 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Principal } from '#libs/access';
+import { AppConfig } from '#libs/config';
+import { jobIds, JobQueue } from '#libs/jobs';
+import { Clock, decodeCursor, encodeCursor, FieldProblem, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
+import { CreateRestrictionDto } from './dto/restriction.dto';
+import { RestrictionRow } from './restriction.entity';
+import { Coverage, statusOf, windowOf } from './restriction-rules';
+import { NewRestriction, RestrictionImpact, RestrictionListFilter, RestrictionsRepository, termsOf } from './restrictions.repository';
+
+/**
+ * Applying, previewing, listing and lifting nationality restrictions. Enforcement (cancelling
+ * the bookings) runs in the worker (`libs/enforcement`); this service only schedules it.
+ */
+@Injectable()
+export class RestrictionsService {
+  private readonly logger = new Logger(RestrictionsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: RestrictionsRepository,
+    private readonly jobs: JobQueue,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(principal: Principal, body: CreateRestrictionDto): Promise<RestrictionRow> {
+    const terms = this.validatedTerms(body, principal.keyId);
+    const restriction = await this.dataSource.transaction(async (manager) => {
+      // Exclusive: waits for admission transactions in flight, and holds new ones back until
+      // this row is committed (see RESTRICTIONS_ADVISORY_LOCK).
+      await this.repository.lockExclusively(manager);
+      return this.repository.insert(manager, terms);
+    });
+    this.logger.log(`restriction ${restriction.id} applied, effective from ${restriction.effectiveFrom.toISOString()}`);
+    await this.scheduleEnforcement(restriction);
+    return restriction;
+  }
+
+  async preview(body: CreateRestrictionDto): Promise<RestrictionImpact> {
+    const terms = this.validatedTerms(body, null);
+    return this.repository.impact({ coverage: terms.coverage, window: terms.window });
+  }
+
+  async get(id: string): Promise<RestrictionRow> {
+    const restriction = await this.repository.findById(id);
+    if (!restriction) throw new NotFound('Restriction', id);
+    return restriction;
+  }
+
+  async list(filter: RestrictionListFilter, limit: number, cursor?: string): Promise<Page<RestrictionRow>> {
+    const before = cursor ? decodeCursor<{ createdAt: string; id: string }>(cursor, ['createdAt', 'id']) : undefined;
+    const rows = await this.repository.list(filter, limit + 1, before);
+    const data = rows.slice(0, limit);
+    const last = data[data.length - 1];
+    return {
+      data,
+      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: new Date(last.createdAt).toISOString(), id: last.id }) : null,
+    };
+  }
+
+  /**
+   * Lifts a restriction: new bookings are accepted again at once. Before it took effect nothing
+   * has been cancelled and nothing will be; after, bookings already cancelled stay cancelled and
+   * an enforcement still running stops: a chunk in flight that has not yet recorded its
+   * progress finds the restriction lifted when it does, and rolls back.
+   */
+  async lift(principal: Principal, id: string): Promise<RestrictionRow> {
+    return this.dataSource.transaction(async (manager) => {
+      const restriction = await this.repository.lockById(manager, id);
+      if (!restriction) throw new NotFound('Restriction', id);
+      const status = statusOf(termsOf(restriction), this.clock.now());
+      if (status === 'lifted') throw new InvalidState(`Restriction ${id} was already lifted at ${new Date(restriction.liftedAt as Date).toISOString()}`);
+      if (status === 'expired') throw new InvalidState(`Restriction ${id} expired at ${new Date(restriction.effectiveUntil as Date).toISOString()}`);
+      return this.repository.markLifted(manager, id, principal.keyId);
+    });
+  }
+
+  /**
+   * The delayed trigger of enforcement. Best effort: if Redis is unreachable, the periodic
+   * reconciler finds the due restriction in Postgres and starts it.
+   */
+  private async scheduleEnforcement(restriction: RestrictionRow): Promise<void> {
+    const delay = Math.max(new Date(restriction.effectiveFrom).getTime() - Date.now(), 0);
+    await this.jobs.addBestEffort(
+      'enforce-restriction',
+      { restrictionId: restriction.id },
+      { jobId: jobIds.enforceRestriction(restriction.id), delay },
+    );
+  }
+
+  /** The rules of the body that span fields or need the clock and configuration. */
+  private validatedTerms(body: CreateRestrictionDto, appliedByKeyId: string | null): NewRestriction {
+    const problems: FieldProblem[] = [];
+    const allForeign = body.allForeign === true;
+    if (allForeign && body.nationalities !== undefined) {
+      problems.push({ field: 'nationalities', message: 'give either nationalities or allForeign: true, not both' });
+    }
+    if (!allForeign && body.nationalities === undefined) {
+      problems.push({ field: 'nationalities', message: 'required unless allForeign is true' });
+    }
+    if (!allForeign && body.except !== undefined) problems.push({ field: 'except', message: 'only allowed with allForeign: true' });
+
+    const effectiveFrom = new Date(body.effectiveFrom);
+    const effectiveUntil = body.effectiveUntil === undefined ? null : new Date(body.effectiveUntil);
+    const window = windowOf(effectiveFrom, effectiveUntil, this.config.RESORT_TIMEZONE);
+    if (effectiveUntil) {
+      if (effectiveUntil <= effectiveFrom) problems.push({ field: 'effectiveUntil', message: 'must be after effectiveFrom' });
+      else if (effectiveUntil <= this.clock.now()) problems.push({ field: 'effectiveUntil', message: 'must be in the future' });
+      else if (window.to !== null && window.to <= window.from) {
+        problems.push({
+          field: 'effectiveUntil',
+          message: `must fall on a later resort-local date than effectiveFrom (${window.from}): the window covers check-in dates from the date of effectiveFrom up to, not including, that of effectiveUntil`,
+        });
+      }
+    }
+    if (problems.length > 0) throw new ValidationFailed(problems);
+
+    const homeCountry = this.config.RESORT_HOME_COUNTRY;
+    const distinct = (codes: string[]): string[] => [...new Set(codes)].sort();
+    const coverage: Coverage = allForeign
+      ? { allForeign: true, homeCountry, except: distinct(body.except ?? []) }
+      : { allForeign: false, nationalities: distinct(body.nationalities ?? []) };
+    return { coverage, homeCountry, effectiveFrom, effectiveUntil, window, reason: body.reason.trim(), appliedByKeyId };
+  }
+}

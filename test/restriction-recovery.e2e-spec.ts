@@ -1,0 +1,164 @@
+import Redis from 'ioredis';
+import { dateFromToday } from './support/kalma-client';
+import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { enforcementCompleted, instantFromNow, nightsOutOfBalance, seedBookings, waitForEnforcingWorker, waitForRestriction } from './support/restriction-helpers';
+
+/**
+ * Ban enforcement survives its infrastructure: a worker killed mid-enforcement, and a Redis
+ * that lost the trigger. Postgres is the source of truth; the queue is only the trigger.
+ */
+describe('restriction enforcement recovery', () => {
+  let stack: KalmaStack;
+  let agencyId: string;
+
+  beforeAll(async () => {
+    // A fast sweep so that the reconciler's re-trigger is seen within the test's patience.
+    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { SWEEP_INTERVAL_SECONDS: '1' } });
+    agencyId = (await stack.operations.createAgencyWithAgentKey()).agencyId;
+    await waitForEnforcingWorker(stack.operations);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('a worker SIGKILLed mid-enforcement and restarted: every affected booking cancelled exactly once, one notification each', async () => {
+    const count = 3000;
+    const prefix = 'KILL';
+    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(2), checkOut: dateFromToday(5), nationalities: ['US', 'RU'], count, referencePrefix: prefix });
+
+    // Hold one booking from the middle (in id order, the order enforcement locks in) so the
+    // enforcement is certainly mid-way, with chunks committed before it, when the worker dies.
+    const blocker = await stack.database.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      // (Found first, then locked alone: FOR UPDATE with OFFSET would lock every row skipped too.)
+      const { rows: middle } = await blocker.query(`SELECT id FROM bookings WHERE reference LIKE $1 ORDER BY id OFFSET $2 LIMIT 1`, [
+        `${prefix}-%`,
+        Math.floor(count * 0.6),
+      ]);
+      await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
+      const created = await stack.operations.post('/v1/restrictions', { nationalities: ['US'], effectiveFrom: instantFromNow(0), reason: 'Kill test' });
+      expect(created.status).toBe(201);
+      const running = await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.cancelledBookings >= 1000);
+      expect(running.enforcement.state).toBe('running');
+      expect(running.enforcement.cancelledBookings).toBeLessThan(count);
+
+      await stack.workers[0].kill();
+      await blocker.query('ROLLBACK');
+      stack.startWorker();
+
+      const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
+      expect(done.enforcement).toMatchObject({ affectedBookings: count, cancelledBookings: count });
+      // The seeded references start with the prefix, not the restriction id: check them by prefix.
+      const { rows } = await stack.database.pool.query(
+        `SELECT count(*) FILTER (WHERE status = 'cancelled' AND cancellation_restriction_id = $1)::int AS cancelled,
+                count(*) FILTER (WHERE status IN ('held', 'confirmed'))::int AS live
+           FROM bookings WHERE reference LIKE $2`,
+        [created.body.id, `${prefix}-%`],
+      );
+      expect(rows[0]).toEqual({ cancelled: count, live: 0 });
+      const { rows: notifications } = await stack.database.pool.query(
+        `SELECT count(*)::int AS notifications, count(DISTINCT data->>'bookingId')::int AS bookings
+           FROM notifications WHERE type = 'booking.cancelled' AND data->>'restrictionId' = $1`,
+        [created.body.id],
+      );
+      expect(notifications[0]).toEqual({ notifications: count, bookings: count });
+      expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+  }, 120_000);
+
+  it('lifted while enforcement runs: it stops at once, the chunk in flight is rolled back, nothing is cancelled after the lift', async () => {
+    const count = 8000;
+    const prefix = 'LIFT';
+    const lowerHalf = '80000000-0000-0000-0000-000000000000';
+    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(6), checkOut: dateFromToday(8), nationalities: ['MX'], count, referencePrefix: prefix });
+    const { rows: halves } = await stack.database.pool.query(
+      `SELECT count(*) FILTER (WHERE id >= $2)::int AS upper FROM bookings WHERE reference LIKE $1`,
+      [`${prefix}-%`, lowerHalf],
+    );
+    const blocker = await stack.database.pool.connect();
+    try {
+      // Blocks the lower lane at its second chunk; the upper lane runs to its end.
+      await blocker.query('BEGIN');
+      const { rows: middle } = await blocker.query(`SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET 1500 LIMIT 1`, [
+        `${prefix}-%`,
+        lowerHalf,
+      ]);
+      await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
+      const created = await stack.operations.post('/v1/restrictions', { nationalities: ['MX'], effectiveFrom: instantFromNow(0), reason: 'Lift test' });
+      expect(created.status).toBe(201);
+      await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.cancelledBookings >= halves[0].upper + 1000, 30_000);
+
+      // The lift does not wait for the blocked chunk: that chunk, once unblocked, finds the
+      // restriction lifted when it records its progress, and rolls back.
+      const lifted = await stack.operations.post(`/v1/restrictions/${created.body.id}/lift`);
+      expect(lifted.status).toBe(200);
+      expect(lifted.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: halves[0].upper + 1000 } });
+      await blocker.query('ROLLBACK');
+
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const after = await stack.operations.get(`/v1/restrictions/${created.body.id}`);
+      expect(after.body.enforcement).toEqual(lifted.body.enforcement);
+      const { rows } = await stack.database.pool.query(
+        `SELECT count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled, count(*) FILTER (WHERE status = 'confirmed')::int AS live,
+                count(*) FILTER (WHERE cancelled_at > $2)::int AS "cancelledAfterLift"
+           FROM bookings WHERE reference LIKE $1`,
+        [`${prefix}-%`, lifted.body.liftedAt],
+      );
+      expect(rows[0]).toEqual({ cancelled: halves[0].upper + 1000, live: count - halves[0].upper - 1000, cancelledAfterLift: 0 });
+      expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+  }, 120_000);
+
+  it("a Redis flush of this deployment's keys while a ban is scheduled: the reconciler still enforces it", async () => {
+    const count = 200;
+    const prefix = 'FLUSH';
+    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(3), checkOut: dateFromToday(4), nationalities: ['JP'], count, referencePrefix: prefix });
+    const effectiveFrom = instantFromNow(4);
+    const created = await stack.operations.post('/v1/restrictions', { nationalities: ['JP'], effectiveFrom, reason: 'Flush test' });
+    expect(created.status).toBe(201);
+
+    // FLUSHDB, for this deployment: every key under its queue prefix (other suites share this Redis).
+    const redis = new Redis(stack.env.REDIS_URL);
+    try {
+      const delayedKey = `${stack.env.QUEUE_PREFIX}:restrictions:delayed`;
+      // The trigger: one delayed job whose id is derived from the restriction.
+      expect(await redis.zrange(delayedKey, '0', '-1')).toEqual([`restriction:${created.body.id}:enforce`]);
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${stack.env.QUEUE_PREFIX}:*`, 'COUNT', 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      expect(await redis.zcard(delayedKey)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(new Date(effectiveFrom).getTime() - Date.now(), 0) + 1000));
+    const { rows: before } = await stack.database.pool.query(`SELECT count(*)::int AS live FROM bookings WHERE reference LIKE $1 AND status = 'confirmed'`, [`${prefix}-%`]);
+    expect(before[0].live).toBe(count);
+
+    // The worker re-declares its schedulers every 30 s; the reconciler then finds the due ban in Postgres.
+    const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
+    expect(done.enforcement).toMatchObject({ affectedBookings: count, cancelledBookings: count });
+    const { rows } = await stack.database.pool.query(
+      `SELECT count(*) FILTER (WHERE status = 'cancelled' AND cancellation_restriction_id = $1)::int AS cancelled FROM bookings WHERE reference LIKE $2`,
+      [created.body.id, `${prefix}-%`],
+    );
+    expect(rows[0].cancelled).toBe(count);
+    const { rows: notifications } = await stack.database.pool.query(
+      `SELECT count(*)::int AS count FROM notifications WHERE data->>'restrictionId' = $1`,
+      [created.body.id],
+    );
+    expect(notifications[0].count).toBe(count);
+    expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+  }, 120_000);
+});
