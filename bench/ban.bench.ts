@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { addDays, BenchStack, call, resortToday, startBenchStack } from './support/bench-stack';
+import { addDays, BenchStack, call, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
 
 /**
  * `node dist/bench/ban.bench.js`: how fast a ban is enforced. 20,000 affected bookings (seeded
@@ -36,6 +36,7 @@ export interface BanBenchHooks {
 
 export interface BanBenchResult {
   webhookDispatch: boolean;
+  effectiveFrom: string;
   affectedBookings: number;
   cancelledBookings: number;
   /** effectiveFrom → enforcement started (the delayed job firing). */
@@ -48,6 +49,9 @@ export interface BanBenchResult {
   targetMet: boolean;
   notifications: number;
   invariantHolds: boolean;
+  /** Peak resident memory (MB) of the API and of the worker from the ban's creation to the end (deliveries included). */
+  apiPeakResidentMb: number | null;
+  workerPeakResidentMb: number | null;
   extra?: Record<string, unknown>;
 }
 
@@ -137,6 +141,7 @@ export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchRe
     const context: BanBenchContext = { stack, agencyIds };
     await hooks.beforeBan?.(context);
 
+    const memory = sampleResidentMemory(stack.processes);
     const effectiveFrom = new Date(Date.now() + LEAD_SECONDS * 1000).toISOString();
     const created = await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/restrictions', {
       nationalities: [BANNED],
@@ -146,6 +151,7 @@ export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchRe
     });
     const done = await waitForCompletion(stack, created.id, LEAD_SECONDS * 1000 + 120_000);
     const extra = await hooks.afterEnforcement?.({ ...context, restrictionId: created.id });
+    const [apiPeakResidentMb, workerPeakResidentMb] = memory.stop();
 
     const effectiveAt = new Date(done.effectiveFrom).getTime();
     const startedAt = new Date(done.enforcement.startedAt).getTime();
@@ -153,6 +159,7 @@ export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchRe
     const { rows: notifications } = await stack.pool.query(`SELECT count(*)::int AS count FROM notifications WHERE data->>'restrictionId' = $1`, [created.id]);
     return {
       webhookDispatch: WEBHOOK_DISPATCH,
+      effectiveFrom: done.effectiveFrom,
       affectedBookings: done.enforcement.affectedBookings,
       cancelledBookings: done.enforcement.cancelledBookings,
       triggerLatencyMs: startedAt - effectiveAt,
@@ -162,6 +169,8 @@ export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchRe
       targetMet: completedAt - effectiveAt <= TARGET_MS && done.enforcement.cancelledBookings === AFFECTED,
       notifications: notifications[0].count,
       invariantHolds: await invariantHolds(stack.pool),
+      apiPeakResidentMb,
+      workerPeakResidentMb,
       ...(extra ? { extra } : {}),
     };
   } finally {

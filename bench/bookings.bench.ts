@@ -1,25 +1,50 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { addDays, BenchStack, call, resortToday, startBenchStack } from './support/bench-stack';
+import { addDays, BenchStack, call, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
 
 /**
  * `npm run bench:bookings`: booking throughput on peak nights through HTTP, and, in the same
  * run, the per-transaction ceiling of the same workload measured with pgbench.
  *
  * Workload: check-in within 3 days of today, stays of 2–5 nights, 1–4 guests, confirmed.
- * Capacity of those nights is raised so that the run measures admission, not refusals.
- * Settings (env): BENCH_CONNECTIONS (64), BENCH_DURATION_SECONDS (20), BENCH_API_PROCESSES (2),
- * BENCH_SPREAD=true spreads check-ins over 180 days instead of 3 (the "spread-out" variant).
+ * Capacity of those nights (and seats of those flights) is raised so that the run measures
+ * admission, not refusals. Settings (env): BENCH_CONNECTIONS (64), BENCH_DURATION_SECONDS (20),
+ * BENCH_API_PROCESSES (2); BENCH_SPREAD=true spreads check-ins over 180 days instead of 3 (the
+ * "spread-out" variant); BENCH_FLIGHTS=true books an outbound and a return flight with every
+ * stay (nights and seats admitted together).
  */
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
 const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? 2);
-const CHECK_IN_DAYS = process.env.BENCH_SPREAD === 'true' ? 180 : 3;
 const NATIONALITIES = ['RU', 'CN', 'KP', 'BY', 'VN'];
+/** Stays are 2–5 nights, so check-outs fall this many days after the first check-in at most. */
+const MAX_NIGHTS = 5;
+
+export interface BookingWorkload {
+  /** Check-ins within this many days of today: 3 for peak nights, 180 spread out. */
+  checkInDays: number;
+  /** Each booking also takes a seat per guest on an outbound and a return flight. */
+  withFlights: boolean;
+}
+
+export function workloadFromEnvironment(): BookingWorkload {
+  return { checkInDays: process.env.BENCH_SPREAD === 'true' ? 180 : 3, withFlights: process.env.BENCH_FLIGHTS === 'true' };
+}
+
+export function describeWorkload(workload: BookingWorkload): string {
+  const nights = workload.checkInDays <= 3 ? `peak nights (check-in within ${workload.checkInDays} days)` : `spread out (check-in within ${workload.checkInDays} days)`;
+  return workload.withFlights ? `${nights}, with outbound and return flights` : `${nights}, stay only`;
+}
+
+/** Flight ids by resort date: outbound flights arrive on it, return flights leave on it. */
+interface BenchFlights {
+  outbound: Map<string, string>;
+  return: Map<string, string>;
+}
 
 export interface BookingBenchResult {
   workload: string;
@@ -31,29 +56,63 @@ export interface BookingBenchResult {
   pgbenchTransactionsPerSecond: number | null;
   ratio: number | null;
   invariantHolds: boolean;
+  /** Peak resident memory of each API process during the load (MB). */
+  apiPeakResidentMb: (number | null)[];
 }
 
 function randomInt(min: number, max: number): number {
   return min + Math.floor(Math.random() * (max - min + 1));
 }
 
-function bookingBody(today: string): string {
-  const start = randomInt(0, CHECK_IN_DAYS - 1);
-  const nights = randomInt(2, 5);
+function bookingBody(workload: BookingWorkload, today: string, flights: BenchFlights | null): string {
+  const start = randomInt(0, workload.checkInDays - 1);
+  const nights = randomInt(2, MAX_NIGHTS);
   const guests = Array.from({ length: randomInt(1, 4) }, (_, index) => ({
     fullName: `Bench Guest ${index}`,
     nationality: NATIONALITIES[randomInt(0, NATIONALITIES.length - 1)],
   }));
-  return JSON.stringify({ checkIn: addDays(today, start), checkOut: addDays(today, start + nights), guests });
+  const checkIn = addDays(today, start);
+  const checkOut = addDays(today, start + nights);
+  const segments = flights ? { outboundFlightId: flights.outbound.get(checkIn), returnFlightId: flights.return.get(checkOut) } : {};
+  return JSON.stringify({ checkIn, checkOut, guests, ...segments });
 }
 
-async function raiseCapacity(stack: BenchStack, today: string): Promise<void> {
-  for (let offset = 0; offset < CHECK_IN_DAYS + 5; offset++) {
+async function raiseCapacity(stack: BenchStack, workload: BookingWorkload, today: string): Promise<void> {
+  for (let offset = 0; offset < workload.checkInDays + MAX_NIGHTS; offset++) {
     await call(stack.apiUrls[0], stack.operationsKey, 'PUT', `/v1/capacity/${addDays(today, offset)}`, { capacity: 1_000_000 });
   }
 }
 
-async function runHttpLoad(stack: BenchStack, agentKey: string, today: string): Promise<autocannon.Result[]> {
+/**
+ * One Moscow charter a day each way, with seats to spare: an outbound landing at the resort
+ * every check-in date (10:00 resort time) and a return leaving every check-out date (14:00).
+ */
+async function scheduleFlights(stack: BenchStack, workload: BookingWorkload, today: string): Promise<BenchFlights> {
+  const api = stack.apiUrls[0];
+  const key = stack.operationsKey;
+  const inbound = await call(api, key, 'POST', '/v1/routes', { origin: 'SVO', destination: 'WOS' });
+  const outbound = await call(api, key, 'POST', '/v1/routes', { origin: 'WOS', destination: 'SVO' });
+  const flights: BenchFlights = { outbound: new Map(), return: new Map() };
+  const at = (date: string, time: string): string => `${date}T${time}:00+09:00`;
+  for (let offset = 0; offset < workload.checkInDays + MAX_NIGHTS; offset++) {
+    const date = addDays(today, offset);
+    if (offset < workload.checkInDays) {
+      const flight = await call(api, key, 'POST', '/v1/flights', {
+        routeId: inbound.id, flightNumber: `KB${1000 + offset}`, departureAt: at(date, '02:00'), arrivalAt: at(date, '10:00'), seats: 1_000_000,
+      });
+      flights.outbound.set(date, flight.id);
+    }
+    if (offset >= 2) {
+      const flight = await call(api, key, 'POST', '/v1/flights', {
+        routeId: outbound.id, flightNumber: `KB${5000 + offset}`, departureAt: at(date, '14:00'), arrivalAt: at(date, '22:00'), seats: 1_000_000,
+      });
+      flights.return.set(date, flight.id);
+    }
+  }
+  return flights;
+}
+
+async function runHttpLoad(stack: BenchStack, agentKey: string, body: () => string): Promise<autocannon.Result[]> {
   // One autocannon instance per API process, connections split between them (a load balancer's job in production).
   return Promise.all(
     stack.apiUrls.map(
@@ -75,7 +134,7 @@ async function runHttpLoad(stack: BenchStack, agentKey: string, today: string): 
                       authorization: `Bearer ${agentKey}`,
                       'idempotency-key': randomUUID(),
                     },
-                    body: bookingBody(today),
+                    body: body(),
                   }),
                 },
               ],
@@ -96,25 +155,43 @@ async function invariantHolds(stack: BenchStack): Promise<boolean> {
        WHERE status IN ('held', 'confirmed') GROUP BY 1)
     SELECT count(*)::int AS mismatches FROM nights n FULL JOIN live l ON l.date = n.date
      WHERE COALESCE(n.reserved, 0) <> COALESCE(l.guests, 0) OR n.reserved > n.capacity`);
-  return rows[0].mismatches === 0;
+  const { rows: seats } = await stack.pool.query(`
+    WITH taken AS (
+      SELECT flight_id, sum(guest_count) AS guests FROM (
+        SELECT outbound_flight_id AS flight_id, guest_count FROM bookings WHERE status IN ('held', 'confirmed') AND outbound_flight_id IS NOT NULL
+        UNION ALL
+        SELECT return_flight_id, guest_count FROM bookings WHERE status IN ('held', 'confirmed') AND return_flight_id IS NOT NULL) AS segment
+      GROUP BY flight_id)
+    SELECT count(*)::int AS mismatches FROM flights f LEFT JOIN taken t ON t.flight_id = f.id
+     WHERE f.seats_reserved <> COALESCE(t.guests, 0) OR f.seats_reserved > f.seats`);
+  return rows[0].mismatches === 0 && seats[0].mismatches === 0;
 }
 
 /**
  * The ceiling of one-booking-per-transaction: pgbench runs the same statements a booking needs
- * (lock its nights in date order, add the guests, insert the booking) with the same number of
- * clients, each transaction committing on its own.
+ * (lock its nights in date order, then its flights, add the guests, insert the booking) with the
+ * same number of clients, each transaction committing on its own.
  */
-function pgbenchCeiling(stack: BenchStack, agencyId: string, today: string): number | null {
+function pgbenchCeiling(stack: BenchStack, workload: BookingWorkload, agencyId: string, today: string): number | null {
+  const flightStatements = workload.withFlights
+    ? `
+SELECT id FROM flights WHERE flight_number IN ('KB' || (1000 + :start), 'KB' || (5000 + :start + :nights)) ORDER BY id FOR UPDATE;
+UPDATE flights SET seats_reserved = seats_reserved + :guests WHERE flight_number IN ('KB' || (1000 + :start), 'KB' || (5000 + :start + :nights));`
+    : '';
+  const flightColumns = workload.withFlights ? ', outbound_flight_id, return_flight_id' : '';
+  const flightValues = workload.withFlights
+    ? `, (SELECT id FROM flights WHERE flight_number = 'KB' || (1000 + :start)), (SELECT id FROM flights WHERE flight_number = 'KB' || (5000 + :start + :nights))`
+    : '';
   const script = `
-\\set start random(0, ${CHECK_IN_DAYS - 1})
-\\set nights random(2, 5)
+\\set start random(0, ${workload.checkInDays - 1})
+\\set nights random(2, ${MAX_NIGHTS})
 \\set guests random(1, 4)
 BEGIN;
 SELECT date FROM nights WHERE date >= '${today}'::date + :start AND date < '${today}'::date + :start + :nights ORDER BY date FOR UPDATE;
-UPDATE nights SET reserved = reserved + :guests, updated_at = now() WHERE date >= '${today}'::date + :start AND date < '${today}'::date + :start + :nights;
-INSERT INTO bookings (reference, agency_id, status, check_in, check_out, guests, guest_count, nationalities)
+UPDATE nights SET reserved = reserved + :guests, updated_at = now() WHERE date >= '${today}'::date + :start AND date < '${today}'::date + :start + :nights;${flightStatements}
+INSERT INTO bookings (reference, agency_id, status, check_in, check_out, guests, guest_count, nationalities${flightColumns})
   SELECT 'PGB-' || substr(md5(random()::text || clock_timestamp()::text), 1, 12), '${agencyId}', 'confirmed',
-         '${today}'::date + :start, '${today}'::date + :start + :nights, g, jsonb_array_length(g), ARRAY['RU']
+         '${today}'::date + :start, '${today}'::date + :start + :nights, g, jsonb_array_length(g), ARRAY['RU']${flightValues}
     FROM (SELECT jsonb_agg(jsonb_build_object('fullName', 'Bench Guest', 'nationality', 'RU')) AS g FROM generate_series(1, :guests)) AS party;
 COMMIT;
 `;
@@ -132,25 +209,33 @@ COMMIT;
   } catch (error) {
     console.error(`pgbench could not run (${(error as Error).message.split('\n')[0]}); install the PostgreSQL client tools for the ceiling`);
     return null;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
 }
 
-export async function runBookingsBench(): Promise<BookingBenchResult> {
+export async function runBookingsBench(workload: BookingWorkload = workloadFromEnvironment()): Promise<BookingBenchResult> {
   const stack = await startBenchStack({ apiProcesses: API_PROCESSES });
   try {
     const today = resortToday();
-    await raiseCapacity(stack, today);
+    await raiseCapacity(stack, workload, today);
+    const flights = workload.withFlights ? await scheduleFlights(stack, workload, today) : null;
+    const body = (): string => bookingBody(workload, today, flights);
     const agency = await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: 'Bench Travel' });
     const { key: agentKey } = await call(stack.apiUrls[0], stack.operationsKey, 'POST', `/v1/agencies/${agency.id}/api-keys`, { label: 'bench' });
 
     // Warm up (JIT, connection pools), then measure.
-    await Promise.all(Array.from({ length: 200 }, () => fetch(`${stack.apiUrls[0]}/v1/bookings`, {
+    const warmUp = await Promise.all(Array.from({ length: 200 }, () => fetch(`${stack.apiUrls[0]}/v1/bookings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${agentKey}` },
-      body: bookingBody(today),
+      body: body(),
     })));
+    const warmUpFailure = warmUp.find((response) => response.status !== 201);
+    if (warmUpFailure) throw new Error(`warm-up booking answered ${warmUpFailure.status}: ${await warmUpFailure.text()}`);
     const { rows: before } = await stack.pool.query(`SELECT count(*)::int AS count FROM bookings`);
-    const results = await runHttpLoad(stack, agentKey, today);
+    const memory = sampleResidentMemory(stack.processes);
+    const results = await runHttpLoad(stack, agentKey, body);
+    const apiPeakResidentMb = memory.stop();
     const { rows: after } = await stack.pool.query(`SELECT count(*)::int AS count FROM bookings`);
     const created = after[0].count - before[0].count;
 
@@ -163,19 +248,20 @@ export async function runBookingsBench(): Promise<BookingBenchResult> {
 
     // pgbench needs the connections the API pools were holding.
     await stack.stopProcesses();
-    const ceiling = pgbenchCeiling(stack, agency.id, today);
+    const ceiling = pgbenchCeiling(stack, workload, agency.id, today);
     const bookingsPerSecond = created / DURATION_SECONDS;
     return {
-      workload: CHECK_IN_DAYS === 3 ? 'peak nights (check-in within 3 days)' : `spread (check-in within ${CHECK_IN_DAYS} days)`,
+      workload: describeWorkload(workload),
       bookingsPerSecond: Math.round(bookingsPerSecond),
       p50Ms: Math.round(weighted((result) => result.latency.p50)),
-      // autocannon reports p99 per instance; the request-weighted mean of the instances' p99 is close to the combined p99.
+      // autocannon reports p99 per instance; the larger of the instances' p99 bounds the combined p99 from above.
       p99Ms: Math.round(Math.max(...results.map((result) => result.latency.p99))),
       refused: non2xx,
       errors,
       pgbenchTransactionsPerSecond: ceiling === null ? null : Math.round(ceiling),
       ratio: ceiling ? Math.round((bookingsPerSecond / ceiling) * 100) / 100 : null,
       invariantHolds: holds,
+      apiPeakResidentMb,
     };
   } finally {
     await stack.stop();

@@ -5,7 +5,8 @@ import { addDays, BenchStack, call, resortToday, startBenchStack } from './suppo
  * `node dist/bench/read-paths.bench.js`: the read paths with a large table.
  *  - the capacity calendar of 366 nights (target p99 ≤ 10 ms);
  *  - with BENCH_BOOKINGS (default 1,000,000) bookings loaded set-based in SQL: one agency's
- *    booking list page (target p99 ≤ 20 ms) and a ban preview (target ≤ 1 s).
+ *    booking list page (target p99 ≤ 20 ms) and a ban preview of all foreigners but one
+ *    nationality (target ≤ 1 s; the slowest of five).
  */
 const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 1_000_000);
 const AGENCIES = 200;
@@ -96,18 +97,21 @@ export async function runReadPathsBench(): Promise<ReadPathsResult> {
     const { key } = await call(api, stack.operationsKey, 'POST', `/v1/agencies/${agencyIds[0]}/api-keys`, { label: 'bench' });
     const list = await load(api, '/v1/bookings?limit=50', key, 10);
 
+    // The preview reads every live booking in the window: measured five times, the slowest reported.
     let previewMs: number | null = null;
     let previewAffectedBookings: number | null = null;
     try {
-      const started = performance.now();
-      const preview = await call(api, stack.operationsKey, 'POST', '/v1/restrictions/preview', {
-        allForeign: true,
-        except: ['RU'],
-        effectiveFrom: new Date().toISOString(),
-        reason: 'benchmark preview',
-      });
-      previewMs = Math.round(performance.now() - started);
-      previewAffectedBookings = preview.affectedBookings;
+      for (let run = 0; run < 5; run++) {
+        const started = performance.now();
+        const preview = await call(api, stack.operationsKey, 'POST', '/v1/restrictions/preview', {
+          allForeign: true,
+          except: ['RU'],
+          effectiveFrom: new Date().toISOString(),
+          reason: 'benchmark preview',
+        });
+        previewMs = Math.max(previewMs ?? 0, Math.round(performance.now() - started));
+        previewAffectedBookings = preview.affectedBookings;
+      }
     } catch (error) {
       console.error(`preview not measured: ${(error as Error).message}`);
     }

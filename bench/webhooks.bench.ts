@@ -27,7 +27,7 @@ export interface WebhookBenchResult {
 }
 
 /** Counts distinct webhook-ids (a retried delivery is counted once) and notes when a count is reached. */
-class CountingReceiver {
+export class CountingReceiver {
   readonly ids = new Set<string>();
   requests = 0;
   private server?: Server;

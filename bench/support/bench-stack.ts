@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
@@ -47,8 +48,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=profiles") is passed to the api and worker processes, for profiling under load. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 function startProcess(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, script)], {
+  const child = spawn(process.execPath, [...NODE_ARGS, path.join(PROJECT_ROOT, script)], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -157,4 +161,38 @@ export function resortToday(timeZone = 'Asia/Pyongyang'): string {
 
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Resident memory of a process in MB, from /proc (Linux); null where that is not available. */
+function residentMegabytes(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Samples the resident memory of the given processes every 250 ms until `stop()`, which returns
+ * the peak of each (MB, in the order given; null where it could not be read).
+ */
+export function sampleResidentMemory(processes: ChildProcess[]): { stop: () => (number | null)[] } {
+  const peaks: (number | null)[] = processes.map(() => null);
+  const sample = (): void => {
+    processes.forEach((child, index) => {
+      const megabytes = residentMegabytes(child.pid);
+      if (megabytes !== null) peaks[index] = Math.max(peaks[index] ?? 0, megabytes);
+    });
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return peaks;
+    },
+  };
 }

@@ -58,18 +58,17 @@ export class BookingsService {
     const agencyId = this.agencyFor(principal, body.agencyId);
     const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashRequestBody(body) } : null;
 
-    // Fast path for retries: a key that has already committed is answered without a transaction.
-    if (idempotency) {
-      const record = await this.repository.findIdempotencyRecord(agencyId, idempotency.key);
-      if (record && record.responseStatus !== null) {
-        if (record.requestHash !== idempotency.requestHash) {
-          throw new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body');
-        }
-        return { status: record.responseStatus, body: record.responseBody };
-      }
+    // A retry is recognised inside the admission transaction, where its key is claimed (no extra
+    // query on the hot path). Only a retry that no longer passes validation (say, its check-in
+    // date has since become past) is looked up here, so that it still replays its first answer.
+    let request: AdmissionRequest;
+    try {
+      request = this.validatedRequest(principal, agencyId, body, idempotency);
+    } catch (error) {
+      const replay = idempotency ? await this.storedAnswer(agencyId, idempotency) : undefined;
+      if (replay) return replay;
+      throw error;
     }
-
-    const request = this.validatedRequest(principal, agencyId, body, idempotency);
     const outcome = await this.admission.admit(request);
     switch (outcome.kind) {
       case 'created':
@@ -83,6 +82,16 @@ export class BookingsService {
         if (idempotency) return { status: outcome.error.status, body: toProblem(outcome.error, '/v1/bookings') };
         throw outcome.error;
     }
+  }
+
+  /** The first answer given to this Idempotency-Key, if it has committed. */
+  private async storedAnswer(agencyId: string, idempotency: { key: string; requestHash: string }): Promise<CreateBookingResult | undefined> {
+    const record = await this.repository.findIdempotencyRecord(agencyId, idempotency.key);
+    if (!record || record.responseStatus === null) return undefined;
+    if (record.requestHash !== idempotency.requestHash) {
+      throw new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body');
+    }
+    return { status: record.responseStatus, body: record.responseBody };
   }
 
   async get(principal: Principal, id: string): Promise<BookingRow> {
