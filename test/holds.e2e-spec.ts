@@ -1,3 +1,5 @@
+import { Queue } from 'bullmq';
+import { jobIds } from '#libs/jobs';
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 
@@ -25,6 +27,10 @@ describe('holds', () => {
       if (done(value) || Date.now() > deadline) return value;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+  }
+
+  function bookingsQueue(): Queue {
+    return new Queue('bookings', { connection: { url: stack.env.REDIS_URL }, prefix: stack.env.QUEUE_PREFIX });
   }
 
   async function night(date: string): Promise<{ reserved: number; held: number }> {
@@ -60,9 +66,8 @@ describe('holds', () => {
     const created = await agent.createBooking({ checkIn, checkOut: dateFromToday(101), guests: [guest()], hold: true });
     expect(created.status).toBe(201);
     // Lose the job, as a flushed Redis would.
-    const { Queue } = await import('bullmq');
-    const queue = new Queue('bookings', { connection: { url: stack.env.REDIS_URL }, prefix: stack.env.QUEUE_PREFIX });
-    const job = await queue.getJob(`booking:${created.body.id}:expire-hold`);
+    const queue = bookingsQueue();
+    const job = await queue.getJob(jobIds.expireHold(created.body.id));
     expect(job).toBeDefined();
     await job?.remove();
     await queue.close();
@@ -72,6 +77,37 @@ describe('holds', () => {
     const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM notifications WHERE data->>'bookingId' = $1`, [created.body.id]);
     expect(rows[0].count).toBe(1);
     expect(await night(checkIn)).toMatchObject({ reserved: 0, held: 0 });
+  });
+
+  it("re-schedules a hold's job that runs before the hold ends (clock skew), instead of failing it", async () => {
+    const created = await agent.createBooking({ checkIn: dateFromToday(104), checkOut: dateFromToday(105), guests: [guest()], hold: true });
+    expect(created.status).toBe(201);
+    // The job is due in HOLD_TTL_SECONDS; move the hold's end an hour later, as a clock running behind would see it.
+    await stack.database.pool.query(`UPDATE bookings SET hold_expires_at = now() + interval '1 hour' WHERE id = $1`, [created.body.id]);
+
+    const queue = bookingsQueue();
+    try {
+      const firstId = jobIds.expireHold(created.body.id);
+      const first = await waitFor(
+        () => queue.getJob(firstId),
+        (job) => job?.finishedOn !== undefined || job?.failedReason !== undefined,
+      );
+      // Not a failed attempt (BullMQ refusing the new job's id would make it one): done, hold not released.
+      expect(first?.failedReason).toBeUndefined();
+      expect(await first?.getState()).toBe('completed');
+      expect(first?.returnvalue).toBe(false);
+
+      const later = (await queue.getDelayed()).filter((job) => job.data.bookingId === created.body.id);
+      expect(later).toHaveLength(1);
+      expect(later[0].id).not.toBe(firstId);
+      expect(later[0].name).toBe('expire-hold');
+      // Due when the hold ends: about an hour from when it was re-scheduled.
+      expect(later[0].timestamp + later[0].delay).toBeGreaterThan(Date.now() + 55 * 60_000);
+      expect(later[0].timestamp + later[0].delay).toBeLessThanOrEqual(Date.now() + 60 * 60_000);
+    } finally {
+      await queue.close();
+    }
+    expect((await agent.get(`/v1/bookings/${created.body.id}`)).body.status).toBe('held');
   });
 
   it('confirms a hold in time: guests stay reserved but are no longer held', async () => {

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { jobIds } from '#libs/jobs';
 import { dateFromToday } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { enforcementCompleted, instantFromNow, nightsOutOfBalance, seedBookings, waitForEnforcingWorker, waitForRestriction } from './support/restriction-helpers';
@@ -130,7 +131,7 @@ describe('restriction enforcement recovery', () => {
     try {
       const delayedKey = `${stack.env.QUEUE_PREFIX}:restrictions:delayed`;
       // The trigger: one delayed job whose id is derived from the restriction.
-      expect(await redis.zrange(delayedKey, '0', '-1')).toEqual([`restriction:${created.body.id}:enforce`]);
+      expect(await redis.zrange(delayedKey, '0', '-1')).toEqual([jobIds.enforceRestriction(created.body.id)]);
       let cursor = '0';
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', `${stack.env.QUEUE_PREFIX}:*`, 'COUNT', 1000);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { migrateDatabase } from '../../libs/database/src/run-migrations';
-import { startLocalServices } from '../../scripts/local-services';
+import { LocalServices, startLocalServices } from '../../scripts/local-services';
 import { TEST_ENVIRONMENT_VARIABLE, TestEnvironment, withDatabase } from './test-environment';
 
 /**
@@ -14,27 +14,35 @@ import { TEST_ENVIRONMENT_VARIABLE, TestEnvironment, withDatabase } from './test
 export default async function globalSetup(): Promise<void> {
   let databaseUrl = process.env.DATABASE_URL;
   let redisUrl = process.env.REDIS_URL;
-  if (!databaseUrl || !redisUrl) {
-    const services = await startLocalServices({
-      dataDir: mkdtempSync(path.join(tmpdir(), 'kalma-test-')),
-      log: (message) => process.stderr.write(`[test services] ${message}\n`),
-    });
-    (globalThis as { kalmaLocalServices?: typeof services }).kalmaLocalServices = services;
-    databaseUrl ??= services.databaseUrl;
-    redisUrl ??= services.redisUrl;
-  }
-
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const templateDatabase = `kalma_test_${runId}_template`;
-  const admin = new Client({ connectionString: databaseUrl });
-  await admin.connect();
+  const temporaryDirectories: string[] = [];
+  let services: LocalServices | undefined;
   try {
-    await admin.query(`CREATE DATABASE ${templateDatabase}`);
-  } finally {
-    await admin.end();
-  }
-  await migrateDatabase(withDatabase(databaseUrl, templateDatabase));
+    if (!databaseUrl || !redisUrl) {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'kalma-test-'));
+      temporaryDirectories.push(dataDir);
+      services = await startLocalServices({ dataDir, log: (message) => process.stderr.write(`[test services] ${message}\n`) });
+      (globalThis as { kalmaLocalServices?: LocalServices }).kalmaLocalServices = services;
+      databaseUrl ??= services.databaseUrl;
+      redisUrl ??= services.redisUrl;
+    }
 
-  const environment: TestEnvironment = { postgresServerUrl: withDatabase(databaseUrl, 'postgres'), templateDatabase, redisUrl, runId };
-  process.env[TEST_ENVIRONMENT_VARIABLE] = JSON.stringify(environment);
+    const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+    const templateDatabase = `kalma_test_${runId}_template`;
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${templateDatabase}`);
+    } finally {
+      await admin.end();
+    }
+    await migrateDatabase(withDatabase(databaseUrl, templateDatabase));
+
+    const environment: TestEnvironment = { postgresServerUrl: withDatabase(databaseUrl, 'postgres'), templateDatabase, redisUrl, runId, temporaryDirectories };
+    process.env[TEST_ENVIRONMENT_VARIABLE] = JSON.stringify(environment);
+  } catch (error) {
+    // Jest runs no global teardown when the setup fails: stop and remove here what the setup made.
+    await services?.stop().catch(() => undefined);
+    for (const directory of temporaryDirectories) rmSync(directory, { recursive: true, force: true });
+    throw error;
+  }
 }

@@ -10,6 +10,8 @@ export interface TestEnvironment {
   redisUrl: string;
   /** Unique per `npm test` run: prefixes databases and queue keys so concurrent runs never meet. */
   runId: string;
+  /** Directories the setup made under the OS temporary directory (the embedded services' data); the teardown removes them. */
+  temporaryDirectories: string[];
 }
 
 export const TEST_ENVIRONMENT_VARIABLE = 'KALMA_TEST_ENVIRONMENT';

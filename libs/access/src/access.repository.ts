@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { returnedRows } from '#libs/database';
+import { cursorTimestampSql } from '#libs/shared';
 import type { Principal, Role } from './principal';
 
 export interface AgencyRow {
@@ -46,9 +47,10 @@ export class AccessRepository {
     return rows[0];
   }
 
-  async listAgencies(limit: number, after?: { createdAt: string; id: string }): Promise<AgencyRow[]> {
+  /** Oldest first, keyset-paginated on (created_at, id); `cursorCreatedAt` is created_at to the microsecond, for the next cursor. */
+  async listAgencies(limit: number, after?: { createdAt: string; id: string }): Promise<(AgencyRow & { cursorCreatedAt: string })[]> {
     return this.dataSource.query(
-      `SELECT ${AGENCY_COLUMNS} FROM agencies
+      `SELECT ${AGENCY_COLUMNS}, ${cursorTimestampSql('created_at')} AS "cursorCreatedAt" FROM agencies
         WHERE $2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid)
         ORDER BY created_at, id LIMIT $1`,
       [limit, after?.createdAt ?? null, after?.id ?? null],

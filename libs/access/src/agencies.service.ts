@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '#libs/config';
-import { decodeCursor, encodeCursor, NotFound, Page } from '#libs/shared';
+import { decodeTimestampCursor, encodeCursor, NotFound, Page } from '#libs/shared';
 import { AccessRepository, AgencyRow } from './access.repository';
 import { generateWebhookSecret } from './api-key-secret';
 import { assertAllowedWebhookUrl } from './webhook-url-policy';
@@ -28,13 +28,13 @@ export class AgenciesService {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<AgencyRow>> {
-    const after = cursor ? decodeCursor<{ createdAt: string; id: string }>(cursor, ['createdAt', 'id']) : undefined;
+    const after = cursor ? decodeTimestampCursor(cursor, 'createdAt') : undefined;
     const rows = await this.repository.listAgencies(limit + 1, after);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.id }) : null,
     };
   }
 

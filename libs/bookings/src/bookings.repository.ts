@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '#libs/database';
+import { cursorTimestampSql } from '#libs/shared';
 import { BookingRow, BookingStatus, CancellationReason, Guest } from './booking.entity';
 import { generateBookingReference } from './booking-reference';
 
@@ -86,10 +87,13 @@ export class BookingsRepository {
     return rows[0];
   }
 
-  /** Newest first, keyset-paginated on (created_at, id). */
-  async list(filter: BookingListFilter, limit: number, before?: { createdAt: string; id: string }): Promise<BookingRow[]> {
+  /**
+   * Newest first, keyset-paginated on (created_at, id). `cursorCreatedAt` is created_at to the
+   * microsecond, for the next page's cursor (see cursorTimestampSql).
+   */
+  async list(filter: BookingListFilter, limit: number, before?: { createdAt: string; id: string }): Promise<(BookingRow & { cursorCreatedAt: string })[]> {
     return this.dataSource.query(
-      `SELECT ${BOOKING_COLUMNS} FROM bookings b
+      `SELECT ${BOOKING_COLUMNS}, ${cursorTimestampSql('b.created_at')} AS "cursorCreatedAt" FROM bookings b
         WHERE ($1::uuid IS NULL OR b.agency_id = $1)
           AND ($2::text IS NULL OR b.status = $2)
           AND ($3::date IS NULL OR b.check_in >= $3)

@@ -11,7 +11,7 @@ import {
   addDays,
   Clock,
   daysBetween,
-  decodeCursor,
+  decodeTimestampCursor,
   encodeCursor,
   FieldProblem,
   Forbidden,
@@ -107,13 +107,13 @@ export class BookingsService {
     if (filter.checkInFrom && filter.checkInTo && filter.checkInTo < filter.checkInFrom) {
       throw ValidationFailed.field('checkInTo', 'must not be before checkInFrom');
     }
-    const before = cursor ? decodeCursor<{ createdAt: string; id: string }>(cursor, ['createdAt', 'id']) : undefined;
+    const before = cursor ? decodeTimestampCursor(cursor, 'createdAt') : undefined;
     const rows = await this.repository.list({ ...filter, agencyId: this.visibleAgency(principal) ?? filter.agencyId }, limit + 1, before);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: new Date(last.createdAt).toISOString(), id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.id }) : null,
     };
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { cursorTimestampSql } from '#libs/shared';
 import type { FlightRow, RouteRow, RouteSuspensionRow } from './flight.entity';
 
 const ROUTE_COLUMNS = `r.id, r.origin, r.destination, r.origin_name AS "originName", r.destination_name AS "destinationName", r.created_at AS "createdAt"`;
@@ -151,10 +152,10 @@ export class FlightsRepository {
     return this.dataSource.query(`SELECT ${FLIGHT_COLUMNS} FROM flights f JOIN routes r ON r.id = f.route_id WHERE f.id = ANY($1::uuid[]) ORDER BY f.id`, [ids]);
   }
 
-  /** By departure, keyset-paginated on (departure_at, id). */
-  async listFlights(filter: FlightListFilter, limit: number, after?: { departureAt: string; id: string }): Promise<FlightRow[]> {
+  /** By departure, keyset-paginated on (departure_at, id); `cursorDepartureAt` is departure_at to the microsecond, for the next cursor. */
+  async listFlights(filter: FlightListFilter, limit: number, after?: { departureAt: string; id: string }): Promise<(FlightRow & { cursorDepartureAt: string })[]> {
     return this.dataSource.query(
-      `SELECT ${FLIGHT_COLUMNS} FROM flights f JOIN routes r ON r.id = f.route_id
+      `SELECT ${FLIGHT_COLUMNS}, ${cursorTimestampSql('f.departure_at')} AS "cursorDepartureAt" FROM flights f JOIN routes r ON r.id = f.route_id
         WHERE ($1::timestamptz IS NULL OR f.departure_at >= $1)
           AND ($2::timestamptz IS NULL OR f.departure_at < $2)
           AND ($3::text IS NULL OR r.origin = $3)

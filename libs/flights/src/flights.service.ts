@@ -4,13 +4,11 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
-import { addDays, Clock, decodeCursor, encodeCursor, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
+import { addDays, Clock, decodeCursor, decodeTimestampCursor, encodeCursor, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
 import { AirportDirectory } from './airport-directory';
 import type { FlightRow, RouteRow, RouteSuspensionRow } from './flight.entity';
 import { SeatsBelowReserved } from './flights.errors';
 import { FlightListFilter, FlightsRepository } from './flights.repository';
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The longest window of departure dates one flight list may span. */
 export const MAX_FLIGHT_LIST_DAYS = 400;
@@ -154,14 +152,13 @@ export class FlightsService {
       routeId: query.routeId,
       status: query.status,
     };
-    const after = cursor ? decodeCursor<{ departureAt: string; id: string }>(cursor, ['departureAt', 'id']) : undefined;
-    if (after && (Number.isNaN(Date.parse(String(after.departureAt))) || !UUID_PATTERN.test(String(after.id)))) decodeCursor('', ['departureAt']);
+    const after = cursor ? decodeTimestampCursor(cursor, 'departureAt') : undefined;
     const rows = await this.repository.listFlights(filter, limit + 1, after);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: rows.length > limit && last ? encodeCursor({ departureAt: new Date(last.departureAt).toISOString(), id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor({ departureAt: last.cursorDepartureAt, id: last.id }) : null,
     };
   }
 

@@ -45,8 +45,20 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'reconcile-flight-disruptions': QUEUES.maintenance,
 };
 
+/**
+ * Custom job ids use `-` as their separator, never `:`. BullMQ builds Redis keys as
+ * `<prefix>:<queue>:<jobId>` and its docs say custom ids must not contain `:`; BullMQ 6 already
+ * rejects any id with a `:` that does not split into exactly three parts ("Custom Id cannot
+ * contain :"), and marks that leniency for removal.
+ */
 export const jobIds = {
-  expireHold: (bookingId: string): string => `booking:${bookingId}:expire-hold`,
-  enforceRestriction: (restrictionId: string): string => `restriction:${restrictionId}:enforce`,
-  disruptFlight: (flightId: string): string => `flight:${flightId}:disrupt`,
+  expireHold: (bookingId: string): string => `booking-${bookingId}-expire-hold`,
+  /**
+   * The hold's job again, after it ran before the hold ended. The running job still holds the
+   * plain id (an add under it would be ignored), so each re-schedule gets its own, stamped with
+   * when it was made.
+   */
+  expireHoldRescheduled: (bookingId: string, rescheduledAt: Date): string => `${jobIds.expireHold(bookingId)}-${rescheduledAt.getTime()}`,
+  enforceRestriction: (restrictionId: string): string => `restriction-${restrictionId}-enforce`,
+  disruptFlight: (flightId: string): string => `flight-${flightId}-disrupt`,
 };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '#libs/database';
+import { cursorTimestampSql } from '#libs/shared';
 import { RestrictionRow } from './restriction.entity';
 import { Coverage, RestrictionStatus, RestrictionTerms, RestrictionWindow } from './restriction-rules';
 import { affectedBookingsCondition, coveredGuestsExpression, coveredGuestsPath, RestrictionTarget } from './restriction-sql';
@@ -114,10 +115,10 @@ export class RestrictionsRepository {
     return rows[0];
   }
 
-  /** Newest first, keyset-paginated on (created_at, id); created_at is stored to the millisecond, as the cursor carries it. */
-  async list(filter: RestrictionListFilter, limit: number, before?: { createdAt: string; id: string }): Promise<RestrictionRow[]> {
+  /** Newest first, keyset-paginated on (created_at, id); `cursorCreatedAt` is created_at to the microsecond, for the next cursor. */
+  async list(filter: RestrictionListFilter, limit: number, before?: { createdAt: string; id: string }): Promise<(RestrictionRow & { cursorCreatedAt: string })[]> {
     return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM restrictions r
+      `SELECT ${COLUMNS}, ${cursorTimestampSql('r.created_at')} AS "cursorCreatedAt" FROM restrictions r
         WHERE ($1::text IS NULL OR ${STATUS_SQL} = $1)
           AND ($2::text IS NULL OR (CASE WHEN r.all_foreign THEN $2 <> r.home_country AND NOT $2 = ANY(r.except_nationalities)
                                         ELSE $2 = ANY(r.nationalities) END))

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Principal } from '#libs/access';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue } from '#libs/jobs';
-import { Clock, decodeCursor, encodeCursor, FieldProblem, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
+import { Clock, decodeTimestampCursor, encodeCursor, FieldProblem, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
 import { CreateRestrictionDto } from './dto/restriction.dto';
 import { RestrictionRow } from './restriction.entity';
 import { Coverage, statusOf, windowOf } from './restriction-rules';
@@ -51,13 +51,13 @@ export class RestrictionsService {
   }
 
   async list(filter: RestrictionListFilter, limit: number, cursor?: string): Promise<Page<RestrictionRow>> {
-    const before = cursor ? decodeCursor<{ createdAt: string; id: string }>(cursor, ['createdAt', 'id']) : undefined;
+    const before = cursor ? decodeTimestampCursor(cursor, 'createdAt') : undefined;
     const rows = await this.repository.list(filter, limit + 1, before);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: new Date(last.createdAt).toISOString(), id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.id }) : null,
     };
   }
 

@@ -1,5 +1,5 @@
 import { ValidationFailed } from '../errors/domain-error';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, decodeTimestampCursor, encodeCursor } from './cursor';
 
 describe('cursors', () => {
   it('round-trips a position', () => {
@@ -9,5 +9,32 @@ describe('cursors', () => {
 
   it.each(['', 'not-base64!', encodeCursor({ other: 1 }), Buffer.from('[1,2]').toString('base64url')])('refuses a cursor it did not make: %p', (cursor) => {
     expect(() => decodeCursor(cursor, ['createdAt', 'id'])).toThrow(ValidationFailed);
+  });
+
+  describe('on (timestamp, id)', () => {
+    const id = '0b7c6f5e-2d4a-4c1b-9e8f-7a6b5c4d3e2f';
+
+    it('keeps the timestamp to the microsecond, as PostgreSQL stores it', () => {
+      const cursor = encodeCursor({ createdAt: '2027-07-01T08:15:30.123456Z', id });
+      expect(decodeTimestampCursor(cursor, 'createdAt')).toEqual({ createdAt: '2027-07-01T08:15:30.123456Z', id });
+    });
+
+    it('still takes a millisecond cursor handed out before', () => {
+      const cursor = encodeCursor({ departureAt: '2027-07-01T08:15:30.123Z', id });
+      expect(decodeTimestampCursor(cursor, 'departureAt')).toEqual({ departureAt: '2027-07-01T08:15:30.123Z', id });
+    });
+
+    it.each([
+      ['a date that does not exist', { createdAt: '2027-02-30T00:00:00.000000Z', id }],
+      ['year 0 (PostgreSQL has none)', { createdAt: '0000-01-01T00:00:00.000000Z', id }],
+      ['an hour 24', { createdAt: '2027-01-01T24:00:00.000000Z', id }],
+      ['seven fractional digits', { createdAt: '2027-01-01T00:00:00.1234567Z', id }],
+      ['no time zone', { createdAt: '2027-01-01T00:00:00', id }],
+      ['a number for the timestamp', { createdAt: 1_700_000_000_000, id }],
+      ['an id that is not a UUID', { createdAt: '2027-01-01T00:00:00.000000Z', id: 'abc' }],
+      ['the key of another list', { departureAt: '2027-01-01T00:00:00.000000Z', id }],
+    ])('refuses %s (400, not a database error)', (_, position) => {
+      expect(() => decodeTimestampCursor(encodeCursor(position), 'createdAt')).toThrow(ValidationFailed);
+    });
   });
 });
