@@ -48,6 +48,8 @@ interface BenchFlights {
 
 export interface BookingBenchResult {
   workload: string;
+  connections: number;
+  apiProcesses: number;
   bookingsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -252,6 +254,8 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     const bookingsPerSecond = created / DURATION_SECONDS;
     return {
       workload: describeWorkload(workload),
+      connections: CONNECTIONS,
+      apiProcesses: API_PROCESSES,
       bookingsPerSecond: Math.round(bookingsPerSecond),
       p50Ms: Math.round(weighted((result) => result.latency.p50)),
       // autocannon reports p99 per instance; the larger of the instances' p99 bounds the combined p99 from above.

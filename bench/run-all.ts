@@ -48,7 +48,7 @@ function bookingRows(result: BookingBenchResult, ratioTarget: number | null): Ro
   const ratioMet = ratioTarget === null || result.ratio === null ? null : result.ratio >= ratioTarget;
   return [
     {
-      measure: `Bookings/s, ${result.workload} (64 connections, 2 API processes)`,
+      measure: `Bookings/s, ${result.workload} (${result.connections} connections, ${result.apiProcesses} API processes)`,
       target: ratioTarget === null ? '—' : `≥ ${ratioTarget} × pgbench ceiling`,
       result: `${result.bookingsPerSecond}/s; pgbench ceiling ${result.pgbenchTransactionsPerSecond ?? '?'}/s; ratio ${result.ratio ?? '?'}; ${result.errors} errors, ${result.refused} non-2xx; invariant ${result.invariantHolds ? 'holds' : 'BROKEN'}`,
       met: result.invariantHolds ? ratioMet : false,

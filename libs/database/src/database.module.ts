@@ -12,7 +12,8 @@ import { buildDataSourceOptions } from './data-source-options';
         ...buildDataSourceOptions({
           url: config.DATABASE_URL,
           poolSize: config.DATABASE_POOL_SIZE,
-          applicationName: `kalma-${process.title}`,
+          // The name shown in pg_stat_activity: kalma-api or kalma-worker (their main.ts set the title).
+          applicationName: process.title.startsWith('kalma') ? process.title : 'kalma',
         }),
         autoLoadEntities: true,
         // Retry at boot: in docker-compose the API may start a moment before Postgres accepts connections.
