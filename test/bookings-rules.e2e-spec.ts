@@ -23,6 +23,12 @@ describe('booking rules and access', () => {
     await stack?.stop();
   });
 
+  /** The API's `kalma_bookings_cancelled_total` for one reason (absent, so 0, before its first such cancellation). */
+  async function cancellationsCounted(reason: string): Promise<number> {
+    const metrics = await (await fetch(`${stack.apis[0].baseUrl}/metrics`)).text();
+    return Number(new RegExp(`^kalma_bookings_cancelled_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+  }
+
   async function bookingCount(): Promise<number> {
     const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM bookings`);
     return rows[0].count;
@@ -123,9 +129,10 @@ describe('booking rules and access', () => {
   });
 
   describe('lifecycle and capacity', () => {
-    it('cancels once: the capacity comes back, a second cancel is invalid_state', async () => {
+    it('cancels once: the capacity comes back, a second cancel is invalid_state, the metric counts one', async () => {
       const checkIn = dateFromToday(60);
       const created = await agentA.createBooking({ checkIn, checkOut: dateFromToday(62), guests: [guest(), guest('CN'), guest('KP')] });
+      const countedBefore = await cancellationsCounted('agent_request');
       const before = await agentA.get(`/v1/capacity?from=${checkIn}&to=${dateFromToday(62)}`);
       expect(before.body.nights.map((night: { reserved: number }) => night.reserved)).toEqual([3, 3]);
       const cancelled = await agentA.post(`/v1/bookings/${created.body.id}/cancel`);
@@ -136,6 +143,7 @@ describe('booking rules and access', () => {
       expect(again.body.code).toBe('invalid_state');
       const after = await agentA.get(`/v1/capacity?from=${checkIn}&to=${dateFromToday(62)}`);
       expect(after.body.nights.map((night: { reserved: number }) => night.reserved)).toEqual([0, 0]);
+      expect((await cancellationsCounted('agent_request')) - countedBefore).toBe(1);
     });
 
     it('names the short nights and what is available when capacity runs out', async () => {

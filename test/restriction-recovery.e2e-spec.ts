@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { jobIds } from '#libs/jobs';
 import { dateFromToday } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { freePort } from './support/service-processes';
 import { enforcementCompleted, instantFromNow, nightsOutOfBalance, seedBookings, waitForEnforcingWorker, waitForRestriction } from './support/restriction-helpers';
 
 /**
@@ -11,10 +12,18 @@ import { enforcementCompleted, instantFromNow, nightsOutOfBalance, seedBookings,
 describe('restriction enforcement recovery', () => {
   let stack: KalmaStack;
   let agencyId: string;
+  let workerMetricsPort: number;
+
+  /** The worker's `kalma_bookings_cancelled_total{reason="restriction"}` (absent, so 0, before its first ban cancellation). */
+  async function restrictionCancellationsCounted(): Promise<number> {
+    const metrics = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
+    return Number(/^kalma_bookings_cancelled_total\{reason="restriction"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+  }
 
   beforeAll(async () => {
+    workerMetricsPort = await freePort();
     // A fast sweep so that the reconciler's re-trigger is seen within the test's patience.
-    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { SWEEP_INTERVAL_SECONDS: '1' } });
+    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { SWEEP_INTERVAL_SECONDS: '1', WORKER_METRICS_PORT: String(workerMetricsPort) } });
     agencyId = (await stack.operations.createAgencyWithAgentKey()).agencyId;
     await waitForEnforcingWorker(stack.operations);
   });
@@ -81,6 +90,7 @@ describe('restriction enforcement recovery', () => {
       `SELECT count(*) FILTER (WHERE id >= $2)::int AS upper FROM bookings WHERE reference LIKE $1`,
       [`${prefix}-%`, lowerHalf],
     );
+    const countedBefore = await restrictionCancellationsCounted();
     const blocker = await stack.database.pool.connect();
     try {
       // Blocks the lower lane at its second chunk; the upper lane runs to its end.
@@ -112,6 +122,8 @@ describe('restriction enforcement recovery', () => {
       );
       expect(rows[0]).toEqual({ cancelled: halves[0].upper + 1000, live: count - halves[0].upper - 1000, cancelledAfterLift: 0 });
       expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+      // The metric counts committed cancellations only, not the rolled-back chunk's.
+      expect((await restrictionCancellationsCounted()) - countedBefore).toBe(halves[0].upper + 1000);
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
       blocker.release();

@@ -190,6 +190,64 @@ describe('webhook delivery', () => {
     expect(text).toMatch(/kalma_webhook_delivery_lag_seconds_count [1-9]/);
   }, 40_000);
 
+  it('retries an agency\'s undelivered webhooks on request: a given-up delivery gets a fresh retry window, then arrives with the same webhook-id', async () => {
+    let endpointWorks = false;
+    receiver.on('/outage', () => (endpointWorks ? 200 : 503));
+    const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/outage`);
+    const retry = (agencyId = agency.agencyId) => stack.operations.post(`/v1/agencies/${agencyId}/webhook-deliveries/retry`);
+    const attemptsOf = (id: string) => stack.operations.get(`/v1/notifications/${id}/deliveries`);
+    const [id] = await insertNotifications(stack, agency.agencyId, 1);
+    const givenUp = await waitFor(() => attemptsOf(id), (result) => result.body.state === 'failed', 30_000);
+    expect(givenUp.body).toMatchObject({ state: 'failed', attemptCount: 4 });
+
+    // A delivery whose attempt is in flight, as a claim leaves it: its lease an hour out, its attempt not yet recorded.
+    const { rows: claimed } = await stack.database.pool.query<{ id: string }>(
+      `INSERT INTO notifications (agency_id, type, data, dedupe_key, delivery_attempts, next_attempt_at)
+       VALUES ($1, 'booking.cancelled', '{}', 'test:' || gen_random_uuid(), 1, now() + interval '1 hour') RETURNING id`,
+      [agency.agencyId],
+    );
+    const inFlight = claimed[0].id;
+    const claimOf = async () =>
+      (await stack.database.pool.query(`SELECT delivery_attempts AS attempts, next_attempt_at > now() + interval '50 minutes' AS leased FROM notifications WHERE id = $1`, [inFlight])).rows[0];
+
+    // Still failing: the retry gives it a whole new window (WEBHOOK_MAX_ATTEMPTS more attempts), after which it is given up again.
+    const first = await retry();
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ rescheduled: 1 });
+    const givenUpAgain = await waitFor(() => attemptsOf(id), (result) => result.body.state === 'failed' && result.body.attemptCount >= 8, 30_000);
+    expect(givenUpAgain.body).toMatchObject({ state: 'failed', attemptCount: 8, nextAttemptAt: null });
+    expect(givenUpAgain.body.attempts.map((attempt: any) => [attempt.attempt, attempt.statusCode])).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((attempt) => [attempt, 503]),
+    );
+
+    // The endpoint is fixed: one more retry and it arrives, the same message under the same webhook-id.
+    endpointWorks = true;
+    const second = await retry();
+    expect(second.body).toEqual({ rescheduled: 1 });
+    const delivered = await waitFor(() => attemptsOf(id), (result) => result.body.state === 'delivered');
+    expect(delivered.body).toMatchObject({ state: 'delivered', attemptCount: 9, nextAttemptAt: null });
+    const requests = receiver.requestsFor(id);
+    expect(requests.map((request) => request.status)).toEqual([503, 503, 503, 503, 503, 503, 503, 503, 200]);
+    const arrived = requests[requests.length - 1];
+    expect(arrived.headers['webhook-id']).toBe(id);
+    expect(new Set(requests.map((request) => request.body)).size).toBe(1);
+    expect(new Webhook(agency.webhookSecret).verify(arrived.body, arrived.headers as Record<string, string>)).toMatchObject({
+      type: 'booking.cancelled',
+      data: { reason: 'operations' },
+    });
+
+    // Nothing left to retry: delivered ones are not sent again, and the claim in flight was never touched.
+    expect((await retry()).body).toEqual({ rescheduled: 0 });
+    expect(await claimOf()).toEqual({ attempts: 1, leased: true });
+    expect(receiver.requestsFor(inFlight)).toEqual([]);
+
+    // Operations only; an unknown agency is 404.
+    expect((await stack.operations.as(agency.agentKey).post(`/v1/agencies/${agency.agencyId}/webhook-deliveries/retry`)).status).toBe(403);
+    expect((await stack.operations.as(undefined).post(`/v1/agencies/${agency.agencyId}/webhook-deliveries/retry`)).status).toBe(401);
+    const unknown = await retry('00000000-0000-4000-8000-000000000000');
+    expect({ status: unknown.status, code: unknown.body.code }).toEqual({ status: 404, code: 'not_found' });
+  }, 60_000);
+
   it('settles notifications of agencies without a webhook URL as not applicable, and the inbox still works', async () => {
     const agency = await stack.operations.createAgencyWithAgentKey();
     const ids = await insertNotifications(stack, agency.agencyId, 3);
@@ -276,7 +334,7 @@ describe('webhook delivery', () => {
   it('documents the delivery endpoints in OpenAPI', async () => {
     const document = await stack.operations.as(undefined).get('/docs-json');
     expect(Object.keys(document.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/notifications/{id}/deliveries', '/v1/agencies/{id}/webhook-deliveries']),
+      expect.arrayContaining(['/v1/notifications/{id}/deliveries', '/v1/agencies/{id}/webhook-deliveries', '/v1/agencies/{id}/webhook-deliveries/retry']),
     );
   });
 
@@ -305,6 +363,61 @@ describe('webhook delivery', () => {
     expect(queues.status).toBe(200);
     expect(queues.body.queues.map((queue: any) => queue.name)).toEqual(expect.arrayContaining(['bookings', 'maintenance', 'webhooks']));
   });
+});
+
+describe('webhook retry window (a retry operations ask for starts a new one)', () => {
+  let stack: KalmaStack;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver().start();
+    // Given up after one failed attempt once the window is over: only a time window keeps a delivery retried.
+    stack = await startKalmaStack({
+      apiCount: 1,
+      workerCount: 1,
+      env: {
+        WEBHOOK_DISPATCH_INTERVAL_MS: '200',
+        WEBHOOK_RETRY_BASE_SECONDS: '1',
+        WEBHOOK_RETRY_MAX_DELAY_SECONDS: '1',
+        WEBHOOK_MAX_ATTEMPTS: '1',
+        WEBHOOK_RETRY_WINDOW_SECONDS: '3',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.stop();
+  });
+
+  it('retries a delivery given up long ago for a whole window again, then gives it up again', async () => {
+    receiver.on('/down', () => 503);
+    const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/down`);
+    // Given up a day ago, after one attempt, its window long over.
+    const { rows } = await stack.database.pool.query<{ id: string }>(
+      `INSERT INTO notifications (agency_id, type, data, dedupe_key, created_at, delivery_state, next_attempt_at, delivery_attempts)
+       VALUES ($1, 'booking.cancelled', '{}', 'test:' || gen_random_uuid(), now() - interval '1 day', 'failed', NULL, 1) RETURNING id`,
+      [agency.agencyId],
+    );
+    const id = rows[0].id;
+
+    const retriedAt = Date.now();
+    const retried = await stack.operations.post(`/v1/agencies/${agency.agencyId}/webhook-deliveries/retry`);
+    expect(retried.body).toEqual({ rescheduled: 1 });
+    const delivery = await waitFor(
+      () => stack.operations.get(`/v1/notifications/${id}/deliveries`),
+      (result) => result.body.state === 'failed' && result.body.attemptCount > 1,
+      20_000,
+    );
+    expect(delivery.body.state).toBe('failed');
+    // Not given up after its first failure: attempts about a second apart until the new window's 3 s are over, and then no more.
+    const attempts = delivery.body.attempts.map((attempt: any) => Date.parse(attempt.attemptedAt));
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    expect(attempts[attempts.length - 1] - retriedAt).toBeGreaterThanOrEqual(2_500);
+    const sent = receiver.requestsFor(id).length;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(receiver.requestsFor(id)).toHaveLength(sent);
+  }, 40_000);
 });
 
 describe('webhook URL policy (private addresses not allowed)', () => {

@@ -57,4 +57,5 @@ export const ACCESS: Record<string, Access> = {
   'POST /v1/notifications/ack': 'agents',
   'GET /v1/notifications/{id}/deliveries': 'operations',
   'GET /v1/agencies/{id}/webhook-deliveries': 'operations',
+  'POST /v1/agencies/{id}/webhook-deliveries/retry': 'operations',
 };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
 import { FlightsRepository } from '#libs/flights';
 import { Metrics } from '#libs/observability';
@@ -23,10 +24,17 @@ export interface Cancellation {
  *
  * Callers must have locked the bookings (`FOR UPDATE`) first; bookings that are already
  * cancelled are skipped, so running the same cancellation twice releases and notifies once.
+ * They open their transaction with `transaction` (not the DataSource's), so that
+ * `kalma_bookings_cancelled_total` counts a cancellation only once it has committed: a chunk
+ * rolled back (a ban lifted mid-chunk, a lost connection) counts nothing.
  */
 @Injectable()
 export class BookingCancellation {
+  /** Cancellations made in a transaction still open, by its manager: counted when it commits. */
+  private readonly uncommitted = new WeakMap<EntityManager, Map<CancellationReason, number>>();
+
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
     private readonly capacity: CapacityRepository,
     private readonly flights: FlightsRepository,
@@ -34,8 +42,25 @@ export class BookingCancellation {
     private readonly metrics: Metrics,
   ) {}
 
+  /**
+   * Runs `work` in a transaction in which `cancelLocked` may be called; the cancellations it
+   * made are counted in the metrics after the commit, and not at all if it rolls back.
+   */
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const cancelled = new Map<CancellationReason, number>();
+    const result = await this.dataSource.transaction(async (manager) => {
+      this.uncommitted.set(manager, cancelled);
+      return work(manager);
+    });
+    for (const [reason, count] of cancelled) this.metrics.bookingsCancelled.inc({ reason }, count);
+    return result;
+  }
+
   /** Only the id and status of the locked bookings are read: bulk callers need not load whole rows. */
   async cancelLocked(manager: EntityManager, locked: LockedBooking[], cancellation: Cancellation): Promise<BookingRow[]> {
+    const counted = this.uncommitted.get(manager);
+    // A programming error, not a request's: every cancelling transaction must be opened by `transaction` above.
+    if (!counted) throw new Error('cancelLocked must run in a transaction opened by BookingCancellation.transaction');
     const live = locked.filter((booking) => booking.status !== 'cancelled');
     if (live.length === 0) return [];
     const cancelled = await this.bookings.markCancelled(
@@ -68,7 +93,7 @@ export class BookingCancellation {
         [booking.outboundFlightId, booking.returnFlightId].flatMap((flightId) => (flightId ? [{ flightId, seats: -booking.guestCount }] : [])),
       ),
     );
-    this.metrics.bookingsCancelled.inc({ reason: cancellation.reason }, cancelled.length);
+    counted.set(cancellation.reason, (counted.get(cancellation.reason) ?? 0) + cancelled.length);
     return cancelled;
   }
 

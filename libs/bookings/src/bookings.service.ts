@@ -138,7 +138,7 @@ export class BookingsService {
   }
 
   async cancel(principal: Principal, id: string): Promise<BookingRow> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.cancellation.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
       if (!booking) throw new NotFound('Booking', id);
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is already cancelled`);

@@ -1,6 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Clock } from '#libs/shared';
 import { BookingCancellation } from './booking-cancellation';
@@ -20,7 +18,6 @@ export class HoldExpiryService {
   private readonly logger = new Logger(HoldExpiryService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
     private readonly cancellation: BookingCancellation,
     private readonly jobs: JobQueue,
@@ -29,7 +26,7 @@ export class HoldExpiryService {
 
   /** Handles `expire-hold`: returns whether the hold was released now. */
   async expireHold(bookingId: string): Promise<boolean> {
-    const result = await this.dataSource.transaction(async (manager) => {
+    const result = await this.cancellation.transaction(async (manager) => {
       const booking = await this.bookings.lockById(manager, bookingId);
       if (!booking || booking.status !== 'held' || !booking.holdExpiresAt) return { released: false };
       const remainingMs = new Date(booking.holdExpiresAt).getTime() - this.clock.now().getTime();
@@ -48,7 +45,7 @@ export class HoldExpiryService {
   async sweepExpiredHolds(): Promise<number> {
     let total = 0;
     for (;;) {
-      const released = await this.dataSource.transaction(async (manager) => {
+      const released = await this.cancellation.transaction(async (manager) => {
         const due = await this.bookings.lockExpiredHolds(manager, this.clock.now(), SWEEP_CHUNK);
         return (await this.cancellation.cancelLocked(manager, due, { reason: 'hold_expired' })).length;
       });

@@ -174,7 +174,8 @@ export class AppConfig {
 
   /**
    * A delivery is given up (`failed`) only when it has had this many attempts AND is older than
-   * WEBHOOK_RETRY_WINDOW_SECONDS: with the defaults, about 32 attempts over at least 24 h.
+   * WEBHOOK_RETRY_WINDOW_SECONDS: with the defaults, about 32 attempts over at least 24 h. Both
+   * count from the notification's creation, or from the last retry operations asked for.
    */
   @Transform(toInteger)
   @IsInt()

@@ -154,7 +154,7 @@ export class RestrictionEnforcementService {
    */
   private async cancelNextChunk(restrictionId: string, range: IdRange): Promise<{ cancelled: number; lastId: string | null; stopped?: StopReason }> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.cancellation.transaction(async (manager) => {
         const restriction = await this.restrictions.findById(restrictionId, manager);
         if (!restriction) return { cancelled: 0, lastId: null, stopped: 'not_found' as const };
         if (restriction.liftedAt) return { cancelled: 0, lastId: null, stopped: 'lifted' as const };

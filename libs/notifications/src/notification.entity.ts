@@ -42,4 +42,12 @@ export class Notification {
 
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt: Date | null;
+
+  /** When the current retry window began: null for the first (from createdAt); reset by a retry operations ask for. */
+  @Column({ name: 'retry_window_started_at', type: 'timestamptz', nullable: true })
+  retryWindowStartedAt: Date | null;
+
+  /** `deliveryAttempts` when the current retry window began: giving up and the backoff count the attempts after it. */
+  @Column({ name: 'attempts_before_retry_window', type: 'integer', default: 0 })
+  attemptsBeforeRetryWindow: number;
 }

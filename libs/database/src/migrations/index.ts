@@ -2,6 +2,13 @@ import { Foundation1764300000000 } from './1764300000000-foundation';
 import { Flights1764320000000 } from './1764320000000-flights';
 import { Restrictions1764330000000 } from './1764330000000-restrictions';
 import { WebhookDeliveries1764340000000 } from './1764340000000-webhook-deliveries';
+import { WebhookRedelivery1764350000000 } from './1764350000000-webhook-redelivery';
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const MIGRATIONS = [Foundation1764300000000, Flights1764320000000, Restrictions1764330000000, WebhookDeliveries1764340000000];
+export const MIGRATIONS = [
+  Foundation1764300000000,
+  Flights1764320000000,
+  Restrictions1764330000000,
+  WebhookDeliveries1764340000000,
+  WebhookRedelivery1764350000000,
+];

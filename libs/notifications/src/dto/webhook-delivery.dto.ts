@@ -84,6 +84,14 @@ export class AgencyWebhookDeliveryPageDto {
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
+export class WebhookRetryResultDto {
+  @ApiProperty({
+    example: 12,
+    description: 'pending and given-up (`failed`) deliveries made due now, each with a fresh retry window; deliveries in flight are not counted',
+  })
+  rescheduled: number;
+}
+
 export class WebhookDeliveryQueryDto {
   @ApiPropertyOptional({ enum: DELIVERY_STATES, description: 'only deliveries in this state' })
   @IsOptional()

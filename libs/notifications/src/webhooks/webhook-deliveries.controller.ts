@@ -1,8 +1,14 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperationsOnly, uuidParam } from '#libs/access';
 import { ApiProblems } from '#libs/shared';
-import { AgencyWebhookDeliveryDto, AgencyWebhookDeliveryPageDto, WebhookDeliveryDto, WebhookDeliveryQueryDto } from '../dto/webhook-delivery.dto';
+import {
+  AgencyWebhookDeliveryDto,
+  AgencyWebhookDeliveryPageDto,
+  WebhookDeliveryDto,
+  WebhookDeliveryQueryDto,
+  WebhookRetryResultDto,
+} from '../dto/webhook-delivery.dto';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 
 @ApiTags('webhook deliveries')
@@ -31,5 +37,20 @@ export class WebhookDeliveriesController {
   async listForAgency(@Param('id', uuidParam('Agency')) id: string, @Query() query: WebhookDeliveryQueryDto): Promise<AgencyWebhookDeliveryPageDto> {
     const page = await this.deliveries.listForAgency(id, { state: query.state, cursor: query.cursor, limit: query.limit ?? 50 });
     return { data: page.data.map(AgencyWebhookDeliveryDto.fromRow), nextCursor: page.nextCursor };
+  }
+
+  @Post('agencies/:id/webhook-deliveries/retry')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Retry an agency's undelivered webhooks now (operations)",
+    description:
+      'Once the endpoint works again: its `pending` and `failed` (given-up) deliveries become due at once (the next dispatch round, about a second), ' +
+      'each with a fresh retry window, so one that fails again is retried on the whole schedule and then given up again. ' +
+      'A delivery whose attempt is in flight is left to that attempt. Every retry carries the same `webhook-id`.',
+  })
+  @ApiOkResponse({ type: WebhookRetryResultDto })
+  @ApiProblems(401, 403, 404, 429)
+  async retryUndelivered(@Param('id', uuidParam('Agency')) id: string): Promise<WebhookRetryResultDto> {
+    return { rescheduled: await this.deliveries.retryUndelivered(id) };
   }
 }

@@ -14,6 +14,8 @@ export interface ClaimedDelivery {
   createdAt: Date;
   /** The number of this attempt (the notification's attempt count after the claim). */
   attempt: number;
+  /** Its number within the current retry window (1 = the window's first): what the backoff grows with. */
+  attemptInWindow: number;
   webhookUrl: string;
   webhookSecret: string;
 }
@@ -100,6 +102,7 @@ export class WebhookDeliveriesRepository {
        FROM due, agencies a
        WHERE n.id = due.id AND a.id = n.agency_id
        RETURNING n.id, n.type, n.data, n.created_at AS "createdAt", n.delivery_attempts AS attempt,
+                 n.delivery_attempts - n.attempts_before_retry_window AS "attemptInWindow",
                  a.webhook_url AS "webhookUrl", a.webhook_secret AS "webhookSecret"`,
       [limit, leaseSeconds],
     ));
@@ -125,7 +128,8 @@ export class WebhookDeliveriesRepository {
    * settles a still-pending delivery whatever attempt it was; a failure only reschedules (or
    * gives up) if no later attempt was claimed since (its lease ran out and another worker
    * took over): the latest attempt owns the schedule. Giving up needs both `maxAttempts`
-   * attempts and `retryWindowSeconds` of age.
+   * attempts and `retryWindowSeconds`, counted from the start of the retry window (the
+   * notification's creation, or the last retry operations asked for).
    */
   async recordAttempts(attempts: AttemptRecord[], policy: { maxAttempts: number; retryWindowSeconds: number }): Promise<RecordedTransition[]> {
     if (attempts.length === 0) return [];
@@ -140,7 +144,8 @@ export class WebhookDeliveriesRepository {
          ON CONFLICT (notification_id, attempt) DO NOTHING
        ), decided AS (
          SELECT n.id, o.succeeded,
-                NOT o.succeeded AND n.delivery_attempts >= $2 AND n.created_at <= now() - make_interval(secs => $3) AS "givenUp",
+                NOT o.succeeded AND n.delivery_attempts - n.attempts_before_retry_window >= $2
+                  AND coalesce(n.retry_window_started_at, n.created_at) <= now() - make_interval(secs => $3) AS "givenUp",
                 o."retryInSeconds"
            FROM notifications n JOIN outcome o ON o."notificationId" = n.id
           WHERE n.delivery_state = 'pending' AND (o.succeeded OR n.delivery_attempts = o.attempt)
@@ -157,6 +162,36 @@ export class WebhookDeliveriesRepository {
       [JSON.stringify(attempts), policy.maxAttempts, policy.retryWindowSeconds],
     );
     return returnedRows(result);
+  }
+
+  /**
+   * Makes an agency's undelivered deliveries (pending and given up) due now, each with a fresh
+   * retry window, in one statement; returns how many. A delivery whose attempt is in flight is
+   * left alone, so it is not sent twice at once: a claim keeps it pending with `next_attempt_at`
+   * pushed out by the lease and its attempt not yet recorded (a pending delivery waiting for its
+   * backoff has its latest attempt recorded). SKIP LOCKED passes over rows a dispatcher is claiming
+   * or recording at this instant (in flight as well), and never waits on or deadlocks with them.
+   */
+  async rescheduleUndelivered(agencyId: string): Promise<number> {
+    const result: unknown[] | [unknown[], number] = await this.dataSource.query(
+      `WITH undelivered AS (
+         SELECT n.id FROM notifications n
+          WHERE n.agency_id = $1 AND n.delivery_state IN ('pending', 'failed')
+            AND NOT (n.delivery_state = 'pending' AND n.delivery_attempts > 0 AND n.next_attempt_at > now()
+                     AND NOT EXISTS (SELECT 1 FROM webhook_attempts w WHERE w.notification_id = n.id AND w.attempt = n.delivery_attempts))
+            FOR UPDATE OF n SKIP LOCKED
+       )
+       UPDATE notifications n SET
+         delivery_state = 'pending',
+         next_attempt_at = now(),
+         retry_window_started_at = now(),
+         attempts_before_retry_window = n.delivery_attempts
+       FROM undelivered u
+       WHERE n.id = u.id
+       RETURNING n.id`,
+      [agencyId],
+    );
+    return returnedRows(result).length;
   }
 
   async findDelivery(notificationId: string): Promise<DeliveryRow | undefined> {

@@ -17,6 +17,17 @@ export class WebhookDeliveriesService {
     return { delivery, attempts: await this.repository.listAttempts(notificationId) };
   }
 
+  /**
+   * Operations' "send them again now", once an agency's endpoint works again: its pending and
+   * given-up deliveries become due at once, each with a fresh retry window (so one given up is
+   * retried on the whole schedule again, then given up again if it still fails). Deliveries in
+   * flight are left to their attempt. Returns how many were rescheduled.
+   */
+  async retryUndelivered(agencyId: string): Promise<number> {
+    await this.agencies.get(agencyId); // 404 for an unknown agency rather than "0 rescheduled"
+    return this.repository.rescheduleUndelivered(agencyId);
+  }
+
   async listForAgency(
     agencyId: string,
     options: { state?: DeliveryState; cursor?: string; limit: number },

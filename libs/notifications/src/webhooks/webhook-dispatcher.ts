@@ -156,7 +156,8 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
       statusCode: result.statusCode,
       error: result.error,
       succeeded: result.outcome === 'delivered',
-      retryInSeconds: retryDelaySeconds(delivery.attempt, {
+      // The backoff starts over with each retry window, as giving up does.
+      retryInSeconds: retryDelaySeconds(delivery.attemptInWindow, {
         baseSeconds: this.config.WEBHOOK_RETRY_BASE_SECONDS,
         maxDelaySeconds: this.config.WEBHOOK_RETRY_MAX_DELAY_SECONDS,
       }),
