@@ -12,7 +12,8 @@ export interface KalmaStack {
   /** A client with the operations key, against the first API. */
   operations: KalmaClient;
   operationsKey: string;
-  startApi(): Promise<ApiProcess>;
+  /** Starts one more API; `extraEnv` overrides the stack's environment for it alone. */
+  startApi(extraEnv?: Record<string, string>): Promise<ApiProcess>;
   startWorker(): ServiceProcess;
   stop(): Promise<void>;
 }
@@ -43,8 +44,8 @@ export async function startKalmaStack(options: { apiCount?: number; workerCount?
     workers: [],
     operations: undefined as unknown as KalmaClient,
     operationsKey,
-    async startApi() {
-      const api = await startApi(env);
+    async startApi(extraEnv = {}) {
+      const api = await startApi({ ...env, ...extraEnv });
       stack.apis.push(api);
       return api;
     },

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 
@@ -25,12 +26,8 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-function startProcess(script: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, script)], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function startProcess(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): ServiceProcess {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -61,7 +58,7 @@ export interface ApiProcess extends ServiceProcess {
 /** Starts the built API (`dist/`) and waits until /health answers 200. */
 export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
-  const processHandle = startProcess('dist/apps/api/src/main.js', { ...env, PORT: String(port) });
+  const processHandle = startNodeScript('dist/apps/api/src/main.js', { ...env, PORT: String(port) });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -83,5 +80,39 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
 
 /** Starts the built worker (`dist/`). */
 export function startWorker(env: Record<string, string>): ServiceProcess {
-  return startProcess('dist/apps/worker/src/main.js', env);
+  return startNodeScript('dist/apps/worker/src/main.js', env);
+}
+
+function startNodeScript(script: string, env: Record<string, string>): ServiceProcess {
+  return startProcess(process.execPath, [path.join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env } });
+}
+
+export interface RedisServerProcess extends ServiceProcess {
+  port: number;
+  url: string;
+}
+
+/**
+ * Starts a private `redis-server` (it must be on the PATH) on `port`, or a free one, and waits
+ * until it accepts connections. Nothing is persisted (no RDB snapshots, no AOF), so a server
+ * started again on the same port after a kill is empty: a Redis restarted and flushed. For fault
+ * tests that must not disturb the Redis the other test files share.
+ */
+export async function startRedisServer(port?: number): Promise<RedisServerProcess> {
+  const chosenPort = port ?? (await freePort());
+  const server = startProcess('redis-server', ['--port', String(chosenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    // It writes nothing, but a working directory of its own keeps it away from the project if it ever did.
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  // Its own log line, not a PING: a PING could be answered by another server already on the port.
+  const deadline = Date.now() + 10_000;
+  while (!server.output().includes('Ready to accept connections')) {
+    if (server.child.exitCode !== null || server.child.signalCode !== null || Date.now() > deadline) {
+      await server.kill();
+      throw new Error(`redis-server did not start on port ${chosenPort}:\n${server.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { ...server, port: chosenPort, url: `redis://127.0.0.1:${chosenPort}` };
 }

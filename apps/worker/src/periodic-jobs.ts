@@ -9,8 +9,9 @@ const DECLARE_RETRY_MS = 2_000;
 
 /**
  * Declares the periodic sweeps as BullMQ job schedulers. Declaring is idempotent, and every
- * worker re-declares them every 30 s: if Redis was flushed (schedulers and delayed jobs gone),
- * the sweeps come back by themselves and find the due work in Postgres.
+ * worker re-declares them whenever its Redis connection comes back and every 30 s: if Redis was
+ * restarted empty or flushed (schedulers and delayed jobs gone), the sweeps come back by
+ * themselves and find the due work in Postgres.
  */
 @Injectable()
 export class PeriodicJobs implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,6 +29,20 @@ export class PeriodicJobs implements OnApplicationBootstrap, OnApplicationShutdo
     await this.declare();
     this.timer = setInterval(() => void this.declare(), REARM_INTERVAL_MS);
     this.timer.unref();
+    this.declareAgainOnReconnect();
+  }
+
+  /**
+   * A Redis that restarted or failed over may be back empty, schedulers and all: declare them
+   * again as soon as the connection is back, rather than at the next re-arm, up to 30 s later.
+   */
+  private declareAgainOnReconnect(): void {
+    this.jobs
+      .queue(QUEUES.maintenance)
+      .getBackend()
+      .on('ready', () => {
+        if (!this.stopped) void this.declare();
+      });
   }
 
   onApplicationShutdown(): void {

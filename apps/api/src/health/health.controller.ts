@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '#libs/access';
+import { ApiProblems, ServiceUnavailable } from '#libs/shared';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('operations')
@@ -15,12 +16,24 @@ export class HealthController {
 
   @Get()
   @Public()
-  @HealthCheck()
+  // No caching of the answer; documented below rather than with terminus's schema, whose 503 is not what is sent.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: 200 when PostgreSQL and Redis answer, 503 otherwise' })
-  check(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.database.pingCheck('postgres', { timeout: 1_500 }),
-      () => this.redis.ping('redis'),
-    ]);
+  @ApiOkResponse({ description: "Terminus's result: `{status: 'ok', info, error, details}`" })
+  @ApiProblems()
+  async check(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('postgres', { timeout: 1_500 }),
+        () => this.redis.ping('redis'),
+      ]);
+    } catch (error) {
+      // Terminus answers a failed check with a bare ServiceUnavailableException; say it in the
+      // API's own vocabulary (`service_unavailable`, Retry-After), naming what is down.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const { details } = error.getResponse() as HealthCheckResult;
+      const down = Object.entries(details as HealthIndicatorResult).filter(([, check]) => check.status !== 'up').map(([name]) => name);
+      throw new ServiceUnavailable(`Not ready: ${down.join(' and ')} ${down.length === 1 ? 'is' : 'are'} unreachable`, { checks: details }, { cause: error });
+    }
   }
 }
