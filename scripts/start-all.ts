@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ensureDemoData, formatBanner, loadOrCreateOperationsKey, readDemoData, type DemoData } from './demo-data';
 import { isPortFree, startLocalServices, type LocalServices } from './local-services';
 import { spawnManagedProcess, type ManagedProcess, type ProcessExit } from './managed-process';
+import { NODE_RUNTIME_FLAGS } from '../libs/config/src/node-runtime-flags';
 
 /**
  * `npm start`: all of Kalma on one machine with nothing configured.
@@ -127,7 +128,7 @@ function startApplication(name: string, entry: string, environment: NodeJS.Proce
   const application = spawnManagedProcess({
     name,
     command: process.execPath,
-    args: [entry],
+    args: [...NODE_RUNTIME_FLAGS, entry],
     cwd: projectRoot,
     env: environment,
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
+import { NODE_RUNTIME_FLAGS } from '../../libs/config/src/node-runtime-flags';
 import { migrateDatabase } from '../../libs/database/src/run-migrations';
 
 /**
@@ -52,7 +53,7 @@ async function freePort(): Promise<number> {
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 function startProcess(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [...NODE_ARGS, path.join(PROJECT_ROOT, script)], {
+  const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, ...NODE_ARGS, path.join(PROJECT_ROOT, script)], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

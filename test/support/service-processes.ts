@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import { NODE_RUNTIME_FLAGS } from '../../libs/config/src/node-runtime-flags';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
@@ -84,7 +85,7 @@ export function startWorker(env: Record<string, string>): ServiceProcess {
 }
 
 function startNodeScript(script: string, env: Record<string, string>): ServiceProcess {
-  return startProcess(process.execPath, [path.join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env } });
+  return startProcess(process.execPath, [...NODE_RUNTIME_FLAGS, path.join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env } });
 }
 
 export interface RedisServerProcess extends ServiceProcess {

@@ -26,7 +26,8 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     DatabaseModule,
     JobsModule,
     ObservabilityModule,
-    TerminusModule,
+    // Terminus's own error log would repeat what the problem-details filter logs for the 503.
+    TerminusModule.forRoot({ logger: false }),
     AccessHttpModule,
     // After AccessHttpModule: its ApiKeyGuard must run first (limits are per API key).
     RateLimitModule,

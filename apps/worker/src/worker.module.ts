@@ -17,6 +17,7 @@ import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { RestrictionsProcessor } from './processors/restrictions.processor';
 import { WebhooksProcessor } from './processors/webhooks.processor';
 import { WorkerMetricsServer } from './worker-metrics-server';
+import { RegisteredQueueErrorLog } from './connection-error-log';
 
 /** The worker: the same domain modules as the API, no HTTP, BullMQ processors instead. */
 @Module({
@@ -40,6 +41,6 @@ import { WorkerMetricsServer } from './worker-metrics-server';
     DisruptionsModule,
     WebhooksModule,
   ],
-  providers: [BookingsProcessor, DisruptionsProcessor, MaintenanceProcessor, PeriodicJobs, RestrictionsProcessor, WebhooksProcessor, WorkerMetricsServer],
+  providers: [BookingsProcessor, DisruptionsProcessor, MaintenanceProcessor, PeriodicJobs, RegisteredQueueErrorLog, RestrictionsProcessor, WebhooksProcessor, WorkerMetricsServer],
 })
 export class WorkerModule {}

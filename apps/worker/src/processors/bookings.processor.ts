@@ -1,10 +1,11 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { HoldExpiryService } from '#libs/bookings';
 import { JobPayloads, QUEUES } from '#libs/jobs';
+import { QuietWorkerHost } from './quiet-worker-host';
 
 @Processor(QUEUES.bookings, { concurrency: 8 })
-export class BookingsProcessor extends WorkerHost {
+export class BookingsProcessor extends QuietWorkerHost {
   constructor(private readonly holds: HoldExpiryService) {
     super();
   }

@@ -1,14 +1,15 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { FlightDisruptionService } from '#libs/disruptions';
 import { JobPayloads, QUEUES } from '#libs/jobs';
+import { QuietWorkerHost } from './quiet-worker-host';
 
 /**
  * Flight disruptions. As for ban enforcement, a short lock (renewed while the job runs) lets
  * another worker take over within seconds when one dies mid-way; the work resumes chunk by chunk.
  */
 @Processor(QUEUES.disruptions, { concurrency: 4, lockDuration: 10_000, stalledInterval: 5_000 })
-export class DisruptionsProcessor extends WorkerHost {
+export class DisruptionsProcessor extends QuietWorkerHost {
   constructor(private readonly disruptions: FlightDisruptionService) {
     super();
   }

@@ -1,12 +1,13 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { HoldExpiryService } from '#libs/bookings';
 import { FlightDisruptionService } from '#libs/disruptions';
 import { RestrictionEnforcementService } from '#libs/enforcement';
 import { QUEUES } from '#libs/jobs';
+import { QuietWorkerHost } from './quiet-worker-host';
 
 @Processor(QUEUES.maintenance, { concurrency: 1 })
-export class MaintenanceProcessor extends WorkerHost {
+export class MaintenanceProcessor extends QuietWorkerHost {
   constructor(
     private readonly holds: HoldExpiryService,
     private readonly enforcement: RestrictionEnforcementService,

@@ -1,7 +1,8 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { RestrictionEnforcementService } from '#libs/enforcement';
 import { JobPayloads, QUEUES } from '#libs/jobs';
+import { QuietWorkerHost } from './quiet-worker-host';
 
 /**
  * Ban enforcement. A short lock (renewed every 5 s while the job runs) so that when a worker dies
@@ -9,7 +10,7 @@ import { JobPayloads, QUEUES } from '#libs/jobs';
  * idempotent chunk by chunk.
  */
 @Processor(QUEUES.restrictions, { concurrency: 4, lockDuration: 10_000, stalledInterval: 5_000 })
-export class RestrictionsProcessor extends WorkerHost {
+export class RestrictionsProcessor extends QuietWorkerHost {
   constructor(private readonly enforcement: RestrictionEnforcementService) {
     super();
   }
