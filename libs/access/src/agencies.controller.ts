@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, Forbidden } from '#libs/shared';
+import { ApiProblems, Forbidden, PageQueryDto } from '#libs/shared';
 import { AgenciesService } from './agencies.service';
 import { ApiKeysService } from './api-keys.service';
 import {
@@ -13,7 +13,6 @@ import {
   IssuedApiKeyDto,
   UpdateAgencyDto,
 } from './dto/agency.dto';
-import { PageQueryDto } from './dto/list-query.dto';
 import { uuidParam } from './dto/uuid-param';
 import { CurrentPrincipal, OperationsOnly, Principal } from './principal';
 import type { ApiKeyRow } from './access.repository';

@@ -5,5 +5,4 @@ export * from './api-keys.service';
 export * from './api-key-secret';
 export * from './principal';
 export * from './webhook-url-policy';
-export * from './dto/list-query.dto';
 export * from './dto/uuid-param';

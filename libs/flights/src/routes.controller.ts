@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, OperationsOnly, PageQueryDto, Principal, uuidParam } from '#libs/access';
-import { ApiProblems } from '#libs/shared';
+import { CurrentPrincipal, OperationsOnly, Principal, uuidParam } from '#libs/access';
+import { ApiProblems, PageQueryDto } from '#libs/shared';
 import { CreateRouteDto, RouteDto, RoutePageDto, RouteSuspensionDto, RouteSuspensionListDto, SuspendRouteDto } from './dto/route.dto';
 import { FlightsService } from './flights.service';
 

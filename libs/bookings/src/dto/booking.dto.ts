@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { daysBetween, IsCalendarDate } from '#libs/shared';
+
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { daysBetween, IsCalendarDate, PageQueryDto } from '#libs/shared';
 import { BOOKING_STATUSES, BookingRow, BookingStatus } from '../booking.entity';
 import { GuestDto } from './create-booking.dto';
 
@@ -62,7 +62,7 @@ export class BookingPageDto {
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
-export class ListBookingsQueryDto {
+export class ListBookingsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: BOOKING_STATUSES })
   @IsOptional()
   @IsIn(BOOKING_STATUSES)
@@ -82,18 +82,4 @@ export class ListBookingsQueryDto {
   @IsOptional()
   @IsUUID()
   agencyId?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsCalendarDate, IsInstantWithOffset, IsOmittable } from '#libs/shared';
+import { IsCalendarDate, IsInstantWithOffset, IsOmittable, PageQueryDto } from '#libs/shared';
 import { DisruptionState, FLIGHT_STATUSES, FlightRow, FlightStatus } from '../flight.entity';
 
 /** The same ceiling as a night's capacity: a sanity bound on input, not a model of aircraft. */
@@ -50,7 +50,7 @@ export class CancelFlightDto {
   reason: string;
 }
 
-export class ListFlightsQueryDto {
+export class ListFlightsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: '2027-07-01', description: 'resort-local departure date, included' })
   @IsOptional()
   @IsCalendarDate()
@@ -80,20 +80,6 @@ export class ListFlightsQueryDto {
   @IsOptional()
   @IsIn(FLIGHT_STATUSES)
   status?: FlightStatus;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
 }
 
 export class FlightCancellationDto {

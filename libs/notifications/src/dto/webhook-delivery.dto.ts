@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+import { IsIn, IsOptional } from 'class-validator';
+import { PageQueryDto } from '#libs/shared';
 import { AttemptRow, DELIVERY_STATES, DeliveryRow, DeliveryState, DeliveryWithLastAttempt } from '../webhooks/webhook-deliveries.repository';
 
 const DELIVERY_STATE_DESCRIPTION =
@@ -92,23 +93,9 @@ export class WebhookRetryResultDto {
   rescheduled: number;
 }
 
-export class WebhookDeliveryQueryDto {
+export class WebhookDeliveryQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: DELIVERY_STATES, description: 'only deliveries in this state' })
   @IsOptional()
   @IsIn(DELIVERY_STATES)
   state?: DeliveryState;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
 }

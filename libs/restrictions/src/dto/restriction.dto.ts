@@ -1,22 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsISO31661Alpha2,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
-import { IsInstantWithOffset, IsOmittable } from '#libs/shared';
+
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO31661Alpha2, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsInstantWithOffset, IsOmittable, PageQueryDto } from '#libs/shared';
 import { ENFORCEMENT_STATES, EnforcementState, RestrictionRow } from '../restriction.entity';
 import { RESTRICTION_STATUSES, RestrictionStatus, statusOf } from '../restriction-rules';
 import { RestrictionImpact } from '../restrictions.repository';
@@ -170,7 +155,7 @@ export class RestrictionPreviewDto {
   }
 }
 
-export class ListRestrictionsQueryDto {
+export class ListRestrictionsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: RESTRICTION_STATUSES })
   @IsOptional()
   @IsIn(RESTRICTION_STATUSES)
@@ -182,18 +167,4 @@ export class ListRestrictionsQueryDto {
   @Matches(UPPER_CASE_CODE, { message: 'nationality must be two upper-case letters (ISO 3166-1 alpha-2)' })
   @IsISO31661Alpha2({ message: 'nationality must be an ISO 3166-1 alpha-2 country code' })
   nationality?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
 }
