@@ -17,7 +17,7 @@ RUN npm run build \
 FROM node:20-slim
 ENV NODE_ENV=production
 # Heap limits of the API and worker (see libs/config/src/node-runtime-flags.ts).
-ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=32"
+ENV NODE_OPTIONS="--max-old-space-size=768"
 WORKDIR /app
 # package.json stays: its "imports" map resolves the #libs/* imports at run time.
 COPY --from=build /app/package.json ./
