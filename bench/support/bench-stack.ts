@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { Client, Pool } from 'pg';
 import { NODE_RUNTIME_FLAGS } from '../../libs/config/src/node-runtime-flags';
 import { migrateDatabase } from '../../libs/database/src/run-migrations';
@@ -138,10 +139,29 @@ export async function startBenchStack(options: { apiProcesses: number; workers?:
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
       await cleanup.end();
+      await deleteRedisKeys(env.REDIS_URL, `${env.QUEUE_PREFIX}:*`);
     },
   };
   for (let index = 0; index < (options.workers ?? 0); index++) stack.startWorker();
   return stack;
+}
+
+/** The bench's queues and rate-limit counters (its own QUEUE_PREFIX), deleted with SCAN, never KEYS. */
+async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } catch (error) {
+    console.error(`could not delete the bench's Redis keys (${pattern}): ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** POST/GET helper for setting a bench up through the public API. */
