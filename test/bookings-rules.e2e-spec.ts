@@ -199,4 +199,33 @@ describe('booking rules and access', () => {
       expect((await agentB.get('/v1/bookings?status=pending')).status).toBe(400);
     });
   });
+
+  describe('Idempotency-Key retries of a request that no longer passes validation', () => {
+    // A second API process of the same deployment with a shorter horizon stands for "later":
+    // the first answer was given under rules the retry no longer meets.
+    let laterAgentA: KalmaClient;
+
+    beforeAll(async () => {
+      const later = await stack.startApi({ BOOKING_HORIZON_DAYS: '10' });
+      laterAgentA = new KalmaClient(later.baseUrl, agentA.apiKey);
+    });
+
+    it('replays the first answer for the same body, and refuses a different body as key reuse', async () => {
+      const body = { checkIn: dateFromToday(20), checkOut: dateFromToday(22), guests: [guest('RU', 'Olga Retry')] };
+      const first = await agentA.createBooking(body, 'retry-after-rules-changed');
+      expect(first.status).toBe(201);
+      const countAfterFirst = await bookingCount();
+
+      const retried = await laterAgentA.createBooking(body, 'retry-after-rules-changed');
+      expect(retried.status).toBe(201);
+      expect(retried.body).toEqual(first.body);
+      const fresh = await laterAgentA.createBooking(body, 'a-new-key');
+      expect(fresh.status).toBe(400);
+      expect(fresh.body.code).toBe('validation_failed');
+      const changed = await laterAgentA.createBooking({ ...body, checkOut: dateFromToday(23) }, 'retry-after-rules-changed');
+      expect(changed.status).toBe(422);
+      expect(changed.body.code).toBe('idempotency_key_reused');
+      expect(await bookingCount()).toBe(countAfterFirst);
+    });
+  });
 });
