@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { addDays, BenchStack, call, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
+import { addDays, BenchStack, call, invariantsHold, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
 
 /**
  * `node dist/bench/ban.bench.js`: how fast a ban is enforced. 20,000 affected bookings (seeded
@@ -90,17 +90,6 @@ async function seedBookings(pool: Pool, agencyIds: string[], count: number, nati
   }
 }
 
-async function invariantHolds(pool: Pool): Promise<boolean> {
-  const { rows } = await pool.query(`
-    WITH live AS (
-      SELECT night::date AS date, sum(guest_count) AS guests
-        FROM bookings, generate_series(check_in, check_out - 1, interval '1 day') AS night
-       WHERE status IN ('held', 'confirmed') GROUP BY 1)
-    SELECT count(*)::int AS mismatches FROM nights n FULL JOIN live l ON l.date = n.date
-     WHERE COALESCE(n.reserved, 0) <> COALESCE(l.guests, 0) OR n.reserved > n.capacity`);
-  return rows[0].mismatches === 0;
-}
-
 async function waitForCompletion(stack: BenchStack, restrictionId: string, timeoutMs: number): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -168,7 +157,7 @@ export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchRe
       targetMs: TARGET_MS,
       targetMet: completedAt - effectiveAt <= TARGET_MS && done.enforcement.cancelledBookings === AFFECTED,
       notifications: notifications[0].count,
-      invariantHolds: await invariantHolds(stack.pool),
+      invariantHolds: await invariantsHold(stack.pool),
       apiPeakResidentMb,
       workerPeakResidentMb,
       ...(extra ? { extra } : {}),

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { addDays, BenchStack, call, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
+import { addDays, BenchStack, call, invariantsHold, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
 
 /**
  * `npm run bench:bookings`: booking throughput on peak nights through HTTP, and, in the same
@@ -148,27 +148,6 @@ async function runHttpLoad(stack: BenchStack, agentKey: string, body: () => stri
   );
 }
 
-/** Every night's `reserved` must equal the guests of the live bookings that include it. */
-async function invariantHolds(stack: BenchStack): Promise<boolean> {
-  const { rows } = await stack.pool.query(`
-    WITH live AS (
-      SELECT night::date AS date, sum(guest_count) AS guests
-        FROM bookings, generate_series(check_in, check_out - 1, interval '1 day') AS night
-       WHERE status IN ('held', 'confirmed') GROUP BY 1)
-    SELECT count(*)::int AS mismatches FROM nights n FULL JOIN live l ON l.date = n.date
-     WHERE COALESCE(n.reserved, 0) <> COALESCE(l.guests, 0) OR n.reserved > n.capacity`);
-  const { rows: seats } = await stack.pool.query(`
-    WITH taken AS (
-      SELECT flight_id, sum(guest_count) AS guests FROM (
-        SELECT outbound_flight_id AS flight_id, guest_count FROM bookings WHERE status IN ('held', 'confirmed') AND outbound_flight_id IS NOT NULL
-        UNION ALL
-        SELECT return_flight_id, guest_count FROM bookings WHERE status IN ('held', 'confirmed') AND return_flight_id IS NOT NULL) AS segment
-      GROUP BY flight_id)
-    SELECT count(*)::int AS mismatches FROM flights f LEFT JOIN taken t ON t.flight_id = f.id
-     WHERE f.seats_reserved <> COALESCE(t.guests, 0) OR f.seats_reserved > f.seats`);
-  return rows[0].mismatches === 0 && seats[0].mismatches === 0;
-}
-
 /**
  * The ceiling of one-booking-per-transaction: pgbench runs the same statements a booking needs
  * (lock its nights in date order, then its flights, add the guests, insert the booking) with the
@@ -246,7 +225,7 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
       results.reduce((sum, result) => sum + pick(result) * result.requests.total, 0) / Math.max(totalRequests, 1);
     const non2xx = results.reduce((sum, result) => sum + result.non2xx, 0);
     const errors = results.reduce((sum, result) => sum + result.errors + result.timeouts, 0);
-    const holds = await invariantHolds(stack);
+    const holds = await invariantsHold(stack.pool);
 
     // pgbench needs the connections the API pools were holding.
     await stack.stopProcesses();

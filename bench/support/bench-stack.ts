@@ -164,6 +164,30 @@ async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void>
   }
 }
 
+/**
+ * After a benchmark: every night's `reserved` equals the guests of the live bookings that
+ * include it (and stays within capacity), and every flight's `seats_reserved` the guests of the
+ * live bookings on it (within its seats).
+ */
+export async function invariantsHold(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query(`
+    WITH live AS (
+      SELECT night::date AS date, sum(guest_count) AS guests
+        FROM bookings, generate_series(check_in, check_out - 1, interval '1 day') AS night
+       WHERE status IN ('held', 'confirmed') GROUP BY 1),
+    taken AS (
+      SELECT flight_id, sum(guest_count) AS guests FROM (
+        SELECT outbound_flight_id AS flight_id, guest_count FROM bookings WHERE status IN ('held', 'confirmed') AND outbound_flight_id IS NOT NULL
+        UNION ALL
+        SELECT return_flight_id, guest_count FROM bookings WHERE status IN ('held', 'confirmed') AND return_flight_id IS NOT NULL) AS segment
+      GROUP BY flight_id)
+    SELECT (SELECT count(*) FROM nights n FULL JOIN live l ON l.date = n.date
+             WHERE COALESCE(n.reserved, 0) <> COALESCE(l.guests, 0) OR n.reserved > n.capacity)
+         + (SELECT count(*) FROM flights f LEFT JOIN taken t ON t.flight_id = f.id
+             WHERE f.seats_reserved <> COALESCE(t.guests, 0) OR f.seats_reserved > f.seats) AS mismatches`);
+  return Number(rows[0].mismatches) === 0;
+}
+
 /** POST/GET helper for setting a bench up through the public API. */
 export async function call(baseUrl: string, key: string, method: string, urlPath: string, body?: unknown): Promise<any> {
   const response = await fetch(`${baseUrl}${urlPath}`, {

@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { QUEUES } from '#libs/jobs';
+import { rateLimitedWarning } from '#libs/observability';
 
 /** While Redis is unreachable, one warning per source at most this often. */
 const ERROR_LOG_INTERVAL_MS = 10_000;
@@ -10,20 +11,12 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
 /**
  * An 'error' listener for a BullMQ queue or worker. Without one, BullMQ prints the stack trace
  * of every failed reconnection to stderr (hundreds a minute while Redis is down); this logs one
- * structured warning per source every ten seconds instead, with the count since the last one.
- * BullMQ reconnects by itself, and no job is lost: PostgreSQL is the source of truth.
+ * warning per source every ten seconds instead. BullMQ reconnects by itself, and no job is
+ * lost: PostgreSQL is the source of truth.
  */
 export function connectionErrorLog(logger: Logger, source: string): (error: Error) => void {
-  let lastLoggedAt = 0;
-  let sinceLastLog = 0;
-  return (error) => {
-    sinceLastLog++;
-    const now = Date.now();
-    if (now - lastLoggedAt < ERROR_LOG_INTERVAL_MS) return;
-    logger.warn(`${source}: Redis connection error (${sinceLastLog} since the last warning): ${error.message}`);
-    lastLoggedAt = now;
-    sinceLastLog = 0;
-  };
+  const warn = rateLimitedWarning(logger, ERROR_LOG_INTERVAL_MS);
+  return (error) => warn(`${source}: Redis connection error: ${error.message}`);
 }
 
 /** The queues `BullModule.registerQueue` creates for the processors get the same listener. */

@@ -53,17 +53,13 @@ export class PeriodicJobs implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async declare(): Promise<void> {
     try {
-      await this.jobs
-        .queue(QUEUES.maintenance)
-        .upsertJobScheduler('sweep-expired-holds', { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name: 'sweep-expired-holds', data: {} });
-      // Bans whose enforcement trigger was lost (flushed Redis, failed job) are found in Postgres and re-triggered.
-      await this.jobs
-        .queue(QUEUES.maintenance)
-        .upsertJobScheduler('reconcile-restrictions', { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name: 'reconcile-restrictions', data: {} });
-      // Flight disruptions (cancelled flights whose bookings still hold the segment) whose job was lost or failed.
-      await this.jobs
-        .queue(QUEUES.maintenance)
-        .upsertJobScheduler('reconcile-flight-disruptions', { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name: 'reconcile-flight-disruptions', data: {} });
+      // Every SWEEP_INTERVAL_SECONDS, each finds in Postgres the work whose trigger was lost
+      // (flushed Redis, failed job): expired holds, bans whose enforcement is not complete,
+      // cancelled flights whose bookings still hold the segment.
+      const maintenance = this.jobs.queue(QUEUES.maintenance);
+      for (const name of ['sweep-expired-holds', 'reconcile-restrictions', 'reconcile-flight-disruptions'] as const) {
+        await maintenance.upsertJobScheduler(name, { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name, data: {} });
+      }
       // Webhook rounds: frequent, since this is what triggers delivery; each round drains whatever is due.
       // Keep little history: a round every second would otherwise fill Redis with completed jobs.
       await this.jobs.queue(QUEUES.webhooks).upsertJobScheduler(

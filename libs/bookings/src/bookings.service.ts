@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Principal } from '#libs/access';
 import { AppConfig } from '#libs/config';
 import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
-import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, SeatsExhausted, segmentRefusal, ShortFlight } from '#libs/flights';
+import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal, ShortFlight } from '#libs/flights';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
 import {
@@ -123,9 +123,7 @@ export class BookingsService {
       if (!booking) throw new NotFound('Booking', id);
       if (booking.status === 'confirmed') return booking;
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
-      if (booking.holdExpiresAt && new Date(booking.holdExpiresAt) <= this.clock.now()) {
-        throw new InvalidState(`The hold on ${booking.reference} expired at ${new Date(booking.holdExpiresAt).toISOString()}`);
-      }
+      this.refuseIfHoldExpired(booking);
       // The guests stay reserved; they just stop counting as held.
       await this.capacity.lockAndAddToNights(
         manager,
@@ -159,9 +157,7 @@ export class BookingsService {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
       if (!booking) throw new NotFound('Booking', id);
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
-      if (booking.holdExpiresAt && new Date(booking.holdExpiresAt) <= this.clock.now()) {
-        throw new InvalidState(`The hold on ${booking.reference} expired at ${new Date(booking.holdExpiresAt).toISOString()}`);
-      }
+      this.refuseIfHoldExpired(booking);
       const segments: { segment: FlightSegment; current: string | null; next: string | null }[] = [
         { segment: 'outbound', current: booking.outboundFlightId, next: wanted.outboundFlightId ?? null },
         { segment: 'return', current: booking.returnFlightId, next: wanted.returnFlightId ?? null },
@@ -170,7 +166,7 @@ export class BookingsService {
       if (changed.length === 0) return booking;
 
       const flights = await this.flights.lockFlights(manager, changed.flatMap((entry) => [entry.current, entry.next].filter((flightId) => flightId !== null)));
-      const context = { checkIn: booking.checkIn, checkOut: booking.checkOut, resortAirport: this.config.RESORT_AIRPORT, resortTimeZone: this.config.RESORT_TIMEZONE };
+      const context = segmentContextOf(booking, this.config);
       const deltas: SeatDelta[] = [];
       const short: ShortFlight[] = [];
       for (const { segment, current, next } of changed) {
@@ -179,9 +175,8 @@ export class BookingsService {
         const refusal = segmentRefusal(segment, next, flights.get(next), context);
         if (refusal) throw refusal;
         deltas.push({ flightId: next, seats: booking.guestCount });
-        const flight = flights.get(next) as FlightRow;
-        const available = flight.seats - flight.seatsReserved;
-        if (booking.guestCount > available) short.push({ flightId: next, segment, requested: booking.guestCount, available: Math.max(available, 0) });
+        const shortfall = seatShortfall(segment, next, flights.get(next) as FlightRow, booking.guestCount);
+        if (shortfall) short.push(shortfall);
       }
       if (short.length > 0) throw new SeatsExhausted(short);
       await this.flights.addToSeats(manager, deltas);
@@ -190,6 +185,13 @@ export class BookingsService {
         returnFlightId: wanted.returnFlightId ?? null,
       });
     });
+  }
+
+  /** A hold past its expiry can no longer be changed, even if the sweep has not released it yet. */
+  private refuseIfHoldExpired(booking: BookingRow): void {
+    if (booking.holdExpiresAt && new Date(booking.holdExpiresAt) <= this.clock.now()) {
+      throw new InvalidState(`The hold on ${booking.reference} expired at ${new Date(booking.holdExpiresAt).toISOString()}`);
+    }
   }
 
   private async scheduleHoldExpiry(booking: BookingRow): Promise<void> {

@@ -1,12 +1,20 @@
 import { DomainError, localDateOf } from '#libs/shared';
 import type { FlightRow } from './flight.entity';
-import { FlightMismatch, FlightSegment, FlightUnavailable } from './flights.errors';
+import { FlightMismatch, FlightSegment, FlightUnavailable, ShortFlight } from './flights.errors';
 
 export interface SegmentContext {
   checkIn: string;
   checkOut: string;
   resortAirport: string;
   resortTimeZone: string;
+}
+
+/** The segment context of a stay under the resort's settings. */
+export function segmentContextOf(
+  stay: { checkIn: string; checkOut: string },
+  settings: { RESORT_AIRPORT: string; RESORT_TIMEZONE: string },
+): SegmentContext {
+  return { checkIn: stay.checkIn, checkOut: stay.checkOut, resortAirport: settings.RESORT_AIRPORT, resortTimeZone: settings.RESORT_TIMEZONE };
 }
 
 /**
@@ -41,4 +49,10 @@ export function segmentRefusal(
   }
   if (flight.status === 'cancelled') return new FlightUnavailable(flightId, segment);
   return undefined;
+}
+
+/** How `flight` (as locked, with what is already counted on it) falls short of `guests` seats, if it does. */
+export function seatShortfall(segment: FlightSegment, flightId: string, flight: Pick<FlightRow, 'seats' | 'seatsReserved'>, guests: number): ShortFlight | undefined {
+  const available = flight.seats - flight.seatsReserved;
+  return guests > available ? { flightId, segment, requested: guests, available: Math.max(available, 0) } : undefined;
 }

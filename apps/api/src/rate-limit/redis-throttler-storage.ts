@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { AppConfig } from '#libs/config';
+import { rateLimitedWarning } from '#libs/observability';
 import { RateLimitRecord, RedisRateLimitCounter } from './redis-rate-limit-counter';
 
 /** How often the "Redis is down, not limiting" warning may repeat: once per outage is enough to see it. */
@@ -13,20 +14,14 @@ const FAIL_OPEN_WARNING_INTERVAL_MS = 30_000;
  */
 @Injectable()
 export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
-  private readonly logger = new Logger(RedisThrottlerStorage.name);
   private readonly counter: RedisRateLimitCounter;
-  private lastWarningAt = 0;
 
   constructor(config: AppConfig) {
+    const warn = rateLimitedWarning(new Logger(RedisThrottlerStorage.name), FAIL_OPEN_WARNING_INTERVAL_MS);
     this.counter = new RedisRateLimitCounter({
       redisUrl: config.REDIS_URL,
       keyPrefix: `${config.QUEUE_PREFIX}:ratelimit:`,
-      onRedisUnavailable: (error) => {
-        const now = Date.now();
-        if (now - this.lastWarningAt < FAIL_OPEN_WARNING_INTERVAL_MS) return;
-        this.lastWarningAt = now;
-        this.logger.warn(`rate limits not enforced: Redis is unreachable (${error.message})`);
-      },
+      onRedisUnavailable: (error) => warn(`rate limits not enforced: Redis is unreachable (${error.message})`),
     });
   }
 

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '#libs/config';
 import { CapacityExhausted, CapacityRepository, NightState, ShortNight } from '#libs/capacity';
-import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, SeatsExhausted, segmentRefusal, ShortFlight } from '#libs/flights';
+import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal } from '#libs/flights';
 import { Metrics } from '#libs/observability';
 import { RestrictionGate } from '#libs/restrictions';
 import { DomainError, IdempotencyKeyReused, toProblem } from '#libs/shared';
@@ -210,12 +210,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
 
   /** A flight that does not exist, does not fit the stay or is cancelled (pure rules in libs/flights). */
   private flightRefusalFor(request: AdmissionRequest, flights: Map<string, FlightRow>): DomainError | undefined {
-    const context = {
-      checkIn: request.checkIn,
-      checkOut: request.checkOut,
-      resortAirport: this.config.RESORT_AIRPORT,
-      resortTimeZone: this.config.RESORT_TIMEZONE,
-    };
+    const context = segmentContextOf(request, this.config);
     for (const { segment, flightId } of segmentsOf(request)) {
       const refusal = segmentRefusal(segment, flightId, flights.get(flightId), context);
       if (refusal) return refusal;
@@ -225,12 +220,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
 
   /** One seat per guest on each flight, against the locked counters (earlier requests of the batch included). */
   private seatRefusalFor(request: AdmissionRequest, flights: Map<string, FlightRow>): DomainError | undefined {
-    const short: ShortFlight[] = [];
-    for (const { segment, flightId } of segmentsOf(request)) {
-      const flight = flights.get(flightId) as FlightRow;
-      const available = flight.seats - flight.seatsReserved;
-      if (request.guests.length > available) short.push({ flightId, segment, requested: request.guests.length, available: Math.max(available, 0) });
-    }
+    const short = segmentsOf(request).flatMap(({ segment, flightId }) => seatShortfall(segment, flightId, flights.get(flightId) as FlightRow, request.guests.length) ?? []);
     return short.length > 0 ? new SeatsExhausted(short) : undefined;
   }
 

@@ -21,15 +21,8 @@ export interface ClaimedDelivery {
 }
 
 /** What one attempt produced, ready to be recorded. */
-export interface AttemptRecord {
+export interface AttemptRecord extends AttemptRow {
   notificationId: string;
-  attempt: number;
-  url: string;
-  attemptedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  succeeded: boolean;
   /** Used if it failed and is not given up: seconds from now to the next attempt. */
   retryInSeconds: number;
 }

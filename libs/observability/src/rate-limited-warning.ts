@@ -1,0 +1,19 @@
+import { Logger } from '@nestjs/common';
+
+/**
+ * A warning that repeats at most once per `intervalMs`, for failures that recur many times a
+ * second while a dependency is down (Redis reconnecting, say): one line tells the operator, a
+ * line per occurrence would bury the logs. The next line counts the occurrences it stood for.
+ */
+export function rateLimitedWarning(logger: Logger, intervalMs: number): (message: string) => void {
+  let lastLoggedAt = 0;
+  let occurrences = 0;
+  return (message) => {
+    occurrences++;
+    const now = Date.now();
+    if (now - lastLoggedAt < intervalMs) return;
+    logger.warn(occurrences > 1 ? `${message} (${occurrences} times since the last warning)` : message);
+    lastLoggedAt = now;
+    occurrences = 0;
+  };
+}
