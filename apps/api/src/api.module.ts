@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessHttpModule } from '#libs/access';
@@ -14,7 +14,6 @@ import { RestrictionsController, RestrictionsModule } from '#libs/restrictions';
 import { HealthController } from './health/health.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { loggingParams } from './logging';
-import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 
@@ -40,8 +39,4 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
   controllers: [HealthController, MetricsController, CapacityController, BookingsController, NotificationsController, WebhookDeliveriesController, RestrictionsController, RoutesController, FlightsController],
   providers: [RedisHealthIndicator],
 })
-export class ApiModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-  }
-}
+export class ApiModule {}

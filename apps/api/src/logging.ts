@@ -1,22 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import { Params } from 'nestjs-pino';
 import { AppConfig } from '#libs/config';
 
 /**
- * JSON logs with a request id on every line of a request (`x-request-id` from the caller,
- * else a new one, echoed back). API keys are never logged: the Authorization header is redacted.
+ * The id of a request: the caller's `x-request-id` when it is a sane token, else a new one.
+ * Fastify's `genReqId`: it becomes `request.id`, which pino-http puts on every log line of the
+ * request and `echoRequestIds` sends back.
+ */
+export function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+/**
+ * JSON logs with a request id on every line of a request (see `requestIdOf`). API keys are
+ * never logged: the Authorization header is redacted.
  */
 export function loggingParams(config: AppConfig): Params {
   return {
+    // Every path. nestjs-pino's default ('{/*splat}') reaches @fastify/middie as '/{/*splat}',
+    // which matches no request: no request would be logged.
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.LOG_LEVEL,
-      genReqId: (request: IncomingMessage, response) => {
-        const given = request.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
-        response.setHeader('x-request-id', id);
-        return id;
-      },
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
       customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'info' : 'debug'),
       serializers: {

@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   // Before serving anything: apply pending migrations (replicas starting together take turns).
   if (config.MIGRATE_ON_BOOT) await migrateDatabase(config.DATABASE_URL);
   const app = await createApiApp();
-  await app.listen(config.PORT);
+  // Every interface, as Express did (Fastify alone would listen on localhost only, unreachable in a container).
+  await app.listen(config.PORT, '0.0.0.0');
 }
 
 main().catch((error: unknown) => {

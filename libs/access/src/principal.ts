@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 export type Role = 'agent' | 'operations';
 export const ROLES: Role[] = ['agent', 'operations'];
@@ -24,7 +24,7 @@ export const OperationsOnly = (): MethodDecorator & ClassDecorator => SetMetadat
 /** Only agent keys (their agency is implied); operations keys get 403. */
 export const AgentsOnly = (): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_ROLE, 'agent');
 
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest {
   principal?: Principal;
 }
 

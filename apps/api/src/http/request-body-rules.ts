@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { FieldProblem, ValidationFailed } from '#libs/shared';
 
 /**
@@ -44,8 +44,23 @@ export function findUnacceptableJson(body: unknown): FieldProblem | undefined {
   return undefined;
 }
 
-/** Express middleware, right after the JSON body parser: refuses what `findUnacceptableJson` finds, as `validation_failed`. */
-export function refuseUnacceptableBodies(request: Request, _response: Response, next: NextFunction): void {
-  const problem = findUnacceptableJson(request.body);
-  next(problem ? new ValidationFailed([problem]) : undefined);
+/**
+ * Replaces Fastify's JSON body parser with the same parser (prototype-poisoning keys refused)
+ * followed by Kalma's rules: the body is an object or an array (a bare string or number is
+ * not a request), an empty body counts as `{}`, and what `findUnacceptableJson` finds is
+ * refused. Every refusal is `validation_failed`, through the exception filter.
+ */
+export function parseJsonBodiesStrictly(fastify: FastifyInstance, bodyLimit: number): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, text, done) => {
+    const json = String(text);
+    if (json.trim() === '') return done(null, {});
+    parseJson(request, json, (error, body) => {
+      if (error) return done(ValidationFailed.field('body', 'is not valid JSON'));
+      if (body === null || typeof body !== 'object') return done(ValidationFailed.field('body', 'must be a JSON object'));
+      const problem = findUnacceptableJson(body);
+      done(problem ? new ValidationFailed([problem]) : null, body);
+    });
+  });
 }

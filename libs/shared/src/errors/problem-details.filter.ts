@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, RateLimited, ServiceUnavailable, ValidationFailed } from './domain-error';
 
 export interface ProblemDocument {
@@ -20,6 +20,7 @@ const CODES_BY_STATUS: Record<number, { code: string; title: string }> = {
   404: { code: 'not_found', title: 'Not found' },
   405: { code: 'method_not_allowed', title: 'Method not allowed' },
   413: { code: 'payload_too_large', title: 'The request body is too large' },
+  414: { code: 'uri_too_long', title: 'The URL is too long' },
   415: { code: 'unsupported_media_type', title: 'Send JSON (application/json)' },
   429: { code: 'rate_limited', title: 'Too many requests' },
 };
@@ -100,23 +101,19 @@ class InternalError extends DomainError {
   }
 }
 
-/** Body-parser failures arrive as plain errors with a `type` and a `status`. */
-function fromBodyParser(error: unknown): DomainError | HttpException | undefined {
+/** Fastify's own refusals (body too large, unsupported media type, …) carry an `FST_` code and a 4xx status. */
+function fromFastify(error: unknown): HttpException | undefined {
   if (!(error instanceof Error)) return undefined;
-  const type = (error as { type?: unknown }).type;
-  if (type === 'entity.parse.failed') return ValidationFailed.field('body', 'is not valid JSON');
-  if (type === 'entity.too.large') return new HttpException('The request body is too large', 413);
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return new HttpException('Unsupported body encoding', 415);
-  }
-  return undefined;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('FST_') || typeof statusCode !== 'number' || statusCode < 400 || statusCode > 499) return undefined;
+  return new HttpException(error.message, statusCode);
 }
 
 /**
  * The throttler's own exception (e.g. from `@Throttle` on a route) becomes `rate_limited`; the
  * guard has already set Retry-After on the response, which is kept.
  */
-function fromThrottler(error: unknown, response: Response): RateLimited | undefined {
+function fromThrottler(error: unknown, response: FastifyReply): RateLimited | undefined {
   if (!(error instanceof ThrottlerException)) return undefined;
   const retryAfter = Number(response.getHeader('Retry-After'));
   return new RateLimited(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.ceil(retryAfter) : 60);
@@ -128,18 +125,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    const response = context.getResponse<Response>();
-    const request = context.getRequest<Request>();
-    const error = fromBodyParser(exception) ?? fromThrottler(exception, response) ?? exception;
-    const problem = toProblem(error, request.originalUrl?.split('?')[0]);
+    const response = context.getResponse<FastifyReply>();
+    const request = context.getRequest<FastifyRequest>();
+    const error = fromFastify(exception) ?? fromThrottler(exception, response) ?? exception;
+    const problem = toProblem(error, request.url?.split('?')[0]);
 
     if (problem.status >= 500) {
       // Keep the original error and its stack: the problem document deliberately says little.
       this.logger.error({ err: exception, code: problem.code }, `request failed: ${problem.code}`);
     }
-    if (error instanceof RateLimited) response.setHeader('Retry-After', String(error.retryAfterSeconds));
-    if (problem.status === 503) response.setHeader('Retry-After', '1');
-    if (response.headersSent) return;
+    if (error instanceof RateLimited) response.header('Retry-After', String(error.retryAfterSeconds));
+    if (problem.status === 503) response.header('Retry-After', '1');
+    if (response.sent) return;
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 }

@@ -1,4 +1,4 @@
-import { apiKeyFromAuthorization } from './queue-board';
+import { apiKeyFromAuthorization } from './api-key-from-authorization';
 
 describe('apiKeyFromAuthorization', () => {
   const basic = (credentials: string): string => `Basic ${Buffer.from(credentials).toString('base64')}`;
