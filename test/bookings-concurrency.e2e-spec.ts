@@ -104,4 +104,23 @@ describe('booking admission under concurrency (two API processes)', () => {
     expect(reused.status).toBe(422);
     expect(reused.body.code).toBe('idempotency_key_reused');
   });
+
+  it('leaves no row for a request refused inside a batch, and replays each request\'s own answer for its Idempotency-Key', async () => {
+    // Bookings are written before the night locks and deleted when admission refuses them:
+    // a refused request must leave nothing behind, and its key must replay the refusal.
+    const night = dateFromToday(60);
+    const checkOut = dateFromToday(61);
+    expect((await stack.operations.put(`/v1/capacity/${night}`, { capacity: 30 })).status).toBe(200);
+    const attempts = Array.from({ length: 120 }, (_, index) => ({ key: randomUUID(), body: { checkIn: night, checkOut, guests: [guest('VN', `Guest ${index}`)] } }));
+    const first = await Promise.all(attempts.map(({ key, body }, index) => agents[index % 2].createBooking(body, key)));
+    expect(first.filter((result) => result.status === 201)).toHaveLength(30);
+    expect(first.filter((result) => result.status === 409)).toHaveLength(90);
+
+    const retried = await Promise.all(attempts.map(({ key, body }, index) => agents[(index + 1) % 2].createBooking(body, key)));
+    expect(retried.map((result) => [result.status, result.body])).toEqual(first.map((result) => [result.status, result.body]));
+
+    const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM bookings WHERE check_in = $1`, [night]);
+    expect(rows[0].count).toBe(30);
+    expect((await reservedByNight(night, checkOut)).get(night)).toBe(30);
+  });
 });

@@ -71,6 +71,12 @@ export class BookingsRepository {
     return inserted;
   }
 
+  /** Deletes bookings written earlier in this transaction that admission then refused (never committed, never seen). */
+  async deleteDrafts(manager: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.query(`DELETE FROM bookings WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
   async findById(id: string, agencyId?: string): Promise<BookingRow | undefined> {
     const rows: BookingRow[] = await this.dataSource.query(
       `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE b.id = $1 AND ($2::uuid IS NULL OR b.agency_id = $2)`,

@@ -179,6 +179,14 @@ export class FlightsRepository {
     );
   }
 
+  /** Which of these flight ids exist (no lock: flights are never deleted). */
+  async existingIds(manager: EntityManager, ids: string[]): Promise<Set<string>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Set();
+    const rows: { id: string }[] = await manager.query(`SELECT id FROM flights WHERE id = ANY($1::uuid[])`, [unique]);
+    return new Set(rows.map((row) => row.id));
+  }
+
   /**
    * Locks flights in id order — after any bookings and nights the transaction locks, the one
    * lock order of Kalma. Missing ids are simply absent from the map.
@@ -188,7 +196,7 @@ export class FlightsRepository {
     if (sorted.length === 0) return new Map();
     const rows: FlightRow[] = await manager.query(
       `SELECT ${FLIGHT_COLUMNS} FROM flights f JOIN routes r ON r.id = f.route_id
-        WHERE f.id = ANY($1::uuid[]) ORDER BY f.id FOR UPDATE OF f`,
+        WHERE f.id = ANY($1::uuid[]) ORDER BY f.id FOR NO KEY UPDATE OF f`,
       [sorted],
     );
     return new Map(rows.map((row) => [row.id, row]));

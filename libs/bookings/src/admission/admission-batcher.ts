@@ -150,28 +150,47 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
 
       // 2. Restrictions in force for the batch's check-in dates. This takes the restrictions lock
       //    shared, so a ban being created either commits first (and is seen here) or waits for
-      //    this batch to commit (and its enforcement then finds these bookings).
+      //    this batch to commit (and its enforcement then finds these bookings). A restricted
+      //    request is refused here: that needs no night lock.
       const restrictions = await this.restrictions.load(manager, candidates.map((index) => requests[index].checkIn));
-
-      // 3. Lock every night the batch touches, in date order.
-      const dates = [...new Set(candidates.flatMap((index) => requests[index].nights))].sort();
-      const nights = await this.capacity.lockNights(manager, dates);
-
-      // 3b. Then the flights the batch books seats on, in id order (after the nights: the one lock order).
-      const flights = await this.flights.lockFlights(manager, candidates.flatMap((index) => segmentsOf(requests[index]).map((segment) => segment.flightId)));
-
-      // 4. Decide each request in arrival order against the restrictions and the locked counters.
-      const accepted: { index: number; booking: NewBooking }[] = [];
+      // Flights are never deleted: one that exists now exists at commit. A request naming an
+      // unknown flight is refused here, before its booking row would break the foreign key.
+      const existingFlights = await this.flights.existingIds(manager, candidates.flatMap((index) => segmentsOf(requests[index]).map((segment) => segment.flightId)));
+      const unrestricted: number[] = [];
       for (const index of candidates) {
+        const refusal = this.restrictions.refusalFor(restrictions, requests[index]) ?? this.unknownFlightRefusalFor(requests[index], existingFlights);
+        if (refusal) outcomes[index] = { kind: 'refused', error: refusal };
+        else unrestricted.push(index);
+      }
+
+      // 3. Write the bookings and their stored answers before taking any night lock, as if every
+      //    request will be admitted. Nobody sees them before the commit, and the locks of the hot
+      //    nights are then held only while deciding and updating the counters. A request refused
+      //    below has its row deleted and its answer rewritten, in this same transaction.
+      const drafts = unrestricted.map((index) => ({ index, booking: this.newBooking(requests[index]) }));
+      const rows = await this.bookings.insertMany(manager, drafts.map((draft) => draft.booking));
+      const rowsById = new Map(rows.map((row) => [row.id, row]));
+      for (const { index, booking } of drafts) {
+        outcomes[index] = { kind: 'created', booking: rowsById.get(booking.id) as NonNullable<ReturnType<typeof rowsById.get>> };
+      }
+      await this.saveResponses(manager, requests, outcomes, candidates);
+
+      // 4. Lock every night the batch touches, in date order; then the flights it books seats on,
+      //    in id order (after the nights: the one lock order).
+      const dates = [...new Set(unrestricted.flatMap((index) => requests[index].nights))].sort();
+      const nights = await this.capacity.lockNights(manager, dates);
+      const flights = await this.flights.lockFlights(manager, unrestricted.flatMap((index) => segmentsOf(requests[index]).map((segment) => segment.flightId)));
+
+      // 5. Decide each request in arrival order against the locked counters.
+      const admitted: number[] = [];
+      const refused: { index: number; bookingId: string }[] = [];
+      for (const { index, booking } of drafts) {
         const request = requests[index];
         // Nights and seats are decided together: a request short of either takes neither.
-        const refusal =
-          this.restrictions.refusalFor(restrictions, request) ??
-          this.flightRefusalFor(request, flights) ??
-          this.refusalFor(request, nights) ??
-          this.seatRefusalFor(request, flights);
+        const refusal = this.flightRefusalFor(request, flights) ?? this.refusalFor(request, nights) ?? this.seatRefusalFor(request, flights);
         if (refusal) {
           outcomes[index] = { kind: 'refused', error: refusal };
+          refused.push({ index, bookingId: booking.id });
           continue;
         }
         for (const date of request.nights) {
@@ -180,18 +199,16 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
           if (request.hold) night.held += request.guests.length;
         }
         for (const { flightId } of segmentsOf(request)) (flights.get(flightId) as FlightRow).seatsReserved += request.guests.length;
-        accepted.push({ index, booking: this.newBooking(request) });
+        admitted.push(index);
       }
 
-      // 5. Write: night and seat counters (CHECK constraints re-verify capacity and seats), bookings, stored responses.
-      await this.writeNightCounters(manager, requests, accepted.map((entry) => entry.index));
-      await this.writeSeatCounters(manager, requests, accepted.map((entry) => entry.index));
-      const rows = await this.bookings.insertMany(manager, accepted.map((entry) => entry.booking));
-      const rowsById = new Map(rows.map((row) => [row.id, row]));
-      for (const { index, booking } of accepted) {
-        outcomes[index] = { kind: 'created', booking: rowsById.get(booking.id) as NonNullable<ReturnType<typeof rowsById.get>> };
+      // 6. Night and seat counters (CHECK constraints re-verify capacity and seats); undo the refused drafts.
+      await this.writeNightCounters(manager, requests, admitted);
+      await this.writeSeatCounters(manager, requests, admitted);
+      if (refused.length > 0) {
+        await this.bookings.deleteDrafts(manager, refused.map((entry) => entry.bookingId));
+        await this.saveResponses(manager, requests, outcomes, refused.map((entry) => entry.index));
       }
-      await this.saveResponses(manager, requests, outcomes);
     });
 
     for (const index of replayIndexes) outcomes[index] = await this.replay(requests[index]);
@@ -206,6 +223,11 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       if (request.guests.length > available) short.push({ date, requested: request.guests.length, available: Math.max(available, 0) });
     }
     return short.length > 0 ? new CapacityExhausted(short) : undefined;
+  }
+
+  private unknownFlightRefusalFor(request: AdmissionRequest, existingFlights: Set<string>): DomainError | undefined {
+    const unknown = segmentsOf(request).find(({ flightId }) => !existingFlights.has(flightId));
+    return unknown ? segmentRefusal(unknown.segment, unknown.flightId, undefined, segmentContextOf(request, this.config)) : undefined;
   }
 
   /** A flight that does not exist, does not fit the stay or is cancelled (pure rules in libs/flights). */
@@ -261,9 +283,10 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
     };
   }
 
-  /** Stores each keyed request's answer with its key, in the same transaction as the booking. */
-  private async saveResponses(manager: EntityManager, requests: AdmissionRequest[], outcomes: (AdmissionOutcome | undefined)[]): Promise<void> {
-    const responses = requests.flatMap((request, index) => {
+  /** Stores the answers of the given keyed requests with their keys, in the same transaction as the bookings. */
+  private async saveResponses(manager: EntityManager, requests: AdmissionRequest[], outcomes: (AdmissionOutcome | undefined)[], indexes: number[]): Promise<void> {
+    const responses = indexes.flatMap((index) => {
+      const request = requests[index];
       const outcome = outcomes[index];
       if (!request.idempotency || !outcome || outcome.kind === 'replayed') return [];
       const { status, body } =
