@@ -228,4 +228,19 @@ describe('booking rules and access', () => {
       expect(await bookingCount()).toBe(countAfterFirst);
     });
   });
+
+  it('lets an Idempotency-Key be used afresh once its first use is more than 24 hours old', async () => {
+    const key = 'reused-after-a-day';
+    const first = await agentA.createBooking({ checkIn: dateFromToday(24), checkOut: dateFromToday(25), guests: [guest('CN', 'Li Day One')] }, key);
+    expect(first.status).toBe(201);
+    const sameDay = await agentA.createBooking({ checkIn: dateFromToday(26), checkOut: dateFromToday(27), guests: [guest('CN', 'Li Day One')] }, key);
+    expect(sameDay.body.code).toBe('idempotency_key_reused');
+
+    await stack.database.pool.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
+    const nextDay = await agentA.createBooking({ checkIn: dateFromToday(26), checkOut: dateFromToday(27), guests: [guest('CN', 'Li Day Two')] }, key);
+    expect(nextDay.status).toBe(201);
+    expect(nextDay.body.id).not.toBe(first.body.id);
+    const replayed = await agentA.createBooking({ checkIn: dateFromToday(26), checkOut: dateFromToday(27), guests: [guest('CN', 'Li Day Two')] }, key);
+    expect(replayed.body).toEqual(nextDay.body);
+  });
 });

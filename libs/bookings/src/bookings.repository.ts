@@ -212,16 +212,14 @@ export class BookingsRepository {
   async claimIdempotencyKeys(manager: EntityManager, claims: { agencyId: string; key: string; requestHash: string }[]): Promise<Set<string>> {
     if (claims.length === 0) return new Set();
     const sorted = [...claims].sort((a, b) => (a.agencyId + a.key).localeCompare(b.agencyId + b.key));
-    // Records older than 24 h may be reused: delete the stale one first.
-    await manager.query(
-      `DELETE FROM idempotency_keys i USING unnest($1::uuid[], $2::text[]) AS c(agency_id, key)
-        WHERE i.agency_id = c.agency_id AND i.key = c.key AND i.created_at <= now() - interval '24 hours'`,
-      [sorted.map((claim) => claim.agencyId), sorted.map((claim) => claim.key)],
-    );
+    // A record older than 24 h may be reused: the claim takes it over (one statement, no separate delete).
+    // Callers never pass the same (agency, key) twice in one call (ON CONFLICT DO UPDATE would refuse it).
     const rows: { agencyId: string; key: string }[] = await manager.query(
-      `INSERT INTO idempotency_keys (agency_id, key, request_hash)
+      `INSERT INTO idempotency_keys AS i (agency_id, key, request_hash)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
-       ON CONFLICT (agency_id, key) DO NOTHING
+       ON CONFLICT (agency_id, key) DO UPDATE
+          SET request_hash = EXCLUDED.request_hash, response_status = NULL, response_body = NULL, created_at = now()
+        WHERE i.created_at <= now() - interval '24 hours'
        RETURNING agency_id AS "agencyId", key`,
       [sorted.map((claim) => claim.agencyId), sorted.map((claim) => claim.key), sorted.map((claim) => claim.requestHash)],
     );
