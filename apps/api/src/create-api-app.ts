@@ -10,7 +10,7 @@ import { mountQueueBoard } from './admin/queue-board';
 import { ApiModule } from './api.module';
 import { recordHttpMetrics } from './metrics/http-metrics';
 import { answerClientErrorWithProblem, answerFrameworkErrorWithProblem } from './http/client-error-problems';
-import { requestIdOf } from './logging';
+import { echoRequestIds, requestIdOf } from './logging';
 import { parseJsonBodiesStrictly } from './http/request-body-rules';
 
 /** Largest request body accepted: a party of 50 guests is a few kilobytes. */
@@ -43,10 +43,7 @@ export async function createApiApp(): Promise<INestApplication> {
   // Nest's own parsers are off (bodyParser: false): JSON is the only body the API takes.
   parseJsonBodiesStrictly(fastify, BODY_LIMIT_BYTES);
   recordHttpMetrics(fastify, app.get(Metrics));
-  fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
+  echoRequestIds(fastify);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
