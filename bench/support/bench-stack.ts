@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { Client, Pool } from 'pg';
 import { NODE_RUNTIME_FLAGS } from '../../libs/config/src/node-runtime-flags';
 import { migrateDatabase } from '../../libs/database/src/run-migrations';
+import { unlinkKeysMatching } from '../../libs/jobs/src/redis-keys';
 
 /**
  * A throwaway Kalma for a benchmark: its own database on the server of DATABASE_URL
@@ -151,12 +152,7 @@ async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void>
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await unlinkKeysMatching(redis, pattern);
   } catch (error) {
     console.error(`could not delete the bench's Redis keys (${pattern}): ${(error as Error).message}`);
   } finally {

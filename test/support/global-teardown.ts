@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
+import { unlinkKeysMatching } from '../../libs/jobs/src/redis-keys';
 import { testEnvironment } from './test-environment';
 
 /**
@@ -51,8 +52,7 @@ async function dropDatabases(postgresServerUrl: string, runId: string): Promise<
 
 /**
  * Deletes this run's keys: queue prefixes are `kalma-test-<runId>-<random>` (uniqueQueuePrefix),
- * and specs that use Redis directly write under `kalma-test-<runId>:`. SCAN walks the keyspace a
- * batch at a time without blocking the server as KEYS would; UNLINK frees memory in the background.
+ * and specs that use Redis directly write under `kalma-test-<runId>:`.
  */
 async function deleteRedisKeys(redisUrl: string, runId: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
@@ -60,13 +60,7 @@ async function deleteRedisKeys(redisUrl: string, runId: string): Promise<void> {
     await redis.connect();
     // The separator is part of the pattern: `kalma-test-<runId>*` alone would also match another
     // run whose id merely starts with this one.
-    const pattern = `kalma-test-${runId}[-:]*`;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await unlinkKeysMatching(redis, `kalma-test-${runId}[-:]*`);
   } finally {
     redis.disconnect();
   }

@@ -2,3 +2,4 @@ export * from './job-catalogue';
 export * from './job-queue';
 export * from './jobs.module';
 export * from './redis-connection';
+export * from './redis-keys';

@@ -156,7 +156,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       const restrictions = await this.restrictions.load(manager, candidates.map((index) => requests[index].checkIn));
       // Flights are never deleted: one that exists now exists at commit. A request naming an
       // unknown flight is refused here, before its booking row would break the foreign key.
-      const existingFlights = await this.flights.existingIds(manager, candidates.flatMap((index) => segmentsOf(requests[index]).map((segment) => segment.flightId)));
+      const existingFlights = await this.flights.existingIds(manager, flightIdsOf(requests, candidates));
       const unrestricted: number[] = [];
       for (const index of candidates) {
         const refusal = this.restrictions.refusalFor(restrictions, requests[index]) ?? this.unknownFlightRefusalFor(requests[index], existingFlights);
@@ -180,7 +180,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       //    in id order (after the nights: the one lock order).
       const dates = [...new Set(unrestricted.flatMap((index) => requests[index].nights))].sort();
       const nights = await this.capacity.lockNights(manager, dates);
-      const flights = await this.flights.lockFlights(manager, unrestricted.flatMap((index) => segmentsOf(requests[index]).map((segment) => segment.flightId)));
+      const flights = await this.flights.lockFlights(manager, flightIdsOf(requests, unrestricted));
 
       // 5. Decide each request in arrival order against the locked counters.
       const admitted: number[] = [];
@@ -319,6 +319,11 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
     if (this.knownNights.size > 10_000) this.knownNights.clear();
     for (const date of missing) this.knownNights.add(date);
   }
+}
+
+/** The flights the requests at these indexes book seats on. */
+function flightIdsOf(requests: AdmissionRequest[], indexes: number[]): string[] {
+  return indexes.flatMap((index) => segmentsOf(requests[index]).map((segment) => segment.flightId));
 }
 
 /** The flights a request books seats on, with the leg each is for. */
