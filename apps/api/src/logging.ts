@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { RequestMethod } from '@nestjs/common';
-import { Params } from 'nestjs-pino';
+import { Params, PinoLogger } from 'nestjs-pino';
+import type { Level } from 'pino';
 import { AppConfig } from '#libs/config';
 
 /**
  * The id of a request: the caller's `x-request-id` when it is a sane token, else a new one.
- * Fastify's `genReqId`: it becomes `request.id`, which pino-http puts on every log line of the
- * request and `echoRequestIds` sends back.
+ * Fastify's `genReqId`: it becomes `request.id`, which every request log line carries and
+ * `echoRequestIds` sends back.
  */
 export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
@@ -24,21 +24,45 @@ export function echoRequestIds(fastify: FastifyInstance): void {
 }
 
 /**
- * JSON logs with a request id on every line of a request (see `requestIdOf`). API keys are
- * never logged: the Authorization header is redacted.
+ * nestjs-pino gives the application its JSON logger (`Logger`, used by Nest and every service).
+ * It mounts no request middleware here (`forRoutes: []`): requests are logged by `logRequests`,
+ * a Fastify hook. Why: Nest middleware on Fastify runs through @fastify/middie, and that layer
+ * plus pino-http's per-request child logger cost about a fifth of the API's CPU per booking
+ * (measured, see BENCHMARKS.md). API keys are never logged: no header is, and the
+ * Authorization header is redacted should one ever be.
  */
 export function loggingParams(config: AppConfig): Params {
   return {
-    // Every path. nestjs-pino's default ('{/*splat}') reaches @fastify/middie as '/{/*splat}',
-    // which matches no request: no request would be logged.
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    forRoutes: [],
     pinoHttp: {
       level: config.LOG_LEVEL,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-      customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'info' : 'debug'),
-      serializers: {
-        req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
-      },
     },
   };
+}
+
+/** Success at debug, client errors at info, server errors at error. */
+export function requestLogLevelOf(statusCode: number): Level {
+  return statusCode >= 500 ? 'error' : statusCode >= 400 ? 'info' : 'debug';
+}
+
+/**
+ * One JSON line per finished request, with its id, method, URL, status and time, through the
+ * application's root logger (`Logger` must have been created, as `app.useLogger` does). A
+ * Fastify hook, so it also sees what Nest never handles (parser refusals, the queue board).
+ * The line is built only when its level is enabled.
+ */
+export function logRequests(fastify: FastifyInstance): void {
+  const logger = PinoLogger.root;
+  if (!logger) throw new Error('logRequests needs the nestjs-pino Logger created first (app.useLogger)');
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const level = requestLogLevelOf(reply.statusCode);
+    if (logger.isLevelEnabled(level)) {
+      logger[level](
+        { req: { id: request.id, method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) },
+        'request completed',
+      );
+    }
+    done();
+  });
 }
