@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../../../../test/support/service-processes';
 import { testEnvironment } from '../../../../test/support/test-environment';
-import { RedisRateLimitCounter } from './redis-rate-limit-counter';
+import { Redis } from 'ioredis';
+import { leaseSizeFor, RedisRateLimitCounter } from './redis-rate-limit-counter';
 
 /** Against the real Redis of the test run: the semantics of the Lua script, and failing open. */
 describe('RedisRateLimitCounter', () => {
@@ -80,11 +81,55 @@ describe('RedisRateLimitCounter', () => {
     expect((await first.increment(tracker, 60_000, 25, 0, 'another')).totalHits).toBe(1);
   });
 
+  it('takes 1 % of a large limit from Redis at once and counts those hits in memory', async () => {
+    expect([1, 25, 199, 200, 600, 10_000, 100_000_000].map(leaseSizeFor)).toEqual([1, 1, 1, 2, 6, 100, 100]);
+    const storage = newStorage();
+    await whenConnected(storage);
+    const redis = new Redis(testEnvironment().redisUrl);
+    try {
+      const tracker = uniqueTracker();
+      const hitsKey = `kalma-test-${testEnvironment().runId}:ratelimit:{default:${tracker}}:hits`;
+      const counted = async (): Promise<number> => Number(await redis.get(hitsKey));
+      const first = await storage.increment(tracker, 60_000, 1_000, 0, 'default');
+      expect(first).toMatchObject({ totalHits: 1, isBlocked: false });
+      expect(await counted()).toBe(10); // a lease of 10 hits
+      const leased = [];
+      for (let hit = 0; hit < 9; hit++) leased.push(await storage.increment(tracker, 60_000, 1_000, 0, 'default'));
+      expect(leased.map((result) => result.totalHits)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(await counted()).toBe(10); // served from the lease, Redis untouched
+      expect((await storage.increment(tracker, 60_000, 1_000, 0, 'default')).totalHits).toBe(11);
+      expect(await counted()).toBe(20);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('never admits more than the limit across processes that lease, and strands at most a lease per process', async () => {
+    const counters = [newStorage(), newStorage(), newStorage()];
+    await Promise.all(counters.map(whenConnected));
+    const tracker = uniqueTracker();
+    const limit = 1_000; // leases of 10
+    const results = await Promise.all(
+      Array.from({ length: 1_300 }, (_, index) => counters[index % counters.length].increment(tracker, 60_000, limit, 0, 'default')),
+    );
+    const admitted = results.filter((result) => !result.isBlocked);
+    expect(admitted.length).toBeLessThanOrEqual(limit);
+    expect(admitted.length).toBeGreaterThanOrEqual(limit - counters.length * (leaseSizeFor(limit) - 1));
+    // Every admitted hit has its own number, all within the limit.
+    expect(new Set(admitted.map((result) => result.totalHits)).size).toBe(admitted.length);
+    expect(Math.max(...admitted.map((result) => result.totalHits))).toBeLessThanOrEqual(limit);
+  });
+
   it('lets requests through when Redis is unreachable (fails open) instead of throwing', async () => {
     const storage = newStorage(`redis://127.0.0.1:${await freePort()}`);
     const reportedBefore = unavailable.length;
     const results = await Promise.all(Array.from({ length: 5 }, () => storage.increment(uniqueTracker(), 60_000, 1, 0, 'default')));
     for (const result of results) expect(result).toEqual({ totalHits: 0, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 });
     expect(unavailable.length - reportedBefore).toBe(5);
+
+    // With leases (a large limit), requests of one key waiting on the failed call fail open with it.
+    const tracker = uniqueTracker();
+    const leasing = await Promise.all(Array.from({ length: 5 }, () => storage.increment(tracker, 60_000, 10_000, 0, 'default')));
+    for (const result of leasing) expect(result).toEqual({ totalHits: 0, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 });
   });
 });
