@@ -113,6 +113,15 @@ describe('HTTP security', () => {
     const output = stack.apis.map((api) => api.output()).join('\n');
     // The logs are really there: every probe request left a line (else this test would prove nothing).
     for (const requestId of requestIds) expect(output).toContain(requestId);
+    // One "request completed" line per request, with its id, method, URL and status.
+    const completed = new Map<string, { request: { method: string; url: string }; response: { statusCode: number } }>();
+    for (const line of output.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line);
+      if (entry.msg === 'request completed') completed.set(entry.request.id, entry);
+    }
+    expect(requestIds.map((requestId) => completed.get(requestId)?.response.statusCode)).toEqual(statuses);
+    expect(completed.get(requestIds[2])?.request).toMatchObject({ method: 'POST', url: '/v1/bookings' });
     for (const [name, secret] of Object.entries(secrets)) {
       expect({ name, logged: output.includes(secret) }).toEqual({ name, logged: false });
       // Nor the secret part on its own (after the recognisable prefix that is fine to log).

@@ -10,6 +10,7 @@ import { mountQueueBoard } from './admin/queue-board';
 import { ApiModule } from './api.module';
 import { recordHttpMetrics } from './metrics/http-metrics';
 import { answerClientErrorWithProblem, answerFrameworkErrorWithProblem } from './http/client-error-problems';
+import { closeConnectionsOnShutdown } from './http/close-connections-on-shutdown';
 import { echoRequestIds, logRequests, requestIdOf } from './logging';
 import { parseJsonBodiesStrictly } from './http/request-body-rules';
 
@@ -48,6 +49,7 @@ export async function createApiApp(): Promise<INestApplication> {
   logRequests(fastify);
   recordHttpMetrics(fastify, app.get(Metrics));
   echoRequestIds(fastify);
+  closeConnectionsOnShutdown(fastify);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();

@@ -59,7 +59,9 @@ export function logRequests(fastify: FastifyInstance): void {
     const level = requestLogLevelOf(reply.statusCode);
     if (logger.isLevelEnabled(level)) {
       logger[level](
-        { req: { id: request.id, method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) },
+        // Not `req`/`res`: the logger's pino-http serializers expect Node's request and response
+        // objects there (a plain object's statusCode would come out null).
+        { request: { id: request.id, method: request.method, url: request.url }, response: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) },
         'request completed',
       );
     }

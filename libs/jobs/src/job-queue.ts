@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '#libs/config';
 import { JOB_QUEUE, JobName, JobPayloads, QUEUES, QueueName } from './job-catalogue';
@@ -9,7 +9,7 @@ import { redisConnectionOptions } from './redis-connection';
  * the change is already committed in Postgres and a periodic sweep finds due work again.
  */
 @Injectable()
-export class JobQueue implements OnModuleDestroy {
+export class JobQueue implements OnApplicationShutdown {
   private readonly logger = new Logger(JobQueue.name);
   private readonly queues = new Map<QueueName, Queue>();
 
@@ -63,7 +63,12 @@ export class JobQueue implements OnModuleDestroy {
     await this.add(name, payload, { jobId });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Closes the queues only once the HTTP server has stopped and its requests have finished (Nest
+   * runs onModuleDestroy before that): a request still in flight must not enqueue on a closed
+   * queue, which never answers and held the API up until it was killed.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { AppConfig } from '#libs/config';
 import { rateLimitedWarning } from '#libs/observability';
@@ -13,7 +13,7 @@ const FAIL_OPEN_WARNING_INTERVAL_MS = 30_000;
  * warning is logged (see `RedisRateLimitCounter.increment` for why).
  */
 @Injectable()
-export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly counter: RedisRateLimitCounter;
 
   constructor(config: AppConfig) {
@@ -29,7 +29,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     return this.counter.increment(key, ttl, limit, blockDuration, throttlerName);
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.counter.close();
   }
 }

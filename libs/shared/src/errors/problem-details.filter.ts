@@ -134,7 +134,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // Keep the original error and its stack: the problem document deliberately says little.
       // The request is named explicitly: request logging is a Fastify hook with no per-request
       // logger context for this line to inherit.
-      this.logger.error({ err: exception, code: problem.code, req: { id: request.id, method: request.method, url: request.url } }, `request failed: ${problem.code}`);
+      this.logger.error({ err: exception, code: problem.code, request: { id: request.id, method: request.method, url: request.url } }, `request failed: ${problem.code}`);
     }
     if (error instanceof RateLimited) response.header('Retry-After', String(error.retryAfterSeconds));
     if (problem.status === 503) response.header('Retry-After', '1');
