@@ -8,6 +8,22 @@ describe('hashRequestBody', () => {
     expect(hashRequestBody({ checkIn: '2027-07-02', guests: [{ fullName: 'A', nationality: 'RU' }] })).not.toBe(first);
     expect(hashRequestBody({ checkIn: '2027-07-01', guests: [{ fullName: 'A', nationality: 'CN' }] })).not.toBe(first);
   });
+
+  it('keeps the hash of every booking request field stable (stored Idempotency-Key hashes must keep matching)', () => {
+    const body = {
+      returnFlightId: '4b0e6f0e-0d1a-4c55-9a8e-0c1e8c7c2f11',
+      hold: true,
+      guests: [
+        { nationality: 'RU', fullName: 'Анна Иванова' },
+        { fullName: 'Li Wei', nationality: 'CN' },
+      ],
+      outboundFlightId: '0f2d1a9e-5b3c-4c1e-8d7a-2e6f9b1c3d4e',
+      checkOut: '2027-07-05',
+      checkIn: '2027-07-01',
+      agencyId: '9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d',
+    };
+    expect(hashRequestBody(body)).toBe('mQMtYi-wrYvEJtZTUoT6w3Aa4lcxG31qkhnOt0CPAoE');
+  });
 });
 
 describe('generateBookingReference', () => {

@@ -34,4 +34,12 @@ describe('resort calendar', () => {
     expect(localDateOf(new Date('2027-06-30T14:59:59Z'), 'Asia/Pyongyang')).toBe('2027-06-30');
     expect(localDateOf(new Date('2027-06-30T23:00:00Z'), 'America/New_York')).toBe('2027-06-30');
   });
+
+  it('answers repeated questions from the same second without mixing time zones or crossing midnight', () => {
+    expect(localDateOf(new Date('2027-06-30T14:59:59.001Z'), 'Asia/Pyongyang')).toBe('2027-06-30');
+    expect(localDateOf(new Date('2027-06-30T14:59:59.999Z'), 'Asia/Pyongyang')).toBe('2027-06-30');
+    expect(localDateOf(new Date('2027-06-30T14:59:59.999Z'), 'Pacific/Kiritimati')).toBe('2027-07-01');
+    expect(localDateOf(new Date('2027-06-30T15:00:00.000Z'), 'Asia/Pyongyang')).toBe('2027-07-01');
+    expect(localDateOf(new Date('2027-06-30T14:59:59.500Z'), 'Asia/Pyongyang')).toBe('2027-06-30');
+  });
 });
