@@ -65,8 +65,8 @@ export class JobQueue implements OnApplicationShutdown {
 
   /**
    * Closes the queues only once the HTTP server has stopped and its requests have finished (Nest
-   * runs onModuleDestroy before that): a request still in flight must not enqueue on a closed
-   * queue, which never answers and held the API up until it was killed.
+   * runs onModuleDestroy before that): a request still in flight then enqueues as usual instead of
+   * failing on a closed connection.
    */
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
