@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { addDays, BenchStack, call, invariantsHold, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
+import { addDays, BenchStack, call, invariantsHold, measureCpu, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
 
 /**
  * `npm run bench:bookings`: booking throughput on peak nights through HTTP, and, in the same
@@ -58,6 +58,12 @@ export interface BookingBenchResult {
   pgbenchTransactionsPerSecond: number | null;
   ratio: number | null;
   invariantHolds: boolean;
+  /**
+   * CPU time per booking during the load, in ms (Linux /proc; null where it cannot be read, e.g. a
+   * remote PostgreSQL): the API processes, the PostgreSQL server's processes, and this process
+   * (the load generator). The stack runs no worker here.
+   */
+  cpuMsPerBooking: { api: number | null; postgres: number | null; loadGenerator: number };
   /** Peak resident memory of each API process during the load (MB). */
   apiPeakResidentMb: (number | null)[];
 }
@@ -215,7 +221,15 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     if (warmUpFailure) throw new Error(`warm-up booking answered ${warmUpFailure.status}: ${await warmUpFailure.text()}`);
     const { rows: before } = await stack.pool.query(`SELECT count(*)::int AS count FROM bookings`);
     const memory = sampleResidentMemory(stack.processes);
+    // Every process of the PostgreSQL server (backends, WAL writer, checkpointer…): a commit's cost is not all in its backend.
+    const postgresPids = async (): Promise<number[]> =>
+      (await stack.pool.query(`SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()`)).rows.map((row: { pid: number }) => row.pid);
+    const apiCpu = await measureCpu(() => pidsOf(stack.processes));
+    const postgresCpu = await measureCpu(postgresPids);
+    const loadGeneratorStart = process.cpuUsage();
     const results = await runHttpLoad(stack, agentKey, body);
+    const loadGeneratorCpu = process.cpuUsage(loadGeneratorStart);
+    const cpuMs = { api: await apiCpu.stop(), postgres: await postgresCpu.stop(), loadGenerator: (loadGeneratorCpu.user + loadGeneratorCpu.system) / 1000 };
     const apiPeakResidentMb = memory.stop();
     const { rows: after } = await stack.pool.query(`SELECT count(*)::int AS count FROM bookings`);
     const created = after[0].count - before[0].count;
@@ -244,12 +258,23 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
       pgbenchTransactionsPerSecond: ceiling === null ? null : Math.round(ceiling),
       ratio: ceiling ? Math.round((bookingsPerSecond / ceiling) * 100) / 100 : null,
       invariantHolds: holds,
+      cpuMsPerBooking: {
+        api: perBooking(cpuMs.api, created),
+        postgres: perBooking(cpuMs.postgres, created),
+        loadGenerator: perBooking(cpuMs.loadGenerator, created) ?? 0,
+      },
       apiPeakResidentMb,
     };
   } finally {
     await stack.stop();
   }
 }
+
+const pidsOf = (processes: ChildProcess[]): number[] => processes.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+
+/** ms of CPU per booking, to the microsecond. */
+const perBooking = (milliseconds: number | null, bookings: number): number | null =>
+  milliseconds === null || bookings <= 0 ? null : Math.round((milliseconds / bookings) * 1000) / 1000;
 
 if (require.main === module) {
   runBookingsBench()

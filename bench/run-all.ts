@@ -44,6 +44,11 @@ function machine(): string {
   return `${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}, PostgreSQL ${postgres}`;
 }
 
+function describeCpu(cpu: BookingBenchResult['cpuMsPerBooking']): string {
+  const part = (name: string, milliseconds: number | null): string => `${name} ${milliseconds === null ? '?' : milliseconds.toFixed(3)}`;
+  return `${[part('API', cpu.api), part('PostgreSQL', cpu.postgres), part('load generator', cpu.loadGenerator)].join(', ')} ms`;
+}
+
 function bookingRows(result: BookingBenchResult, ratioTarget: number | null): Row[] {
   const ratioMet = ratioTarget === null || result.ratio === null ? null : result.ratio >= ratioTarget;
   return [
@@ -52,6 +57,12 @@ function bookingRows(result: BookingBenchResult, ratioTarget: number | null): Ro
       target: ratioTarget === null ? '—' : `≥ ${ratioTarget} × pgbench ceiling`,
       result: `${result.bookingsPerSecond}/s; pgbench ceiling ${result.pgbenchTransactionsPerSecond ?? '?'}/s; ratio ${result.ratio ?? '?'}; ${result.errors} errors, ${result.refused} non-2xx; invariant ${result.invariantHolds ? 'holds' : 'BROKEN'}`,
       met: result.invariantHolds ? ratioMet : false,
+    },
+    {
+      measure: `CPU per booking, ${result.workload}`,
+      target: '—',
+      result: describeCpu(result.cpuMsPerBooking),
+      met: null,
     },
     {
       measure: `Booking latency, ${result.workload}`,

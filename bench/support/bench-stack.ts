@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -213,6 +213,54 @@ function residentMegabytes(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every common Linux). */
+let clockTicksPerSecond: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicksPerSecond === undefined) {
+    try {
+      clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicksPerSecond = 100;
+    }
+  }
+  return clockTicksPerSecond;
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); null where that is not available. */
+export function cpuMillisecondsOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) in parentheses; utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time used by a set of processes between `start` and `stop()`, in ms. `pids` is asked at
+ * both ends: a process that appears by the end (a new pool connection's backend) counts all its
+ * CPU time, one that exits meanwhile is left out. Null if none could be read (not Linux, or the
+ * processes are on another machine).
+ */
+export async function measureCpu(pids: () => number[] | Promise<number[]>): Promise<{ stop: () => Promise<number | null> }> {
+  const before = new Map((await pids()).map((pid) => [pid, cpuMillisecondsOf(pid)]));
+  return {
+    stop: async () => {
+      let total: number | null = null;
+      for (const pid of await pids()) {
+        const now = cpuMillisecondsOf(pid);
+        if (now === null) continue;
+        const started = before.has(pid) ? before.get(pid) : 0;
+        if (started !== null && started !== undefined) total = (total ?? 0) + now - started;
+      }
+      return total;
+    },
+  };
 }
 
 /**
