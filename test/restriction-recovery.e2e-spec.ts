@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { ENFORCEMENT_CHUNK_SIZE } from '#libs/enforcement';
 import { jobIds } from '#libs/jobs';
 import { dateFromToday } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
@@ -50,7 +51,7 @@ describe('restriction enforcement recovery', () => {
       await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
       const created = await stack.operations.post('/v1/restrictions', { nationalities: ['US'], effectiveFrom: instantFromNow(0), reason: 'Kill test' });
       expect(created.status).toBe(201);
-      const running = await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.cancelledBookings >= 1000);
+      const running = await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.cancelledBookings >= 1);
       expect(running.enforcement.state).toBe('running');
       expect(running.enforcement.cancelledBookings).toBeLessThan(count);
 
@@ -93,22 +94,22 @@ describe('restriction enforcement recovery', () => {
     const countedBefore = await restrictionCancellationsCounted();
     const blocker = await stack.database.pool.connect();
     try {
-      // Blocks the lower lane at its second chunk; the upper lane runs to its end.
+      // Blocks the lower lane in its second chunk; the upper lane runs to its end.
       await blocker.query('BEGIN');
-      const { rows: middle } = await blocker.query(`SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET 1500 LIMIT 1`, [
+      const { rows: middle } = await blocker.query(`SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET ${Math.floor(ENFORCEMENT_CHUNK_SIZE * 1.5)} LIMIT 1`, [
         `${prefix}-%`,
         lowerHalf,
       ]);
       await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
       const created = await stack.operations.post('/v1/restrictions', { nationalities: ['MX'], effectiveFrom: instantFromNow(0), reason: 'Lift test' });
       expect(created.status).toBe(201);
-      await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.cancelledBookings >= halves[0].upper + 1000, 30_000);
+      await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.cancelledBookings >= halves[0].upper + ENFORCEMENT_CHUNK_SIZE, 30_000);
 
       // The lift does not wait for the blocked chunk: that chunk, once unblocked, finds the
       // restriction lifted when it records its progress, and rolls back.
       const lifted = await stack.operations.post(`/v1/restrictions/${created.body.id}/lift`);
       expect(lifted.status).toBe(200);
-      expect(lifted.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: halves[0].upper + 1000 } });
+      expect(lifted.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: halves[0].upper + ENFORCEMENT_CHUNK_SIZE } });
       await blocker.query('ROLLBACK');
 
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -120,10 +121,10 @@ describe('restriction enforcement recovery', () => {
            FROM bookings WHERE reference LIKE $1`,
         [`${prefix}-%`, lifted.body.liftedAt],
       );
-      expect(rows[0]).toEqual({ cancelled: halves[0].upper + 1000, live: count - halves[0].upper - 1000, cancelledAfterLift: 0 });
+      expect(rows[0]).toEqual({ cancelled: halves[0].upper + ENFORCEMENT_CHUNK_SIZE, live: count - halves[0].upper - ENFORCEMENT_CHUNK_SIZE, cancelledAfterLift: 0 });
       expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
       // The metric counts committed cancellations only, not the rolled-back chunk's.
-      expect((await restrictionCancellationsCounted()) - countedBefore).toBe(halves[0].upper + 1000);
+      expect((await restrictionCancellationsCounted()) - countedBefore).toBe(halves[0].upper + ENFORCEMENT_CHUNK_SIZE);
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
       blocker.release();
