@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { addDays, BenchStack, call, invariantsHold, measureCpu, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
+import { addDays, BenchStack, call, invariantsHold, localPostgresPids, measureCpu, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
 
 /**
  * `npm run bench:bookings`: booking throughput on peak nights through HTTP, and, in the same
@@ -221,11 +221,8 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     if (warmUpFailure) throw new Error(`warm-up booking answered ${warmUpFailure.status}: ${await warmUpFailure.text()}`);
     const { rows: before } = await stack.pool.query(`SELECT count(*)::int AS count FROM bookings`);
     const memory = sampleResidentMemory(stack.processes);
-    // Every process of the PostgreSQL server (backends, WAL writer, checkpointer…): a commit's cost is not all in its backend.
-    const postgresPids = async (): Promise<number[]> =>
-      (await stack.pool.query(`SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()`)).rows.map((row: { pid: number }) => row.pid);
     const apiCpu = await measureCpu(() => pidsOf(stack.processes));
-    const postgresCpu = await measureCpu(postgresPids);
+    const postgresCpu = await measureCpu(() => localPostgresPids(stack.pool));
     const loadGeneratorStart = process.cpuUsage();
     const results = await runHttpLoad(stack, agentKey, body);
     const loadGeneratorCpu = process.cpuUsage(loadGeneratorStart);

@@ -242,6 +242,22 @@ export function cpuMillisecondsOf(pid: number | undefined): number | null {
 }
 
 /**
+ * Every process of the PostgreSQL server behind `pool` (backends, WAL writer, checkpointer…: a
+ * commit's cost is not all in its backend), if that server runs on this machine: a pid it
+ * reports counts only where this machine's process of that pid is a `postgres` one.
+ */
+export async function localPostgresPids(pool: Pool): Promise<number[]> {
+  const { rows } = await pool.query(`SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()`);
+  return rows.map((row: { pid: number }) => row.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
  * CPU time used by a set of processes between `start` and `stop()`, in ms. `pids` is asked at
  * both ends: a process that appears by the end (a new pool connection's backend) counts all its
  * CPU time, one that exits meanwhile is left out. Null if none could be read (not Linux, or the
