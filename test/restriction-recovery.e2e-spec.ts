@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { ENFORCEMENT_CHUNK_SIZE } from '#libs/enforcement';
-import { jobIds } from '#libs/jobs';
+import { jobIds, unlinkKeysMatching } from '#libs/jobs';
 import { dateFromToday } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { freePort } from './support/service-processes';
@@ -145,12 +145,7 @@ describe('restriction enforcement recovery', () => {
       const delayedKey = `${stack.env.QUEUE_PREFIX}:restrictions:delayed`;
       // The trigger: one delayed job whose id is derived from the restriction.
       expect(await redis.zrange(delayedKey, '0', '-1')).toEqual([jobIds.enforceRestriction(created.body.id)]);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${stack.env.QUEUE_PREFIX}:*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await unlinkKeysMatching(redis, `${stack.env.QUEUE_PREFIX}:*`);
       expect(await redis.zcard(delayedKey)).toBe(0);
     } finally {
       redis.disconnect();

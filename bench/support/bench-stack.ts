@@ -229,7 +229,7 @@ function ticksPerSecond(): number {
 }
 
 /** CPU time (user + system, ms) a process has used so far, from /proc (Linux); null where that is not available. */
-export function cpuMillisecondsOf(pid: number | undefined): number | null {
+function cpuMillisecondsOf(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -122,7 +122,7 @@ export class RedisRateLimitCounter {
     // The braces keep both keys of one tracker in one Redis Cluster slot, as a two-key script requires.
     const base = `${this.options.keyPrefix}{${throttlerName}:${tracker}}`;
     const leaseSize = leaseSizeFor(limit);
-    if (leaseSize === 1) return this.askRedis(base, windowMs, limit, blockMs, 1);
+    if (leaseSize === 1) return (await this.askRedis(base, windowMs, limit, blockMs, 1)).record;
     // One call to Redis per key at a time: requests that arrive meanwhile wait for its lease
     // instead of each taking (and mostly stranding) one of their own. If that call failed, they
     // fail open with it rather than queue behind one another's timeouts.
@@ -133,17 +133,23 @@ export class RedisRateLimitCounter {
       if (!pending) break;
       if (!(await pending)) return letThrough(windowMs);
     }
-    let redisAnswered = true;
-    const answer = this.askRedis(base, windowMs, limit, blockMs, leaseSize, () => (redisAnswered = false));
-    const settled = answer.then(() => redisAnswered);
+    const asked = this.askRedis(base, windowMs, limit, blockMs, leaseSize);
+    const settled = asked.then(({ redisAnswered }) => redisAnswered);
     this.inFlight.set(base, settled);
     void settled.then(() => {
       if (this.inFlight.get(base) === settled) this.inFlight.delete(base);
     });
-    return answer;
+    return (await asked).record;
   }
 
-  private async askRedis(base: string, windowMs: number, limit: number, blockMs: number, leaseSize: number, onFailure = (): void => undefined): Promise<RateLimitRecord> {
+  /** One step of the script; `redisAnswered` is false when the hit was let through because Redis could not count it. */
+  private async askRedis(
+    base: string,
+    windowMs: number,
+    limit: number,
+    blockMs: number,
+    leaseSize: number,
+  ): Promise<{ record: RateLimitRecord; redisAnswered: boolean }> {
     try {
       const [totalHits, windowLeft, blocked, blockLeft, granted] = await this.client.kalmaRateLimitIncrement(
         `${base}:hits`,
@@ -155,19 +161,18 @@ export class RedisRateLimitCounter {
       );
       if (blocked === 1) {
         if (leaseSize > 1) this.remember(this.refusals, base, { until: Date.now() + blockLeft, totalHits });
-        return { totalHits, timeToExpire: toSeconds(windowLeft), isBlocked: true, timeToBlockExpire: toSeconds(blockLeft) };
+        return { record: { totalHits, timeToExpire: toSeconds(windowLeft), isBlocked: true, timeToBlockExpire: toSeconds(blockLeft) }, redisAnswered: true };
       }
       // This hit is the first of those granted; the rest are kept for the next requests.
       const firstHit = totalHits - granted + 1;
       if (granted > 1) this.remember(this.leases, base, { next: firstHit + 1, last: totalHits, windowEndsAt: Date.now() + windowLeft });
-      return { totalHits: firstHit, timeToExpire: toSeconds(windowLeft), isBlocked: false, timeToBlockExpire: 0 };
+      return { record: { totalHits: firstHit, timeToExpire: toSeconds(windowLeft), isBlocked: false, timeToBlockExpire: 0 }, redisAnswered: true };
     } catch (error) {
       // Fail open: the limit protects the service from one noisy client, but refusing every
       // request because Redis is down would turn a Redis outage into a full booking outage
       // (bookings need only Postgres; jobs are re-found by the sweeps). So let the hit through.
       this.options.onRedisUnavailable(error as Error);
-      onFailure();
-      return letThrough(windowMs);
+      return { record: letThrough(windowMs), redisAnswered: false };
     }
   }
 
