@@ -146,6 +146,30 @@ describe('booking rules and access', () => {
       expect((await cancellationsCounted('agent_request')) - countedBefore).toBe(1);
     });
 
+    it('times admission in the metrics: one wait per request, one duration per batch', async () => {
+      const counts = async (): Promise<Record<string, number>> => {
+        const metrics = await (await fetch(`${stack.apis[0].baseUrl}/metrics`)).text();
+        const count = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+        return {
+          waits: count('kalma_admission_wait_seconds_count'),
+          batches: count('kalma_admission_batch_duration_seconds_count'),
+          requestsInBatches: count('kalma_admission_batch_size_sum'),
+          batchSizes: count('kalma_admission_batch_size_count'),
+        };
+      };
+      const before = await counts();
+      const created = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => agentA.createBooking({ checkIn: dateFromToday(90 + (index % 3)), checkOut: dateFromToday(93), guests: [guest()] })),
+      );
+      expect(created.map((response) => response.status)).toEqual(Array(20).fill(201));
+      const after = await counts();
+      expect(after.waits - before.waits).toBe(20);
+      expect(after.requestsInBatches - before.requestsInBatches).toBe(20);
+      expect(after.batches - before.batches).toBe(after.batchSizes - before.batchSizes);
+      expect(after.batches - before.batches).toBeGreaterThanOrEqual(1);
+      expect(after.batches - before.batches).toBeLessThanOrEqual(20);
+    });
+
     it('names the short nights and what is available when capacity runs out', async () => {
       const date = dateFromToday(70);
       await stack.operations.put(`/v1/capacity/${dateFromToday(71)}`, { capacity: 2 });

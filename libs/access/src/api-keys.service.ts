@@ -15,6 +15,13 @@ export interface IssuedApiKey extends ApiKeyRow {
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly cache = new PrincipalCache(2_000);
+  /**
+   * Lookups in progress, by key hash: when a key's cache entry expires, the requests that
+   * arrive meanwhile (dozens at once on a busy booking path) share one database read.
+   */
+  private readonly lookups = new Map<string, Promise<Principal | undefined>>();
+  /** Moves on every revocation, so that a lookup which started before it does not cache its answer. */
+  private revocations = 0;
 
   constructor(
     private readonly repository: AccessRepository,
@@ -43,6 +50,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   async revoke(id: string): Promise<ApiKeyRow> {
     const row = await this.repository.revokeApiKey(id);
     if (!row) throw new NotFound('API key', id);
+    this.revocations++;
     this.cache.forgetKey(id);
     return row;
   }
@@ -52,8 +60,17 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const cacheKey = hash.toString('hex');
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
-    const principal = await this.repository.findActivePrincipalByHash(hash);
-    if (principal) this.cache.set(cacheKey, principal);
-    return principal;
+    const inFlight = this.lookups.get(cacheKey);
+    if (inFlight) return inFlight;
+    const revocationsBefore = this.revocations;
+    const lookup = this.repository
+      .findActivePrincipalByHash(hash)
+      .then((principal) => {
+        if (principal && this.revocations === revocationsBefore) this.cache.set(cacheKey, principal);
+        return principal;
+      })
+      .finally(() => this.lookups.delete(cacheKey));
+    this.lookups.set(cacheKey, lookup);
+    return lookup;
   }
 }

@@ -45,6 +45,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly admissionWait = new Histogram({
+    name: 'kalma_admission_wait_seconds',
+    help: 'Time a validated booking request waited for its admission batch to start (the batch before it was still running)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly admissionBatchDuration = new Histogram({
+    name: 'kalma_admission_batch_duration_seconds',
+    help: 'Time one admission batch took, its database transaction and any retries included',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
   readonly queueDepth = new Gauge({
     name: 'kalma_queue_jobs',
     help: 'Jobs per BullMQ queue and state (sampled when scraped)',

@@ -14,6 +14,8 @@ import { AdmissionOutcome, AdmissionRequest } from './admission.types';
 
 interface PendingAdmission {
   request: AdmissionRequest;
+  /** performance.now() when the request joined the pending list. */
+  queuedAt: number;
   resolve: (outcome: AdmissionOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -68,7 +70,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
 
   admit(request: AdmissionRequest): Promise<AdmissionOutcome> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ request, resolve, reject });
+      this.pending.push({ request, queuedAt: performance.now(), resolve, reject });
       if (!this.running) void this.drain();
     });
   }
@@ -78,7 +80,10 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
     try {
       while (this.pending.length > 0) {
         const batch = this.takeBatch();
+        const startedAt = performance.now();
+        for (const entry of batch) this.metrics.admissionWait.observe((startedAt - entry.queuedAt) / 1000);
         await this.runBatch(batch);
+        this.metrics.admissionBatchDuration.observe((performance.now() - startedAt) / 1000);
       }
     } finally {
       this.running = false;

@@ -1,0 +1,68 @@
+import { AppConfig } from '#libs/config';
+import type { AccessRepository, ApiKeyRow } from './access.repository';
+import { ApiKeysService } from './api-keys.service';
+import type { Principal } from './principal';
+
+/**
+ * The key lookup's caching rules, with an in-memory stand-in for the two repository calls it
+ * makes (the database side of keys is covered end to end by the access tests).
+ */
+describe('ApiKeysService.authenticate', () => {
+  const principal: Principal = { keyId: 'key-1', role: 'agent', agencyId: 'agency-1' };
+
+  /** A repository whose lookups stay pending until `answer` is called. */
+  function pendingRepository() {
+    const waiting: { resolve: (value: Principal | undefined) => void; reject: (error: Error) => void }[] = [];
+    const repository = {
+      lookups: 0,
+      findActivePrincipalByHash: () => {
+        repository.lookups++;
+        return new Promise<Principal | undefined>((resolve, reject) => waiting.push({ resolve, reject }));
+      },
+      revokeApiKey: async (id: string) => ({ id }) as ApiKeyRow,
+      answer: (value: Principal | undefined) => waiting.splice(0).forEach((lookup) => lookup.resolve(value)),
+      fail: (error: Error) => waiting.splice(0).forEach((lookup) => lookup.reject(error)),
+    };
+    return repository;
+  }
+
+  function serviceWith(repository: ReturnType<typeof pendingRepository>): ApiKeysService {
+    return new ApiKeysService(repository as unknown as AccessRepository, new AppConfig());
+  }
+
+  it('shares one database read among the requests that arrive while a key is looked up, then serves it from the cache', async () => {
+    const repository = pendingRepository();
+    const service = serviceWith(repository);
+    const answers = Promise.all(Array.from({ length: 30 }, () => service.authenticate('kalma_agt_secret')));
+    repository.answer(principal);
+    expect(await answers).toEqual(Array(30).fill(principal));
+    expect(repository.lookups).toBe(1);
+    expect(await service.authenticate('kalma_agt_secret')).toEqual(principal);
+    expect(repository.lookups).toBe(1);
+  });
+
+  it('does not cache an answer read before a revocation that happened meanwhile', async () => {
+    const repository = pendingRepository();
+    const service = serviceWith(repository);
+    const answer = service.authenticate('kalma_agt_secret');
+    await service.revoke('key-1');
+    repository.answer(principal);
+    await answer;
+    const again = service.authenticate('kalma_agt_secret');
+    expect(repository.lookups).toBe(2);
+    repository.answer(undefined);
+    expect(await again).toBeUndefined();
+  });
+
+  it('gives every waiting request the failure of a failed read, and reads again on the next request', async () => {
+    const repository = pendingRepository();
+    const service = serviceWith(repository);
+    const answers = Promise.allSettled([service.authenticate('kalma_agt_secret'), service.authenticate('kalma_agt_secret')]);
+    repository.fail(new Error('connection terminated'));
+    expect((await answers).map((answer) => answer.status)).toEqual(['rejected', 'rejected']);
+    const next = service.authenticate('kalma_agt_secret');
+    expect(repository.lookups).toBe(2);
+    repository.answer(principal);
+    expect(await next).toEqual(principal);
+  });
+});
