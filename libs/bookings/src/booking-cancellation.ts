@@ -6,7 +6,7 @@ import { FlightsRepository } from '#libs/flights';
 import { Metrics } from '#libs/observability';
 import { NewNotification, NotificationsRepository } from '#libs/notifications';
 import { BookingRow, CancellationReason } from './booking.entity';
-import { BookingsRepository } from './bookings.repository';
+import { BookingsRepository, CancelledBooking } from './bookings.repository';
 
 /** What `cancelLocked` needs of a booking its caller locked. */
 export type LockedBooking = Pick<BookingRow, 'id' | 'status'>;
@@ -57,7 +57,7 @@ export class BookingCancellation {
   }
 
   /** Only the id and status of the locked bookings are read: bulk callers need not load whole rows. */
-  async cancelLocked(manager: EntityManager, locked: LockedBooking[], cancellation: Cancellation): Promise<BookingRow[]> {
+  async cancelLocked(manager: EntityManager, locked: LockedBooking[], cancellation: Cancellation): Promise<CancelledBooking[]> {
     const counted = this.uncommitted.get(manager);
     // A programming error, not a request's: every cancelling transaction must be opened by `transaction` above.
     if (!counted) throw new Error('cancelLocked must run in a transaction opened by BookingCancellation.transaction');
@@ -98,7 +98,7 @@ export class BookingCancellation {
   }
 
   /** The agency is told about cancellations it did not ask for. */
-  private notificationFor(booking: BookingRow, cancellation: Cancellation): NewNotification[] {
+  private notificationFor(booking: CancelledBooking, cancellation: Cancellation): NewNotification[] {
     if (cancellation.reason === 'agent_request') return [];
     const data = {
       bookingId: booking.id,

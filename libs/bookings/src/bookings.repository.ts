@@ -12,6 +12,15 @@ export const BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.
   b.cancellation_reason AS "cancellationReason", b.cancellation_restriction_id AS "cancellationRestrictionId",
   b.cancelled_at AS "cancelledAt", b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
 
+/**
+ * What cancelling a booking needs to know of it afterwards: nights and seats to release, the
+ * agency to notify. Bulk cancellations (a ban: thousands per transaction) return only this,
+ * not the guest lists and timestamps, which the worker would otherwise parse for nothing.
+ */
+export type CancelledBooking = Pick<BookingRow, 'id' | 'reference' | 'agencyId' | 'checkIn' | 'checkOut' | 'guestCount' | 'outboundFlightId' | 'returnFlightId'>;
+const CANCELLED_BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.check_in AS "checkIn", b.check_out AS "checkOut",
+  b.guest_count AS "guestCount", b.outbound_flight_id AS "outboundFlightId", b.return_flight_id AS "returnFlightId"`;
+
 export interface NewBooking {
   id: string;
   agencyId: string;
@@ -132,21 +141,21 @@ export class BookingsRepository {
     manager: EntityManager,
     ids: string[],
     cancellation: { reason: CancellationReason; restrictionId: string | null },
-  ): Promise<BookingRow[]> {
-    const result: [BookingRow[], number] = await manager.query(
+  ): Promise<CancelledBooking[]> {
+    const result: [CancelledBooking[], number] = await manager.query(
       `UPDATE bookings b SET status = 'cancelled', cancellation_reason = $2, cancellation_restriction_id = $3,
               cancelled_at = now(), updated_at = now()
         WHERE b.id = ANY($1::uuid[]) AND b.status IN ('held', 'confirmed')
-        RETURNING ${BOOKING_COLUMNS}`,
+        RETURNING ${CANCELLED_BOOKING_COLUMNS}`,
       [ids, cancellation.reason, cancellation.restrictionId],
     );
     return returnedRows(result);
   }
 
   /** Held bookings whose hold has run out, locked, skipping any another worker is handling. */
-  async lockExpiredHolds(manager: EntityManager, now: Date, limit: number): Promise<BookingRow[]> {
+  async lockExpiredHolds(manager: EntityManager, now: Date, limit: number): Promise<Pick<BookingRow, 'id' | 'status'>[]> {
     return manager.query(
-      `SELECT ${BOOKING_COLUMNS} FROM bookings b
+      `SELECT b.id, b.status FROM bookings b
         WHERE b.status = 'held' AND b.hold_expires_at <= $1
         ORDER BY b.hold_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, limit],

@@ -141,8 +141,9 @@ export class BookingsService {
       if (!booking) throw new NotFound('Booking', id);
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is already cancelled`);
       const reason = principal.role === 'operations' ? 'operations' : 'agent_request';
-      const [cancelled] = await this.cancellation.cancelLocked(manager, [booking], { reason });
-      return cancelled;
+      await this.cancellation.cancelLocked(manager, [booking], { reason });
+      // The cancellation returns only what it needed; the answer is the whole booking as it is now.
+      return (await this.repository.lockById(manager, id)) as BookingRow;
     });
   }
 

@@ -16,6 +16,17 @@ describe('nightDeltasFor', () => {
     ]);
   });
 
+  it('walks stays across month and year ends and sorts the nights chronologically', () => {
+    expect(nightDeltasFor([{ checkIn: '2027-12-30', checkOut: '2028-01-02', guests: 1, held: false }, { checkIn: '2027-02-27', checkOut: '2027-03-02', guests: 2, held: false }], 1)).toEqual([
+      { date: '2027-02-27', reserved: 2, held: 0 },
+      { date: '2027-02-28', reserved: 2, held: 0 },
+      { date: '2027-03-01', reserved: 2, held: 0 },
+      { date: '2027-12-30', reserved: 1, held: 0 },
+      { date: '2027-12-31', reserved: 1, held: 0 },
+      { date: '2028-01-01', reserved: 1, held: 0 },
+    ]);
+  });
+
   it('releases with negative deltas', () => {
     expect(nightDeltasFor([{ checkIn: '2027-07-01', checkOut: '2027-07-02', guests: 4, held: true }], -1)).toEqual([
       { date: '2027-07-01', reserved: -4, held: -4 },

@@ -1,4 +1,4 @@
-import { addDays, daysBetween, isCalendarDate, localDateOf, nightsOfStay } from './resort-calendar';
+import { addDays, dateOfDayNumber, dayNumberOf, daysBetween, isCalendarDate, localDateOf, nightsOfStay } from './resort-calendar';
 
 describe('resort calendar', () => {
   it('accepts real dates only', () => {
@@ -18,6 +18,16 @@ describe('resort calendar', () => {
     expect(nightsOfStay('2027-07-05', '2027-07-05')).toEqual([]);
     expect(daysBetween('2027-07-01', '2027-07-05')).toBe(4);
     expect(daysBetween('2027-07-05', '2027-07-01')).toBe(-4);
+  });
+
+  it('numbers days consecutively and names them back', () => {
+    expect(dayNumberOf('1970-01-01')).toBe(0);
+    expect(dayNumberOf('2028-03-01') - dayNumberOf('2028-02-28')).toBe(2);
+    for (const date of ['2026-12-31', '2027-01-01', '2028-02-29', '2027-03-28', '2027-10-31']) {
+      expect(dateOfDayNumber(dayNumberOf(date))).toBe(date);
+      expect(dateOfDayNumber(dayNumberOf(date) + 1)).toBe(addDays(date, 1));
+    }
+    expect(() => dayNumberOf('2027-02-29')).toThrow(RangeError);
   });
 
   it('adds days across month, year and daylight-saving boundaries', () => {

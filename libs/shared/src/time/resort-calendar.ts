@@ -36,6 +36,18 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((toUtcMidnight(to) - toUtcMidnight(from)) / DAY_MS);
 }
 
+/**
+ * Days since 1970-01-01 of a calendar date, and back: integer arithmetic for code that walks
+ * many nights (releasing thousands of stays at once) and names each date only once at the end.
+ */
+export function dayNumberOf(date: string): number {
+  return toUtcMidnight(date) / DAY_MS;
+}
+
+export function dateOfDayNumber(day: number): string {
+  return calendarDateAt(day * DAY_MS);
+}
+
 /** The nights of a stay `[checkIn, checkOut)`: every date from check-in up to, not including, check-out. */
 export function nightsOfStay(checkIn: string, checkOut: string): string[] {
   const first = toUtcMidnight(checkIn);
