@@ -467,3 +467,58 @@ describe('webhook URL policy (private addresses not allowed)', () => {
     expect(receiver.received).toHaveLength(0);
   });
 });
+
+describe('a ban and its webhooks in one worker', () => {
+  let stack: KalmaStack;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver().start();
+    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { WEBHOOK_DISPATCH_INTERVAL_MS: '200' } });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.stop();
+  });
+
+  it("cancels every booking of the ban before the worker starts sending their webhooks, then sends them all", async () => {
+    const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/ban`);
+    // 12,000 bookings: three chunks per enforcement lane, so deliveries would start mid-enforcement
+    // if the dispatcher did not wait (it used to, as soon as the first chunk committed).
+    const bookings = 12_000;
+    await stack.database.pool.query(
+      `WITH seeded AS (
+         INSERT INTO bookings (reference, agency_id, status, check_in, check_out, guests, guest_count, nationalities)
+         SELECT 'KAL-BAN' || n, $1, 'confirmed', current_date + 5 + n % 20, current_date + 7 + n % 20,
+                '[{"fullName": "Ban Test", "nationality": "TV"}]', 1, ARRAY['TV']
+           FROM generate_series(1, $2::int) AS n
+         RETURNING check_in, check_out, guest_count)
+       INSERT INTO nights (date, capacity, reserved)
+       SELECT night::date, 1000000, sum(guest_count) FROM seeded, generate_series(check_in, check_out - 1, interval '1 day') AS night GROUP BY 1
+       ON CONFLICT (date) DO UPDATE SET capacity = GREATEST(nights.capacity, 1000000), reserved = nights.reserved + excluded.reserved`,
+      [agency.agencyId, bookings],
+    );
+
+    const ban = await stack.operations.post('/v1/restrictions', { nationalities: ['TV'], effectiveFrom: new Date().toISOString(), reason: 'ordering test' });
+    expect(ban.status).toBe(201);
+    const enforced = await waitFor(
+      () => stack.operations.get(`/v1/restrictions/${ban.body.id}`),
+      (result) => result.body.enforcement.state === 'completed',
+      30_000,
+    );
+    expect(enforced.body.enforcement).toMatchObject({ state: 'completed', cancelledBookings: bookings });
+    const delivered = await waitFor(
+      () => receiver.received.filter((request) => request.path === '/ban'),
+      (found) => found.length >= bookings,
+      30_000,
+    );
+    expect(new Set(delivered.map((request) => request.id)).size).toBe(bookings);
+
+    const { rows } = await stack.database.pool.query<{ first: Date }>(
+      `SELECT min(a.attempted_at) AS first FROM webhook_attempts a JOIN notifications n ON n.id = a.notification_id WHERE n.agency_id = $1`,
+      [agency.agencyId],
+    );
+    expect(rows[0].first.getTime()).toBeGreaterThanOrEqual(Date.parse(enforced.body.enforcement.completedAt));
+  }, 90_000);
+});

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BookingCancellation } from '#libs/bookings';
-import { jobIds, JobQueue } from '#libs/jobs';
+import { jobIds, JobQueue, UrgentWork } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
 import { RestrictionRow, RestrictionsRepository, RestrictionTarget, termsOf } from '#libs/restrictions';
 import { Clock } from '#libs/shared';
@@ -61,6 +61,7 @@ export class RestrictionEnforcementService {
     private readonly jobs: JobQueue,
     private readonly metrics: Metrics,
     private readonly clock: Clock,
+    private readonly urgentWork: UrgentWork,
   ) {}
 
   /** Handles `enforce-restriction`. */
@@ -86,7 +87,8 @@ export class RestrictionEnforcementService {
     // chunks of different lanes lock disjoint bookings, and meet only briefly on the nights.
     // allSettled: when a lane fails (e.g. a deadlock), the other runs to its end before the
     // job fails and is retried, so the retry does not overlap a lane still running.
-    const settled = await Promise.allSettled(ENFORCEMENT_LANES.map((range) => this.enforceLane(restrictionId, range)));
+    // Urgent: this process's webhook deliveries wait until the cancellations are done (see UrgentWork).
+    const settled = await this.urgentWork.run(() => Promise.allSettled(ENFORCEMENT_LANES.map((range) => this.enforceLane(restrictionId, range))));
     const failure = settled.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
     if (failure) throw failure.reason;
     const lanes = settled.map((lane) => (lane as PromiseFulfilledResult<{ cancelled: number; stopped?: StopReason }>).value);

@@ -3,3 +3,4 @@ export * from './job-queue';
 export * from './jobs.module';
 export * from './redis-connection';
 export * from './redis-keys';
+export * from './urgent-work';

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '#libs/config';
+import { UrgentWork } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
 import { AttemptRecord, ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { retryDelaySeconds } from './webhook-retry-policy';
@@ -37,6 +38,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     private readonly sender: WebhookSender,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly urgentWork: UrgentWork,
   ) {
     // A claim must outlive its request (at most the timeout) and the short wait before its outcome
     // is written; twice the timeout leaves room for a slow database. Should it still run out, the
@@ -59,7 +61,8 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
 
   /** Handles `dispatch-webhooks`: one round, until nothing is due (or the round's time is up). */
   async dispatchDue(): Promise<DispatchSummary> {
-    if (this.stopping) return { attempted: 0, delivered: 0, failed: 0 };
+    // Ban enforcement running in this process goes first; the next round (a second later) delivers.
+    if (this.stopping || this.urgentWork.shouldDefer()) return { attempted: 0, delivered: 0, failed: 0 };
     const round = this.runRound();
     this.currentRound = round;
     try {
@@ -81,7 +84,8 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     let claiming: Promise<void> | undefined;
     let drained = false;
     const deadline = Date.now() + ROUND_BUDGET_MS;
-    const mayClaim = (): boolean => !drained && !this.stopping && Date.now() < deadline;
+    // Requests in flight finish; no new claims while urgent work runs (the round then ends).
+    const mayClaim = (): boolean => !drained && !this.stopping && !this.urgentWork.shouldDefer() && Date.now() < deadline;
     // One wake-up for "a request finished or a claim came back" (racing all requests on every
     // turn would attach a reaction to each of them, each time: quadratic work at high throughput).
     let wake: () => void = () => undefined;
