@@ -17,7 +17,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   private readonly cache = new PrincipalCache(2_000);
   /**
    * Lookups in progress, by key hash: when a key's cache entry expires, the requests that
-   * arrive meanwhile (dozens at once on a busy booking path) share one database read.
+   * arrive meanwhile (about fifteen per process under the booking benchmark) share one read.
    */
   private readonly lookups = new Map<string, Promise<Principal | undefined>>();
   /** Moves on every revocation, so that a lookup which started before it does not cache its answer. */
