@@ -23,10 +23,15 @@ describe('booking rules and access', () => {
     await stack?.stop();
   });
 
-  /** The API's `kalma_bookings_cancelled_total` for one reason (absent, so 0, before its first such cancellation). */
+  /** One scrape of the API's metrics: the value of a series written exactly so, labels included (absent, so 0, before its first sample). */
+  async function scrapeMetrics(): Promise<(series: string) => number> {
+    const lines = (await (await fetch(`${stack.apis[0].baseUrl}/metrics`)).text()).split('\n');
+    return (series) => Number(lines.find((line) => line.startsWith(`${series} `))?.slice(series.length + 1) ?? 0);
+  }
+
+  /** The API's `kalma_bookings_cancelled_total` for one reason. */
   async function cancellationsCounted(reason: string): Promise<number> {
-    const metrics = await (await fetch(`${stack.apis[0].baseUrl}/metrics`)).text();
-    return Number(new RegExp(`^kalma_bookings_cancelled_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    return (await scrapeMetrics())(`kalma_bookings_cancelled_total{reason="${reason}"}`);
   }
 
   async function bookingCount(): Promise<number> {
@@ -148,8 +153,7 @@ describe('booking rules and access', () => {
 
     it('times admission in the metrics: one wait per request, one duration per batch', async () => {
       const counts = async (): Promise<Record<string, number>> => {
-        const metrics = await (await fetch(`${stack.apis[0].baseUrl}/metrics`)).text();
-        const count = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+        const count = await scrapeMetrics();
         return {
           waits: count('kalma_admission_wait_seconds_count'),
           batches: count('kalma_admission_batch_duration_seconds_count'),
