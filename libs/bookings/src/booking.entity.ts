@@ -11,6 +11,14 @@ export interface Guest {
   passportNumber?: string;
 }
 
+/** A guest as stored: once the booking is anonymised only the nationality is left (`fullName` null). */
+export type StoredGuest = Guest | AnonymisedGuest;
+
+export interface AnonymisedGuest {
+  fullName: null;
+  nationality: string;
+}
+
 /** A reservation of nights (and optionally flight seats) for a party of guests. */
 @Entity({ name: 'bookings' })
 export class Booking {
@@ -34,7 +42,7 @@ export class Booking {
   checkOut: string;
 
   @Column({ type: 'jsonb' })
-  guests: Guest[];
+  guests: StoredGuest[];
 
   @Column({ name: 'guest_count', type: 'integer' })
   guestCount: number;
@@ -59,6 +67,10 @@ export class Booking {
 
   @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
   cancelledAt: Date | null;
+
+  /** When the guests' personal data was erased (GUEST_DATA_RETENTION_DAYS after check-out or cancellation). */
+  @Column({ name: 'anonymised_at', type: 'timestamptz', nullable: true })
+  anonymisedAt: Date | null;
 
   @Column({ name: 'created_by_key_id', type: 'uuid', nullable: true })
   createdByKeyId: string | null;

@@ -10,11 +10,12 @@ import { BookingCancellation } from './booking-cancellation';
 import { Booking } from './booking.entity';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
+import { GuestDataRetentionService } from './guest-data-retention.service';
 import { HoldExpiryService } from './hold-expiry.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Booking]), CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
-  providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, HoldExpiryService, Clock],
-  exports: [BookingsRepository, BookingCancellation, BookingsService, HoldExpiryService],
+  providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, Clock],
+  exports: [BookingsRepository, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService],
 })
 export class BookingsModule {}

@@ -10,7 +10,7 @@ export const BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.
   b.guests, b.guest_count AS "guestCount", b.nationalities, b.hold_expires_at AS "holdExpiresAt",
   b.outbound_flight_id AS "outboundFlightId", b.return_flight_id AS "returnFlightId",
   b.cancellation_reason AS "cancellationReason", b.cancellation_restriction_id AS "cancellationRestrictionId",
-  b.cancelled_at AS "cancelledAt", b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
+  b.cancelled_at AS "cancelledAt", b.anonymised_at AS "anonymisedAt", b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
 
 /**
  * What cancelling a booking needs to know of it afterwards: nights and seats to release, the
@@ -33,6 +33,9 @@ export interface NewBooking {
   returnFlightId: string | null;
   createdByKeyId: string | null;
 }
+
+/** What anonymising a booking leaves to report on it: who, how many, which nationalities. */
+export type AnonymisedBooking = Pick<BookingRow, 'id' | 'agencyId' | 'guestCount' | 'nationalities'>;
 
 export interface BookingListFilter {
   agencyId?: string;
@@ -162,6 +165,45 @@ export class BookingsRepository {
     );
   }
 
+  // --- guest data retention -------------------------------------------------------------
+
+  /**
+   * Bookings not yet anonymised whose check-out date is on or before `checkedOutBy` (a resort
+   * date), or that were cancelled at or before `cancelledBy`; locked, skipping any another worker
+   * (or a request) holds, so two workers sweeping at once share the work. Each arm of the OR is
+   * answered by its own partial index (see the guest-data-retention migration).
+   */
+  async lockDueForAnonymisation(manager: EntityManager, due: { checkedOutBy: string; cancelledBy: Date }, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT b.id FROM bookings b
+        WHERE (b.anonymised_at IS NULL AND b.check_out <= $1::date)
+           OR (b.status = 'cancelled' AND b.anonymised_at IS NULL AND b.cancelled_at <= $2::timestamptz)
+        LIMIT $3 FOR UPDATE OF b SKIP LOCKED`,
+      [due.checkedOutBy, due.cancelledBy, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Erases the guests' personal data of these locked bookings in one statement: each guest keeps
+   * its nationality (in the same order), `fullName` becomes null, date of birth and passport
+   * number go. `guest_count` and `nationalities` are untouched, so reports, capacity counters and
+   * ban previews read the same. Bookings already anonymised are left alone and not returned.
+   */
+  async anonymiseGuests(manager: EntityManager, ids: string[]): Promise<AnonymisedBooking[]> {
+    if (ids.length === 0) return [];
+    const result: [AnonymisedBooking[], number] = await manager.query(
+      `UPDATE bookings b
+          SET guests = (SELECT jsonb_agg(jsonb_build_object('fullName', NULL, 'nationality', g.guest->'nationality') ORDER BY g.position)
+                          FROM jsonb_array_elements(b.guests) WITH ORDINALITY AS g(guest, position)),
+              anonymised_at = now(), updated_at = now()
+        WHERE b.id = ANY($1::uuid[]) AND b.anonymised_at IS NULL
+        RETURNING b.id, b.agency_id AS "agencyId", b.guest_count AS "guestCount", b.nationalities`,
+      [ids],
+    );
+    return returnedRows(result);
+  }
+
   // --- flights ---------------------------------------------------------------------------
 
   /** Sets a locked booking's flights (null: no such segment). */
@@ -246,5 +288,20 @@ export class BookingsRepository {
         WHERE i.agency_id = r."agencyId" AND i.key = r.key`,
       [JSON.stringify(responses)],
     );
+  }
+
+  /**
+   * Deletes up to `limit` idempotency records created before `createdBefore`, skipping rows a
+   * concurrent admission holds; returns how many went. A record is replayed for 24 hours only, so
+   * these are answers nobody can get back any more, kept just because they contain guests.
+   */
+  async deleteIdempotencyRecordsCreatedBefore(manager: EntityManager, createdBefore: Date, limit: number): Promise<number> {
+    const result: [unknown[], number] = await manager.query(
+      `DELETE FROM idempotency_keys i
+        USING (SELECT agency_id, key FROM idempotency_keys WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED) AS old
+        WHERE i.agency_id = old.agency_id AND i.key = old.key`,
+      [createdBefore, limit],
+    );
+    return result[1];
   }
 }

@@ -4,5 +4,6 @@ export * from './bookings.service';
 export * from './bookings.controller';
 export * from './booking-cancellation';
 export * from './booking.entity';
+export * from './guest-data-retention.service';
 export * from './hold-expiry.service';
 export * from './dto/booking.dto';

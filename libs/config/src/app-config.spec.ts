@@ -42,4 +42,22 @@ describe('loadConfig', () => {
   it('refuses a short bootstrap key', () => {
     expect(() => loadConfig({ BOOTSTRAP_OPERATIONS_KEY: 'short' })).toThrow(/BOOTSTRAP_OPERATIONS_KEY/);
   });
+
+  it('keeps guest data 90 days and Idempotency-Key answers 48 hours unless told otherwise', () => {
+    const defaults = loadConfig({});
+    expect(defaults.GUEST_DATA_RETENTION_DAYS).toBe(90);
+    expect(defaults.IDEMPOTENCY_RETENTION_HOURS).toBe(48);
+    const set = loadConfig({ GUEST_DATA_RETENTION_DAYS: '0', IDEMPOTENCY_RETENTION_HOURS: '24' });
+    expect(set.GUEST_DATA_RETENTION_DAYS).toBe(0);
+    expect(set.IDEMPOTENCY_RETENTION_HOURS).toBe(24);
+  });
+
+  it('refuses an Idempotency-Key retention below 24 hours and a negative or non-integer guest retention', () => {
+    expect(() => loadConfig({ IDEMPOTENCY_RETENTION_HOURS: '23' })).toThrow(
+      'IDEMPOTENCY_RETENTION_HOURS="23": must be at least 24 (an Idempotency-Key is replayed for 24 hours)',
+    );
+    expect(() => loadConfig({ IDEMPOTENCY_RETENTION_HOURS: '0' })).toThrow(/IDEMPOTENCY_RETENTION_HOURS="0"/);
+    expect(() => loadConfig({ GUEST_DATA_RETENTION_DAYS: '-1' })).toThrow(/GUEST_DATA_RETENTION_DAYS="-1"/);
+    expect(() => loadConfig({ GUEST_DATA_RETENTION_DAYS: '1.5' })).toThrow(/GUEST_DATA_RETENTION_DAYS="1.5"/);
+  });
 });

@@ -131,6 +131,26 @@ export class AppConfig {
   @Max(3600)
   SWEEP_INTERVAL_SECONDS = 15;
 
+  /**
+   * Days after a booking's check-out or cancellation (whichever comes first) at which its guests
+   * are anonymised: each keeps only its nationality. 0 anonymises at the next sweep.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  GUEST_DATA_RETENTION_DAYS = 90;
+
+  /**
+   * Stored Idempotency-Key answers (they contain guests) are deleted once this old. Never below
+   * 24: a key is replayed for 24 h, so deleting sooner would break retries within that window.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(24, { message: 'must be at least 24 (an Idempotency-Key is replayed for 24 hours)' })
+  @Max(24 * 3660)
+  IDEMPOTENCY_RETENTION_HOURS = 48;
+
   /** Port of the worker's own small HTTP listener serving its `/metrics`; 0 disables it. */
   @Transform(toInteger)
   @IsInt()

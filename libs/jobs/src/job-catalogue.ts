@@ -31,6 +31,8 @@ export interface JobPayloads {
   'disrupt-flight': { flightId: string };
   /** Re-triggers every flight disruption that has not completed. */
   'reconcile-flight-disruptions': Record<string, never>;
+  /** Anonymises guests past GUEST_DATA_RETENTION_DAYS and deletes idempotency records past IDEMPOTENCY_RETENTION_HOURS, in chunks. */
+  'apply-data-retention': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -43,6 +45,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'dispatch-webhooks': QUEUES.webhooks,
   'disrupt-flight': QUEUES.disruptions,
   'reconcile-flight-disruptions': QUEUES.maintenance,
+  'apply-data-retention': QUEUES.maintenance,
 };
 
 /**

@@ -127,6 +127,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly bookingsAnonymised = new Counter({
+    name: 'kalma_bookings_anonymised_total',
+    help: "Bookings whose guests' personal data was erased by the retention job (GUEST_DATA_RETENTION_DAYS)",
+    registers: [this.registry],
+  });
+
+  readonly idempotencyRecordsDeleted = new Counter({
+    name: 'kalma_idempotency_records_deleted_total',
+    help: 'Stored Idempotency-Key answers deleted by the retention job (IDEMPOTENCY_RETENTION_HOURS)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kalma_' });
   }

@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
-import { HoldExpiryService } from '#libs/bookings';
+import { GuestDataRetentionService, HoldExpiryService } from '#libs/bookings';
 import { FlightDisruptionService } from '#libs/disruptions';
 import { RestrictionEnforcementService } from '#libs/enforcement';
 import { QUEUES } from '#libs/jobs';
@@ -12,6 +12,7 @@ export class MaintenanceProcessor extends QuietWorkerHost {
     private readonly holds: HoldExpiryService,
     private readonly enforcement: RestrictionEnforcementService,
     private readonly disruptions: FlightDisruptionService,
+    private readonly retention: GuestDataRetentionService,
   ) {
     super();
   }
@@ -24,6 +25,8 @@ export class MaintenanceProcessor extends QuietWorkerHost {
         return this.enforcement.reconcile();
       case 'reconcile-flight-disruptions':
         return this.disruptions.reconcile();
+      case 'apply-data-retention':
+        return this.retention.applyRetention();
       default:
         throw new Error(`no handler for job ${job.name} on queue ${QUEUES.maintenance}`);
     }

@@ -3,12 +3,19 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { daysBetween, IsCalendarDate, PageQueryDto } from '#libs/shared';
 import { BOOKING_STATUSES, BookingRow, BookingStatus } from '../booking.entity';
-import { GuestDto } from './create-booking.dto';
 
 export class CancellationDto {
   @ApiProperty({ enum: ['agent_request', 'operations', 'restriction', 'hold_expired'] }) reason: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'the restriction that caused it' }) restrictionId?: string;
   @ApiProperty({ format: 'date-time' }) at: string;
+}
+
+/** A guest in a response: after anonymisation (GUEST_DATA_RETENTION_DAYS) only `nationality` is left. */
+export class BookingGuestDto {
+  @ApiProperty({ example: 'Ivan Petrov', nullable: true, type: String, description: 'null once the booking is anonymised' }) fullName: string | null;
+  @ApiProperty({ example: 'RU', description: 'ISO 3166-1 alpha-2, upper case' }) nationality: string;
+  @ApiPropertyOptional({ example: '1988-04-12', description: 'absent once the booking is anonymised' }) dateOfBirth?: string;
+  @ApiPropertyOptional({ example: '751234567', description: 'absent once the booking is anonymised' }) passportNumber?: string;
 }
 
 export class BookingDto {
@@ -19,12 +26,19 @@ export class BookingDto {
   @ApiProperty({ example: '2027-07-01' }) checkIn: string;
   @ApiProperty({ example: '2027-07-05' }) checkOut: string;
   @ApiProperty({ example: 4, description: 'number of nights' }) nights: number;
-  @ApiProperty({ type: [GuestDto] }) guests: GuestDto[];
+  @ApiProperty({ type: [BookingGuestDto] }) guests: BookingGuestDto[];
   @ApiProperty({ example: 2 }) guestCount: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) holdExpiresAt: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) outboundFlightId: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) returnFlightId: string | null;
   @ApiProperty({ type: CancellationDto, nullable: true }) cancellation: CancellationDto | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'when the guests were anonymised (GUEST_DATA_RETENTION_DAYS after check-out or cancellation); counts and nationalities stay',
+  })
+  anonymisedAt: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -51,6 +65,7 @@ export class BookingDto {
       outboundFlightId: row.outboundFlightId,
       returnFlightId: row.returnFlightId,
       cancellation,
+      anonymisedAt: row.anonymisedAt ? new Date(row.anonymisedAt).toISOString() : null,
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     };
