@@ -169,19 +169,30 @@ export class BookingsRepository {
 
   /**
    * Bookings not yet anonymised whose check-out date is on or before `checkedOutBy` (a resort
-   * date), or that were cancelled at or before `cancelledBy`; locked, skipping any another worker
-   * (or a request) holds, so two workers sweeping at once share the work. Each arm of the OR is
-   * answered by its own partial index (see the guest-data-retention migration).
+   * date), or that were cancelled at or before `cancelledBy`; at most `limit`, locked, skipping any
+   * another worker (or a request) holds, so two workers sweeping at once share the work.
+   *
+   * Two statements, one per partial index (see the guest-data-retention migration), each ordered
+   * by its index's column: with one `OR`, and the parameters' values known, the planner
+   * misjudged how many rows match (most bookings are anonymised, and it assumes the columns
+   * independent) and scanned the whole table, 180 ms at a million bookings against well under one.
+   * The second statement leaves out what the first covers, so no booking is returned twice.
    */
   async lockDueForAnonymisation(manager: EntityManager, due: { checkedOutBy: string; cancelledBy: Date }, limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await manager.query(
+    const checkedOut: { id: string }[] = await manager.query(
       `SELECT b.id FROM bookings b
-        WHERE (b.anonymised_at IS NULL AND b.check_out <= $1::date)
-           OR (b.status = 'cancelled' AND b.anonymised_at IS NULL AND b.cancelled_at <= $2::timestamptz)
-        LIMIT $3 FOR UPDATE OF b SKIP LOCKED`,
-      [due.checkedOutBy, due.cancelledBy, limit],
+        WHERE b.anonymised_at IS NULL AND b.check_out <= $1::date
+        ORDER BY b.check_out LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [due.checkedOutBy, limit],
     );
-    return rows.map((row) => row.id);
+    if (checkedOut.length >= limit) return checkedOut.map((row) => row.id);
+    const cancelled: { id: string }[] = await manager.query(
+      `SELECT b.id FROM bookings b
+        WHERE b.status = 'cancelled' AND b.anonymised_at IS NULL AND b.cancelled_at <= $2::timestamptz AND b.check_out > $1::date
+        ORDER BY b.cancelled_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [due.checkedOutBy, due.cancelledBy, limit - checkedOut.length],
+    );
+    return [...checkedOut, ...cancelled].map((row) => row.id);
   }
 
   /**
