@@ -50,7 +50,7 @@ export class NotificationsRepository {
       `SELECT ${COLUMNS} FROM notifications
         WHERE agency_id = $1 AND ($2::bigint IS NULL OR sequence > $2::bigint)
           AND (NOT $3::boolean OR acknowledged_at IS NULL)
-        ORDER BY sequence LIMIT $4`,
+        ORDER BY notifications.sequence LIMIT $4`,
       [agencyId, options.afterSequence ?? null, options.unacknowledgedOnly, options.limit],
     );
   }
