@@ -307,6 +307,9 @@ describe('flights, seats and disruptions', () => {
       const dayBefore = await arrivingOn(dateFromToday(54), 40, routeId);
       const farAway = await arrivingOn(dateFromToday(60), 40, routeId);
       const leaving = await leavingOn(dateFromToday(58), 40);
+      // Another route landing at the resort on the suspended day: the one flight the kept stays can use.
+      const sameDayOtherRoute = await arrivingOn(suspendedDay, 40);
+      const sameDayTooSmall = await arrivingOn(suspendedDay, 1);
 
       const bookings = [];
       for (let index = 0; index < 6; index++) {
@@ -354,9 +357,18 @@ describe('flights, seats and disruptions', () => {
       expect(new Set(notifications.map((notification) => notification.data.bookingId))).toEqual(new Set(bookings.map((booking) => booking.id)));
       for (const notification of notifications) {
         expect(notification.data).toMatchObject({ flightId: hit.id, flightNumber: hit.flightNumber, segment: 'outbound', suspensionId: suspension.body.id });
-        // ±2 days on the same route, with seats for the party: the day before, not the flight 5 days later.
-        expect(notification.data.alternatives.map((alternative: any) => alternative.flightId)).toEqual([dayBefore.id]);
+        // Only flights that fit the kept stay (landing at the resort on its check-in date) with a seat for every guest:
+        // not the day before on the same route, nor the flight 5 days later, nor the one with a single seat.
+        expect(notification.data.alternatives.map((alternative: any) => alternative.flightId)).toEqual([sameDayOtherRoute.id]);
       }
+      expect([dayBefore.id, farAway.id, sameDayTooSmall.id].every((id) => notifications.every((n) => !JSON.stringify(n.data.alternatives).includes(id)))).toBe(true);
+      // What is offered is what PUT …/flights accepts.
+      const rebooked = await agent.put(`/v1/bookings/${bookings[1].id}/flights`, {
+        outboundFlightId: notifications[0].data.alternatives[0].flightId,
+        returnFlightId: leaving.id,
+      });
+      expect(rebooked.status).toBe(200);
+      expect(rebooked.body).toMatchObject({ outboundFlightId: sameDayOtherRoute.id, returnFlightId: leaving.id });
 
       // New flights in the window are refused; a second disruption run changes nothing.
       const inWindow = await stack.operations.post('/v1/flights', {

@@ -116,17 +116,29 @@ describe('keyset pagination on (timestamp, id)', () => {
   });
 
   it.each([
-    ['/v1/bookings', 'createdAt'],
-    ['/v1/agencies', 'createdAt'],
-    ['/v1/restrictions', 'createdAt'],
-    [`/v1/flights?from=${dateFromToday(60)}&to=${dateFromToday(61)}`, 'departureAt'],
-  ])('%s refuses a forged cursor whose timestamp PostgreSQL would not take (400, not 500)', async (path, key) => {
+    ['/v1/bookings', 'bookings', 'createdAt'],
+    ['/v1/agencies', 'agencies', 'createdAt'],
+    ['/v1/restrictions', 'restrictions', 'createdAt'],
+    [`/v1/flights?from=${dateFromToday(60)}&to=${dateFromToday(61)}`, 'flights', 'departureAt'],
+  ] as const)('%s refuses a forged cursor whose timestamp PostgreSQL would not take (400, not 500)', async (path, list, key) => {
     const separator = path.includes('?') ? '&' : '?';
     for (const timestamp of ['2027-02-30T00:00:00.000000Z', 'yesterday', '0000-01-01T00:00:00Z']) {
-      const cursor = encodeCursor({ [key]: timestamp, id: '0b7c6f5e-2d4a-4c1b-9e8f-7a6b5c4d3e2f' });
+      const cursor = encodeCursor(list, { [key]: timestamp, id: '0b7c6f5e-2d4a-4c1b-9e8f-7a6b5c4d3e2f' });
       const response = await stack.operations.get(`${path}${separator}cursor=${cursor}`);
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ code: 'validation_failed' });
     }
+  });
+
+  it("refuses one list's cursor on another list whose sort key has the same shape", async () => {
+    await stack.operations.createAgencyWithAgentKey();
+    await stack.operations.createAgencyWithAgentKey();
+    const agencies = await stack.operations.get('/v1/agencies?limit=1');
+    expect(agencies.body.nextCursor).toEqual(expect.any(String));
+    for (const path of ['/v1/bookings', '/v1/restrictions']) {
+      const response = await stack.operations.get(`${path}?cursor=${agencies.body.nextCursor}`);
+      expect({ path, status: response.status, code: response.body.code }).toEqual({ path, status: 400, code: 'validation_failed' });
+    }
+    expect((await stack.operations.get(`/v1/agencies?cursor=${agencies.body.nextCursor}`)).status).toBe(200);
   });
 });

@@ -229,7 +229,8 @@ describe('nationality restrictions', () => {
 
     const lifted = await operations.post(`/v1/restrictions/${created.body.id}/lift`);
     expect(lifted.status).toBe(200);
-    expect(lifted.body).toMatchObject({ status: 'lifted', enforcement: { state: 'pending', cancelledBookings: 0 } });
+    // Its enforcement will never run: the lift ends it, in a terminal state that says nothing was cancelled.
+    expect(lifted.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: 0, completedAt: expect.any(String) } });
     expect(lifted.body.liftedAt).toEqual(expect.any(String));
     const accepted = await bookOrFail(['CN'], 3);
 
@@ -237,7 +238,7 @@ describe('nationality restrictions', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(new Date(effectiveFrom).getTime() - Date.now(), 0) + 2000));
     for (const booking of [existing, accepted]) expect((await statusOf(booking.id)).status).toBe('confirmed');
     const after = await operations.get(`/v1/restrictions/${created.body.id}`);
-    expect(after.body).toMatchObject({ status: 'lifted', enforcement: { state: 'pending', cancelledBookings: 0 } });
+    expect(after.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: 0, completedAt: lifted.body.enforcement.completedAt } });
 
     const again = await operations.post(`/v1/restrictions/${created.body.id}/lift`);
     expect(again.status).toBe(409);
@@ -258,12 +259,19 @@ describe('nationality restrictions', () => {
 
     const byAgent = await agent.get(`/v1/restrictions/${created.body.id}`);
     expect(byAgent.status).toBe(200);
+    // Agents never see which operations keys applied and lifted it; operations do.
+    expect(lifted.body).toMatchObject({ appliedByKeyId: expect.any(String), liftedByKeyId: expect.any(String) });
+    expect(byAgent.body).not.toHaveProperty('appliedByKeyId');
+    expect(byAgent.body).not.toHaveProperty('liftedByKeyId');
     const lists = {
       lifted: await agent.get('/v1/restrictions?status=lifted&nationality=FR'),
       active: await agent.get('/v1/restrictions?status=active'),
       otherNationality: await agent.get('/v1/restrictions?nationality=JP'),
     };
     expect(lists.lifted.body.data.map((restriction: any) => restriction.id)).toContain(created.body.id);
+    for (const restriction of [...lists.lifted.body.data, ...lists.active.body.data]) {
+      expect(Object.keys(restriction).filter((key) => key.endsWith('KeyId'))).toEqual([]);
+    }
     expect(lists.active.body.data.map((restriction: any) => restriction.id)).not.toContain(created.body.id);
     expect(lists.otherNationality.body.data.map((restriction: any) => restriction.id)).not.toContain(created.body.id);
     expect((await agent.get('/v1/restrictions?status=gone')).status).toBe(400);

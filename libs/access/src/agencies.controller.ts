@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, Forbidden, PageQueryDto } from '#libs/shared';
+import { ApiProblems, EmptyBody, Forbidden, PageQueryDto } from '#libs/shared';
 import { AgenciesService } from './agencies.service';
 import { ApiKeysService } from './api-keys.service';
 import {
@@ -80,8 +80,8 @@ export class AgenciesController {
   @OperationsOnly()
   @ApiOperation({ summary: 'Rotate the webhook signing secret (operations)', description: 'The new secret is returned once.' })
   @ApiOkResponse({ type: AgencyWithSecretDto })
-  @ApiProblems(401, 403, 404, 429)
-  async rotateSecret(@Param('id', uuidParam('Agency')) id: string): Promise<AgencyWithSecretDto> {
+  @ApiProblems(400, 401, 403, 404, 429)
+  async rotateSecret(@Param('id', uuidParam('Agency')) id: string, @EmptyBody() _body: unknown): Promise<AgencyWithSecretDto> {
     return AgencyWithSecretDto.withSecret(await this.agencies.rotateWebhookSecret(id));
   }
 

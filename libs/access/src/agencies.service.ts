@@ -28,13 +28,13 @@ export class AgenciesService {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<AgencyRow>> {
-    const after = cursor ? decodeTimestampCursor(cursor, 'createdAt') : undefined;
+    const after = cursor ? decodeTimestampCursor('agencies', cursor, 'createdAt') : undefined;
     const rows = await this.repository.listAgencies(limit + 1, after);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor('agencies', { createdAt: last.cursorCreatedAt, id: last.id }) : null,
     };
   }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res 
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Principal, uuidParam } from '#libs/access';
-import { ApiProblems, ValidationFailed } from '#libs/shared';
+import { ApiProblems, EmptyBody, ValidationFailed } from '#libs/shared';
 import { BookingsService } from './bookings.service';
 import { BookingDto, BookingPageDto, ListBookingsQueryDto } from './dto/booking.dto';
 import { CreateBookingDto, ReplaceBookingFlightsDto } from './dto/create-booking.dto';
@@ -66,8 +66,8 @@ export class BookingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm a held booking before its hold expires' })
   @ApiOkResponse({ type: BookingDto })
-  @ApiProblems(401, 404, 409, 429)
-  async confirm(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
+  @ApiProblems(400, 401, 404, 409, 429)
+  async confirm(@Param('id', uuidParam('Booking')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
     return BookingDto.from(await this.bookings.confirm(principal, id));
   }
 
@@ -75,8 +75,8 @@ export class BookingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a booking; its nights and seats are released' })
   @ApiOkResponse({ type: BookingDto })
-  @ApiProblems(401, 404, 409, 429)
-  async cancel(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
+  @ApiProblems(400, 401, 404, 409, 429)
+  async cancel(@Param('id', uuidParam('Booking')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
     return BookingDto.from(await this.bookings.cancel(principal, id));
   }
 

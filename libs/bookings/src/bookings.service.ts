@@ -107,13 +107,13 @@ export class BookingsService {
     if (filter.checkInFrom && filter.checkInTo && filter.checkInTo < filter.checkInFrom) {
       throw ValidationFailed.field('checkInTo', 'must not be before checkInFrom');
     }
-    const before = cursor ? decodeTimestampCursor(cursor, 'createdAt') : undefined;
+    const before = cursor ? decodeTimestampCursor('bookings', cursor, 'createdAt') : undefined;
     const rows = await this.repository.list({ ...filter, agencyId: this.visibleAgency(principal) ?? filter.agencyId }, limit + 1, before);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor('bookings', { createdAt: last.cursorCreatedAt, id: last.id }) : null,
     };
   }
 
@@ -167,7 +167,7 @@ export class BookingsService {
       if (changed.length === 0) return booking;
 
       const flights = await this.flights.lockFlights(manager, changed.flatMap((entry) => [entry.current, entry.next].filter((flightId) => flightId !== null)));
-      const context = segmentContextOf(booking, this.config);
+      const context = segmentContextOf(booking, this.config, this.clock.now());
       const deltas: SeatDelta[] = [];
       const short: ShortFlight[] = [];
       for (const { segment, current, next } of changed) {

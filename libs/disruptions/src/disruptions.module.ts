@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BookingsModule } from '#libs/bookings';
 import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
+import { Clock } from '#libs/shared';
 import { FlightDisruptionService } from './flight-disruption.service';
 
 /**
@@ -10,7 +11,7 @@ import { FlightDisruptionService } from './flight-disruption.service';
  */
 @Module({
   imports: [BookingsModule, FlightsModule, NotificationsModule],
-  providers: [FlightDisruptionService],
+  providers: [FlightDisruptionService, Clock],
   exports: [FlightDisruptionService],
 })
 export class DisruptionsModule {}

@@ -3,16 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { BookingRow, BookingsRepository } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
-import { FlightRow, FlightsRepository, startOfLocalDate } from '#libs/flights';
+import { FlightRow, FlightSegment, FlightsRepository, segmentContextOf, segmentRefusal, startOfLocalDate } from '#libs/flights';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { NewNotification, NotificationsRepository } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
-import { addDays, localDateOf } from '#libs/shared';
+import { addDays, Clock, localDateOf } from '#libs/shared';
 
 /** Bookings taken off a flight per transaction: bounds how long one transaction holds its locks. */
 export const DISRUPTION_CHUNK_SIZE = 250;
 /** Alternatives offered to an agency: same route, departing this many resort-local days either side. */
-const ALTERNATIVE_WINDOW_DAYS = 2;
 /** The reconciler leaves alone a disruption touched this recently (its job is likely running). */
 const RECONCILE_IDLE_SECONDS = 10;
 const RECONCILE_BATCH = 500;
@@ -46,6 +45,7 @@ export class FlightDisruptionService {
     private readonly jobs: JobQueue,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly clock: Clock,
   ) {}
 
   /** Handles `disrupt-flight`. `onProgress` is told after every committed chunk. */
@@ -92,8 +92,9 @@ export class FlightDisruptionService {
     );
     const seats = cleared.reduce((sum, booking) => sum + booking.guestCount, 0);
     await this.flights.addToSeats(manager, [{ flightId: cancelled.id, seats: -seats }]);
-    const alternatives = await this.alternativesTo(manager, cancelled);
-    const segmentOf = new Map(bookings.map((booking) => [booking.id, booking.outboundFlightId === cancelled.id ? 'outbound' : 'return']));
+    const segment: FlightSegment = cancelled.destination === this.config.RESORT_AIRPORT ? 'outbound' : 'return';
+    const alternatives = await this.alternativesTo(manager, cancelled, segment);
+    const segmentOf = new Map<string, FlightSegment>(bookings.map((booking) => [booking.id, booking.outboundFlightId === cancelled.id ? 'outbound' : 'return']));
     await this.notifications.insertMany(
       manager,
       cleared.map((booking) => this.notificationFor(booking, segmentOf.get(booking.id) ?? 'outbound', cancelled, alternatives)),
@@ -102,19 +103,32 @@ export class FlightDisruptionService {
     return cleared.length;
   }
 
-  private async alternativesTo(manager: EntityManager, cancelled: FlightRow): Promise<FlightRow[]> {
+  /**
+   * Flights that fit the stays the cancelled flight carried. Every booking on it has the same
+   * resort-local date for that segment (its check-in for an outbound flight, its check-out for a
+   * return one: the flight fitted the stay), so one query serves the whole chunk; each booking
+   * then keeps those with a seat for all its guests (see notificationFor).
+   */
+  private async alternativesTo(manager: EntityManager, cancelled: FlightRow, segment: FlightSegment): Promise<FlightRow[]> {
     const timeZone = this.config.RESORT_TIMEZONE;
-    const departureDate = localDateOf(new Date(cancelled.departureAt), timeZone);
-    return this.flights.findAlternatives(
-      manager,
-      cancelled.routeId,
-      startOfLocalDate(addDays(departureDate, -ALTERNATIVE_WINDOW_DAYS), timeZone),
-      startOfLocalDate(addDays(departureDate, ALTERNATIVE_WINDOW_DAYS + 1), timeZone),
-      cancelled.id,
-    );
+    const segmentDate = localDateOf(new Date(segment === 'outbound' ? cancelled.arrivalAt : cancelled.departureAt), timeZone);
+    return this.flights.findAlternatives(manager, {
+      segment,
+      resortAirport: this.config.RESORT_AIRPORT,
+      from: startOfLocalDate(segmentDate, timeZone),
+      until: startOfLocalDate(addDays(segmentDate, 1), timeZone),
+      preferredRouteId: cancelled.routeId,
+      excludeId: cancelled.id,
+    });
   }
 
-  private notificationFor(booking: BookingRow, segment: string, cancelled: FlightRow, alternatives: FlightRow[]): NewNotification {
+  private notificationFor(booking: BookingRow, segment: FlightSegment, cancelled: FlightRow, alternatives: FlightRow[]): NewNotification {
+    // Only flights the kept stay can use: the rules PUT …/flights applies (airport, date, not
+    // cancelled, not departed), and a seat for every guest of this booking.
+    const context = segmentContextOf(booking, this.config, this.clock.now());
+    const usable = alternatives.filter(
+      (flight) => segmentRefusal(segment, flight.id, flight, context) === undefined && flight.seats - flight.seatsReserved >= booking.guestCount,
+    );
     return {
       agencyId: booking.agencyId,
       type: 'booking.flight_cancelled',
@@ -134,16 +148,13 @@ export class FlightDisruptionService {
         checkIn: booking.checkIn,
         checkOut: booking.checkOut,
         guestCount: booking.guestCount,
-        // Only flights with a seat for every guest of this booking.
-        alternatives: alternatives
-          .filter((flight) => flight.seats - flight.seatsReserved >= booking.guestCount)
-          .map((flight) => ({
-            flightId: flight.id,
-            flightNumber: flight.flightNumber,
-            departureAt: new Date(flight.departureAt).toISOString(),
-            arrivalAt: new Date(flight.arrivalAt).toISOString(),
-            seatsAvailable: flight.seats - flight.seatsReserved,
-          })),
+        alternatives: usable.map((flight) => ({
+          flightId: flight.id,
+          flightNumber: flight.flightNumber,
+          departureAt: new Date(flight.departureAt).toISOString(),
+          arrivalAt: new Date(flight.arrivalAt).toISOString(),
+          seatsAvailable: flight.seats - flight.seatsReserved,
+        })),
       },
     };
   }

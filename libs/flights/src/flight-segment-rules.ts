@@ -7,21 +7,25 @@ export interface SegmentContext {
   checkOut: string;
   resortAirport: string;
   resortTimeZone: string;
+  /** When the booking is decided: a flight that has departed by then carries no one new. */
+  now: Date;
 }
 
 /** The segment context of a stay under the resort's settings. */
 export function segmentContextOf(
   stay: { checkIn: string; checkOut: string },
   settings: { RESORT_AIRPORT: string; RESORT_TIMEZONE: string },
+  now: Date,
 ): SegmentContext {
-  return { checkIn: stay.checkIn, checkOut: stay.checkOut, resortAirport: settings.RESORT_AIRPORT, resortTimeZone: settings.RESORT_TIMEZONE };
+  return { checkIn: stay.checkIn, checkOut: stay.checkOut, resortAirport: settings.RESORT_AIRPORT, resortTimeZone: settings.RESORT_TIMEZONE, now };
 }
 
 /**
  * Why `flight` cannot carry a stay's `segment`, or undefined if it can (seats aside: those are
  * counted against the locked flight by the caller). Checked in this order: the flight exists,
- * it serves the resort airport in the right direction, on the right resort-local date, and it
- * is not cancelled — so a wrong flight is reported as wrong even when it is also cancelled.
+ * it serves the resort airport in the right direction, on the right resort-local date, it is
+ * not cancelled and it has not departed — so a wrong flight is reported as wrong even when it
+ * is also cancelled or gone (a check-in of today may name this morning's flight).
  */
 export function segmentRefusal(
   segment: FlightSegment,
@@ -47,7 +51,8 @@ export function segmentRefusal(
       return new FlightMismatch(flightId, segment, 'wrong_date', `return flight ${flightId} leaves on ${departureDate} (resort time), not on the check-out date ${context.checkOut}`);
     }
   }
-  if (flight.status === 'cancelled') return new FlightUnavailable(flightId, segment);
+  if (flight.status === 'cancelled') return new FlightUnavailable(flightId, segment, 'cancelled');
+  if (new Date(flight.departureAt) <= context.now) return new FlightUnavailable(flightId, segment, 'departed');
   return undefined;
 }
 

@@ -23,14 +23,16 @@ export class SeatsExhausted extends DomainError {
   }
 }
 
-/** The flight exists and fits the stay, but it is cancelled. */
+export type FlightUnavailableReason = 'cancelled' | 'departed';
+
+/** The flight exists and fits the stay, but it is cancelled or has already departed. */
 export class FlightUnavailable extends DomainError {
   readonly code = 'flight_unavailable';
   readonly status = 409;
-  readonly title = 'The flight is cancelled';
+  readonly title = 'The flight is cancelled or has departed';
 
-  constructor(flightId: string, segment: FlightSegment) {
-    super(`${segment} flight ${flightId} is cancelled`, { flightId, segment });
+  constructor(flightId: string, segment: FlightSegment, reason: FlightUnavailableReason) {
+    super(`${segment} flight ${flightId} ${reason === 'cancelled' ? 'is cancelled' : 'has already departed'}`, { flightId, segment, reason });
   }
 }
 

@@ -291,14 +291,22 @@ export class FlightsRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Scheduled flights of a route departing in `[from, until)` with at least `minimumSeats` free, soonest first. */
-  async findAlternatives(manager: EntityManager, routeId: string, from: Date, until: Date, excludeId: string): Promise<FlightRow[]> {
+  /**
+   * Flights that could replace a cancelled segment: scheduled, not departed, with a free seat,
+   * arriving at the resort airport in `[from, until)` (an outbound segment) or leaving it then (a
+   * return segment). Flights of `preferredRouteId` come first, then by departure; at most 20.
+   */
+  async findAlternatives(
+    manager: EntityManager,
+    options: { segment: 'outbound' | 'return'; resortAirport: string; from: Date; until: Date; preferredRouteId: string; excludeId: string },
+  ): Promise<FlightRow[]> {
     return manager.query(
       `SELECT ${FLIGHT_COLUMNS} FROM flights f JOIN routes r ON r.id = f.route_id
-        WHERE f.route_id = $1 AND f.status = 'scheduled' AND f.departure_at >= $2 AND f.departure_at < $3 AND f.id <> $4
-          AND f.seats_reserved < f.seats
-        ORDER BY f.departure_at, f.id LIMIT 20`,
-      [routeId, from, until, excludeId],
+        WHERE f.status = 'scheduled' AND f.id <> $5 AND f.seats_reserved < f.seats AND f.departure_at > now()
+          AND CASE WHEN $1 = 'outbound' THEN r.destination = $2 AND f.arrival_at >= $3 AND f.arrival_at < $4
+                   ELSE r.origin = $2 AND f.departure_at >= $3 AND f.departure_at < $4 END
+        ORDER BY (f.route_id = $6) DESC, f.departure_at, f.id LIMIT 20`,
+      [options.segment, options.resortAirport, options.from, options.until, options.excludeId, options.preferredRouteId],
     );
   }
 }

@@ -69,11 +69,11 @@ export class FlightsService {
   }
 
   async listRoutes(limit: number, cursor?: string): Promise<Page<RouteRow>> {
-    const after = cursor ? decodeCursor<{ origin: string; destination: string }>(cursor, ['origin', 'destination']) : undefined;
+    const after = cursor ? decodeCursor<{ origin: string; destination: string }>('routes', cursor, ['origin', 'destination']) : undefined;
     const rows = await this.repository.listRoutes(limit + 1, after);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > limit && last ? encodeCursor({ origin: last.origin, destination: last.destination }) : null };
+    return { data, nextCursor: rows.length > limit && last ? encodeCursor('routes', { origin: last.origin, destination: last.destination }) : null };
   }
 
   async listSuspensions(routeId: string): Promise<(RouteSuspensionRow & { cancelledFlightIds: string[] })[]> {
@@ -152,13 +152,13 @@ export class FlightsService {
       routeId: query.routeId,
       status: query.status,
     };
-    const after = cursor ? decodeTimestampCursor(cursor, 'departureAt') : undefined;
+    const after = cursor ? decodeTimestampCursor('flights', cursor, 'departureAt') : undefined;
     const rows = await this.repository.listFlights(filter, limit + 1, after);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: rows.length > limit && last ? encodeCursor({ departureAt: last.cursorDepartureAt, id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor('flights', { departureAt: last.cursorDepartureAt, id: last.id }) : null,
     };
   }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, OperationsOnly, Principal, uuidParam } from '#libs/access';
-import { ApiProblems } from '#libs/shared';
+import { ApiProblems, EmptyBody } from '#libs/shared';
 import { CreateRestrictionDto, ListRestrictionsQueryDto, RestrictionDto, RestrictionPageDto, RestrictionPreviewDto } from './dto/restriction.dto';
 import { RestrictionsService } from './restrictions.service';
 
@@ -23,7 +23,7 @@ export class RestrictionsController {
   @ApiCreatedResponse({ type: RestrictionDto })
   @ApiProblems(400, 401, 403, 429)
   async create(@Body() body: CreateRestrictionDto, @CurrentPrincipal() principal: Principal): Promise<RestrictionDto> {
-    return RestrictionDto.from(await this.restrictions.create(principal, body));
+    return RestrictionDto.from(await this.restrictions.create(principal, body), 'operations');
   }
 
   @Post('preview')
@@ -43,18 +43,18 @@ export class RestrictionsController {
   @ApiOperation({ summary: 'List restrictions, newest first' })
   @ApiOkResponse({ type: RestrictionPageDto })
   @ApiProblems(400, 401, 429)
-  async list(@Query() query: ListRestrictionsQueryDto): Promise<RestrictionPageDto> {
+  async list(@Query() query: ListRestrictionsQueryDto, @CurrentPrincipal() principal: Principal): Promise<RestrictionPageDto> {
     const page = await this.restrictions.list({ status: query.status, nationality: query.nationality }, query.limit ?? 50, query.cursor);
     const now = new Date();
-    return { data: page.data.map((row) => RestrictionDto.from(row, now)), nextCursor: page.nextCursor };
+    return { data: page.data.map((row) => RestrictionDto.from(row, principal.role, now)), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get a restriction with its enforcement progress' })
   @ApiOkResponse({ type: RestrictionDto })
   @ApiProblems(401, 404, 429)
-  async get(@Param('id', uuidParam('Restriction')) id: string): Promise<RestrictionDto> {
-    return RestrictionDto.from(await this.restrictions.get(id));
+  async get(@Param('id', uuidParam('Restriction')) id: string, @CurrentPrincipal() principal: Principal): Promise<RestrictionDto> {
+    return RestrictionDto.from(await this.restrictions.get(id), principal.role);
   }
 
   @Post(':id/lift')
@@ -67,8 +67,8 @@ export class RestrictionsController {
       'and an enforcement under way stops. A lifted or expired restriction is 409 invalid_state.',
   })
   @ApiOkResponse({ type: RestrictionDto })
-  @ApiProblems(401, 403, 404, 409, 429)
-  async lift(@Param('id', uuidParam('Restriction')) id: string, @CurrentPrincipal() principal: Principal): Promise<RestrictionDto> {
-    return RestrictionDto.from(await this.restrictions.lift(principal, id));
+  @ApiProblems(400, 401, 403, 404, 409, 429)
+  async lift(@Param('id', uuidParam('Restriction')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<RestrictionDto> {
+    return RestrictionDto.from(await this.restrictions.lift(principal, id), 'operations');
   }
 }

@@ -132,9 +132,11 @@ export class RestrictionsRepository {
   async markLifted(manager: EntityManager, id: string, keyId: string | null): Promise<RestrictionRow> {
     const result: [RestrictionRow[], number] = await manager.query(
       `UPDATE restrictions r SET lifted_at = now(), lifted_by_key_id = $2,
-              -- An enforcement that was under way stops here: it is over, whatever it had reached.
-              enforcement_state = CASE WHEN r.enforcement_state = 'running' THEN 'completed' ELSE r.enforcement_state END,
-              enforcement_completed_at = CASE WHEN r.enforcement_state = 'running' THEN now() ELSE r.enforcement_completed_at END,
+              -- An enforcement that was under way stops here: it is over, whatever it had reached. One
+              -- that had not started never will (nothing is cancelled after a lift): it is over too.
+              enforcement_state = 'completed',
+              enforcement_started_at = coalesce(r.enforcement_started_at, now()),
+              enforcement_completed_at = CASE WHEN r.enforcement_state = 'completed' THEN r.enforcement_completed_at ELSE now() END,
               updated_at = now()
         WHERE r.id = $1 RETURNING ${COLUMNS}`,
       [id, keyId],

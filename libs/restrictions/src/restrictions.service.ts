@@ -51,13 +51,13 @@ export class RestrictionsService {
   }
 
   async list(filter: RestrictionListFilter, limit: number, cursor?: string): Promise<Page<RestrictionRow>> {
-    const before = cursor ? decodeTimestampCursor(cursor, 'createdAt') : undefined;
+    const before = cursor ? decodeTimestampCursor('restrictions', cursor, 'createdAt') : undefined;
     const rows = await this.repository.list(filter, limit + 1, before);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor('restrictions', { createdAt: last.cursorCreatedAt, id: last.id }) : null,
     };
   }
 

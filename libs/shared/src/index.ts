@@ -8,3 +8,4 @@ export * from './validation/is-calendar-date';
 export * from './validation/is-omittable';
 export * from './validation/validation-pipe';
 export * from './openapi/problem-responses';
+export * from './validation/empty-body';

@@ -32,8 +32,13 @@ export class HealthController {
       // API's own vocabulary (`service_unavailable`, Retry-After), naming what is down.
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const { details } = error.getResponse() as HealthCheckResult;
-      const down = Object.entries(details as HealthIndicatorResult).filter(([, check]) => check.status !== 'up').map(([name]) => name);
-      throw new ServiceUnavailable(`Not ready: ${down.join(' and ')} ${down.length === 1 ? 'is' : 'are'} unreachable`, { checks: details }, { cause: error });
+      // The public body says only which dependency is up or down: the indicators' messages name
+      // hosts, ports and driver errors, which are for the logs (the cause), not for the internet.
+      const checks = Object.fromEntries(
+        Object.entries(details as HealthIndicatorResult).map(([name, check]) => [name, { status: check.status === 'up' ? 'up' : 'down' }]),
+      );
+      const down = Object.keys(checks).filter((name) => checks[name].status === 'down');
+      throw new ServiceUnavailable(`Not ready: ${down.join(' and ')} ${down.length === 1 ? 'is' : 'are'} unreachable`, { checks }, { cause: error });
     }
   }
 }

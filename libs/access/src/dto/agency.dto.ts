@@ -1,15 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { IsOmittable } from '#libs/shared';
 import type { AgencyRow } from '../access.repository';
 import { ROLES, Role } from '../principal';
 
+/** Names are stored without surrounding white space, so one of spaces only is blank and refused. */
+const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
 const WEBHOOK_URL_RULES = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 export class CreateAgencyDto {
-  @ApiProperty({ example: 'Vostok Travel', minLength: 1, maxLength: 200 })
+  @ApiProperty({ example: 'Vostok Travel', minLength: 1, maxLength: 200, description: 'stored without leading and trailing white space; not blank' })
+  @Transform(trimmed)
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(200)
   name: string;
 
@@ -22,10 +27,11 @@ export class CreateAgencyDto {
 }
 
 export class UpdateAgencyDto {
-  @ApiPropertyOptional({ example: 'Vostok Travel', minLength: 1, maxLength: 200 })
+  @ApiPropertyOptional({ example: 'Vostok Travel', minLength: 1, maxLength: 200, description: 'stored without leading and trailing white space; not blank' })
   @IsOmittable() // an agency always has a name: null is refused, not passed on to the NOT NULL column
+  @Transform(trimmed)
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(200)
   name?: string;
 

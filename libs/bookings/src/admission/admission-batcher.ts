@@ -7,7 +7,7 @@ import { CapacityExhausted, CapacityRepository, NightState, ShortNight } from '#
 import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal } from '#libs/flights';
 import { Metrics } from '#libs/observability';
 import { RestrictionGate } from '#libs/restrictions';
-import { DomainError, IdempotencyKeyReused, toProblem } from '#libs/shared';
+import { Clock, DomainError, IdempotencyKeyReused, toProblem } from '#libs/shared';
 import { BookingsRepository, NewBooking } from '../bookings.repository';
 import { BookingDto } from '../dto/booking.dto';
 import { AdmissionOutcome, AdmissionRequest } from './admission.types';
@@ -58,6 +58,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
     private readonly metrics: Metrics,
     private readonly restrictions: RestrictionGate,
     private readonly flights: FlightsRepository,
+    private readonly clock: Clock,
   ) {}
 
   /** Graceful shutdown: requests already accepted into the batcher are admitted before connections close. */
@@ -233,12 +234,12 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
 
   private unknownFlightRefusalFor(request: AdmissionRequest, existingFlights: Set<string>): DomainError | undefined {
     const unknown = segmentsOf(request).find(({ flightId }) => !existingFlights.has(flightId));
-    return unknown ? segmentRefusal(unknown.segment, unknown.flightId, undefined, segmentContextOf(request, this.config)) : undefined;
+    return unknown ? segmentRefusal(unknown.segment, unknown.flightId, undefined, segmentContextOf(request, this.config, this.clock.now())) : undefined;
   }
 
   /** A flight that does not exist, does not fit the stay or is cancelled (pure rules in libs/flights). */
   private flightRefusalFor(request: AdmissionRequest, flights: Map<string, FlightRow>): DomainError | undefined {
-    const context = segmentContextOf(request, this.config);
+    const context = segmentContextOf(request, this.config, this.clock.now());
     for (const { segment, flightId } of segmentsOf(request)) {
       const refusal = segmentRefusal(segment, flightId, flights.get(flightId), context);
       if (refusal) return refusal;

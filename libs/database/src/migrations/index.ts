@@ -4,6 +4,7 @@ import { Restrictions1764330000000 } from './1764330000000-restrictions';
 import { WebhookDeliveries1764340000000 } from './1764340000000-webhook-deliveries';
 import { WebhookRedelivery1764350000000 } from './1764350000000-webhook-redelivery';
 import { GuestDataRetention1764380000000 } from './1764380000000-guest-data-retention';
+import { LiftedRestrictionsCompleted1764386000000 } from './1764386000000-lifted-restrictions-completed';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   WebhookDeliveries1764340000000,
   WebhookRedelivery1764350000000,
   GuestDataRetention1764380000000,
+  LiftedRestrictionsCompleted1764386000000,
 ];

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperationsOnly, uuidParam } from '#libs/access';
-import { ApiProblems } from '#libs/shared';
+import { ApiProblems, EmptyBody } from '#libs/shared';
 import {
   AgencyWebhookDeliveryDto,
   AgencyWebhookDeliveryPageDto,
@@ -49,8 +49,8 @@ export class WebhookDeliveriesController {
       'A delivery whose attempt is in flight is left to that attempt. Every retry carries the same `webhook-id`.',
   })
   @ApiOkResponse({ type: WebhookRetryResultDto })
-  @ApiProblems(401, 403, 404, 429)
-  async retryUndelivered(@Param('id', uuidParam('Agency')) id: string): Promise<WebhookRetryResultDto> {
+  @ApiProblems(400, 401, 403, 404, 429)
+  async retryUndelivered(@Param('id', uuidParam('Agency')) id: string, @EmptyBody() _body: unknown): Promise<WebhookRetryResultDto> {
     return { rescheduled: await this.deliveries.retryUndelivered(id) };
   }
 }

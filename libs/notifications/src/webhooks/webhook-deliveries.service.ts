@@ -33,11 +33,11 @@ export class WebhookDeliveriesService {
     options: { state?: DeliveryState; cursor?: string; limit: number },
   ): Promise<Page<DeliveryWithLastAttempt>> {
     await this.agencies.get(agencyId); // 404 for an unknown agency rather than an empty list
-    const before = options.cursor ? decodeCursor<{ sequence: string }>(options.cursor, ['sequence']).sequence : undefined;
-    if (before !== undefined && !/^\d{1,18}$/.test(String(before))) decodeCursor('', ['sequence']);
+    const before = options.cursor ? decodeCursor<{ sequence: string }>('webhook-deliveries', options.cursor, ['sequence']).sequence : undefined;
+    if (before !== undefined && !/^\d{1,18}$/.test(String(before))) decodeCursor('webhook-deliveries', '', ['sequence']);
     const rows = await this.repository.listForAgency(agencyId, { state: options.state, beforeSequence: before, limit: options.limit + 1 });
     const data = rows.slice(0, options.limit);
     const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > options.limit && last ? encodeCursor({ sequence: last.sequence }) : null };
+    return { data, nextCursor: rows.length > options.limit && last ? encodeCursor('webhook-deliveries', { sequence: last.sequence }) : null };
   }
 }

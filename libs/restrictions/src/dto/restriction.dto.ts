@@ -90,16 +90,21 @@ export class RestrictionDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) effectiveUntil: string | null;
   @ApiProperty({ type: RestrictionWindowDto, description: 'check-in dates covered, [from, to)' }) window: RestrictionWindowDto;
   @ApiProperty({ example: 'Border closed by order of the State Tourism Administration' }) reason: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'the API key that applied it' }) appliedByKeyId: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'the API key that applied it; shown to operations keys only' })
+  appliedByKeyId?: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) liftedAt: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) liftedByKeyId: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'the API key that lifted it; shown to operations keys only' })
+  liftedByKeyId?: string | null;
   @ApiProperty({ type: EnforcementDto }) enforcement: EnforcementDto;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
-  static from(row: RestrictionRow, now: Date = new Date()): RestrictionDto {
+  /** Agents see a restriction without the ids of the operations keys that applied and lifted it. */
+  static from(row: RestrictionRow, viewer: 'operations' | 'agent', now: Date = new Date()): RestrictionDto {
     const iso = (value: Date | null): string | null => (value ? new Date(value).toISOString() : null);
+    const keyIds = viewer === 'operations' ? { appliedByKeyId: row.appliedByKeyId, liftedByKeyId: row.liftedByKeyId } : {};
     return {
+      ...keyIds,
       id: row.id,
       status: statusOf(
         {
@@ -117,9 +122,7 @@ export class RestrictionDto {
       effectiveUntil: iso(row.effectiveUntil),
       window: { from: row.windowFrom, to: row.windowTo },
       reason: row.reason,
-      appliedByKeyId: row.appliedByKeyId,
       liftedAt: iso(row.liftedAt),
-      liftedByKeyId: row.liftedByKeyId,
       enforcement: {
         state: row.enforcementState,
         affectedBookings: row.affectedBookings,

@@ -3,25 +3,33 @@ import { decodeCursor, decodeTimestampCursor, encodeCursor } from './cursor';
 
 describe('cursors', () => {
   it('round-trips a position', () => {
-    const cursor = encodeCursor({ createdAt: '2027-07-01T00:00:00.000Z', id: 'abc' });
-    expect(decodeCursor(cursor, ['createdAt', 'id'])).toEqual({ createdAt: '2027-07-01T00:00:00.000Z', id: 'abc' });
+    const cursor = encodeCursor('bookings', { createdAt: '2027-07-01T00:00:00.000Z', id: 'abc' });
+    expect(decodeCursor('bookings', cursor, ['createdAt', 'id'])).toMatchObject({ createdAt: '2027-07-01T00:00:00.000Z', id: 'abc' });
   });
 
-  it.each(['', 'not-base64!', encodeCursor({ other: 1 }), Buffer.from('[1,2]').toString('base64url')])('refuses a cursor it did not make: %p', (cursor) => {
-    expect(() => decodeCursor(cursor, ['createdAt', 'id'])).toThrow(ValidationFailed);
+  it.each([
+    '',
+    'not-base64!',
+    encodeCursor('bookings', { other: 1 }),
+    Buffer.from('[1,2]').toString('base64url'),
+    // Same shape, but handed out by another list, or by no list at all.
+    encodeCursor('restrictions', { createdAt: '2027-07-01T00:00:00.000Z', id: 'abc' }),
+    Buffer.from(JSON.stringify({ createdAt: '2027-07-01T00:00:00.000Z', id: 'abc' })).toString('base64url'),
+  ])('refuses a cursor this list did not make: %p', (cursor) => {
+    expect(() => decodeCursor('bookings', cursor, ['createdAt', 'id'])).toThrow(ValidationFailed);
   });
 
   describe('on (timestamp, id)', () => {
     const id = '0b7c6f5e-2d4a-4c1b-9e8f-7a6b5c4d3e2f';
 
     it('keeps the timestamp to the microsecond, as PostgreSQL stores it', () => {
-      const cursor = encodeCursor({ createdAt: '2027-07-01T08:15:30.123456Z', id });
-      expect(decodeTimestampCursor(cursor, 'createdAt')).toEqual({ createdAt: '2027-07-01T08:15:30.123456Z', id });
+      const cursor = encodeCursor('agencies', { createdAt: '2027-07-01T08:15:30.123456Z', id });
+      expect(decodeTimestampCursor('agencies', cursor, 'createdAt')).toEqual({ createdAt: '2027-07-01T08:15:30.123456Z', id });
     });
 
-    it('still takes a millisecond cursor handed out before', () => {
-      const cursor = encodeCursor({ departureAt: '2027-07-01T08:15:30.123Z', id });
-      expect(decodeTimestampCursor(cursor, 'departureAt')).toEqual({ departureAt: '2027-07-01T08:15:30.123Z', id });
+    it('takes a timestamp with milliseconds only', () => {
+      const cursor = encodeCursor('flights', { departureAt: '2027-07-01T08:15:30.123Z', id });
+      expect(decodeTimestampCursor('flights', cursor, 'departureAt')).toEqual({ departureAt: '2027-07-01T08:15:30.123Z', id });
     });
 
     it.each([
@@ -34,7 +42,7 @@ describe('cursors', () => {
       ['an id that is not a UUID', { createdAt: '2027-01-01T00:00:00.000000Z', id: 'abc' }],
       ['the key of another list', { departureAt: '2027-01-01T00:00:00.000000Z', id }],
     ])('refuses %s (400, not a database error)', (_, position) => {
-      expect(() => decodeTimestampCursor(encodeCursor(position), 'createdAt')).toThrow(ValidationFailed);
+      expect(() => decodeTimestampCursor('bookings', encodeCursor('bookings', position), 'createdAt')).toThrow(ValidationFailed);
     });
   });
 });

@@ -6,15 +6,23 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Opaque keyset cursors: base64url of the sort key of the last row returned. */
-export function encodeCursor(position: Record<string, string | number>): string {
-  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
+/**
+ * The lists that hand out cursors. A cursor names its list, so one list's cursor given to another
+ * whose sort key has the same shape (bookings and restrictions both sort on created_at and id) is
+ * refused instead of silently starting that list somewhere arbitrary.
+ */
+export type CursorList = 'agencies' | 'bookings' | 'flights' | 'notifications' | 'restrictions' | 'routes' | 'webhook-deliveries';
+
+/** Opaque keyset cursors: base64url of the list's name and the sort key of the last row returned. */
+export function encodeCursor(list: CursorList, position: Record<string, string | number>): string {
+  return Buffer.from(JSON.stringify({ list, ...position }), 'utf8').toString('base64url');
 }
 
-export function decodeCursor<T extends Record<string, string | number>>(cursor: string, keys: (keyof T)[]): T {
+export function decodeCursor<T extends Record<string, string | number>>(list: CursorList, cursor: string, keys: (keyof T)[]): T {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof decoded === 'object' && decoded !== null && keys.every((key) => key in decoded)) {
+    const ofThisList = typeof decoded === 'object' && decoded !== null && (decoded as Record<string, unknown>).list === list;
+    if (ofThisList && keys.every((key) => key in decoded)) {
       const values = keys.map((key) => (decoded as Record<string, unknown>)[key as string]);
       if (values.every((value) => typeof value === 'string' || typeof value === 'number')) return decoded as T;
     }
@@ -54,8 +62,8 @@ function isCursorTimestamp(text: unknown): text is string {
  * Decodes the cursor of a list ordered on (`timestampKey`, id), refusing (400) any whose values
  * the query could not take: a forged cursor is bad input, never a database error.
  */
-export function decodeTimestampCursor<K extends string>(cursor: string, timestampKey: K): Record<K | 'id', string> {
-  const position = decodeCursor<Record<string, string | number>>(cursor, [timestampKey, 'id']);
+export function decodeTimestampCursor<K extends string>(list: CursorList, cursor: string, timestampKey: K): Record<K | 'id', string> {
+  const position = decodeCursor<Record<string, string | number>>(list, cursor, [timestampKey, 'id']);
   const timestamp = position[timestampKey];
   const id = position.id;
   if (!isCursorTimestamp(timestamp) || typeof id !== 'string' || !UUID.test(id)) {
