@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
+import { encodeCursor } from '#libs/shared';
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { pageThrough } from './support/pagination';
@@ -457,5 +458,23 @@ describe('list pagination: every row exactly once, in the documented order (prop
       expect({ limit, status: response.status, code: response.body?.code }).toEqual({ limit, status: 400, code: 'validation_failed' });
     }
     for (const limit of ['1', '200']) expect((await client.get(`${path}${separator}limit=${limit}`)).status).toBe(200);
+  });
+
+  it.each([
+    ['/v1/routes', 'agent', { origin: 'A\u0000B', destination: 'WOS' }],
+    ['/v1/routes', 'agent', { origin: 'x'.repeat(300), destination: 'WOS' }],
+    ['/v1/routes', 'agent', { origin: 1e400, destination: 'WOS' }],
+    ['/v1/notifications', 'agent', { sequence: 'abc' }],
+    ['/v1/notifications', 'agent', { sequence: '99999999999999999999' }],
+    ['/v1/notifications', 'agent', { sequence: -1 }],
+    ['/v1/agencies/{agency}/webhook-deliveries', 'operations', { sequence: '1.5' }],
+    ['/v1/agencies/{agency}/webhook-deliveries', 'operations', { sequence: '\u0000' }],
+  ])('%s refuses forged cursor %# (400, not 500)', async (template, role, position) => {
+    const client = role === 'operations' ? stack.operations : agent;
+    const { rows } = await pool.query(`SELECT id FROM agencies LIMIT 1`);
+    const path = template.replace('{agency}', rows[0].id);
+    const separator = path.includes('?') ? '&' : '?';
+    const response = await client.get(`${path}${separator}cursor=${encodeCursor(position as Record<string, string | number>)}`);
+    expect({ status: response.status, code: response.body?.code }).toEqual({ status: 400, code: 'validation_failed' });
   });
 });
