@@ -1,5 +1,6 @@
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { pageThrough } from './support/pagination';
 
 /** Every validation rule of PRODUCT.md, and who may see and change which booking. */
 describe('booking rules and access', () => {
@@ -212,14 +213,7 @@ describe('booking rules and access', () => {
       for (let index = 0; index < 5; index++) {
         created.push((await agentB.createBooking({ checkIn: dateFromToday(90 + index), checkOut: dateFromToday(91 + index), guests: [guest()] })).body.id);
       }
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: any = await agentB.get(`/v1/bookings?limit=2&checkInFrom=${dateFromToday(90)}&checkInTo=${dateFromToday(95)}${cursor ? `&cursor=${cursor}` : ''}`);
-        expect(page.status).toBe(200);
-        seen.push(...page.body.data.map((booking: { id: string }) => booking.id));
-        cursor = page.body.nextCursor;
-      } while (cursor);
+      const seen = await pageThrough(agentB, `/v1/bookings?checkInFrom=${dateFromToday(90)}&checkInTo=${dateFromToday(95)}`, { limit: 2 });
       expect(seen).toEqual([...created].reverse());
       const filtered = await agentB.get(`/v1/bookings?checkInFrom=${dateFromToday(92)}&checkInTo=${dateFromToday(93)}&status=confirmed`);
       expect(filtered.body.data.map((booking: { id: string }) => booking.id)).toEqual([created[2]]);

@@ -1,6 +1,7 @@
 import { encodeCursor } from '#libs/shared';
 import { dateFromToday, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { pageThrough } from './support/pagination';
 import { instantFromNow, seedBookings } from './support/restriction-helpers';
 
 /**
@@ -25,21 +26,7 @@ describe('keyset pagination on (timestamp, id)', () => {
     await stack?.stop();
   });
 
-  /** Follows nextCursor from the first page to the last; the ids in the order the pages gave them. */
-  async function everyPage(client: KalmaClient, path: string, limit: number): Promise<string[]> {
-    const ids: string[] = [];
-    let cursor: string | null = null;
-    for (let pages = 0; ; pages++) {
-      if (pages > 100) throw new Error(`${path}: the cursor never reached the last page`);
-      const separator = path.includes('?') ? '&' : '?';
-      const page: any = await client.get(`${path}${separator}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-      expect(page.status).toBe(200);
-      expect(page.body.data.length).toBeLessThanOrEqual(limit);
-      ids.push(...page.body.data.map((row: { id: string }) => row.id));
-      cursor = page.body.nextCursor;
-      if (!cursor) return ids;
-    }
-  }
+  const everyPage = (client: KalmaClient, path: string, limit: number): Promise<string[]> => pageThrough(client, path, { limit, maxPages: 100 });
 
   async function column(sql: string, parameters: unknown[] = []): Promise<string[]> {
     const { rows } = await stack.database.pool.query(sql, parameters);

@@ -47,12 +47,16 @@ export class AccessRepository {
     return rows[0];
   }
 
-  /** Oldest first, keyset-paginated on (created_at, id); `cursorCreatedAt` is created_at to the microsecond, for the next cursor. */
+  /**
+   * Oldest first, keyset-paginated on (created_at, id); `cursorCreatedAt` is created_at to the
+   * microsecond, for the next cursor. Qualified columns, as in every list: a bare name in
+   * ORDER BY would take an output column of that name first.
+   */
   async listAgencies(limit: number, after?: { createdAt: string; id: string }): Promise<(AgencyRow & { cursorCreatedAt: string })[]> {
     return this.dataSource.query(
-      `SELECT ${AGENCY_COLUMNS}, ${cursorTimestampSql('created_at')} AS "cursorCreatedAt" FROM agencies
-        WHERE $2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid)
-        ORDER BY created_at, id LIMIT $1`,
+      `SELECT ${AGENCY_COLUMNS}, ${cursorTimestampSql('a.created_at')} AS "cursorCreatedAt" FROM agencies a
+        WHERE $2::timestamptz IS NULL OR (a.created_at, a.id) > ($2::timestamptz, $3::uuid)
+        ORDER BY a.created_at, a.id LIMIT $1`,
       [limit, after?.createdAt ?? null, after?.id ?? null],
     );
   }

@@ -49,7 +49,7 @@ export class AgenciesController {
 
   @Get('agencies')
   @OperationsOnly()
-  @ApiOperation({ summary: 'List agencies (operations)' })
+  @ApiOperation({ summary: 'List agencies, oldest first (operations)' })
   @ApiOkResponse({ type: AgencyPageDto })
   @ApiProblems(400, 401, 403, 429)
   async list(@Query() query: PageQueryDto): Promise<AgencyPageDto> {

@@ -25,7 +25,7 @@ export class FlightsController {
 
   @Get()
   @ApiOperation({
-    summary: 'List flights by departure',
+    summary: 'List flights by departure, earliest first',
     description: '`from` (included) and `to` (excluded) are resort-local departure dates. Each flight shows its seats, reserved and available.',
   })
   @ApiOkResponse({ type: FlightPageDto })

@@ -13,6 +13,18 @@ import { FlightListFilter, FlightsRepository } from './flights.repository';
 /** The longest window of departure dates one flight list may span. */
 export const MAX_FLIGHT_LIST_DAYS = 400;
 
+/**
+ * The route list's cursor, (origin, destination) of the last route returned: IATA codes, as
+ * every route holds them. Anything else is a forged cursor and a 400; passed on, a NUL in it
+ * would be a database error (500) and any other text a position no route list hands out.
+ */
+function decodeRouteCursor(cursor: string): { origin: string; destination: string } {
+  const position = decodeCursor<{ origin: string; destination: string }>('routes', cursor, ['origin', 'destination']);
+  const isCode = (value: unknown): value is string => typeof value === 'string' && /^[A-Z]{3}$/.test(value);
+  if (!isCode(position.origin) || !isCode(position.destination)) throw ValidationFailed.field('cursor', 'is not a cursor returned by this list');
+  return { origin: position.origin, destination: position.destination };
+}
+
 export interface FlightListQuery {
   from?: string;
   to?: string;
@@ -69,7 +81,7 @@ export class FlightsService {
   }
 
   async listRoutes(limit: number, cursor?: string): Promise<Page<RouteRow>> {
-    const after = cursor ? decodeCursor<{ origin: string; destination: string }>('routes', cursor, ['origin', 'destination']) : undefined;
+    const after = cursor ? decodeRouteCursor(cursor) : undefined;
     const rows = await this.repository.listRoutes(limit + 1, after);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];

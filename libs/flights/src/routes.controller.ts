@@ -24,7 +24,7 @@ export class RoutesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List routes' })
+  @ApiOperation({ summary: 'List routes, by origin then destination (IATA codes, alphabetical)' })
   @ApiOkResponse({ type: RoutePageDto })
   @ApiProblems(400, 401, 429)
   async list(@Query() query: PageQueryDto): Promise<RoutePageDto> {

@@ -45,12 +45,17 @@ export class NotificationsRepository {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Oldest first, keyset-paginated on sequence. The columns are qualified on purpose: a bare
+   * `ORDER BY sequence` names the output column `sequence::text AS sequence` and sorts as text
+   * ("10" before "9"), so a page ended on the wrong row and the next one skipped the rest.
+   */
   async listInbox(agencyId: string, options: { afterSequence?: string; limit: number; unacknowledgedOnly: boolean }): Promise<NotificationRow[]> {
     return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM notifications
-        WHERE agency_id = $1 AND ($2::bigint IS NULL OR sequence > $2::bigint)
-          AND (NOT $3::boolean OR acknowledged_at IS NULL)
-        ORDER BY notifications.sequence LIMIT $4`,
+      `SELECT ${COLUMNS} FROM notifications n
+        WHERE n.agency_id = $1 AND ($2::bigint IS NULL OR n.sequence > $2::bigint)
+          AND (NOT $3::boolean OR n.acknowledged_at IS NULL)
+        ORDER BY n.sequence LIMIT $4`,
       [agencyId, options.afterSequence ?? null, options.unacknowledgedOnly, options.limit],
     );
   }
