@@ -24,6 +24,9 @@ export interface NotificationRow {
 
 const COLUMNS = `id, sequence::text AS sequence, agency_id AS "agencyId", type, data, created_at AS "createdAt", acknowledged_at AS "acknowledgedAt"`;
 
+/** First key of the advisory locks on agencies' inboxes (any constant no other lock of Kalma uses). */
+const INBOX_LOCK_NAMESPACE = 0x6b6e; // "kn"
+
 @Injectable()
 export class NotificationsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -34,6 +37,7 @@ export class NotificationsRepository {
    */
   async insertMany(manager: EntityManager, notifications: NewNotification[]): Promise<string[]> {
     if (notifications.length === 0) return [];
+    await this.lockInboxes(manager, [...new Set(notifications.map((notification) => notification.agencyId))]);
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO notifications (agency_id, type, data, dedupe_key)
        SELECT n."agencyId", n.type, n.data, n."dedupeKey"
@@ -50,6 +54,25 @@ export class NotificationsRepository {
    * `ORDER BY sequence` names the output column `sequence::text AS sequence` and sorts as text
    * ("10" before "9"), so a page ended on the wrong row and the next one skipped the rest.
    */
+  /**
+   * Serialises writers of one agency's inbox from their insert until their commit. An inbox is
+   * paged by `sequence`, which is drawn when a row is inserted, not when it commits: without this,
+   * a transaction holding sequence 41 could commit after another's 42, and an agency whose
+   * cursor had already passed 42 would never see 41. Under the lock, a row's sequence is above
+   * every sequence of that inbox still uncommitted elsewhere. Locks are taken in one order (by
+   * key), so writers of several inboxes never deadlock one another; other inboxes are not
+   * delayed. The lock is held only for the rest of the writer's transaction, which writes its
+   * notifications last or nearly so.
+   */
+  private async lockInboxes(manager: EntityManager, agencyIds: string[]): Promise<void> {
+    await manager.query(
+      `SELECT pg_advisory_xact_lock(${INBOX_LOCK_NAMESPACE}, key)
+         FROM (SELECT DISTINCT hashtext(agency_id) AS key FROM unnest($1::text[]) AS agency_id) keys
+        ORDER BY key`,
+      [agencyIds],
+    );
+  }
+
   async listInbox(agencyId: string, options: { afterSequence?: string; limit: number; unacknowledgedOnly: boolean }): Promise<NotificationRow[]> {
     return this.dataSource.query(
       `SELECT ${COLUMNS} FROM notifications n
