@@ -80,6 +80,39 @@ describe('inbox writers that commit out of order', () => {
     expect(seen).toHaveLength(new Set(seen).size);
   });
 
+  it('an agency that polls what is unacknowledged and acknowledges what it read never acknowledges a notification unseen', async () => {
+    const { agencyId, agentKey } = await stack.operations.createAgencyWithAgentKey();
+    const agent = new KalmaClient(stack.apis[0].baseUrl, agentKey);
+    const seen = new Set<string>();
+    /** Reads what is unacknowledged, lets `meanwhile` happen (another commit), then acknowledges up to the newest row read. */
+    async function poll(meanwhile: () => Promise<void> = async () => undefined): Promise<void> {
+      const page = await agent.get('/v1/notifications?unacknowledged=true&limit=200');
+      expect(page.status).toBe(200);
+      const ids: string[] = page.body.data.map((row: { id: string }) => row.id);
+      ids.forEach((id) => seen.add(id));
+      await meanwhile();
+      if (ids.length > 0) expect((await agent.post('/v1/notifications/ack', { upTo: ids[ids.length - 1] })).status).toBe(200);
+    }
+
+    const older = await openWriter();
+    const [olderId] = await repository.insertMany(older.manager, [notification(agencyId)]);
+    const newer = dataSource.transaction((manager) => repository.insertMany(manager, [notification(agencyId)]));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The older writer commits between the agency's read and its acknowledgement.
+    await poll(async () => {
+      await older.commitTransaction();
+      await older.release();
+    });
+    const [newerId] = await newer;
+    await poll();
+    await poll();
+
+    const { rows } = await stack.database.pool.query(`SELECT id FROM notifications WHERE agency_id = $1 AND acknowledged_at IS NOT NULL`, [agencyId]);
+    const acknowledged = rows.map((row) => row.id);
+    expect(new Set(acknowledged)).toEqual(new Set([olderId, newerId]));
+    expect(acknowledged.filter((id) => !seen.has(id))).toEqual([]);
+  });
+
   it('does not hold back the writers of another agency', async () => {
     const one = await stack.operations.createAgencyWithAgentKey();
     const other = await stack.operations.createAgencyWithAgentKey();

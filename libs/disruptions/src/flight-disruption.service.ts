@@ -25,7 +25,7 @@ export interface DisruptionProgress {
 /**
  * Takes the live bookings off a cancelled flight: each keeps its stay, loses the segment (flight
  * id cleared, seat released) and its agency gets a `booking.flight_cancelled` notification naming
- * alternatives — all in one transaction per chunk, bookings locked before the flight.
+ * alternatives — all in one transaction per chunk, bookings locked first, the flight last.
  *
  * Idempotent: a chunk only ever finds bookings still on the flight, so a re-run (a retried job, the
  * reconciler, a crash mid-way) continues where the last committed chunk stopped, and the
@@ -80,8 +80,8 @@ export class FlightDisruptionService {
   /** One chunk in the caller's transaction: how many bookings it released, or undefined when none were left (and the disruption is completed). */
   private async releaseChunk(manager: EntityManager, cancelled: FlightRow): Promise<number | undefined> {
     const bookings = await this.bookings.lockLiveOnFlight(manager, cancelled.id, DISRUPTION_CHUNK_SIZE);
-    await this.flights.lockFlights(manager, [cancelled.id]);
     if (bookings.length === 0) {
+      await this.flights.lockFlights(manager, [cancelled.id]);
       await this.flights.markDisruptionCompleted(manager, cancelled.id);
       return undefined;
     }
@@ -90,15 +90,18 @@ export class FlightDisruptionService {
       bookings.map((booking) => booking.id),
       cancelled.id,
     );
-    const seats = cleared.reduce((sum, booking) => sum + booking.guestCount, 0);
-    await this.flights.addToSeats(manager, [{ flightId: cancelled.id, seats: -seats }]);
     const segment: FlightSegment = cancelled.destination === this.config.RESORT_AIRPORT ? 'outbound' : 'return';
     const alternatives = await this.alternativesTo(manager, cancelled, segment);
     const segmentOf = new Map<string, FlightSegment>(bookings.map((booking) => [booking.id, booking.outboundFlightId === cancelled.id ? 'outbound' : 'return']));
+    // The notifications (which lock the agencies' inboxes) before the flight: a cancellation
+    // takes inboxes, then nights, then flights, and the two must not wait for each other crosswise.
     await this.notifications.insertMany(
       manager,
       cleared.map((booking) => this.notificationFor(booking, segmentOf.get(booking.id) ?? 'outbound', cancelled, alternatives)),
     );
+    await this.flights.lockFlights(manager, [cancelled.id]);
+    const seats = cleared.reduce((sum, booking) => sum + booking.guestCount, 0);
+    await this.flights.addToSeats(manager, [{ flightId: cancelled.id, seats: -seats }]);
     await this.flights.addDisruptionProgress(manager, cancelled.id, cleared.length);
     return cleared.length;
   }

@@ -61,8 +61,8 @@ export class NotificationsRepository {
    * cursor had already passed 42 would never see 41. Under the lock, a row's sequence is above
    * every sequence of that inbox still uncommitted elsewhere. Locks are taken in one order (by
    * key), so writers of several inboxes never deadlock one another; other inboxes are not
-   * delayed. The lock is held only for the rest of the writer's transaction, which writes its
-   * notifications last or nearly so.
+   * delayed. The lock order across Kalma: bookings, inboxes, nights (by date), flights (by id):
+   * a writer that holds a night or a flight must not write notifications after it.
    */
   private async lockInboxes(manager: EntityManager, agencyIds: string[]): Promise<void> {
     await manager.query(
