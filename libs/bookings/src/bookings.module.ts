@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessModule } from '#libs/access';
 import { CapacityModule } from '#libs/capacity';
 import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
@@ -13,7 +14,7 @@ import { BookingsService } from './bookings.service';
 import { HoldExpiryService } from './hold-expiry.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Booking]), CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
+  imports: [TypeOrmModule.forFeature([Booking]), AccessModule, CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
   providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, HoldExpiryService, Clock],
   exports: [BookingsRepository, BookingCancellation, BookingsService, HoldExpiryService],
 })

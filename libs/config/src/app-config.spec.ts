@@ -42,4 +42,14 @@ describe('loadConfig', () => {
   it('refuses a short bootstrap key', () => {
     expect(() => loadConfig({ BOOTSTRAP_OPERATIONS_KEY: 'short' })).toThrow(/BOOTSTRAP_OPERATIONS_KEY/);
   });
+
+  it('names a bad bootstrap key without showing any of it (the message goes to the log)', () => {
+    const key = 'secretkey-too-short';
+    expect(() => loadConfig({ BOOTSTRAP_OPERATIONS_KEY: key })).toThrow(/BOOTSTRAP_OPERATIONS_KEY=\(secret, 19 characters\): must be at least 24 characters/);
+    try {
+      loadConfig({ BOOTSTRAP_OPERATIONS_KEY: key });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('secretk');
+    }
+  });
 });
