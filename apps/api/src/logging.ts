@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Params, PinoLogger } from 'nestjs-pino';
 import type { Level } from 'pino';
 import { AppConfig } from '#libs/config';
+import { loggableUrl, logSerializers } from '#libs/observability';
 
 /**
  * The id of a request: the caller's `x-request-id` when it is a sane token, else a new one.
@@ -29,13 +30,15 @@ export function echoRequestIds(fastify: FastifyInstance): void {
  * a Fastify hook. Why: Nest middleware on Fastify runs through @fastify/middie, and that layer
  * plus pino-http's per-request child logger cost about a fifth of the API's CPU per booking
  * (measured, see BENCHMARKS.md). API keys are never logged: no header is, and the
- * Authorization header is redacted should one ever be.
+ * Authorization header is redacted should one ever be. Request bodies are never logged (they
+ * carry guests' personal data), and errors only through `logSerializers`' allow-list.
  */
 export function loggingParams(config: AppConfig): Params {
   return {
     forRoutes: [],
     pinoHttp: {
       level: config.LOG_LEVEL,
+      serializers: logSerializers,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
     },
   };
@@ -61,7 +64,7 @@ export function logRequests(fastify: FastifyInstance): void {
       logger[level](
         // Not `req`/`res`: the logger's pino-http serializers expect Node's request and response
         // objects there (a plain object's statusCode would come out null).
-        { request: { id: request.id, method: request.method, url: request.url }, response: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) },
+        { request: { id: request.id, method: request.method, url: loggableUrl(request.url) }, response: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) },
         'request completed',
       );
     }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigurationError, loadConfig } from '#libs/config';
+import { serializeError } from '#libs/observability';
 import { migrateDatabase } from '#libs/database';
 import { createApiApp } from './create-api-app';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigurationError) console.error(error.message);
-  else console.error('kalma-api failed to start:', error);
+  // Through the allow-list: a failed statement at boot carries its parameters.
+  else console.error('kalma-api failed to start:', JSON.stringify(serializeError(error)));
   process.exit(1);
 });

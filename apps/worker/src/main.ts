@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ConfigurationError, loadConfig } from '#libs/config';
+import { serializeError } from '#libs/observability';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigurationError) console.error(error.message);
-  else console.error('kalma-worker failed to start:', error);
+  // Through the allow-list: a failed statement at boot carries its parameters.
+  else console.error('kalma-worker failed to start:', JSON.stringify(serializeError(error)));
   process.exit(1);
 });

@@ -9,7 +9,7 @@ import { DisruptionsModule } from '#libs/disruptions';
 import { EnforcementModule } from '#libs/enforcement';
 import { JobsModule, QUEUES, redisConnectionOptions } from '#libs/jobs';
 import { WebhooksModule } from '#libs/notifications';
-import { ObservabilityModule } from '#libs/observability';
+import { logSerializers, ObservabilityModule } from '#libs/observability';
 import { PeriodicJobs } from './periodic-jobs';
 import { BookingsProcessor } from './processors/bookings.processor';
 import { DisruptionsProcessor } from './processors/disruptions.processor';
@@ -23,7 +23,7 @@ import { RegisteredQueueErrorLog } from './connection-error-log';
 @Module({
   imports: [
     ConfigModule,
-    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => ({ pinoHttp: { level: config.LOG_LEVEL } }) }),
+    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => ({ pinoHttp: { level: config.LOG_LEVEL, serializers: logSerializers } }) }),
     DatabaseModule,
     JobsModule,
     ObservabilityModule,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessModule } from '#libs/access';
 import { CapacityModule } from '#libs/capacity';
 import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
@@ -14,7 +15,7 @@ import { GuestDataRetentionService } from './guest-data-retention.service';
 import { HoldExpiryService } from './hold-expiry.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Booking]), CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
+  imports: [TypeOrmModule.forFeature([Booking]), AccessModule, CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
   providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, Clock],
   exports: [BookingsRepository, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService],
 })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Principal } from '#libs/access';
+import { AgenciesService, Principal } from '#libs/access';
 import { AppConfig } from '#libs/config';
 import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
 import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal, ShortFlight } from '#libs/flights';
@@ -52,10 +52,14 @@ export class BookingsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly agencies: AgenciesService,
   ) {}
 
   async create(principal: Principal, body: CreateBookingDto, idempotencyKey: string | undefined): Promise<CreateBookingResult> {
     const agencyId = this.agencyFor(principal, body.agencyId);
+    // An agent's agency exists (its key references it); one an operations key names may not.
+    // Agencies are never deleted, so this check holds at commit (a foreign key backs it).
+    if (principal.role !== 'agent') await this.agencies.get(agencyId);
     const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashRequestBody(body) } : null;
 
     // A retry is recognised inside the admission transaction, where its key is claimed (no extra

@@ -60,4 +60,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GUEST_DATA_RETENTION_DAYS: '-1' })).toThrow(/GUEST_DATA_RETENTION_DAYS="-1"/);
     expect(() => loadConfig({ GUEST_DATA_RETENTION_DAYS: '1.5' })).toThrow(/GUEST_DATA_RETENTION_DAYS="1.5"/);
   });
+
+  it('names a bad bootstrap key without showing any of it (the message goes to the log)', () => {
+    const key = 'secretkey-too-short';
+    expect(() => loadConfig({ BOOTSTRAP_OPERATIONS_KEY: key })).toThrow(/BOOTSTRAP_OPERATIONS_KEY=\(secret, 19 characters\): must be at least 24 characters/);
+    try {
+      loadConfig({ BOOTSTRAP_OPERATIONS_KEY: key });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('secretk');
+    }
+  });
 });

@@ -210,6 +210,14 @@ export class AppConfig {
   WEBHOOK_RETRY_WINDOW_SECONDS = 24 * 3600;
 }
 
+/** Variables whose values are secrets: a configuration error names them but never shows the value (it goes to the log). */
+const SECRET_VARIABLES = new Set(['BOOTSTRAP_OPERATIONS_KEY']);
+
+function shownValue(name: string, value: string | undefined): string {
+  if (SECRET_VARIABLES.has(name)) return value === undefined ? '(not set)' : `(secret, ${value.length} characters)`;
+  return JSON.stringify(value ?? '');
+}
+
 export class ConfigurationError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -228,7 +236,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   const config = plainToInstance(AppConfig, provided, { exposeDefaultValues: true });
   const problems = validateSync(config, { forbidUnknownValues: false }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map(
-      (message) => `${error.property}=${JSON.stringify(provided[error.property] ?? '')}: ${message.replace(`${error.property} `, '')}`,
+      (message) => `${error.property}=${shownValue(error.property, provided[error.property])}: ${message.replace(`${error.property} `, '')}`,
     ),
   );
   if (!isValidTimeZone(config.RESORT_TIMEZONE)) {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ClientBase, types } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
+import { describeError } from '#libs/observability';
 import { MIGRATIONS } from './migrations';
 
 // A `date` column is a calendar date, not an instant: keep it as the 'YYYY-MM-DD' string Postgres sends.
@@ -21,7 +22,7 @@ const poolLogger = new Logger('DatabasePool');
  * the error (answered 503 by the problem filter).
  */
 function keepConnectionErrorsFromCrashing(client: ClientBase): void {
-  client.on('error', (error: Error) => poolLogger.warn(`database connection lost: ${error.message}`));
+  client.on('error', (error: Error) => poolLogger.warn(`database connection lost: ${describeError(error)}`));
 }
 
 export interface DatabaseSettings {
@@ -41,6 +42,8 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'all',
+    // Never log statements: their parameters are guests' names, passport numbers and dates of birth.
+    logging: false,
     poolSize: settings.poolSize,
     connectTimeoutMS: 5_000,
     extra: {

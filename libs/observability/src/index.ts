@@ -1,3 +1,4 @@
 export * from './metrics';
 export * from './observability.module';
 export * from './rate-limited-warning';
+export * from './error-serialization';

@@ -1,5 +1,6 @@
 export * from './errors/domain-error';
 export * from './errors/problem-details.filter';
+export * from './errors/database-errors';
 export * from './time/resort-calendar';
 export * from './time/clock';
 export * from './pagination/cursor';

@@ -5,9 +5,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '#libs/config';
 import { CapacityExhausted, CapacityRepository, NightState, ShortNight } from '#libs/capacity';
 import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal } from '#libs/flights';
-import { Metrics } from '#libs/observability';
+import { describeError, Metrics } from '#libs/observability';
 import { RestrictionGate } from '#libs/restrictions';
-import { Clock, DomainError, IdempotencyKeyReused, toProblem } from '#libs/shared';
+import { Clock, DomainError, IdempotencyKeyReused, isForeignKeyViolationOn, NotFound, toProblem } from '#libs/shared';
 import { BookingsRepository, NewBooking } from '../bookings.repository';
 import { BookingDto } from '../dto/booking.dto';
 import { AdmissionOutcome, AdmissionRequest } from './admission.types';
@@ -126,8 +126,14 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
         if (batch.length > 1) {
           // Something in this batch failed unexpectedly: retry each request alone so that one
           // bad request cannot fail the others.
-          this.logger.warn(`admission batch of ${batch.length} failed (${(error as Error).message}); retrying one by one`);
+          this.logger.warn(`admission batch of ${batch.length} failed (${describeError(error)}); retrying one by one`);
           for (const entry of batch) await this.runBatch([entry]);
+          return;
+        }
+        // Agencies are never deleted and the service checked this one exists, so a foreign-key
+        // violation on the agency means it was named wrongly after all: not found, not a 500.
+        if (isForeignKeyViolationOn(error, 'agency_id')) {
+          batch[0].resolve({ kind: 'refused', error: new NotFound('Agency', batch[0].request.agencyId) });
           return;
         }
         batch[0].reject(error);

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '#libs/config';
 import { UrgentWork } from '#libs/jobs';
-import { Metrics } from '#libs/observability';
+import { describeError, Metrics } from '#libs/observability';
 import { AttemptRecord, ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { retryDelaySeconds } from './webhook-retry-policy';
 import { AttemptResult, WebhookSender } from './webhook-sender';
@@ -141,7 +141,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     try {
       await this.repository.releaseClaims(deliveries.map((delivery) => ({ notificationId: delivery.id, attempt: delivery.attempt })));
     } catch (error) {
-      this.logger.warn(`could not release ${deliveries.length} webhook claims; they come back when their lease runs out: ${(error as Error).message}`);
+      this.logger.warn(`could not release ${deliveries.length} webhook claims; they come back when their lease runs out: ${describeError(error)}`);
     }
   }
 

@@ -1,4 +1,5 @@
 import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+import { isForeignKeyViolationOn } from './database-errors';
 import { RateLimited } from './domain-error';
 import { isTransientInfrastructureError, toProblem } from './problem-details.filter';
 
@@ -31,5 +32,20 @@ describe('isTransientInfrastructureError', () => {
 
   it('keeps domain errors as they are', () => {
     expect(toProblem(new RateLimited(12))).toMatchObject({ status: 429, code: 'rate_limited', retryAfterSeconds: 12 });
+  });
+});
+
+/** A foreign key the code did not check first: the request named a row that does not exist. */
+describe('foreign-key violations', () => {
+  const violation = (constraint: string): QueryFailedError =>
+    new QueryFailedError('INSERT', ['secret'], Object.assign(new Error(`insert or update on table "bookings" violates foreign key constraint "${constraint}"`), { code: '23503', constraint }));
+
+  it('answers 404 not_found, never 500', () => {
+    expect(toProblem(violation('bookings_agency_id_fkey'))).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('tells which column a violation is on', () => {
+    expect(isForeignKeyViolationOn(violation('idempotency_keys_agency_id_fkey'), 'agency_id')).toBe(true);
+    expect(isForeignKeyViolationOn(violation('bookings_outbound_flight_id_fkey'), 'agency_id')).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, RateLimited, ServiceUnavailable, ValidationFailed } from './domain-error';
+import { loggableUrl } from '#libs/observability';
+import { isForeignKeyViolation } from './database-errors';
+import { DomainError, NotFound, RateLimited, ServiceUnavailable, ValidationFailed } from './domain-error';
 
 export interface ProblemDocument {
   type: string;
@@ -84,6 +86,9 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
       instance,
     };
   }
+  // A foreign key the code did not check first (or a race with a check): the request named a
+  // row that does not exist. The code checks first to name the resource; this is the backstop.
+  if (isForeignKeyViolation(error)) return toProblem(new NotFound('A resource this request names'), instance);
   return toProblem(
     isTransientInfrastructureError(error)
       ? new ServiceUnavailable('The database or queue is unreachable right now; retry shortly')
@@ -134,7 +139,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // Keep the original error and its stack: the problem document deliberately says little.
       // The request is named explicitly: request logging is a Fastify hook with no per-request
       // logger context for this line to inherit.
-      this.logger.error({ err: exception, code: problem.code, request: { id: request.id, method: request.method, url: request.url } }, `request failed: ${problem.code}`);
+      this.logger.error({ err: exception, code: problem.code, request: { id: request.id, method: request.method, url: loggableUrl(request.url) } }, `request failed: ${problem.code}`);
     }
     if (error instanceof RateLimited) response.header('Retry-After', String(error.retryAfterSeconds));
     if (problem.status === 503) response.header('Retry-After', '1');
