@@ -11,10 +11,11 @@ import { Booking } from './booking.entity';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
 import { HoldExpiryService } from './hold-expiry.service';
+import { PartyDecisionService } from './party-decision.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Booking]), CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
-  providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, HoldExpiryService, Clock],
-  exports: [BookingsRepository, BookingCancellation, BookingsService, HoldExpiryService],
+  providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, HoldExpiryService, PartyDecisionService, Clock],
+  exports: [BookingsRepository, BookingCancellation, BookingsService, HoldExpiryService, PartyDecisionService],
 })
 export class BookingsModule {}

@@ -5,4 +5,5 @@ export * from './bookings.controller';
 export * from './booking-cancellation';
 export * from './booking.entity';
 export * from './hold-expiry.service';
+export * from './party-decision.service';
 export * from './dto/booking.dto';

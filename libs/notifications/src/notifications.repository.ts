@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-export type NotificationType = 'booking.cancelled' | 'booking.hold_expired' | 'booking.flight_cancelled';
+export type NotificationType =
+  | 'booking.cancelled'
+  | 'booking.hold_expired'
+  | 'booking.flight_cancelled'
+  | 'booking.guests_removed'
+  | 'booking.action_required';
 
 export interface NewNotification {
   agencyId: string;

@@ -11,7 +11,7 @@ const COLUMNS = `r.id, r.nationalities, r.all_foreign AS "allForeign", r.except_
   r.home_country AS "homeCountry", r.effective_from AS "effectiveFrom", r.effective_until AS "effectiveUntil",
   r.window_from AS "windowFrom", r.window_to AS "windowTo", r.reason, r.applied_by_key_id AS "appliedByKeyId",
   r.lifted_at AS "liftedAt", r.lifted_by_key_id AS "liftedByKeyId", r.enforcement_state AS "enforcementState",
-  r.affected_bookings AS "affectedBookings", r.cancelled_bookings AS "cancelledBookings",
+  r.affected_bookings AS "affectedBookings", r.cancelled_bookings AS "cancelledBookings", r.reduced_bookings AS "reducedBookings",
   r.enforcement_started_at AS "enforcementStartedAt", r.enforcement_completed_at AS "enforcementCompletedAt",
   r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
 
@@ -194,7 +194,7 @@ export class RestrictionsRepository {
     const result: [RestrictionRow[], number] = await manager.query(
       `UPDATE restrictions r SET enforcement_state = 'running',
               enforcement_started_at = COALESCE(r.enforcement_started_at, now()),
-              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + $2),
+              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + r.reduced_bookings + $2),
               updated_at = now()
         WHERE r.id = $1 RETURNING ${COLUMNS}`,
       [id, stillAffected],
@@ -203,18 +203,18 @@ export class RestrictionsRepository {
   }
 
   /**
-   * Adds a chunk's cancellations to the progress, in the chunk's transaction, unless the
-   * restriction was lifted meanwhile: returns false then, and the caller rolls the chunk back.
-   * This update and a lift both write the row, so they take turns: a lift either waits for
-   * the chunk to commit, or the chunk sees the lift here. Nothing is cancelled after a lift.
+   * Adds a chunk's cancellations and reductions to the progress, in the chunk's transaction,
+   * unless the restriction was lifted meanwhile: returns false then, and the caller rolls the
+   * chunk back. This update and a lift both write the row, so they take turns: a lift either
+   * waits for the chunk to commit, or the chunk sees the lift here. Nothing is changed after a lift.
    */
-  async addCancelledBookingsUnlessLifted(manager: EntityManager, id: string, cancelled: number): Promise<boolean> {
+  async addEnforcementProgressUnlessLifted(manager: EntityManager, id: string, progress: { cancelled: number; reduced: number }): Promise<boolean> {
     const result: [{ id: string }[], number] = await manager.query(
-      `UPDATE restrictions r SET cancelled_bookings = r.cancelled_bookings + $2,
-              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + $2), updated_at = now()
+      `UPDATE restrictions r SET cancelled_bookings = r.cancelled_bookings + $2, reduced_bookings = r.reduced_bookings + $3,
+              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + r.reduced_bookings + $2 + $3), updated_at = now()
         WHERE r.id = $1 AND r.lifted_at IS NULL
         RETURNING r.id`,
-      [id, cancelled],
+      [id, progress.cancelled, progress.reduced],
     );
     return returnedRows(result).length > 0;
   }

@@ -11,6 +11,13 @@ export class CancellationDto {
   @ApiProperty({ format: 'date-time' }) at: string;
 }
 
+export class ActionRequiredDto {
+  @ApiProperty({ enum: ['guests_removed'], description: "a restriction took the party's covered guests out" }) reason: 'guests_removed';
+  @ApiProperty({ format: 'uuid', description: 'the restriction that did' }) restrictionId: string;
+  @ApiProperty({ format: 'date-time', description: 'keep (POST /v1/bookings/{id}/keep) or cancel before then, else the booking is cancelled' })
+  deadline: string;
+}
+
 export class BookingDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'KAL-7F3K9Q' }) reference: string;
@@ -25,6 +32,12 @@ export class BookingDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) outboundFlightId: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) returnFlightId: string | null;
   @ApiProperty({ type: CancellationDto, nullable: true }) cancellation: CancellationDto | null;
+  @ApiProperty({
+    type: ActionRequiredDto,
+    nullable: true,
+    description: "set when a restriction removed guests and the agency's party policy is ask: the agency keeps the reduced party or cancels by the deadline",
+  })
+  actionRequired: ActionRequiredDto | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -51,6 +64,10 @@ export class BookingDto {
       outboundFlightId: row.outboundFlightId,
       returnFlightId: row.returnFlightId,
       cancellation,
+      actionRequired:
+        row.actionRequiredReason && row.actionRequiredRestrictionId && row.actionRequiredDeadline
+          ? { reason: row.actionRequiredReason, restrictionId: row.actionRequiredRestrictionId, deadline: new Date(row.actionRequiredDeadline).toISOString() }
+          : null,
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     };

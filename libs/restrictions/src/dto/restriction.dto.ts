@@ -73,8 +73,11 @@ export class RestrictionWindowDto {
 export class EnforcementDto {
   @ApiProperty({ enum: ENFORCEMENT_STATES, description: 'pending until it takes effect, running while bookings are cancelled, then completed' })
   state: EnforcementState;
-  @ApiProperty({ example: 1200, description: 'live bookings affected when enforcement started' }) affectedBookings: number;
-  @ApiProperty({ example: 1200 }) cancelledBookings: number;
+  @ApiProperty({ example: 1200, description: 'live bookings affected when enforcement started: cancelledBookings + reducedBookings once completed' })
+  affectedBookings: number;
+  @ApiProperty({ example: 1150, description: 'bookings cancelled so far' }) cancelledBookings: number;
+  @ApiProperty({ example: 50, description: "bookings whose covered guests were removed so far (their agency's party policy kept the rest of the party)" })
+  reducedBookings: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
 }
@@ -124,6 +127,7 @@ export class RestrictionDto {
         state: row.enforcementState,
         affectedBookings: row.affectedBookings,
         cancelledBookings: row.cancelledBookings,
+        reducedBookings: row.reducedBookings,
         startedAt: iso(row.enforcementStartedAt),
         completedAt: iso(row.enforcementCompletedAt),
       },
