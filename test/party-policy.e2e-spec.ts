@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import fc from 'fast-check';
 import { jobIds, QUEUES } from '#libs/jobs';
 import { dateFromToday, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
@@ -184,6 +185,101 @@ describe('party policies', () => {
     expect((await agent.post(`/v1/bookings/${cancelledByAgent.id}/keep`)).status).toBe(409);
     expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
   });
+  it('property: the preview counts, per agency, exactly what enforcement then does to mixed parties under the three policies', async () => {
+    const policies: Policy[] = ['cancel_booking', 'remove_covered_guests', 'ask'];
+    const agencies = await Promise.all(policies.map((policy) => agencyWithPolicy(operations, policy)));
+    const pool = ['RU', 'GB', 'US', 'KP', 'CN'];
+    const ages = ['none', 'adult', 'child', 'exactly18', 'almost18'] as const;
+    const guestArbitrary = fc.record({ nationality: fc.constantFrom(...pool), age: fc.constantFrom(...ages) });
+    const bookingArbitrary = fc.record({ agency: fc.integer({ min: 0, max: 2 }), checkInDays: fc.integer({ min: 2, max: 4 }), guests: fc.array(guestArbitrary, { minLength: 1, maxLength: 4 }) });
+    const coverageArbitrary = fc.oneof(
+      fc.record({ allForeign: fc.constant(false as const), nationalities: fc.subarray(pool, { minLength: 1 }) }),
+      fc.record({ allForeign: fc.constant(true as const), except: fc.subarray(pool.filter((code) => code !== 'KP')) }),
+    );
+
+    /** The date of birth of a guest of that age on `checkIn`, written independently of the rule under test. */
+    const dateOfBirth = (age: (typeof ages)[number], checkIn: string): string | undefined => {
+      const eighteenth = `${Number(checkIn.slice(0, 4)) - 18}${checkIn.slice(4)}`;
+      if (age === 'none') return undefined;
+      if (age === 'adult') return '1970-01-01';
+      if (age === 'child') return `${Number(checkIn.slice(0, 4)) - 6}${checkIn.slice(4)}`;
+      if (age === 'exactly18') return eighteenth;
+      return new Date(Date.parse(`${eighteenth}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    };
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(bookingArbitrary, { minLength: 1, maxLength: 14 }), coverageArbitrary, async (parties, coverage) => {
+        try {
+          const covered = (nationality: string): boolean =>
+            coverage.allForeign ? nationality !== 'KP' && !coverage.except.includes(nationality) : coverage.nationalities.includes(nationality);
+          const expected = new Map(agencies.map((agency) => [agency.agencyId, { bookingsToCancel: 0, bookingsToReduce: 0, guestsToRemove: 0 }]));
+          for (const party of parties) {
+            const checkIn = dateFromToday(party.checkInDays);
+            const guests = party.guests.map((guest, index) => ({ fullName: `Guest ${index}`, nationality: guest.nationality, dateOfBirth: dateOfBirth(guest.age, checkIn) }));
+            await bookOrFail(operations, guests.map((guest) => (guest.dateOfBirth ? guest : { fullName: guest.fullName, nationality: guest.nationality })), party.checkInDays, {
+              agencyId: agencies[party.agency].agencyId,
+            });
+            const removed = guests.filter((guest) => covered(guest.nationality)).length;
+            if (removed === 0) continue;
+            const kept = guests.filter((guest) => !covered(guest.nationality));
+            const keptAdult = kept.some((guest) => guest.dateOfBirth === undefined || ['adult', 'exactly18'].includes(party.guests[guests.indexOf(guest)].age));
+            const counts = expected.get(agencies[party.agency].agencyId)!;
+            if (kept.length === 0 || policies[party.agency] === 'cancel_booking' || !keptAdult) counts.bookingsToCancel++;
+            else {
+              counts.bookingsToReduce++;
+              counts.guestsToRemove += removed;
+            }
+          }
+          const body = { ...coverage, effectiveFrom: instantFromNow(0), reason: 'Property test' };
+          const preview = await operations.post('/v1/restrictions/preview', body);
+          expect(preview.status).toBe(200);
+          const previewed = new Map(preview.body.byAgency.map((agency: any) => [agency.agencyId, agency]));
+          for (const [agencyId, counts] of expected) {
+            if (counts.bookingsToCancel + counts.bookingsToReduce === 0) expect(previewed.has(agencyId)).toBe(false);
+            else expect(previewed.get(agencyId)).toMatchObject(counts);
+          }
+          const sum = (field: 'bookingsToCancel' | 'bookingsToReduce' | 'guestsToRemove'): number => [...expected.values()].reduce((total, counts) => total + counts[field], 0);
+          expect(preview.body).toMatchObject({
+            bookingsToCancel: sum('bookingsToCancel'),
+            bookingsToReduce: sum('bookingsToReduce'),
+            guestsToRemove: sum('guestsToRemove'),
+            affectedBookings: sum('bookingsToCancel') + sum('bookingsToReduce'),
+          });
+
+          const done = await banAndWait(operations, body);
+          expect(done.enforcement).toMatchObject({
+            affectedBookings: preview.body.affectedBookings,
+            cancelledBookings: preview.body.bookingsToCancel,
+            reducedBookings: preview.body.bookingsToReduce,
+          });
+          const { rows } = await stack.database.pool.query(
+            `SELECT a.id AS "agencyId",
+                    (SELECT count(*)::int FROM bookings b WHERE b.agency_id = a.id AND b.cancellation_restriction_id = $1::uuid) AS "bookingsToCancel",
+                    (SELECT count(*)::int FROM notifications n WHERE n.agency_id = a.id AND n.data->>'restrictionId' = $1::text
+                        AND n.type IN ('booking.guests_removed', 'booking.action_required')) AS "bookingsToReduce",
+                    (SELECT COALESCE(sum(jsonb_array_length(n.data->'removedGuests')), 0)::int FROM notifications n
+                      WHERE n.agency_id = a.id AND n.data->>'restrictionId' = $1::text AND n.type IN ('booking.guests_removed', 'booking.action_required')) AS "guestsToRemove"
+               FROM agencies a WHERE a.id = ANY($2::uuid[])`,
+            [done.id, agencies.map((agency) => agency.agencyId)],
+          );
+          for (const row of rows) expect(row).toEqual({ agencyId: row.agencyId, ...expected.get(row.agencyId) });
+          // Only the ask agency's reduced bookings wait for a decision.
+          const { rows: waiting } = await stack.database.pool.query(
+            `SELECT count(*)::int AS count FROM bookings WHERE action_required_restriction_id = $1 AND agency_id = $2`,
+            [done.id, agencies[2].agencyId],
+          );
+          expect(waiting[0].count).toBe(expected.get(agencies[2].agencyId)!.bookingsToReduce);
+          // No covered guest stays booked, and the nights hold exactly the live guests.
+          const again = await operations.post('/v1/restrictions/preview', body);
+          expect(again.body).toMatchObject({ affectedBookings: 0, coveredGuests: 0 });
+          expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+        } finally {
+          await clearBookingsAndRestrictions(stack);
+        }
+      }),
+      { numRuns: 12 },
+    );
+  }, 240_000);
 });
 
 /**
