@@ -163,7 +163,7 @@ describe('nationality restrictions', () => {
     const created = await operations.post('/v1/restrictions', { nationalities: ['GB', 'IE'], effectiveFrom, effectiveUntil: midnightIn(30), reason: 'Scheduled' });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('scheduled');
-    expect(created.body.enforcement).toEqual({ state: 'pending', affectedBookings: 0, cancelledBookings: 0, startedAt: null, completedAt: null });
+    expect(created.body.enforcement).toEqual({ state: 'pending', affectedBookings: 0, cancelledBookings: 0, reducedBookings: 0, startedAt: null, completedAt: null });
 
     const refused = await book(['IE'], 10);
     expect(refused.status).toBe(422);
