@@ -7,6 +7,7 @@ import { BookingsRepository, GuestDataRetentionService, RETENTION_CHUNK_SIZE } f
 import { loadConfig } from '#libs/config';
 import { buildDataSourceOptions } from '#libs/database';
 import { unlinkKeysMatching } from '#libs/jobs';
+import { NotificationsRepository } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
 import { Clock, localDateOf } from '#libs/shared';
 import { snapshotTables } from './support/database-snapshot';
@@ -233,7 +234,7 @@ describe('GuestDataRetentionService (database, GUEST_DATA_RETENTION_DAYS=90)', (
     const config = loadConfig({ DATABASE_URL: database.url });
     const clock = new Clock();
     clock.now = () => now;
-    service = new GuestDataRetentionService(dataSource, new BookingsRepository(dataSource), config, new Metrics(), clock);
+    service = new GuestDataRetentionService(dataSource, new BookingsRepository(dataSource), new NotificationsRepository(dataSource), config, new Metrics(), clock);
     const { rows } = await database.pool.query(`INSERT INTO agencies (name, webhook_secret) VALUES ('Retention', 'whsec_test') RETURNING id`);
     agencyId = rows[0].id;
   });
@@ -261,7 +262,24 @@ describe('GuestDataRetentionService (database, GUEST_DATA_RETENTION_DAYS=90)', (
       [agencyId],
     );
 
+    // Guests a restriction removed from a booking are named in its notification: erased with the booking's, not before.
+    const removedGuestsNotification = `INSERT INTO notifications (agency_id, type, data, dedupe_key)
+      SELECT agency_id, 'booking.guests_removed',
+             jsonb_build_object('bookingId', id, 'reference', reference, 'removedGuests', jsonb_build_array(jsonb_build_object('fullName', 'Removed Traveller', 'nationality', 'GB'))),
+             'removed:' || id FROM bookings WHERE reference LIKE $1`;
+    await database.pool.query(removedGuestsNotification, ['OUT-DUE-%']);
+    await database.pool.query(removedGuestsNotification, ['OUT-KEPT-%']);
+
     expect(await service.applyRetention()).toEqual({ anonymisedBookings: 2 + RETENTION_CHUNK_SIZE + 1 + 1, deletedIdempotencyRecords: 3 });
+    const { rows: named } = await database.pool.query(
+      `SELECT b.reference LIKE 'OUT-DUE-%' AS due, n.data->'removedGuests' AS "removedGuests" FROM notifications n JOIN bookings b ON b.id::text = n.data->>'bookingId' ORDER BY 1`,
+    );
+    expect(named).toEqual([
+      { due: false, removedGuests: [{ fullName: 'Removed Traveller', nationality: 'GB' }] },
+      { due: false, removedGuests: [{ fullName: 'Removed Traveller', nationality: 'GB' }] },
+      { due: true, removedGuests: [{ fullName: null, nationality: 'GB' }] },
+      { due: true, removedGuests: [{ fullName: null, nationality: 'GB' }] },
+    ]);
     const expected = { 'OUT-DUE': 2, 'OUT-KEPT': 0, 'CANCELLED-DUE': RETENTION_CHUNK_SIZE + 1, 'CANCELLED-KEPT': 0, 'CHECKED-OUT-FIRST': 1 };
     const actual: Record<string, number> = {};
     for (const prefix of Object.keys(expected)) actual[prefix] = (await anonymisedCounts(database.pool, prefix)).anonymised;

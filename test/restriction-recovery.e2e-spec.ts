@@ -170,4 +170,138 @@ describe('restriction enforcement recovery', () => {
     expect(notifications[0].count).toBe(count);
     expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
   }, 120_000);
+
+  /**
+   * The same faults under the policies that keep parties: mixed parties (a covered guest and a
+   * Russian adult), each reduced exactly once, its notification written once, its nights exact.
+   */
+  describe.each([
+    { policy: 'remove_covered_guests', notification: 'booking.guests_removed', codes: { kill: 'DE', lift: 'FR', flush: 'IT' }, liftCheckInDays: 9 },
+    { policy: 'ask', notification: 'booking.action_required', codes: { kill: 'ES', lift: 'PT', flush: 'NL' }, liftCheckInDays: 12 },
+  ])('with party policy $policy', ({ policy, notification, codes, liftCheckInDays }) => {
+    let policyAgencyId: string;
+
+    beforeAll(async () => {
+      policyAgencyId = (await stack.operations.createAgencyWithAgentKey()).agencyId;
+      const updated = await stack.operations.request('PATCH', `/v1/agencies/${policyAgencyId}`, { partyPolicy: policy });
+      expect(updated.body.partyPolicy).toBe(policy);
+    });
+
+    /** Of the seeded bookings: reduced (the Russian alone left), untouched (both guests), and anything else (should be none). */
+    async function endStates(prefix: string, restrictionId: string): Promise<{ reduced: number; untouched: number; other: number; waiting: number }> {
+      const { rows } = await stack.database.pool.query(
+        `SELECT count(*) FILTER (WHERE status = 'confirmed' AND guest_count = 1 AND nationalities = '{RU}' AND guests->0->>'nationality' = 'RU')::int AS reduced,
+                count(*) FILTER (WHERE status = 'confirmed' AND guest_count = 2)::int AS untouched,
+                count(*) FILTER (WHERE NOT (status = 'confirmed' AND (guest_count = 2 OR (guest_count = 1 AND nationalities = '{RU}'))))::int AS other,
+                count(*) FILTER (WHERE action_required_restriction_id = $2)::int AS waiting
+           FROM bookings WHERE reference LIKE $1`,
+        [`${prefix}-%`, restrictionId],
+      );
+      return rows[0];
+    }
+
+    async function notificationsOf(restrictionId: string): Promise<{ notifications: number; bookings: number }> {
+      const { rows } = await stack.database.pool.query(
+        `SELECT count(*)::int AS notifications, count(DISTINCT data->>'bookingId')::int AS bookings
+           FROM notifications WHERE data->>'restrictionId' = $1::text AND type = $2`,
+        [restrictionId, notification],
+      );
+      return rows[0];
+    }
+
+    it('a worker SIGKILLed mid-enforcement and restarted: every party reduced exactly once, one notification each', async () => {
+      const count = 3000;
+      const prefix = `KILL${codes.kill}`;
+      await seedBookings(stack.database.pool, { agencyId: policyAgencyId, checkIn: dateFromToday(2), checkOut: dateFromToday(5), nationalities: [codes.kill, 'RU'], count, referencePrefix: prefix });
+      const blocker = await stack.database.pool.connect();
+      try {
+        await blocker.query('BEGIN');
+        const { rows: middle } = await blocker.query(`SELECT id FROM bookings WHERE reference LIKE $1 ORDER BY id OFFSET $2 LIMIT 1`, [`${prefix}-%`, Math.floor(count * 0.6)]);
+        await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
+        const created = await stack.operations.post('/v1/restrictions', { nationalities: [codes.kill], effectiveFrom: instantFromNow(0), reason: 'Kill test' });
+        expect(created.status).toBe(201);
+        const running = await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.reducedBookings >= 1);
+        expect(running.enforcement.state).toBe('running');
+        expect(running.enforcement.reducedBookings).toBeLessThan(count);
+
+        await stack.workers[stack.workers.length - 1].kill();
+        await blocker.query('ROLLBACK');
+        stack.startWorker();
+
+        const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
+        expect(done.enforcement).toMatchObject({ affectedBookings: count, cancelledBookings: 0, reducedBookings: count });
+        expect(await endStates(prefix, created.body.id)).toEqual({ reduced: count, untouched: 0, other: 0, waiting: policy === 'ask' ? count : 0 });
+        expect(await notificationsOf(created.body.id)).toEqual({ notifications: count, bookings: count });
+        expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+      } finally {
+        await blocker.query('ROLLBACK').catch(() => undefined);
+        blocker.release();
+      }
+    }, 120_000);
+
+    it('lifted while enforcement runs: the chunk in flight is rolled back, nothing is reduced after the lift', async () => {
+      const count = 8000;
+      const prefix = `LIFT${codes.lift}`;
+      const lowerHalf = '80000000-0000-0000-0000-000000000000';
+      // Nights of their own: the live parties of the other lift tests fill theirs.
+      await seedBookings(stack.database.pool, { agencyId: policyAgencyId, checkIn: dateFromToday(liftCheckInDays), checkOut: dateFromToday(liftCheckInDays + 2), nationalities: [codes.lift, 'RU'], count, referencePrefix: prefix });
+      const { rows: halves } = await stack.database.pool.query(`SELECT count(*) FILTER (WHERE id >= $2)::int AS upper FROM bookings WHERE reference LIKE $1`, [`${prefix}-%`, lowerHalf]);
+      const reducedBeforeLift = halves[0].upper + ENFORCEMENT_CHUNK_SIZE;
+      const blocker = await stack.database.pool.connect();
+      try {
+        await blocker.query('BEGIN');
+        const { rows: middle } = await blocker.query(
+          `SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET ${Math.floor(ENFORCEMENT_CHUNK_SIZE * 1.5)} LIMIT 1`,
+          [`${prefix}-%`, lowerHalf],
+        );
+        await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
+        const created = await stack.operations.post('/v1/restrictions', { nationalities: [codes.lift], effectiveFrom: instantFromNow(0), reason: 'Lift test' });
+        expect(created.status).toBe(201);
+        await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.reducedBookings >= reducedBeforeLift, 30_000);
+
+        const lifted = await stack.operations.post(`/v1/restrictions/${created.body.id}/lift`);
+        expect(lifted.status).toBe(200);
+        expect(lifted.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: 0, reducedBookings: reducedBeforeLift } });
+        await blocker.query('ROLLBACK');
+
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        expect((await stack.operations.get(`/v1/restrictions/${created.body.id}`)).body.enforcement).toEqual(lifted.body.enforcement);
+        expect(await endStates(prefix, created.body.id)).toEqual({
+          reduced: reducedBeforeLift,
+          untouched: count - reducedBeforeLift,
+          other: 0,
+          waiting: policy === 'ask' ? reducedBeforeLift : 0,
+        });
+        expect(await notificationsOf(created.body.id)).toEqual({ notifications: reducedBeforeLift, bookings: reducedBeforeLift });
+        expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+      } finally {
+        await blocker.query('ROLLBACK').catch(() => undefined);
+        blocker.release();
+      }
+    }, 120_000);
+
+    it("a Redis flush of this deployment's keys while a ban is scheduled: the reconciler still reduces every party once", async () => {
+      const count = 200;
+      const prefix = `FLUSH${codes.flush}`;
+      await seedBookings(stack.database.pool, { agencyId: policyAgencyId, checkIn: dateFromToday(3), checkOut: dateFromToday(4), nationalities: [codes.flush, 'RU'], count, referencePrefix: prefix });
+      const effectiveFrom = instantFromNow(4);
+      const created = await stack.operations.post('/v1/restrictions', { nationalities: [codes.flush], effectiveFrom, reason: 'Flush test' });
+      expect(created.status).toBe(201);
+      const redis = new Redis(stack.env.REDIS_URL);
+      try {
+        expect(await redis.zrange(`${stack.env.QUEUE_PREFIX}:restrictions:delayed`, '0', '-1')).toEqual([jobIds.enforceRestriction(created.body.id)]);
+        await unlinkKeysMatching(redis, `${stack.env.QUEUE_PREFIX}:*`);
+      } finally {
+        redis.disconnect();
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(new Date(effectiveFrom).getTime() - Date.now(), 0) + 1000));
+      expect((await endStates(prefix, created.body.id)).untouched).toBe(count);
+
+      const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
+      expect(done.enforcement).toMatchObject({ affectedBookings: count, cancelledBookings: 0, reducedBookings: count });
+      expect(await endStates(prefix, created.body.id)).toEqual({ reduced: count, untouched: 0, other: 0, waiting: policy === 'ask' ? count : 0 });
+      expect(await notificationsOf(created.body.id)).toEqual({ notifications: count, bookings: count });
+      expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+    }, 120_000);
+  });
 });

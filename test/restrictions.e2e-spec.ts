@@ -163,7 +163,7 @@ describe('nationality restrictions', () => {
     const created = await operations.post('/v1/restrictions', { nationalities: ['GB', 'IE'], effectiveFrom, effectiveUntil: midnightIn(30), reason: 'Scheduled' });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('scheduled');
-    expect(created.body.enforcement).toEqual({ state: 'pending', affectedBookings: 0, cancelledBookings: 0, startedAt: null, completedAt: null });
+    expect(created.body.enforcement).toEqual({ state: 'pending', affectedBookings: 0, cancelledBookings: 0, reducedBookings: 0, startedAt: null, completedAt: null });
 
     const refused = await book(['IE'], 10);
     expect(refused.status).toBe(422);
@@ -197,9 +197,13 @@ describe('nationality restrictions', () => {
       affectedBookings: 2,
       affectedGuests: 5,
       coveredGuests: 4,
+      // Both agencies have the default policy, cancel_booking: the mixed party is cancelled whole.
+      bookingsToCancel: 2,
+      bookingsToReduce: 0,
+      guestsToRemove: 0,
       byAgency: expect.arrayContaining([
-        { agencyId, affectedBookings: 1, affectedGuests: 2 },
-        { agencyId: other.agencyId, affectedBookings: 1, affectedGuests: 3 },
+        { agencyId, affectedBookings: 1, affectedGuests: 2, bookingsToCancel: 1, bookingsToReduce: 0, guestsToRemove: 0 },
+        { agencyId: other.agencyId, affectedBookings: 1, affectedGuests: 3, bookingsToCancel: 1, bookingsToReduce: 0, guestsToRemove: 0 },
       ]),
     });
     expect(preview.body.byAgency).toHaveLength(2);
@@ -210,7 +214,7 @@ describe('nationality restrictions', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ allForeign: true, except: ['RU'], nationalities: null, homeCountry: 'KP' });
     const done = await waitForRestriction(operations, created.body.id, enforcementCompleted);
-    expect(done.enforcement).toMatchObject({ affectedBookings: 2, cancelledBookings: 2 });
+    expect(done.enforcement).toMatchObject({ affectedBookings: 2, cancelledBookings: 2, reducedBookings: 0 });
     for (const booking of kept) expect((await statusOf(booking.id)).status).toBe('confirmed');
     for (const booking of [mixed, americans]) expect((await statusOf(booking.id)).status).toBe('cancelled');
 
@@ -218,7 +222,7 @@ describe('nationality restrictions', () => {
     const refused = await book(['RU', 'DE', 'CN'], 8);
     expect(refused.body).toMatchObject({ code: 'nationality_restricted', nationalities: ['CN', 'DE'] });
     const afterwards = await operations.post('/v1/restrictions/preview', body);
-    expect(afterwards.body).toEqual({ affectedBookings: 0, affectedGuests: 0, coveredGuests: 0, byAgency: [] });
+    expect(afterwards.body).toEqual({ affectedBookings: 0, affectedGuests: 0, coveredGuests: 0, bookingsToCancel: 0, bookingsToReduce: 0, guestsToRemove: 0, byAgency: [] });
   });
 
   it('lifted before it takes effect: nothing is ever cancelled and bookings are accepted again', async () => {

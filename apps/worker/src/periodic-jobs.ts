@@ -54,12 +54,12 @@ export class PeriodicJobs implements OnApplicationBootstrap, OnApplicationShutdo
   private async declare(): Promise<void> {
     try {
       // Every SWEEP_INTERVAL_SECONDS, each finds in Postgres the work whose trigger was lost
-      // (flushed Redis, failed job): expired holds, bans whose enforcement is not complete,
-      // cancelled flights whose bookings still hold the segment. Data retention has no trigger of
-      // its own: its sweep is the only way guest data is erased, and finding nothing due is one
-      // cheap index lookup.
+      // (flushed Redis, failed job): expired holds, overdue party decisions, bans whose enforcement
+      // is not complete, cancelled flights whose bookings still hold the segment. Data retention has
+      // no trigger of its own: its sweep is the only way guest data is erased, and finding nothing
+      // due is one cheap index lookup.
       const maintenance = this.jobs.queue(QUEUES.maintenance);
-      for (const name of ['sweep-expired-holds', 'reconcile-restrictions', 'reconcile-flight-disruptions', 'apply-data-retention'] as const) {
+      for (const name of ['sweep-expired-holds', 'sweep-party-decisions', 'reconcile-restrictions', 'reconcile-flight-disruptions', 'apply-data-retention'] as const) {
         await maintenance.upsertJobScheduler(name, { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name, data: {} });
       }
       // Webhook rounds: frequent, since this is what triggers delivery; each round drains whatever is due.

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { returnedRows } from '#libs/database';
 import { cursorTimestampSql } from '#libs/shared';
+import type { PartyPolicy } from './agency.entity';
 import type { Principal, Role } from './principal';
 
 export interface AgencyRow {
@@ -10,6 +11,7 @@ export interface AgencyRow {
   name: string;
   webhookUrl: string | null;
   webhookSecret: string;
+  partyPolicy: PartyPolicy;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -25,7 +27,7 @@ export interface ApiKeyRow {
 }
 
 const AGENCY_COLUMNS = `id, name, webhook_url AS "webhookUrl", webhook_secret AS "webhookSecret",
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
+  party_policy AS "partyPolicy", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const API_KEY_COLUMNS = `id, agency_id AS "agencyId", role, label, key_prefix AS "keyPrefix",
   created_at AS "createdAt", revoked_at AS "revokedAt"`;
 
@@ -34,10 +36,10 @@ const API_KEY_COLUMNS = `id, agency_id AS "agencyId", role, label, key_prefix AS
 export class AccessRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insertAgency(agency: { name: string; webhookUrl: string | null; webhookSecret: string }): Promise<AgencyRow> {
+  async insertAgency(agency: { name: string; webhookUrl: string | null; webhookSecret: string; partyPolicy: PartyPolicy }): Promise<AgencyRow> {
     const rows: AgencyRow[] = await this.dataSource.query(
-      `INSERT INTO agencies (name, webhook_url, webhook_secret) VALUES ($1, $2, $3) RETURNING ${AGENCY_COLUMNS}`,
-      [agency.name, agency.webhookUrl, agency.webhookSecret],
+      `INSERT INTO agencies (name, webhook_url, webhook_secret, party_policy) VALUES ($1, $2, $3, $4) RETURNING ${AGENCY_COLUMNS}`,
+      [agency.name, agency.webhookUrl, agency.webhookSecret, agency.partyPolicy],
     );
     return rows[0];
   }
@@ -63,13 +65,14 @@ export class AccessRepository {
 
   async updateAgency(
     id: string,
-    changes: { name?: string; webhookUrl?: string | null; webhookSecret?: string },
+    changes: { name?: string; webhookUrl?: string | null; webhookSecret?: string; partyPolicy?: PartyPolicy },
   ): Promise<AgencyRow | undefined> {
     const result: [AgencyRow[], number] = await this.dataSource.query(
       `UPDATE agencies SET
          name = CASE WHEN $2::boolean THEN $3 ELSE name END,
          webhook_url = CASE WHEN $4::boolean THEN $5 ELSE webhook_url END,
          webhook_secret = COALESCE($6, webhook_secret),
+         party_policy = COALESCE($7, party_policy),
          updated_at = now()
        WHERE id = $1 RETURNING ${AGENCY_COLUMNS}`,
       [
@@ -79,6 +82,7 @@ export class AccessRepository {
         changes.webhookUrl !== undefined,
         changes.webhookUrl ?? null,
         changes.webhookSecret ?? null,
+        changes.partyPolicy ?? null,
       ],
     );
     return returnedRows(result)[0];

@@ -68,7 +68,7 @@ export class AgenciesController {
 
   @Patch('agencies/:id')
   @OperationsOnly()
-  @ApiOperation({ summary: 'Rename an agency or set its webhook URL (operations)' })
+  @ApiOperation({ summary: 'Rename an agency, set its webhook URL or its party policy (operations)' })
   @ApiOkResponse({ type: AgencyDto })
   @ApiProblems(400, 401, 403, 404, 429)
   async update(@Param('id', uuidParam('Agency')) id: string, @Body() body: UpdateAgencyDto): Promise<AgencyDto> {

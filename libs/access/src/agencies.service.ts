@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '#libs/config';
 import { decodeTimestampCursor, encodeCursor, NotFound, Page } from '#libs/shared';
 import { AccessRepository, AgencyRow } from './access.repository';
+import { PartyPolicy } from './agency.entity';
 import { generateWebhookSecret } from './api-key-secret';
 import { assertAllowedWebhookUrl } from './webhook-url-policy';
 
@@ -12,12 +13,13 @@ export class AgenciesService {
     private readonly config: AppConfig,
   ) {}
 
-  async create(input: { name: string; webhookUrl?: string | null }): Promise<AgencyRow> {
+  async create(input: { name: string; webhookUrl?: string | null; partyPolicy?: PartyPolicy }): Promise<AgencyRow> {
     if (input.webhookUrl) await assertAllowedWebhookUrl(input.webhookUrl, this.config.WEBHOOK_ALLOW_PRIVATE_URLS);
     return this.repository.insertAgency({
       name: input.name,
       webhookUrl: input.webhookUrl ?? null,
       webhookSecret: generateWebhookSecret(),
+      partyPolicy: input.partyPolicy ?? 'cancel_booking',
     });
   }
 
@@ -38,7 +40,7 @@ export class AgenciesService {
     };
   }
 
-  async update(id: string, changes: { name?: string; webhookUrl?: string | null }): Promise<AgencyRow> {
+  async update(id: string, changes: { name?: string; webhookUrl?: string | null; partyPolicy?: PartyPolicy }): Promise<AgencyRow> {
     if (changes.webhookUrl) await assertAllowedWebhookUrl(changes.webhookUrl, this.config.WEBHOOK_ALLOW_PRIVATE_URLS);
     const agency = await this.repository.updateAgency(id, changes);
     if (!agency) throw new NotFound('Agency', id);

@@ -1,6 +1,7 @@
 export * from './access.module';
 export * from './access.repository';
 export * from './agencies.service';
+export * from './agency.entity';
 export * from './api-keys.service';
 export * from './api-key-secret';
 export * from './principal';

@@ -6,7 +6,7 @@ import { FlightsRepository } from '#libs/flights';
 import { Metrics } from '#libs/observability';
 import { NewNotification, NotificationsRepository } from '#libs/notifications';
 import { BookingRow, CancellationReason } from './booking.entity';
-import { BookingsRepository, CancelledBooking } from './bookings.repository';
+import { BookingsRepository, CancelledBooking, ReducedBooking } from './bookings.repository';
 
 /** What `cancelLocked` needs of a booking its caller locked. */
 export type LockedBooking = Pick<BookingRow, 'id' | 'status'>;
@@ -14,6 +14,19 @@ export type LockedBooking = Pick<BookingRow, 'id' | 'status'>;
 export interface Cancellation {
   reason: CancellationReason;
   restrictionId?: string | null;
+}
+
+/** How a restriction's enforcement takes covered guests out of bookings (see `enforceLocked`). */
+export interface GuestRemoval {
+  restrictionId: string;
+  /** JSON paths over `guests`: the guests a reduced booking keeps, and those it loses. */
+  keptGuestsPath: string;
+  removedGuestsPath: string;
+}
+
+/** A locked booking to reduce; with a deadline, its agency must then keep or cancel it (policy `ask`). */
+export interface LockedReduction extends LockedBooking {
+  deadline: Date | null;
 }
 
 /**
@@ -58,43 +71,89 @@ export class BookingCancellation {
 
   /** Only the id and status of the locked bookings are read: bulk callers need not load whole rows. */
   async cancelLocked(manager: EntityManager, locked: LockedBooking[], cancellation: Cancellation): Promise<CancelledBooking[]> {
+    const cancelled = await this.markCancelled(manager, locked, cancellation);
+    await this.release(manager, cancelled);
+    return cancelled;
+  }
+
+  /**
+   * A restriction's chunk: cancels `cancel` and takes the covered guests out of `reduce`, each
+   * with its notification, and then releases the nights and seats of both in one go, so that the
+   * chunk locks nights (by date) and then flights (by id) once, in the one order every
+   * transaction uses. A booking already cancelled, or with no covered guest left (reduced by an
+   * earlier run), is skipped: what a chunk does, it does once.
+   */
+  async enforceLocked(
+    manager: EntityManager,
+    locked: { cancel: LockedBooking[]; reduce: LockedReduction[] },
+    removal: GuestRemoval,
+  ): Promise<{ cancelled: CancelledBooking[]; reduced: ReducedBooking[] }> {
+    const cancellation: Cancellation = { reason: 'restriction', restrictionId: removal.restrictionId };
+    const cancelled = await this.markCancelled(manager, locked.cancel, cancellation, { notify: false });
+    const reduced = await this.bookings.removeGuests(
+      manager,
+      locked.reduce.filter((booking) => booking.status !== 'cancelled').map((booking) => ({ id: booking.id, deadline: booking.deadline })),
+      { kept: removal.keptGuestsPath, removed: removal.removedGuestsPath },
+      removal.restrictionId,
+    );
+    // One write of the chunk's notifications: it locks the agencies' inboxes in one go, in the
+    // one order (two writes could take them crosswise with another chunk's).
+    await this.notifications.insertMany(manager, [
+      ...cancelled.flatMap((booking) => this.notificationFor(booking, cancellation)),
+      ...reduced.map((booking) => reductionNotification(booking, removal.restrictionId)),
+    ]);
+    await this.release(manager, [
+      ...cancelled,
+      ...reduced.map((booking) => ({ ...booking, guestCount: booking.removedGuests.length, held: booking.status === 'held' })),
+    ]);
+    return { cancelled, reduced };
+  }
+
+  /** Marks the live ones of `locked` cancelled and writes their notifications (unless the caller writes them); releases nothing yet. */
+  private async markCancelled(
+    manager: EntityManager,
+    locked: LockedBooking[],
+    cancellation: Cancellation,
+    options: { notify: boolean } = { notify: true },
+  ): Promise<(CancelledBooking & { held: boolean })[]> {
     const counted = this.uncommitted.get(manager);
     // A programming error, not a request's: every cancelling transaction must be opened by `transaction` above.
     if (!counted) throw new Error('cancelLocked must run in a transaction opened by BookingCancellation.transaction');
     const live = locked.filter((booking) => booking.status !== 'cancelled');
     if (live.length === 0) return [];
-    const cancelled = await this.bookings.markCancelled(
+    const marked = await this.bookings.markCancelled(
       manager,
       live.map((booking) => booking.id),
       { reason: cancellation.reason, restrictionId: cancellation.restrictionId ?? null },
     );
     // The notifications first, then the night (and seat) counters: those rows are what every
     // admission waits for, so they are locked as late, and held as briefly, as possible.
-    await this.notifications.insertMany(manager, cancelled.flatMap((booking) => this.notificationFor(booking, cancellation)));
+    if (options.notify) await this.notifications.insertMany(manager, marked.flatMap((booking) => this.notificationFor(booking, cancellation)));
+    counted.set(cancellation.reason, (counted.get(cancellation.reason) ?? 0) + marked.length);
     const wasHeld = new Map(live.map((booking) => [booking.id, booking.status === 'held']));
+    return marked.map((booking) => ({ ...booking, held: wasHeld.get(booking.id) ?? false }));
+  }
+
+  /**
+   * Gives back `guestCount` guests on every night of each stay (nights in date order) and as many
+   * seats on each of its flights (flights in id order). Only bookings this transaction changed are
+   * passed, so a night or a seat is given back exactly once. A booking keeps its flight ids once
+   * cancelled (history); a segment a disruption already took off has its id cleared and releases nothing here.
+   */
+  private async release(manager: EntityManager, released: (CancelledBooking & { held: boolean })[]): Promise<void> {
     await this.capacity.lockAndAddToNights(
       manager,
       nightDeltasFor(
-        cancelled.map((booking) => ({
-          checkIn: booking.checkIn,
-          checkOut: booking.checkOut,
-          guests: booking.guestCount,
-          held: wasHeld.get(booking.id) ?? false,
-        })),
+        released.map((booking) => ({ checkIn: booking.checkIn, checkOut: booking.checkOut, guests: booking.guestCount, held: booking.held })),
         -1,
       ),
     );
-    // Only the bookings this call cancelled release seats, so a seat is given back exactly once. A
-    // booking keeps its flight ids once cancelled (history); a segment a disruption already took
-    // off has its id cleared and releases nothing here.
     await this.flights.lockAndAddToSeats(
       manager,
-      cancelled.flatMap((booking) =>
+      released.flatMap((booking) =>
         [booking.outboundFlightId, booking.returnFlightId].flatMap((flightId) => (flightId ? [{ flightId, seats: -booking.guestCount }] : [])),
       ),
     );
-    counted.set(cancellation.reason, (counted.get(cancellation.reason) ?? 0) + cancelled.length);
-    return cancelled;
   }
 
   /** The agency is told about cancellations it did not ask for. */
@@ -113,4 +172,26 @@ export class BookingCancellation {
     }
     return [{ agencyId: booking.agencyId, type: 'booking.cancelled', data, dedupeKey: `booking:${booking.id}:cancelled` }];
   }
+}
+
+/**
+ * `booking.guests_removed`, or under the `ask` policy `booking.action_required` (the same data
+ * and the decision asked for). Only names and nationalities of the removed guests go out.
+ */
+function reductionNotification(booking: ReducedBooking, restrictionId: string): NewNotification {
+  const asked = booking.actionRequiredDeadline !== null && booking.actionRequiredRestrictionId === restrictionId;
+  const data = {
+    bookingId: booking.id,
+    reference: booking.reference,
+    restrictionId,
+    removedGuests: booking.removedGuests.map((guest) => ({ fullName: guest.fullName, nationality: guest.nationality })),
+    guestCount: booking.guestCount,
+    checkIn: booking.checkIn,
+    checkOut: booking.checkOut,
+    ...(asked
+      ? { actionRequired: { reason: 'guests_removed', restrictionId, deadline: new Date(booking.actionRequiredDeadline as Date).toISOString() } }
+      : {}),
+  };
+  const type = asked ? 'booking.action_required' : 'booking.guests_removed';
+  return { agencyId: booking.agencyId, type, data, dedupeKey: `booking:${booking.id}:${type}:${restrictionId}` };
 }

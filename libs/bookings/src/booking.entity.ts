@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 export type BookingStatus = 'held' | 'confirmed' | 'cancelled';
 export const BOOKING_STATUSES: BookingStatus[] = ['held', 'confirmed', 'cancelled'];
 export type CancellationReason = 'agent_request' | 'operations' | 'restriction' | 'hold_expired';
+export type ActionRequiredReason = 'guests_removed';
 
 export interface Guest {
   fullName: string;
@@ -71,6 +72,16 @@ export class Booking {
   /** When the guests' personal data was erased (GUEST_DATA_RETENTION_DAYS after check-out or cancellation). */
   @Column({ name: 'anonymised_at', type: 'timestamptz', nullable: true })
   anonymisedAt: Date | null;
+
+  /** Set when a restriction's enforcement removed guests and the agency (policy `ask`) must keep or cancel by the deadline. */
+  @Column({ name: 'action_required_reason', type: 'text', nullable: true })
+  actionRequiredReason: ActionRequiredReason | null;
+
+  @Column({ name: 'action_required_restriction_id', type: 'uuid', nullable: true })
+  actionRequiredRestrictionId: string | null;
+
+  @Column({ name: 'action_required_deadline', type: 'timestamptz', nullable: true })
+  actionRequiredDeadline: Date | null;
 
   @Column({ name: 'created_by_key_id', type: 'uuid', nullable: true })
   createdByKeyId: string | null;

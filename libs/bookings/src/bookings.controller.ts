@@ -80,6 +80,21 @@ export class BookingsController {
     return BookingDto.from(await this.bookings.cancel(principal, id));
   }
 
+  @Post(':id/keep')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Keep a party a restriction reduced',
+    description:
+      "When a restriction removed a booking's covered guests and its agency's party policy is ask, the booking has actionRequired: " +
+      'keep the reduced party here (actionRequired becomes null) or cancel it, before the deadline; an unanswered booking is cancelled at the deadline. ' +
+      'A booking with no decision pending, or whose deadline has passed, is invalid_state.',
+  })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiProblems(401, 404, 409, 429)
+  async keep(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
+    return BookingDto.from(await this.bookings.keep(principal, id));
+  }
+
   @Put(':id/flights')
   @ApiOperation({
     summary: "Replace a booking's flights atomically",

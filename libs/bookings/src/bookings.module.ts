@@ -13,10 +13,11 @@ import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
 import { GuestDataRetentionService } from './guest-data-retention.service';
 import { HoldExpiryService } from './hold-expiry.service';
+import { PartyDecisionService } from './party-decision.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Booking]), AccessModule, CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
-  providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, Clock],
-  exports: [BookingsRepository, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService],
+  providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService, Clock],
+  exports: [BookingsRepository, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService],
 })
 export class BookingsModule {}

@@ -10,7 +10,8 @@ export const BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.
   b.guests, b.guest_count AS "guestCount", b.nationalities, b.hold_expires_at AS "holdExpiresAt",
   b.outbound_flight_id AS "outboundFlightId", b.return_flight_id AS "returnFlightId",
   b.cancellation_reason AS "cancellationReason", b.cancellation_restriction_id AS "cancellationRestrictionId",
-  b.cancelled_at AS "cancelledAt", b.anonymised_at AS "anonymisedAt", b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
+  b.cancelled_at AS "cancelledAt", b.anonymised_at AS "anonymisedAt", b.action_required_reason AS "actionRequiredReason",
+  b.action_required_restriction_id AS "actionRequiredRestrictionId", b.action_required_deadline AS "actionRequiredDeadline", b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
 
 /**
  * What cancelling a booking needs to know of it afterwards: nights and seats to release, the
@@ -20,6 +21,13 @@ export const BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.
 export type CancelledBooking = Pick<BookingRow, 'id' | 'reference' | 'agencyId' | 'checkIn' | 'checkOut' | 'guestCount' | 'outboundFlightId' | 'returnFlightId'>;
 const CANCELLED_BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.check_in AS "checkIn", b.check_out AS "checkOut",
   b.guest_count AS "guestCount", b.outbound_flight_id AS "outboundFlightId", b.return_flight_id AS "returnFlightId"`;
+
+/** What taking guests out of a booking needs to know of it afterwards: what to release, whom to tell. */
+export type ReducedBooking = CancelledBooking &
+  Pick<BookingRow, 'status' | 'actionRequiredDeadline' | 'actionRequiredRestrictionId'> & {
+    /** The guests taken out, as they were stored. */
+    removedGuests: Guest[];
+  };
 
 export interface NewBooking {
   id: string;
@@ -147,12 +155,69 @@ export class BookingsRepository {
   ): Promise<CancelledBooking[]> {
     const result: [CancelledBooking[], number] = await manager.query(
       `UPDATE bookings b SET status = 'cancelled', cancellation_reason = $2, cancellation_restriction_id = $3,
-              cancelled_at = now(), updated_at = now()
+              cancelled_at = now(), updated_at = now(),
+              -- A cancelled booking waits for no decision any more.
+              action_required_reason = NULL, action_required_restriction_id = NULL, action_required_deadline = NULL
         WHERE b.id = ANY($1::uuid[]) AND b.status IN ('held', 'confirmed')
         RETURNING ${CANCELLED_BOOKING_COLUMNS}`,
       [ids, cancellation.reason, cancellation.restrictionId],
     );
     return returnedRows(result);
+  }
+
+  /**
+   * Takes guests out of locked live bookings: each keeps the guests `paths.kept` selects and loses
+   * those `paths.removed` selects (JSON paths over `guests`, which the restriction builds), its
+   * count and nationalities following. A booking given a `deadline` must then be kept or cancelled
+   * by its agency (actionRequired, for `restrictionId`); one without keeps what it had. Bookings
+   * that would lose nobody, or everybody, are left alone and not returned, so running this twice
+   * removes guests once.
+   */
+  async removeGuests(
+    manager: EntityManager,
+    reductions: { id: string; deadline: Date | null }[],
+    paths: { kept: string; removed: string },
+    restrictionId: string,
+  ): Promise<ReducedBooking[]> {
+    if (reductions.length === 0) return [];
+    const result: [ReducedBooking[], number] = await manager.query(
+      `UPDATE bookings b
+          SET guests = party.kept, guest_count = jsonb_array_length(party.kept),
+              nationalities = ARRAY(SELECT DISTINCT g->>'nationality' FROM jsonb_array_elements(party.kept) g ORDER BY 1),
+              action_required_reason = CASE WHEN party.deadline IS NULL THEN b.action_required_reason ELSE 'guests_removed' END,
+              action_required_restriction_id = CASE WHEN party.deadline IS NULL THEN b.action_required_restriction_id ELSE $5::uuid END,
+              action_required_deadline = COALESCE(party.deadline, b.action_required_deadline),
+              updated_at = now()
+         FROM (SELECT old.id, r.deadline, jsonb_path_query_array(old.guests, $3::jsonpath) AS kept,
+                      jsonb_path_query_array(old.guests, $4::jsonpath) AS removed
+                 FROM unnest($1::uuid[], $2::timestamptz[]) AS r(id, deadline) JOIN bookings old ON old.id = r.id) party
+        WHERE b.id = party.id AND b.status IN ('held', 'confirmed')
+          AND jsonb_array_length(party.kept) > 0 AND jsonb_array_length(party.removed) > 0
+        RETURNING ${CANCELLED_BOOKING_COLUMNS}, b.status, party.removed AS "removedGuests",
+                  b.action_required_deadline AS "actionRequiredDeadline", b.action_required_restriction_id AS "actionRequiredRestrictionId"`,
+      [reductions.map((reduction) => reduction.id), reductions.map((reduction) => reduction.deadline), paths.kept, paths.removed, restrictionId],
+    );
+    return returnedRows(result);
+  }
+
+  /** Clears a locked booking's pending decision (its agency keeps the reduced party). */
+  async clearActionRequired(manager: EntityManager, id: string): Promise<BookingRow> {
+    const result: [BookingRow[], number] = await manager.query(
+      `UPDATE bookings b SET action_required_reason = NULL, action_required_restriction_id = NULL, action_required_deadline = NULL, updated_at = now()
+        WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
+      [id],
+    );
+    return returnedRows(result)[0];
+  }
+
+  /** Live bookings whose decision deadline has passed, locked, skipping any another worker is handling. */
+  async lockOverdueDecisions(manager: EntityManager, now: Date, limit: number): Promise<Pick<BookingRow, 'id' | 'status' | 'actionRequiredRestrictionId'>[]> {
+    return manager.query(
+      `SELECT b.id, b.status, b.action_required_restriction_id AS "actionRequiredRestrictionId" FROM bookings b
+        WHERE b.action_required_deadline <= $1
+        ORDER BY b.action_required_deadline LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
   }
 
   /** Held bookings whose hold has run out, locked, skipping any another worker is handling. */

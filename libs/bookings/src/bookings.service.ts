@@ -139,6 +139,25 @@ export class BookingsService {
     });
   }
 
+  /**
+   * The agency keeps a party a restriction reduced (policy `ask`). Decided under the booking's row
+   * lock, as the deadline job decides, and only before the deadline: a keep racing the deadline
+   * either keeps the booking or finds it cancelled (or about to be), never both.
+   */
+  async keep(principal: Principal, id: string): Promise<BookingRow> {
+    return this.dataSource.transaction(async (manager) => {
+      const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
+      if (!booking) throw new NotFound('Booking', id);
+      if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
+      if (!booking.actionRequiredDeadline) throw new InvalidState(`Booking ${booking.reference} has no decision to make`);
+      const deadline = new Date(booking.actionRequiredDeadline);
+      if (deadline.getTime() <= this.clock.now().getTime()) {
+        throw new InvalidState(`Booking ${booking.reference}: the decision was due at ${deadline.toISOString()}; it is being cancelled`);
+      }
+      return this.repository.clearActionRequired(manager, booking.id);
+    });
+  }
+
   async cancel(principal: Principal, id: string): Promise<BookingRow> {
     return this.cancellation.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));

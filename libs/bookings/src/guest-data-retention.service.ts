@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '#libs/config';
+import { NotificationsRepository } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
 import { Clock, localDateOf } from '#libs/shared';
 import { AnonymisedBooking, BookingsRepository } from './bookings.repository';
@@ -38,6 +39,7 @@ export class GuestDataRetentionService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
+    private readonly notifications: NotificationsRepository,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly clock: Clock,
@@ -91,7 +93,9 @@ export class GuestDataRetentionService {
    * it exists, in this same transaction, from what is returned here: counts and nationalities only.
    */
   private async anonymiseLocked(manager: EntityManager, ids: string[]): Promise<AnonymisedBooking[]> {
-    return this.bookings.anonymiseGuests(manager, ids);
+    const anonymised = await this.bookings.anonymiseGuests(manager, ids);
+    await this.notifications.eraseGuestNames(manager, anonymised.map((booking) => booking.id));
+    return anonymised;
   }
 
   /** Deletes stored Idempotency-Key answers older than IDEMPOTENCY_RETENTION_HOURS, a chunk per transaction. */

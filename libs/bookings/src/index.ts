@@ -6,4 +6,5 @@ export * from './booking-cancellation';
 export * from './booking.entity';
 export * from './guest-data-retention.service';
 export * from './hold-expiry.service';
+export * from './party-decision.service';
 export * from './dto/booking.dto';

@@ -39,6 +39,13 @@ describe('loadConfig', () => {
     expect(message).toContain('DATABASE_URL="mysql://x": must be a postgres:// URL');
   });
 
+  it('takes PARTY_DECISION_HOURS in hours, fractions allowed, 48 by default; refuses zero and words', () => {
+    expect(loadConfig({}).PARTY_DECISION_HOURS).toBe(48);
+    expect(loadConfig({ PARTY_DECISION_HOURS: '0.5' }).PARTY_DECISION_HOURS).toBe(0.5);
+    expect(() => loadConfig({ PARTY_DECISION_HOURS: '0' })).toThrow(/PARTY_DECISION_HOURS/);
+    expect(() => loadConfig({ PARTY_DECISION_HOURS: 'two days' })).toThrow(/PARTY_DECISION_HOURS/);
+  });
+
   it('refuses a short bootstrap key', () => {
     expect(() => loadConfig({ BOOTSTRAP_OPERATIONS_KEY: 'short' })).toThrow(/BOOTSTRAP_OPERATIONS_KEY/);
   });

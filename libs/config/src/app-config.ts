@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -14,6 +15,9 @@ import {
 
 const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -94,6 +98,16 @@ export class AppConfig {
   @Min(1)
   @Max(7 * 24 * 3600)
   HOLD_TTL_SECONDS = 900;
+
+  /**
+   * How long an agency whose policy is `ask` has to keep or cancel a booking a restriction took
+   * guests out of; fractions allowed (0.5: half an hour).
+   */
+  @Transform(toNumber)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of hours (fractions allowed)' })
+  @Min(0.0001)
+  @Max(24 * 366)
+  PARTY_DECISION_HOURS = 48;
 
   @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code in upper case' })
   RESORT_HOME_COUNTRY = 'KP';

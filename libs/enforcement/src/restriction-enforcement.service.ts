@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { BookingCancellation } from '#libs/bookings';
+import { BookingCancellation, GuestRemoval } from '#libs/bookings';
+import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue, UrgentWork } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
-import { RestrictionRow, RestrictionsRepository, RestrictionTarget, termsOf } from '#libs/restrictions';
+import { coveredGuestsPath, keptGuestsPath, RestrictionRow, RestrictionsRepository, RestrictionTarget, termsOf } from '#libs/restrictions';
 import { Clock } from '#libs/shared';
 import { EnforcementRepository, IdRange } from './enforcement.repository';
 
@@ -33,15 +34,24 @@ const RECONCILE_BATCH = 100;
 
 type StopReason = 'not_found' | 'lifted' | 'already_completed';
 
+/** What a run (or a lane, or a chunk) did: bookings cancelled, and bookings whose covered guests it removed. */
+interface Progress {
+  cancelled: number;
+  reduced: number;
+}
+
 export type EnforcementOutcome =
-  | { outcome: 'completed'; cancelled: number }
+  | ({ outcome: 'completed' } & Progress)
   | { outcome: 'not_due'; remainingMs: number }
   | { outcome: 'skipped'; reason: StopReason };
 
 /**
- * Enforces restrictions when they take effect: cancels every live booking with a covered guest
- * whose check-in is in the window, a chunk per transaction, through `BookingCancellation`
- * (capacity released and the agency's notification written in the same transaction).
+ * Enforces restrictions when they take effect: every live booking with a covered guest whose
+ * check-in is in the window is cancelled, or, when its agency's party policy says so and the
+ * party keeps an adult, loses its covered guests (`partyOutcome`), a chunk per transaction,
+ * through `BookingCancellation` (capacity and seats released and the agency's notification
+ * written in the same transaction). Under the policy `ask` the reduced booking also gets a
+ * decision deadline, whose delayed job is enqueued once the chunk has committed.
  *
  * Idempotent and restartable: each chunk locks its bookings, so two runs of the same
  * restriction (a retried job, a re-trigger by the reconciler) never cancel one twice; a booking
@@ -62,6 +72,7 @@ export class RestrictionEnforcementService {
     private readonly metrics: Metrics,
     private readonly clock: Clock,
     private readonly urgentWork: UrgentWork,
+    private readonly config: AppConfig,
   ) {}
 
   /** Handles `enforce-restriction`. */
@@ -91,11 +102,12 @@ export class RestrictionEnforcementService {
     const settled = await this.urgentWork.run(() => Promise.allSettled(ENFORCEMENT_LANES.map((range) => this.enforceLane(restrictionId, range))));
     const failure = settled.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
     if (failure) throw failure.reason;
-    const lanes = settled.map((lane) => (lane as PromiseFulfilledResult<{ cancelled: number; stopped?: StopReason }>).value);
+    const lanes = settled.map((lane) => (lane as PromiseFulfilledResult<Progress & { stopped?: StopReason }>).value);
     const cancelled = lanes.reduce((sum, lane) => sum + lane.cancelled, 0);
+    const reduced = lanes.reduce((sum, lane) => sum + lane.reduced, 0);
     const stopped = lanes.find((lane) => lane.stopped)?.stopped;
     if (stopped) {
-      this.logger.log(`restriction ${restrictionId}: enforcement stopped (${stopped}) after ${cancelled} cancellations in this run`);
+      this.logger.log(`restriction ${restrictionId}: enforcement stopped (${stopped}) after ${cancelled} cancellations and ${reduced} reductions in this run`);
       return { outcome: 'skipped', reason: stopped };
     }
     const restriction = await this.dataSource.transaction((manager) => this.restrictions.markEnforcementCompleted(manager, restrictionId));
@@ -105,9 +117,9 @@ export class RestrictionEnforcementService {
     const lagSeconds = (new Date(restriction.enforcementCompletedAt as Date).getTime() - new Date(restriction.effectiveFrom).getTime()) / 1000;
     this.metrics.restrictionEnforcementLag.observe(Math.max(lagSeconds, 0));
     this.logger.log(
-      `restriction ${restrictionId}: enforcement completed, ${restriction.cancelledBookings} of ${restriction.affectedBookings} affected bookings cancelled (${cancelled} in this run)`,
+      `restriction ${restrictionId}: enforcement completed, of ${restriction.affectedBookings} affected bookings ${restriction.cancelledBookings} cancelled and ${restriction.reducedBookings} reduced (${cancelled} and ${reduced} in this run)`,
     );
-    return { outcome: 'completed', cancelled };
+    return { outcome: 'completed', cancelled, reduced };
   }
 
   /** Handles `reconcile-restrictions`: re-triggers every due enforcement that has not completed. */
@@ -136,45 +148,84 @@ export class RestrictionEnforcementService {
     });
   }
 
-  /** Cancels, chunk after chunk, every affected booking whose id is in `range`. */
-  private async enforceLane(restrictionId: string, range: Omit<IdRange, 'after'>): Promise<{ cancelled: number; stopped?: StopReason }> {
+  /** Enforces, chunk after chunk, on every affected booking whose id is in `range`. */
+  private async enforceLane(restrictionId: string, range: Omit<IdRange, 'after'>): Promise<Progress & { stopped?: StopReason }> {
     let after: string | null = null;
-    let cancelled = 0;
+    const progress: Progress = { cancelled: 0, reduced: 0 };
     for (;;) {
-      const chunk = await this.cancelNextChunk(restrictionId, { ...range, after });
-      cancelled += chunk.cancelled;
+      const chunk = await this.enforceNextChunk(restrictionId, { ...range, after });
+      progress.cancelled += chunk.cancelled;
+      progress.reduced += chunk.reduced;
       this.metrics.restrictionEnforcementCancellations.inc(chunk.cancelled);
-      if (chunk.stopped) return { cancelled, stopped: chunk.stopped };
-      if (chunk.lastId === null) return { cancelled };
+      this.metrics.restrictionEnforcementReductions.inc(chunk.reduced);
+      await this.scheduleDecisionDeadlines(restrictionId, chunk.decisions);
+      if (chunk.stopped) return { ...progress, stopped: chunk.stopped };
+      if (chunk.lastId === null) return progress;
       after = chunk.lastId;
     }
   }
 
   /**
-   * One chunk, one transaction: the bookings locked (id order), cancelled with their nights
-   * released and notifications written, and the progress counter moved, which is also the
-   * last check that the restriction has not been lifted (else the chunk is rolled back).
-   * `lastId` is null when the range has nothing left.
+   * One chunk, one transaction: the bookings locked (id order), each cancelled or reduced as its
+   * outcome says, with nights and seats released and notifications written, and the progress
+   * counters moved, which is also the last check that the restriction has not been lifted (else
+   * the chunk is rolled back). `lastId` is null when the range has nothing left; `decisions`
+   * are the reduced bookings now waiting for their agency's decision, with its deadline.
    */
-  private async cancelNextChunk(restrictionId: string, range: IdRange): Promise<{ cancelled: number; lastId: string | null; stopped?: StopReason }> {
+  private async enforceNextChunk(
+    restrictionId: string,
+    range: IdRange,
+  ): Promise<Progress & { lastId: string | null; decisions: { bookingId: string; deadline: Date }[]; stopped?: StopReason }> {
+    const nothing = { cancelled: 0, reduced: 0, lastId: null, decisions: [] };
     try {
       return await this.cancellation.transaction(async (manager) => {
         const restriction = await this.restrictions.findById(restrictionId, manager);
-        if (!restriction) return { cancelled: 0, lastId: null, stopped: 'not_found' as const };
-        if (restriction.liftedAt) return { cancelled: 0, lastId: null, stopped: 'lifted' as const };
-        if (restriction.enforcementState === 'completed') return { cancelled: 0, lastId: null, stopped: 'already_completed' as const };
-        const locked = await this.enforcement.lockNextAffected(manager, targetOf(restriction), range, ENFORCEMENT_CHUNK_SIZE);
-        const cancelled = await this.cancellation.cancelLocked(manager, locked, { reason: 'restriction', restrictionId });
-        if (cancelled.length > 0 && !(await this.restrictions.addCancelledBookingsUnlessLifted(manager, restrictionId, cancelled.length))) {
+        if (!restriction) return { ...nothing, stopped: 'not_found' as const };
+        if (restriction.liftedAt) return { ...nothing, stopped: 'lifted' as const };
+        if (restriction.enforcementState === 'completed') return { ...nothing, stopped: 'already_completed' as const };
+        const target = targetOf(restriction);
+        const locked = await this.enforcement.lockNextAffected(manager, target, range, ENFORCEMENT_CHUNK_SIZE);
+        const deadline = new Date(this.clock.now().getTime() + this.config.PARTY_DECISION_HOURS * 3_600_000);
+        const removal: GuestRemoval = { restrictionId, keptGuestsPath: keptGuestsPath(target.coverage), removedGuestsPath: coveredGuestsPath(target.coverage) };
+        const { cancelled, reduced } = await this.cancellation.enforceLocked(
+          manager,
+          {
+            cancel: locked.filter((booking) => booking.outcome === 'cancel'),
+            reduce: locked
+              .filter((booking) => booking.outcome === 'reduce')
+              .map((booking) => ({ id: booking.id, status: booking.status, deadline: booking.partyPolicy === 'ask' ? deadline : null })),
+          },
+          removal,
+        );
+        const progress = { cancelled: cancelled.length, reduced: reduced.length };
+        if (progress.cancelled + progress.reduced > 0 && !(await this.restrictions.addEnforcementProgressUnlessLifted(manager, restrictionId, progress))) {
           throw new LiftedDuringChunk();
         }
+        const decisions = reduced
+          .filter((booking) => booking.actionRequiredRestrictionId === restrictionId && booking.actionRequiredDeadline)
+          .map((booking) => ({ bookingId: booking.id, deadline: new Date(booking.actionRequiredDeadline as Date) }));
         const lastId = locked.length < ENFORCEMENT_CHUNK_SIZE ? null : locked[locked.length - 1].id;
-        return { cancelled: cancelled.length, lastId };
+        return { ...progress, lastId, decisions };
       });
     } catch (error) {
-      if (error instanceof LiftedDuringChunk) return { cancelled: 0, lastId: null, stopped: 'lifted' };
+      if (error instanceof LiftedDuringChunk) return { ...nothing, stopped: 'lifted' };
       throw error;
     }
+  }
+
+  /**
+   * The delayed triggers of the decision deadlines, after the chunk committed. Best effort: the
+   * sweep (`sweep-party-decisions`) finds an overdue decision in Postgres if its job is lost.
+   */
+  private async scheduleDecisionDeadlines(restrictionId: string, decisions: { bookingId: string; deadline: Date }[]): Promise<void> {
+    const now = this.clock.now().getTime();
+    await this.jobs.addManyBestEffort(
+      'expire-party-decision',
+      decisions.map((decision) => ({
+        payload: { bookingId: decision.bookingId },
+        options: { jobId: jobIds.partyDecision(decision.bookingId, restrictionId), delay: Math.max(decision.deadline.getTime() - now, 0) },
+      })),
+    );
   }
 }
 

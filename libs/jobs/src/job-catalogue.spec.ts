@@ -10,6 +10,8 @@ describe('jobIds', () => {
     ['expireHold', jobIds.expireHold(randomUUID())],
     ['expireHoldRescheduled', jobIds.expireHoldRescheduled(randomUUID(), new Date())],
     ['enforceRestriction', jobIds.enforceRestriction(randomUUID())],
+    ['partyDecision', jobIds.partyDecision(randomUUID(), randomUUID())],
+    ['partyDecisionRescheduled', jobIds.partyDecisionRescheduled(randomUUID(), randomUUID(), new Date())],
     ['disruptFlight', jobIds.disruptFlight(randomUUID())],
   ];
   let queue: Queue;

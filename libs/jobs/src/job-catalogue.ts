@@ -4,7 +4,7 @@
  * deterministic so that a duplicate trigger collapses into the job already queued.
  */
 export const QUEUES = {
-  /** Per-booking timers (hold expiry). */
+  /** Per-booking timers (hold expiry, party decision deadlines). */
   bookings: 'bookings',
   /** Periodic sweeps that find due work in Postgres whose trigger job was lost. */
   maintenance: 'maintenance',
@@ -21,6 +21,10 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export interface JobPayloads {
   'expire-hold': { bookingId: string };
   'sweep-expired-holds': Record<string, never>;
+  /** Cancels a reduced booking whose agency (policy `ask`) neither kept nor cancelled it by its deadline; delayed until then. */
+  'expire-party-decision': { bookingId: string };
+  /** Cancels every booking whose decision deadline has passed (the delayed jobs' safety net). */
+  'sweep-party-decisions': Record<string, never>;
   /** Cancels the bookings a restriction affects, in chunks; delayed until its effectiveFrom. */
   'enforce-restriction': { restrictionId: string };
   /** Re-triggers enforcement of every restriction in effect whose enforcement has not completed. */
@@ -40,6 +44,8 @@ export type JobName = keyof JobPayloads;
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   'expire-hold': QUEUES.bookings,
   'sweep-expired-holds': QUEUES.maintenance,
+  'expire-party-decision': QUEUES.bookings,
+  'sweep-party-decisions': QUEUES.maintenance,
   'enforce-restriction': QUEUES.restrictions,
   'reconcile-restrictions': QUEUES.maintenance,
   'dispatch-webhooks': QUEUES.webhooks,
@@ -62,6 +68,11 @@ export const jobIds = {
    * when it was made.
    */
   expireHoldRescheduled: (bookingId: string, rescheduledAt: Date): string => `${jobIds.expireHold(bookingId)}-${rescheduledAt.getTime()}`,
+  /** One per booking and restriction: a later restriction that reduces the booking again asks again under its own id. */
+  partyDecision: (bookingId: string, restrictionId: string): string => `booking-${bookingId}-decision-${restrictionId}`,
+  /** The decision's job again, after it ran before the deadline (as for holds). */
+  partyDecisionRescheduled: (bookingId: string, restrictionId: string, rescheduledAt: Date): string =>
+    `${jobIds.partyDecision(bookingId, restrictionId)}-${rescheduledAt.getTime()}`,
   enforceRestriction: (restrictionId: string): string => `restriction-${restrictionId}-enforce`,
   disruptFlight: (flightId: string): string => `flight-${flightId}-disrupt`,
 };

@@ -46,6 +46,18 @@ export class JobQueue implements OnApplicationShutdown {
     }
   }
 
+  /** Enqueues many jobs of one name in one round trip, logging instead of throwing (as `addBestEffort`). */
+  async addManyBestEffort<N extends JobName>(name: N, jobs: { payload: JobPayloads[N]; options: JobsOptions }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    try {
+      await this.queue(JOB_QUEUE[name]).addBulk(
+        jobs.map((job) => ({ name, data: job.payload, opts: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...job.options } })),
+      );
+    } catch (error) {
+      this.logger.warn(`could not enqueue ${jobs.length} ${name} job(s); the periodic sweep will pick them up: ${(error as Error).message}`);
+    }
+  }
+
   /**
    * Enqueues `name` under a deterministic `jobId` even if a finished job with that id is still
    * kept (BullMQ would silently ignore the add): for re-triggering work that Postgres says is

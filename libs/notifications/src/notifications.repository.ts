@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-export type NotificationType = 'booking.cancelled' | 'booking.hold_expired' | 'booking.flight_cancelled';
+export type NotificationType =
+  | 'booking.cancelled'
+  | 'booking.hold_expired'
+  | 'booking.flight_cancelled'
+  | 'booking.guests_removed'
+  | 'booking.action_required';
 
 export interface NewNotification {
   agencyId: string;
@@ -71,6 +76,25 @@ export class NotificationsRepository {
         ORDER BY key`,
       [agencyIds],
     );
+  }
+
+  /**
+   * Erases the guest names that notifications about these bookings carry (`removedGuests` of
+   * `booking.guests_removed` and `booking.action_required`), in the caller's transaction: when a
+   * booking's guests are anonymised, so are the guests it lost to a restriction. Nationalities stay.
+   */
+  async eraseGuestNames(manager: EntityManager, bookingIds: string[]): Promise<number> {
+    if (bookingIds.length === 0) return 0;
+    const result: [unknown[], number] = await manager.query(
+      `UPDATE notifications n
+          SET data = jsonb_set(n.data, '{removedGuests}',
+                (SELECT coalesce(jsonb_agg(jsonb_build_object('fullName', NULL, 'nationality', g.guest->'nationality') ORDER BY g.position), '[]'::jsonb)
+                   FROM jsonb_array_elements(n.data->'removedGuests') WITH ORDINALITY AS g(guest, position)))
+        WHERE n.type IN ('booking.guests_removed', 'booking.action_required') AND (n.data->>'bookingId') = ANY($1::text[])
+          AND jsonb_typeof(n.data->'removedGuests') = 'array'`,
+      [bookingIds],
+    );
+    return result[1];
   }
 
   async listInbox(agencyId: string, options: { afterSequence?: string; limit: number; unacknowledgedOnly: boolean }): Promise<NotificationRow[]> {

@@ -72,6 +72,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly restrictionEnforcementReductions = new Counter({
+    name: 'kalma_restriction_enforcement_reductions_total',
+    help: "Bookings whose covered guests were removed by the enforcement of nationality restrictions (their agency's party policy kept the rest)",
+    registers: [this.registry],
+  });
+
   readonly restrictionEnforcementDuration = new Histogram({
     name: 'kalma_restriction_enforcement_duration_seconds',
     help: 'Time one enforcement run took, from its start until every affected booking was cancelled',

@@ -1,4 +1,7 @@
 import {
+  adultBornBy,
+  isAdultOn,
+  partyOutcome,
   Coverage,
   covers,
   coveredNationalities,
@@ -132,5 +135,48 @@ describe('refusalFor', () => {
     const ban = restriction({ coverage: allForeign() });
     expect(refusalFor([ban], { checkIn: '2027-07-05', nationalities: ['KP'] }, during)).toBeUndefined();
     expect(refusalFor([ban], { checkIn: '2027-07-05', nationalities: ['KP', 'RU'] }, during)?.nationalities).toEqual(['RU']);
+  });
+});
+
+describe('isAdultOn', () => {
+  it('is 18 or older on the check-in date; without a date of birth, an adult', () => {
+    expect(isAdultOn('2009-07-01', '2027-07-01')).toBe(true);
+    expect(isAdultOn('2009-07-02', '2027-07-01')).toBe(false);
+    expect(isAdultOn(undefined, '2027-07-01')).toBe(true);
+    expect(isAdultOn(null, '2027-07-01')).toBe(true);
+  });
+
+  it('turns someone born on 29 February 18 on 1 March of a common year, as Postgres date arithmetic does', () => {
+    expect(adultBornBy('2028-02-29')).toBe('2010-02-28');
+    expect(isAdultOn('2008-02-29', '2026-02-28')).toBe(false);
+    expect(isAdultOn('2008-02-29', '2026-03-01')).toBe(true);
+  });
+});
+
+describe('partyOutcome', () => {
+  const usBan: Coverage = { allForeign: false, nationalities: ['US'] };
+  const adult = (nationality: string) => ({ nationality });
+  const child = (nationality: string) => ({ nationality, dateOfBirth: '2020-01-01' });
+
+  it('cancels a fully covered party under every policy', () => {
+    for (const policy of ['cancel_booking', 'remove_covered_guests', 'ask'] as const) {
+      expect(partyOutcome(usBan, { checkIn: '2027-07-01', guests: [adult('US'), child('US')] }, policy)).toBe('cancel');
+    }
+  });
+
+  it('reduces a partly covered party unless the agency cancels whole bookings or no adult would be left', () => {
+    const mixed = { checkIn: '2027-07-01', guests: [adult('US'), adult('RU'), child('RU')] };
+    expect(partyOutcome(usBan, mixed, 'cancel_booking')).toBe('cancel');
+    expect(partyOutcome(usBan, mixed, 'remove_covered_guests')).toBe('reduce');
+    expect(partyOutcome(usBan, mixed, 'ask')).toBe('reduce');
+    const childLeft = { checkIn: '2027-07-01', guests: [adult('US'), child('RU')] };
+    expect(partyOutcome(usBan, childLeft, 'remove_covered_guests')).toBe('cancel');
+    expect(partyOutcome(usBan, childLeft, 'ask')).toBe('cancel');
+  });
+
+  it('keeps the home country and the exceptions of an all-foreigners ban', () => {
+    const foreigners: Coverage = { allForeign: true, homeCountry: 'KP', except: ['RU'] };
+    expect(partyOutcome(foreigners, { checkIn: '2027-07-01', guests: [adult('GB'), adult('KP')] }, 'ask')).toBe('reduce');
+    expect(partyOutcome(foreigners, { checkIn: '2027-07-01', guests: [adult('GB'), adult('CN')] }, 'ask')).toBe('cancel');
   });
 });

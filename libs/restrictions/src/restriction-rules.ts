@@ -92,3 +92,43 @@ export function refusalFor(
   }
   return undefined;
 }
+
+/** Age from which a guest counts as an adult, on the check-in date. */
+export const ADULT_AGE = 18;
+
+/**
+ * Whether a guest born on `dateOfBirth` is an adult on `checkIn`: 18 or older that day. A guest
+ * without a date of birth counts as an adult. Someone born on 29 February turns 18 on 1 March
+ * of a common year (as Postgres's `date - interval '18 years'` has it, which the SQL uses).
+ */
+export function isAdultOn(dateOfBirth: string | null | undefined, checkIn: string): boolean {
+  if (!dateOfBirth) return true;
+  return dateOfBirth <= adultBornBy(checkIn);
+}
+
+/** The latest date of birth of an adult on `checkIn`. */
+export function adultBornBy(checkIn: string): string {
+  const [year, month, day] = checkIn.split('-').map(Number);
+  const adultYear = year - ADULT_AGE;
+  const lastDayOfMonth = new Date(Date.UTC(adultYear, month, 0)).getUTCDate();
+  const pad = (value: number, width: number): string => String(value).padStart(width, '0');
+  return `${pad(adultYear, 4)}-${pad(month, 2)}-${pad(Math.min(day, lastDayOfMonth), 2)}`;
+}
+
+/** What enforcement does with one affected booking: cancel it, or take its covered guests out. */
+export type PartyOutcome = 'cancel' | 'reduce';
+
+/**
+ * The outcome for a booking with at least one covered guest: its agency's policy decides for a
+ * party the restriction covers only partly, but a party left with nobody, or with no adult, is
+ * cancelled under every policy. `partyOutcomeExpression` (restriction-sql.ts) is this rule in SQL.
+ */
+export function partyOutcome(
+  coverage: Coverage,
+  party: { checkIn: string; guests: { nationality: string; dateOfBirth?: string | null }[] },
+  policy: 'cancel_booking' | 'remove_covered_guests' | 'ask',
+): PartyOutcome {
+  const kept = party.guests.filter((guest) => !covers(coverage, guest.nationality));
+  if (kept.length === 0 || policy === 'cancel_booking') return 'cancel';
+  return kept.some((guest) => isAdultOn(guest.dateOfBirth, party.checkIn)) ? 'reduce' : 'cancel';
+}

@@ -1,4 +1,4 @@
-import { affectedBookingsCondition, coveredGuestsExpression, coveredGuestsPath, nationalityCodes } from './restriction-sql';
+import { affectedBookingsCondition, coveredGuestsExpression, coveredGuestsPath, keptAdultsPath, keptGuestsPath, nationalityCodes } from './restriction-sql';
 
 describe('affectedBookingsCondition', () => {
   it('matches a list by overlap, with the window and the list as parameters', () => {
@@ -49,5 +49,15 @@ describe('coveredGuestsPath', () => {
 
   it('refuses anything but a two-letter code, since codes are written into the path', () => {
     expect(() => coveredGuestsPath({ allForeign: false, nationalities: ['US" || true'] })).toThrow(RangeError);
+  });
+});
+
+describe('keptGuestsPath and keptAdultsPath', () => {
+  it('select the guests not covered, and of those the adults on $adultBornBy', () => {
+    const usBan = { allForeign: false as const, nationalities: ['US'] };
+    expect(keptGuestsPath(usBan)).toBe('$[*] ? (!(@.nationality == "US"))');
+    expect(keptAdultsPath(usBan)).toBe(
+      '$[*] ? (!(@.nationality == "US") && (!exists(@.dateOfBirth) || @.dateOfBirth == null || @.dateOfBirth <= $adultBornBy))',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { Coverage, RestrictionWindow } from './restriction-rules';
+import { ADULT_AGE, type Coverage, type RestrictionWindow } from './restriction-rules';
 
 /**
  * The rule of `restriction-rules.ts` as SQL: "a live booking with a covered guest whose
@@ -42,22 +42,57 @@ export function affectedBookingsCondition(
  * which Postgres can run in parallel workers, unlike a correlated subquery.
  */
 export function coveredGuestsExpression(coverage: Coverage, alias: string, codesParameter: number, pathParameter: number): string {
-  const everyoneCovered = coverage.allForeign
-    ? `NOT (${alias}.nationalities && $${codesParameter}::text[])`
-    : `${alias}.nationalities <@ $${codesParameter}::text[]`;
-  return `CASE WHEN ${everyoneCovered} THEN ${alias}.guest_count
+  return `CASE WHEN ${everyoneCoveredCondition(coverage, alias, codesParameter)} THEN ${alias}.guest_count
     ELSE jsonb_array_length(jsonb_path_query_array(${alias}.guests, $${pathParameter}::jsonpath)) END`;
 }
 
 /** The JSON path selecting the covered guests of a `guests` array. */
 export function coveredGuestsPath(coverage: Coverage): string {
+  return `$[*] ? (${coveredGuestFilter(coverage)})`;
+}
+
+/** The JSON path selecting the guests a restriction does not cover: those a reduced booking keeps. */
+export function keptGuestsPath(coverage: Coverage): string {
+  return `$[*] ? (!(${coveredGuestFilter(coverage)}))`;
+}
+
+/**
+ * The JSON path selecting the guests not covered who are adults on the check-in date, given as
+ * the variable `$adultBornBy` (the latest date of birth of an adult; see `isAdultOn`). Dates of
+ * birth are `YYYY-MM-DD` strings, which compare as dates do; a guest without one is an adult.
+ */
+export function keptAdultsPath(coverage: Coverage): string {
+  return `$[*] ? (!(${coveredGuestFilter(coverage)}) && (!exists(@.dateOfBirth) || @.dateOfBirth == null || @.dateOfBirth <= $adultBornBy))`;
+}
+
+/**
+ * `partyOutcome` (restriction-rules.ts) in SQL, for an affected booking `alias` whose agency's
+ * policy is the SQL `policy`: 'cancel' or 'reduce'. `$codesParameter` holds the codes of the
+ * condition, `$keptAdultsParameter` the path of `keptAdultsPath`. A CASE, so that a fully
+ * covered party (most of a ban's bookings) and a cancel_booking agency never look into the JSON.
+ */
+export function partyOutcomeExpression(coverage: Coverage, alias: string, policy: string, codesParameter: number, keptAdultsParameter: number): string {
+  return `CASE WHEN ${everyoneCoveredCondition(coverage, alias, codesParameter)} THEN 'cancel'
+    WHEN ${policy} = 'cancel_booking' THEN 'cancel'
+    WHEN jsonb_path_exists(${alias}.guests, $${keptAdultsParameter}::jsonpath,
+                           jsonb_build_object('adultBornBy', to_char(${alias}.check_in - interval '${ADULT_AGE} years', 'YYYY-MM-DD'))) THEN 'reduce'
+    ELSE 'cancel' END`;
+}
+
+/** Every nationality of booking `alias` is covered (so is every guest). */
+function everyoneCoveredCondition(coverage: Coverage, alias: string, codesParameter: number): string {
+  return coverage.allForeign ? `NOT (${alias}.nationalities && $${codesParameter}::text[])` : `${alias}.nationalities <@ $${codesParameter}::text[]`;
+}
+
+/** The jsonpath filter "this guest (`@`) is covered". */
+function coveredGuestFilter(coverage: Coverage): string {
   const codes = nationalityCodes(coverage);
   for (const code of codes) {
     // Validated upstream; checked again because the codes are written into the path.
     if (!/^[A-Z]{2}$/.test(code)) throw new RangeError(`not a nationality code: ${JSON.stringify(code)}`);
   }
   const anyOf = codes.map((code) => `@.nationality == "${code}"`).join(' || ');
-  return coverage.allForeign ? `$[*] ? (!(${anyOf}))` : `$[*] ? (${anyOf})`;
+  return coverage.allForeign ? `!(${anyOf})` : anyOf;
 }
 
 /** The codes the SQL compares with: the covered list, or for all-foreigners the ones spared. */

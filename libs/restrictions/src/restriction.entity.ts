@@ -56,6 +56,10 @@ export class Restriction {
   @Column({ name: 'cancelled_bookings', type: 'integer' })
   cancelledBookings: number;
 
+  /** Bookings whose covered guests were removed (the rest of the party kept). */
+  @Column({ name: 'reduced_bookings', type: 'integer' })
+  reducedBookings: number;
+
   @Column({ name: 'enforcement_started_at', type: 'timestamptz', nullable: true })
   enforcementStartedAt: Date | null;
 

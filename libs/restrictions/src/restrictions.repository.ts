@@ -5,13 +5,13 @@ import { returnedRows } from '#libs/database';
 import { cursorTimestampSql } from '#libs/shared';
 import { RestrictionRow } from './restriction.entity';
 import { Coverage, RestrictionStatus, RestrictionTerms, RestrictionWindow } from './restriction-rules';
-import { affectedBookingsCondition, coveredGuestsExpression, coveredGuestsPath, RestrictionTarget } from './restriction-sql';
+import { affectedBookingsCondition, coveredGuestsExpression, coveredGuestsPath, keptAdultsPath, partyOutcomeExpression, RestrictionTarget } from './restriction-sql';
 
 const COLUMNS = `r.id, r.nationalities, r.all_foreign AS "allForeign", r.except_nationalities AS "exceptNationalities",
   r.home_country AS "homeCountry", r.effective_from AS "effectiveFrom", r.effective_until AS "effectiveUntil",
   r.window_from AS "windowFrom", r.window_to AS "windowTo", r.reason, r.applied_by_key_id AS "appliedByKeyId",
   r.lifted_at AS "liftedAt", r.lifted_by_key_id AS "liftedByKeyId", r.enforcement_state AS "enforcementState",
-  r.affected_bookings AS "affectedBookings", r.cancelled_bookings AS "cancelledBookings",
+  r.affected_bookings AS "affectedBookings", r.cancelled_bookings AS "cancelledBookings", r.reduced_bookings AS "reducedBookings",
   r.enforcement_started_at AS "enforcementStartedAt", r.enforcement_completed_at AS "enforcementCompletedAt",
   r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
 
@@ -46,11 +46,19 @@ export interface RestrictionListFilter {
   nationality?: string;
 }
 
-export interface RestrictionImpact {
+/** What enforcement would do with the bookings, under their agencies' party policies. */
+export interface PartyImpact {
+  bookingsToCancel: number;
+  bookingsToReduce: number;
+  /** The covered guests taken out of the bookings to reduce. */
+  guestsToRemove: number;
+}
+
+export interface RestrictionImpact extends PartyImpact {
   affectedBookings: number;
   affectedGuests: number;
   coveredGuests: number;
-  byAgency: { agencyId: string; affectedBookings: number; affectedGuests: number }[];
+  byAgency: ({ agencyId: string; affectedBookings: number; affectedGuests: number } & PartyImpact)[];
 }
 
 /** The terms of a stored restriction, in the shape the pure rules take. */
@@ -158,24 +166,46 @@ export class RestrictionsRepository {
     );
   }
 
-  /** How many bookings and guests the restriction would cancel now, in total and per agency. */
+  /**
+   * What the restriction would do now, in total and per agency: one set-based query. Each
+   * affected booking's outcome is `partyOutcomeExpression` under its agency's party policy, the
+   * expression enforcement locks its bookings with, so the preview counts what enforcement does.
+   * (The agencies are joined for their policy alone: a few rows, hashed once.)
+   */
   async impact(target: RestrictionTarget): Promise<RestrictionImpact> {
     const condition = affectedBookingsCondition(target, 'b', 1);
-    // $3 holds the nationality codes of the condition; $4 the JSON path of the covered guests.
-    const rows: { agencyId: string; affectedBookings: number; affectedGuests: number; coveredGuests: number }[] = await this.dataSource.query(
-      `SELECT b.agency_id AS "agencyId", count(*)::int AS "affectedBookings", sum(b.guest_count)::int AS "affectedGuests",
-              sum(${coveredGuestsExpression(target.coverage, 'b', 3, 4)})::int AS "coveredGuests"
-         FROM bookings b
-        WHERE ${condition.sql}
-        GROUP BY b.agency_id
-        ORDER BY "affectedBookings" DESC, b.agency_id`,
-      [...condition.parameters, coveredGuestsPath(target.coverage)],
+    // $3 holds the nationality codes of the condition; $4 the JSON path of the covered guests, $5 that of the adults kept.
+    const rows: ({ agencyId: string; affectedBookings: number; affectedGuests: number; coveredGuests: number } & PartyImpact)[] = await this.dataSource.query(
+      `SELECT affected."agencyId", count(*)::int AS "affectedBookings", sum(affected.guests)::int AS "affectedGuests",
+              sum(affected.covered)::int AS "coveredGuests",
+              count(*) FILTER (WHERE affected.outcome = 'cancel')::int AS "bookingsToCancel",
+              count(*) FILTER (WHERE affected.outcome = 'reduce')::int AS "bookingsToReduce",
+              COALESCE(sum(affected.covered) FILTER (WHERE affected.outcome = 'reduce'), 0)::int AS "guestsToRemove"
+         FROM (SELECT b.agency_id AS "agencyId", b.guest_count AS guests,
+                      ${coveredGuestsExpression(target.coverage, 'b', 3, 4)} AS covered,
+                      ${partyOutcomeExpression(target.coverage, 'b', 'a.party_policy', 3, 5)} AS outcome
+                 FROM bookings b JOIN agencies a ON a.id = b.agency_id
+                WHERE ${condition.sql}) affected
+        GROUP BY affected."agencyId"
+        ORDER BY "affectedBookings" DESC, affected."agencyId"`,
+      [...condition.parameters, coveredGuestsPath(target.coverage), keptAdultsPath(target.coverage)],
     );
+    const total = (field: 'affectedBookings' | 'affectedGuests' | 'coveredGuests' | keyof PartyImpact): number => rows.reduce((sum, row) => sum + row[field], 0);
     return {
-      affectedBookings: rows.reduce((sum, row) => sum + row.affectedBookings, 0),
-      affectedGuests: rows.reduce((sum, row) => sum + row.affectedGuests, 0),
-      coveredGuests: rows.reduce((sum, row) => sum + row.coveredGuests, 0),
-      byAgency: rows.map((row) => ({ agencyId: row.agencyId, affectedBookings: row.affectedBookings, affectedGuests: row.affectedGuests })),
+      affectedBookings: total('affectedBookings'),
+      affectedGuests: total('affectedGuests'),
+      coveredGuests: total('coveredGuests'),
+      bookingsToCancel: total('bookingsToCancel'),
+      bookingsToReduce: total('bookingsToReduce'),
+      guestsToRemove: total('guestsToRemove'),
+      byAgency: rows.map((row) => ({
+        agencyId: row.agencyId,
+        affectedBookings: row.affectedBookings,
+        affectedGuests: row.affectedGuests,
+        bookingsToCancel: row.bookingsToCancel,
+        bookingsToReduce: row.bookingsToReduce,
+        guestsToRemove: row.guestsToRemove,
+      })),
     };
   }
 
@@ -196,7 +226,7 @@ export class RestrictionsRepository {
     const result: [RestrictionRow[], number] = await manager.query(
       `UPDATE restrictions r SET enforcement_state = 'running',
               enforcement_started_at = COALESCE(r.enforcement_started_at, now()),
-              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + $2),
+              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + r.reduced_bookings + $2),
               updated_at = now()
         WHERE r.id = $1 RETURNING ${COLUMNS}`,
       [id, stillAffected],
@@ -205,18 +235,18 @@ export class RestrictionsRepository {
   }
 
   /**
-   * Adds a chunk's cancellations to the progress, in the chunk's transaction, unless the
-   * restriction was lifted meanwhile: returns false then, and the caller rolls the chunk back.
-   * This update and a lift both write the row, so they take turns: a lift either waits for
-   * the chunk to commit, or the chunk sees the lift here. Nothing is cancelled after a lift.
+   * Adds a chunk's cancellations and reductions to the progress, in the chunk's transaction,
+   * unless the restriction was lifted meanwhile: returns false then, and the caller rolls the
+   * chunk back. This update and a lift both write the row, so they take turns: a lift either
+   * waits for the chunk to commit, or the chunk sees the lift here. Nothing is changed after a lift.
    */
-  async addCancelledBookingsUnlessLifted(manager: EntityManager, id: string, cancelled: number): Promise<boolean> {
+  async addEnforcementProgressUnlessLifted(manager: EntityManager, id: string, progress: { cancelled: number; reduced: number }): Promise<boolean> {
     const result: [{ id: string }[], number] = await manager.query(
-      `UPDATE restrictions r SET cancelled_bookings = r.cancelled_bookings + $2,
-              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + $2), updated_at = now()
+      `UPDATE restrictions r SET cancelled_bookings = r.cancelled_bookings + $2, reduced_bookings = r.reduced_bookings + $3,
+              affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + r.reduced_bookings + $2 + $3), updated_at = now()
         WHERE r.id = $1 AND r.lifted_at IS NULL
         RETURNING r.id`,
-      [id, cancelled],
+      [id, progress.cancelled, progress.reduced],
     );
     return returnedRows(result).length > 0;
   }

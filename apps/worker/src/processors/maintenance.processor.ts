@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
-import { GuestDataRetentionService, HoldExpiryService } from '#libs/bookings';
+import { GuestDataRetentionService, HoldExpiryService, PartyDecisionService } from '#libs/bookings';
 import { FlightDisruptionService } from '#libs/disruptions';
 import { RestrictionEnforcementService } from '#libs/enforcement';
 import { QUEUES } from '#libs/jobs';
@@ -10,6 +10,7 @@ import { QuietWorkerHost } from './quiet-worker-host';
 export class MaintenanceProcessor extends QuietWorkerHost {
   constructor(
     private readonly holds: HoldExpiryService,
+    private readonly decisions: PartyDecisionService,
     private readonly enforcement: RestrictionEnforcementService,
     private readonly disruptions: FlightDisruptionService,
     private readonly retention: GuestDataRetentionService,
@@ -21,6 +22,8 @@ export class MaintenanceProcessor extends QuietWorkerHost {
     switch (job.name) {
       case 'sweep-expired-holds':
         return this.holds.sweepExpiredHolds();
+      case 'sweep-party-decisions':
+        return this.decisions.sweepOverdueDecisions();
       case 'reconcile-restrictions':
         return this.enforcement.reconcile();
       case 'reconcile-flight-disruptions':

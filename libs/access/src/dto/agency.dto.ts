@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { IsOmittable } from '#libs/shared';
 import type { AgencyRow } from '../access.repository';
+import { PARTY_POLICIES, PartyPolicy } from '../agency.entity';
 import { ROLES, Role } from '../principal';
 
 /** Names are stored without surrounding white space, so one of spaces only is blank and refused. */
@@ -24,6 +25,16 @@ export class CreateAgencyDto {
   @MaxLength(2000)
   @IsUrl(WEBHOOK_URL_RULES)
   webhookUrl?: string | null;
+
+  @ApiPropertyOptional({
+    enum: PARTY_POLICIES,
+    default: 'cancel_booking',
+    description:
+      'what enforcement of a restriction does with a booking it covers only partly: cancel it, remove the covered guests, or remove them and ask the agency to keep or cancel by a deadline',
+  })
+  @IsOmittable() // a policy is always set: null is refused
+  @IsIn(PARTY_POLICIES)
+  partyPolicy?: PartyPolicy;
 }
 
 export class UpdateAgencyDto {
@@ -41,6 +52,16 @@ export class UpdateAgencyDto {
   @MaxLength(2000)
   @IsUrl(WEBHOOK_URL_RULES)
   webhookUrl?: string | null;
+
+  @ApiPropertyOptional({
+    enum: PARTY_POLICIES,
+    default: 'cancel_booking',
+    description:
+      'what enforcement of a restriction does with a booking it covers only partly: cancel it, remove the covered guests, or remove them and ask the agency to keep or cancel by a deadline',
+  })
+  @IsOmittable() // a policy is always set: null is refused
+  @IsIn(PARTY_POLICIES)
+  partyPolicy?: PartyPolicy;
 }
 
 export class CreateApiKeyDto {
@@ -60,6 +81,7 @@ export class AgencyDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'Vostok Travel' }) name: string;
   @ApiProperty({ nullable: true, type: String, example: 'https://hooks.vostok-travel.example/kalma' }) webhookUrl: string | null;
+  @ApiProperty({ enum: PARTY_POLICIES, description: 'what enforcement does with a booking a restriction covers only partly' }) partyPolicy: PartyPolicy;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -68,6 +90,7 @@ export class AgencyDto {
       id: row.id,
       name: row.name,
       webhookUrl: row.webhookUrl,
+      partyPolicy: row.partyPolicy,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     };

@@ -18,6 +18,13 @@ export class BookingGuestDto {
   @ApiPropertyOptional({ example: '751234567', description: 'absent once the booking is anonymised' }) passportNumber?: string;
 }
 
+export class ActionRequiredDto {
+  @ApiProperty({ enum: ['guests_removed'], description: "a restriction took the party's covered guests out" }) reason: 'guests_removed';
+  @ApiProperty({ format: 'uuid', description: 'the restriction that did' }) restrictionId: string;
+  @ApiProperty({ format: 'date-time', description: 'keep (POST /v1/bookings/{id}/keep) or cancel before then, else the booking is cancelled' })
+  deadline: string;
+}
+
 export class BookingDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'KAL-7F3K9Q' }) reference: string;
@@ -39,6 +46,12 @@ export class BookingDto {
     description: 'when the guests were anonymised (GUEST_DATA_RETENTION_DAYS after check-out or cancellation); counts and nationalities stay',
   })
   anonymisedAt: string | null;
+  @ApiProperty({
+    type: ActionRequiredDto,
+    nullable: true,
+    description: "set when a restriction removed guests and the agency's party policy is ask: the agency keeps the reduced party or cancels by the deadline",
+  })
+  actionRequired: ActionRequiredDto | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -66,6 +79,10 @@ export class BookingDto {
       returnFlightId: row.returnFlightId,
       cancellation,
       anonymisedAt: row.anonymisedAt ? new Date(row.anonymisedAt).toISOString() : null,
+      actionRequired:
+        row.actionRequiredReason && row.actionRequiredRestrictionId && row.actionRequiredDeadline
+          ? { reason: row.actionRequiredReason, restrictionId: row.actionRequiredRestrictionId, deadline: new Date(row.actionRequiredDeadline).toISOString() }
+          : null,
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     };

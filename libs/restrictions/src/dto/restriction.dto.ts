@@ -73,8 +73,11 @@ export class RestrictionWindowDto {
 export class EnforcementDto {
   @ApiProperty({ enum: ENFORCEMENT_STATES, description: 'pending until it takes effect, running while bookings are cancelled, then completed' })
   state: EnforcementState;
-  @ApiProperty({ example: 1200, description: 'live bookings affected when enforcement started' }) affectedBookings: number;
-  @ApiProperty({ example: 1200 }) cancelledBookings: number;
+  @ApiProperty({ example: 1200, description: 'live bookings affected when enforcement started: cancelledBookings + reducedBookings once completed' })
+  affectedBookings: number;
+  @ApiProperty({ example: 1150, description: 'bookings cancelled so far' }) cancelledBookings: number;
+  @ApiProperty({ example: 50, description: "bookings whose covered guests were removed so far (their agency's party policy kept the rest of the party)" })
+  reducedBookings: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
 }
@@ -127,6 +130,7 @@ export class RestrictionDto {
         state: row.enforcementState,
         affectedBookings: row.affectedBookings,
         cancelledBookings: row.cancelledBookings,
+        reducedBookings: row.reducedBookings,
         startedAt: iso(row.enforcementStartedAt),
         completedAt: iso(row.enforcementCompletedAt),
       },
@@ -141,16 +145,26 @@ export class RestrictionPageDto {
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
+const TO_CANCEL = 'of those, the bookings enforcement would cancel: all guests covered, no adult left, or the agency policy cancel_booking';
+const TO_REDUCE = "of those, the bookings enforcement would keep without their covered guests (agency policy remove_covered_guests or ask)";
+const TO_REMOVE = 'the covered guests taken out of the bookings to reduce';
+
 export class AgencyImpactDto {
   @ApiProperty({ format: 'uuid' }) agencyId: string;
   @ApiProperty({ example: 12 }) affectedBookings: number;
   @ApiProperty({ example: 31 }) affectedGuests: number;
+  @ApiProperty({ example: 10, description: TO_CANCEL }) bookingsToCancel: number;
+  @ApiProperty({ example: 2, description: TO_REDUCE }) bookingsToReduce: number;
+  @ApiProperty({ example: 3, description: TO_REMOVE }) guestsToRemove: number;
 }
 
 export class RestrictionPreviewDto {
-  @ApiProperty({ example: 40, description: 'live bookings it would cancel now' }) affectedBookings: number;
+  @ApiProperty({ example: 40, description: 'live bookings it would affect now (cancel or reduce)' }) affectedBookings: number;
   @ApiProperty({ example: 97, description: 'every guest of those bookings' }) affectedGuests: number;
   @ApiProperty({ example: 88, description: 'the guests of those bookings whose nationality it covers' }) coveredGuests: number;
+  @ApiProperty({ example: 36, description: TO_CANCEL }) bookingsToCancel: number;
+  @ApiProperty({ example: 4, description: TO_REDUCE }) bookingsToReduce: number;
+  @ApiProperty({ example: 5, description: TO_REMOVE }) guestsToRemove: number;
   @ApiProperty({ type: [AgencyImpactDto] }) byAgency: AgencyImpactDto[];
 
   static from(impact: RestrictionImpact): RestrictionPreviewDto {
