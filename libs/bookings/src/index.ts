@@ -6,3 +6,4 @@ export * from './booking-cancellation';
 export * from './booking.entity';
 export * from './hold-expiry.service';
 export * from './dto/booking.dto';
+export * from './bookings.errors';

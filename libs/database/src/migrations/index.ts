@@ -3,6 +3,7 @@ import { Flights1764320000000 } from './1764320000000-flights';
 import { Restrictions1764330000000 } from './1764330000000-restrictions';
 import { WebhookDeliveries1764340000000 } from './1764340000000-webhook-deliveries';
 import { WebhookRedelivery1764350000000 } from './1764350000000-webhook-redelivery';
+import { AgencyHoldCounters1764390000000 } from './1764390000000-agency-hold-counters';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Restrictions1764330000000,
   WebhookDeliveries1764340000000,
   WebhookRedelivery1764350000000,
+  AgencyHoldCounters1764390000000,
 ];
