@@ -1,6 +1,7 @@
 import { AppConfig } from '#libs/config';
 import type { AccessRepository, ApiKeyRow } from './access.repository';
 import { ApiKeysService } from './api-keys.service';
+import type { KeyRevocationChannel } from './key-revocation-channel';
 import type { Principal } from './principal';
 
 /**
@@ -27,7 +28,8 @@ describe('ApiKeysService.authenticate', () => {
   }
 
   function serviceWith(repository: ReturnType<typeof pendingRepository>): ApiKeysService {
-    return new ApiKeysService(repository as unknown as AccessRepository, new AppConfig());
+    const revocationChannel = { publish: async () => undefined, listen: () => undefined } as unknown as KeyRevocationChannel;
+    return new ApiKeysService(repository as unknown as AccessRepository, new AppConfig(), revocationChannel);
   }
 
   it('shares one database read among the requests that arrive while a key is looked up, then serves it from the cache', async () => {
