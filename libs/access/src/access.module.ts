@@ -9,6 +9,7 @@ import { ApiKey } from './api-key.entity';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysService } from './api-keys.service';
 import { KeyRevocationChannel } from './key-revocation-channel';
+import { RequestAuthentication } from './request-authentication';
 
 /** Agencies, API keys and who-may-do-what. Used by the worker too (without the guard and controller). */
 @Module({
@@ -22,7 +23,9 @@ export class AccessModule {}
 @Module({
   imports: [AccessModule],
   controllers: [AgenciesController],
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+  // RequestAuthentication needs an AuthFailureLimiter, which the API application provides globally.
+  providers: [RequestAuthentication, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [RequestAuthentication],
 })
 export class AccessHttpModule implements OnApplicationBootstrap {
   constructor(private readonly apiKeys: ApiKeysService) {}

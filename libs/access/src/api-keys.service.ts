@@ -77,6 +77,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
     this.cache.forgetKey(keyId);
   }
 
+  /** The key's principal if this process has it cached: no I/O. */
+  cachedPrincipal(key: string): Principal | undefined {
+    return this.cache.get(hashApiKey(key).toString('hex'));
+  }
+
   async authenticate(key: string): Promise<Principal | undefined> {
     const hash = hashApiKey(key);
     const cacheKey = hash.toString('hex');
