@@ -32,6 +32,8 @@ export async function startKalmaStack(options: { apiCount?: number; workerCount?
     BOOTSTRAP_OPERATIONS_KEY: operationsKey,
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     RATE_LIMIT_PER_MINUTE: '100000',
+    // Suites refuse bad keys on purpose, all from 127.0.0.1: only the suite about it limits them.
+    AUTH_FAILURES_PER_MINUTE: '100000',
     DATABASE_POOL_SIZE: '10',
     // Several workers (and test files) run at once: no fixed metrics port unless a test asks for one.
     WORKER_METRICS_PORT: '0',

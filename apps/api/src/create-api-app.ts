@@ -23,11 +23,15 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * Builds the API application (used by main.ts). Fastify rather than Express: on the booking hot
  * path the HTTP layer is a large share of the CPU each request costs (see BENCHMARKS.md).
  */
-export async function createApiApp(): Promise<INestApplication> {
+export async function createApiApp(config: AppConfig): Promise<INestApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
-    trustProxy: false,
+    // request.ip is the address authentication failures are limited by: the TCP peer unless
+    // operations say how many proxies of theirs stand in front (then X-Forwarded-For, that many
+    // hops from the right; what a client writes further left is not believed).
+    // (hop 0 is the TCP peer: trusting hops 0..n-1 is proxy-addr's "n hops".)
+    trustProxy: config.TRUSTED_PROXY_HOPS === 0 ? false : (_address: string, hop: number) => hop < config.TRUSTED_PROXY_HOPS,
     genReqId: requestIdOf,
     requestIdHeader: false,
     // A UUID is 36 characters; longer ids still reach the route and are refused as validation_failed.
@@ -56,7 +60,6 @@ export async function createApiApp(): Promise<INestApplication> {
   // Registered beside Nest's routes; guarded by its own operations-key hook.
   await mountQueueBoard(app);
 
-  const config = app.get(AppConfig);
   if (config.DOCS_ENABLED) {
     const document = SwaggerModule.createDocument(
       app,

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Before serving anything: apply pending migrations (replicas starting together take turns).
   if (config.MIGRATE_ON_BOOT) await migrateDatabase(config.DATABASE_URL);
-  const app = await createApiApp();
+  const app = await createApiApp(config);
   // Every interface, as Express did (Fastify alone would listen on localhost only, unreachable in a container).
   await app.listen(config.PORT, '0.0.0.0');
 }

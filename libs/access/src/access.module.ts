@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessRepository } from './access.repository';
@@ -8,19 +8,29 @@ import { Agency } from './agency.entity';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysService } from './api-keys.service';
+import { KeyRevocationChannel } from './key-revocation-channel';
+import { RequestAuthentication } from './request-authentication';
 
 /** Agencies, API keys and who-may-do-what. Used by the worker too (without the guard and controller). */
 @Module({
   imports: [TypeOrmModule.forFeature([Agency, ApiKey])],
-  providers: [AccessRepository, AgenciesService, ApiKeysService],
+  providers: [AccessRepository, AgenciesService, ApiKeysService, KeyRevocationChannel],
   exports: [AccessRepository, AgenciesService, ApiKeysService],
 })
 export class AccessModule {}
 
-/** The HTTP side: controllers and the global API-key guard. */
+/** The HTTP side: controllers, the global API-key guard, and following revocations made by other API processes. */
 @Module({
   imports: [AccessModule],
   controllers: [AgenciesController],
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+  // RequestAuthentication needs an AuthFailureLimiter, which the API application provides globally.
+  providers: [RequestAuthentication, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [RequestAuthentication],
 })
-export class AccessHttpModule {}
+export class AccessHttpModule implements OnApplicationBootstrap {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  onApplicationBootstrap(): void {
+    this.apiKeys.followRevocations();
+  }
+}

@@ -1,15 +1,18 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Forbidden, Unauthenticated } from '#libs/shared';
-import { ApiKeysService } from './api-keys.service';
+import { Forbidden } from '#libs/shared';
 import { AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_ROLE, Role } from './principal';
+import { RequestAuthentication } from './request-authentication';
 
-/** Global guard: every route needs `Authorization: Bearer <key>` unless marked `@Public()`. */
+/**
+ * Global guard: every route needs `Authorization: Bearer <key>` unless marked `@Public()`;
+ * failures are limited per client address (`RequestAuthentication`).
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeysService,
+    private readonly authentication: RequestAuthentication,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -19,9 +22,8 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})$/i.exec(header.trim()) : null;
-    if (!match) throw new Unauthenticated('Send Authorization: Bearer <api key>');
-    const principal = await this.apiKeys.authenticate(match[1]);
-    if (!principal) throw new Unauthenticated('This API key is unknown or revoked');
+    // request.ip: the TCP peer, or the client named by the TRUSTED_PROXY_HOPS proxies in front.
+    const principal = await this.authentication.principalOf(request.ip, match?.[1], 'Send Authorization: Bearer <api key>');
     request.principal = principal;
 
     const requiredRole = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, targets);

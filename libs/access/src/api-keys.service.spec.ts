@@ -1,6 +1,7 @@
 import { AppConfig } from '#libs/config';
 import type { AccessRepository, ApiKeyRow } from './access.repository';
 import { ApiKeysService } from './api-keys.service';
+import type { KeyRevocationChannel, RevocationListener } from './key-revocation-channel';
 import type { Principal } from './principal';
 
 /**
@@ -26,9 +27,39 @@ describe('ApiKeysService.authenticate', () => {
     return repository;
   }
 
+  /** What the service told the channel, and the listener it registered (as Redis would call it). */
+  const channel = { published: [] as string[], listener: undefined as RevocationListener | undefined };
+
   function serviceWith(repository: ReturnType<typeof pendingRepository>): ApiKeysService {
-    return new ApiKeysService(repository as unknown as AccessRepository, new AppConfig());
+    const revocationChannel = {
+      publish: async (keyId: string) => void channel.published.push(keyId),
+      listen: (listener: RevocationListener) => (channel.listener = listener),
+    } as unknown as KeyRevocationChannel;
+    return new ApiKeysService(repository as unknown as AccessRepository, new AppConfig(), revocationChannel);
   }
+
+  it('broadcasts its revocations, and drops keys revoked elsewhere or everything after a lost subscription', async () => {
+    const repository = pendingRepository();
+    const service = serviceWith(repository);
+    service.followRevocations();
+    await service.revoke('key-9');
+    expect(channel.published).toContain('key-9');
+
+    const warm = async (key: string, answer: Principal): Promise<void> => {
+      const lookup = service.authenticate(key);
+      repository.answer(answer);
+      await lookup;
+      expect(service.cachedPrincipal(key)).toEqual(answer);
+    };
+    const other: Principal = { keyId: 'key-2', role: 'operations', agencyId: null };
+    await warm('kalma_agt_secret', principal);
+    await warm('kalma_ops_secret', other);
+    channel.listener?.revoked('key-1');
+    expect(service.cachedPrincipal('kalma_agt_secret')).toBeUndefined();
+    expect(service.cachedPrincipal('kalma_ops_secret')).toEqual(other);
+    channel.listener?.resubscribed();
+    expect(service.cachedPrincipal('kalma_ops_secret')).toBeUndefined();
+  });
 
   it('shares one database read among the requests that arrive while a key is looked up, then serves it from the cache', async () => {
     const repository = pendingRepository();

@@ -4,6 +4,7 @@ import { NotFound } from '#libs/shared';
 import { AccessRepository, ApiKeyRow } from './access.repository';
 import { generateApiKey, hashApiKey, keyPrefixOf } from './api-key-secret';
 import type { Principal, Role } from './principal';
+import { KeyRevocationChannel } from './key-revocation-channel';
 import { PrincipalCache } from './principal-cache';
 
 export interface IssuedApiKey extends ApiKeyRow {
@@ -26,6 +27,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   constructor(
     private readonly repository: AccessRepository,
     private readonly config: AppConfig,
+    private readonly revocationChannel: KeyRevocationChannel,
   ) {}
 
   /** `BOOTSTRAP_OPERATIONS_KEY`: make sure an operations key with that value exists. */
@@ -51,9 +53,34 @@ export class ApiKeysService implements OnApplicationBootstrap {
   async revoke(id: string): Promise<ApiKeyRow> {
     const row = await this.repository.revokeApiKey(id);
     if (!row) throw new NotFound('API key', id);
-    this.revocations++;
-    this.cache.forgetKey(id);
+    this.forgetRevokedKey(id);
+    // Before answering: "revoked" means refused by every API process within moments of this answer.
+    await this.revocationChannel.publish(id);
     return row;
+  }
+
+  /**
+   * API processes call this once: every revocation, wherever it is made, then drops the key
+   * from this process's cache as its broadcast arrives; the cache's TTL covers what is missed.
+   */
+  followRevocations(): void {
+    this.revocationChannel.listen({
+      revoked: (keyId) => this.forgetRevokedKey(keyId),
+      resubscribed: () => {
+        this.revocations++;
+        this.cache.clear();
+      },
+    });
+  }
+
+  private forgetRevokedKey(keyId: string): void {
+    this.revocations++;
+    this.cache.forgetKey(keyId);
+  }
+
+  /** The key's principal if this process has it cached: no I/O. */
+  cachedPrincipal(key: string): Principal | undefined {
+    return this.cache.get(hashApiKey(key).toString('hex'));
   }
 
   async authenticate(key: string): Promise<Principal | undefined> {

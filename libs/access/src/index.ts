@@ -7,3 +7,5 @@ export * from './api-key-secret';
 export * from './principal';
 export * from './webhook-url-policy';
 export * from './dto/uuid-param';
+export * from './auth-failure-limiter';
+export * from './request-authentication';

@@ -3,7 +3,8 @@ import type { Principal } from './principal';
 /**
  * Remembers resolved keys for a moment so that the hot booking path does not read
  * `api_keys` on every request. A revocation takes effect at once in the process that
- * revoked the key and within `ttlMs` in every other process.
+ * revoked the key, in the others when its broadcast arrives (`KeyRevocationChannel`,
+ * milliseconds), and within `ttlMs` at the latest when Redis could not carry it.
  */
 export class PrincipalCache {
   private readonly entries = new Map<string, { principal: Principal; expiresAt: number }>();
@@ -26,6 +27,10 @@ export class PrincipalCache {
   set(hashHex: string, principal: Principal, now = Date.now()): void {
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(hashHex, { principal, expiresAt: now + this.ttlMs });
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 
   forgetKey(keyId: string): void {

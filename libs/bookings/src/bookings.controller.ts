@@ -20,7 +20,8 @@ export class BookingsController {
     summary: 'Book a stay (agent; operations with agencyId)',
     description:
       'Reserves every night of [checkIn, checkOut) for every guest — and the flight seats if flights are given — or nothing. ' +
-      '`hold: true` keeps the capacity until holdExpiresAt; confirm before then. The same Idempotency-Key with the same body returns the first response for 24 h.',
+      '`hold: true` keeps the capacity until holdExpiresAt; confirm before then. An agency may hold at most MAX_HELD_GUESTS_PER_AGENCY guests in live holds ' +
+      '(409 hold_limit_reached with `limit`, `held`, `requested`). The same Idempotency-Key with the same body returns the first response for 24 h.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'printable ASCII, at most 200 characters; strongly recommended' })
   @ApiCreatedResponse({ type: BookingDto })

@@ -280,6 +280,31 @@ export class BookingsRepository {
     return returnedRows(result);
   }
 
+  // --- hold limit --------------------------------------------------------------------------
+
+  /**
+   * Guests in status `held` per agency, as counted by the triggers on bookings. Read in the
+   * admission transaction after its drafts were written, whose trigger locked these counters.
+   */
+  async heldGuestsOf(manager: EntityManager, agencyIds: string[]): Promise<Map<string, number>> {
+    const rows: { agencyId: string; heldGuests: number }[] = await manager.query(
+      `SELECT agency_id AS "agencyId", held_guests AS "heldGuests" FROM agency_held_guests WHERE agency_id = ANY($1::uuid[])`,
+      [agencyIds],
+    );
+    return new Map(rows.map((row) => [row.agencyId, row.heldGuests]));
+  }
+
+  /** Guests of holds past their expiry that the sweep has not released yet, per agency. */
+  async expiredHeldGuestsOf(manager: EntityManager, agencyIds: string[], now: Date): Promise<Map<string, number>> {
+    const rows: { agencyId: string; guests: number }[] = await manager.query(
+      `SELECT b.agency_id AS "agencyId", sum(b.guest_count)::int AS guests FROM bookings b
+        WHERE b.status = 'held' AND b.hold_expires_at <= $2 AND b.agency_id = ANY($1::uuid[])
+        GROUP BY b.agency_id`,
+      [agencyIds, now],
+    );
+    return new Map(rows.map((row) => [row.agencyId, row.guests]));
+  }
+
   // --- flights ---------------------------------------------------------------------------
 
   /** Sets a locked booking's flights (null: no such segment). */

@@ -128,6 +128,9 @@ export class BookingsService {
       if (booking.status === 'confirmed') return booking;
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
       this.refuseIfHoldExpired(booking);
+      // The status first: its trigger updates the agency's held-guests counter, which is locked
+      // before the nights in every transaction (see the AgencyHoldCounters migration).
+      const confirmed = await this.repository.markConfirmed(manager, booking.id);
       // The guests stay reserved; they just stop counting as held.
       await this.capacity.lockAndAddToNights(
         manager,
@@ -135,7 +138,7 @@ export class BookingsService {
           (delta) => ({ ...delta, reserved: 0, held: -delta.held }),
         ),
       );
-      return this.repository.markConfirmed(manager, booking.id);
+      return confirmed;
     });
   }
 

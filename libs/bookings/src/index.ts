@@ -8,3 +8,4 @@ export * from './guest-data-retention.service';
 export * from './hold-expiry.service';
 export * from './party-decision.service';
 export * from './dto/booking.dto';
+export * from './bookings.errors';

@@ -109,6 +109,13 @@ export class AppConfig {
   @Max(24 * 366)
   PARTY_DECISION_HOURS = 48;
 
+  /** Guests an agency may have in live holds at once; confirmed bookings are not limited. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  MAX_HELD_GUESTS_PER_AGENCY = 2_000;
+
   @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code in upper case' })
   RESORT_HOME_COUNTRY = 'KP';
 
@@ -119,6 +126,23 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   RATE_LIMIT_PER_MINUTE = 600;
+
+  /** Requests failing authentication per client address per minute, across API processes; then 429. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_MINUTE = 60;
+
+  /**
+   * Which `X-Forwarded-For` hops to believe for a request's client address (the address
+   * authentication failures are counted by): 0 believes none (the TCP peer is the client), n
+   * believes the last n hops (n proxies of yours in front of the API).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TRUSTED_PROXY_HOPS = 0;
 
   @Transform(toBoolean)
   @IsBoolean()

@@ -4,38 +4,48 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { ApiKeysService } from '#libs/access';
+import { Principal, RequestAuthentication } from '#libs/access';
+import { AppConfig } from '#libs/config';
 import { JobQueue } from '#libs/jobs';
-import { DomainError, Forbidden, toProblem, Unauthenticated } from '#libs/shared';
+import { DomainError, Forbidden, RateLimited, toProblem } from '#libs/shared';
+import { RedisThrottlerStorage } from '../rate-limit/redis-throttler-storage';
 import { apiKeyFromAuthorization } from './api-key-from-authorization';
+
+const ONE_MINUTE_MS = 60_000;
 
 /** Where operations find the queues' dashboard. */
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
 /**
- * bull-board is a Fastify plugin registered beside Nest, so the global `ApiKeyGuard` never sees
- * its requests: this hook applies the same rule (operations keys only), answering in the same
- * problem-details vocabulary (401 without a valid key, 403 for other roles).
+ * bull-board is a Fastify plugin registered beside Nest, so the global guards never see its
+ * requests: this hook applies the same rules — operations keys only, failures limited per client
+ * address (`AUTH_FAILURES_PER_MINUTE`), and the key's `RATE_LIMIT_PER_MINUTE` shared with its API
+ * calls — answering in the same problem-details vocabulary (401, 403, 429 with Retry-After).
  */
-export function operationsKeyHook(apiKeys: ApiKeysService): onRequestAsyncHookHandler {
+export function operationsKeyHook(authentication: RequestAuthentication, rateLimits: RedisThrottlerStorage, config: AppConfig): onRequestAsyncHookHandler {
   const refuse = (request: FastifyRequest, reply: FastifyReply, error: DomainError | unknown): FastifyReply => {
     const problem = toProblem(error, request.url.split('?')[0]);
     // Lets a browser ask for the key (user name: anything, password: the operations key).
     if (problem.status === 401) reply.header('WWW-Authenticate', 'Basic realm="Kalma queues", charset="UTF-8"');
+    if (error instanceof RateLimited) reply.header('Retry-After', String(error.retryAfterSeconds));
     return reply.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   };
   return async (request, reply) => {
-    const key = apiKeyFromAuthorization(request.headers.authorization);
-    if (!key) return refuse(request, reply, new Unauthenticated('Send Authorization: Bearer <operations api key>'));
-    let principal: Awaited<ReturnType<ApiKeysService['authenticate']>>;
+    let principal: Principal;
     try {
-      principal = await apiKeys.authenticate(key);
+      principal = await authentication.principalOf(
+        request.ip,
+        apiKeyFromAuthorization(request.headers.authorization),
+        'Send Authorization: Bearer <operations api key>',
+      );
     } catch (error) {
-      // The key store unreachable: 503 problem details, as the API answers.
+      // 401, 429, or 503 problem details when the key store is unreachable, as the API answers.
       return refuse(request, reply, error);
     }
-    if (!principal) return refuse(request, reply, new Unauthenticated('This API key is unknown or revoked'));
     if (principal.role !== 'operations') return refuse(request, reply, new Forbidden('Only operations keys may see the queues'));
+    // The same counter as the RateLimitGuard's for this key (tracker `key:<id>`, throttler `default`).
+    const limit = await rateLimits.increment(`key:${principal.keyId}`, ONE_MINUTE_MS, config.RATE_LIMIT_PER_MINUTE, 0, 'default');
+    if (limit.isBlocked) return refuse(request, reply, new RateLimited(Math.max(1, limit.timeToBlockExpire)));
   };
 }
 
@@ -48,10 +58,10 @@ export async function mountQueueBoard(app: NestFastifyApplication): Promise<void
     // the same interface at run time, but two declarations the compiler keeps apart.
     serverAdapter: serverAdapter as unknown as IServerAdapter,
   });
-  const apiKeys = app.get(ApiKeysService);
+  const hook = operationsKeyHook(app.get(RequestAuthentication), app.get(RedisThrottlerStorage), app.get(AppConfig));
   // One encapsulated scope: the key check applies to bull-board's routes only.
   await app.register(async (scope: FastifyInstance) => {
-    scope.addHook('onRequest', operationsKeyHook(apiKeys));
+    scope.addHook('onRequest', hook);
     await scope.register(serverAdapter.registerPlugin(), { prefix: QUEUE_BOARD_PATH });
   });
 }

@@ -1,8 +1,10 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { getOptionsToken, getStorageToken, ThrottlerModuleOptions } from '@nestjs/throttler';
+import { AuthFailureLimiter } from '#libs/access';
 import { AppConfig } from '#libs/config';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RedisAuthFailureLimiter } from './redis-auth-failure-limiter';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 
 const ONE_MINUTE_MS = 60_000;
@@ -11,7 +13,12 @@ const ONE_MINUTE_MS = 60_000;
  * Rate limits of the HTTP API. Import it AFTER `AccessHttpModule` in `ApiModule`: global guards
  * run in the order they are registered, and the limit is counted per API key, which
  * `ApiKeyGuard` resolves first.
+ *
+ * Global, so that `AccessHttpModule`'s `RequestAuthentication` finds the `AuthFailureLimiter` it
+ * needs (the counters live here, on the same Redis connection as the per-key limits), and the
+ * queue board its storage.
  */
+@Global()
 @Module({
   providers: [
     RedisThrottlerStorage,
@@ -26,6 +33,8 @@ const ONE_MINUTE_MS = 60_000;
       }),
     },
     { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: AuthFailureLimiter, useClass: RedisAuthFailureLimiter },
   ],
+  exports: [AuthFailureLimiter, RedisThrottlerStorage],
 })
 export class RateLimitModule {}

@@ -8,6 +8,7 @@ import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, 
 import { describeError, Metrics } from '#libs/observability';
 import { RestrictionGate } from '#libs/restrictions';
 import { Clock, DomainError, IdempotencyKeyReused, isForeignKeyViolationOn, NotFound, toProblem } from '#libs/shared';
+import { HoldLimitReached } from '../bookings.errors';
 import { BookingsRepository, NewBooking } from '../bookings.repository';
 import { BookingDto } from '../dto/booking.dto';
 import { AdmissionOutcome, AdmissionRequest } from './admission.types';
@@ -187,6 +188,9 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
         outcomes[index] = { kind: 'created', booking: rowsById.get(booking.id) as NonNullable<ReturnType<typeof rowsById.get>> };
       }
       await this.saveResponses(manager, requests, outcomes, candidates);
+      // The held drafts' trigger has locked their agencies' counters (agencies in id order,
+      // before any night): what each agency may still hold is decided against those.
+      const holdRoom = await this.holdRoomOf(manager, drafts.map(({ index }) => requests[index]));
 
       // 4. Lock every night the batch touches, in date order; then the flights it books seats on,
       //    in id order (after the nights: the one lock order).
@@ -200,7 +204,11 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       for (const { index, booking } of drafts) {
         const request = requests[index];
         // Nights and seats are decided together: a request short of either takes neither.
-        const refusal = this.flightRefusalFor(request, flights) ?? this.refusalFor(request, nights) ?? this.seatRefusalFor(request, flights);
+        const refusal =
+          this.holdLimitRefusalFor(request, holdRoom) ??
+          this.flightRefusalFor(request, flights) ??
+          this.refusalFor(request, nights) ??
+          this.seatRefusalFor(request, flights);
         if (refusal) {
           outcomes[index] = { kind: 'refused', error: refusal };
           refused.push({ index, bookingId: booking.id });
@@ -212,6 +220,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
           if (request.hold) night.held += request.guests.length;
         }
         for (const { flightId } of segmentsOf(request)) (flights.get(flightId) as FlightRow).seatsReserved += request.guests.length;
+        if (request.hold) (holdRoom.get(request.agencyId) as HoldRoom).held += request.guests.length;
         admitted.push(index);
       }
 
@@ -226,6 +235,42 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
 
     for (const index of replayIndexes) outcomes[index] = await this.replay(requests[index]);
     return outcomes as AdmissionOutcome[];
+  }
+
+  /**
+   * Guests each agency of the batch's holds has in live holds before this batch. The counter
+   * includes this batch's own held drafts (written just before), so those are taken off; holds
+   * past their expiry that the sweep has not released yet are taken off too (a hold that ran out
+   * can never be confirmed again, so it is not live), but only read when the batch could
+   * otherwise go over the limit: the common batch makes one small query more, holds only.
+   */
+  private async holdRoomOf(manager: EntityManager, drafted: AdmissionRequest[]): Promise<Map<string, HoldRoom>> {
+    const holdGuests = new Map<string, number>();
+    for (const request of drafted) {
+      if (request.hold) holdGuests.set(request.agencyId, (holdGuests.get(request.agencyId) ?? 0) + request.guests.length);
+    }
+    const room = new Map<string, HoldRoom>();
+    if (holdGuests.size === 0) return room;
+    const limit = this.config.MAX_HELD_GUESTS_PER_AGENCY;
+    const counted = await this.bookings.heldGuestsOf(manager, [...holdGuests.keys()]);
+    const crowded: string[] = [];
+    for (const [agencyId, drafts] of holdGuests) {
+      const held = (counted.get(agencyId) ?? drafts) - drafts;
+      room.set(agencyId, { held });
+      if (held + drafts > limit) crowded.push(agencyId);
+    }
+    if (crowded.length > 0) {
+      const expired = await this.bookings.expiredHeldGuestsOf(manager, crowded, this.clock.now());
+      for (const [agencyId, guests] of expired) (room.get(agencyId) as HoldRoom).held -= guests;
+    }
+    return room;
+  }
+
+  private holdLimitRefusalFor(request: AdmissionRequest, holdRoom: Map<string, HoldRoom>): DomainError | undefined {
+    if (!request.hold) return undefined;
+    const { held } = holdRoom.get(request.agencyId) as HoldRoom;
+    const limit = this.config.MAX_HELD_GUESTS_PER_AGENCY;
+    return held + request.guests.length > limit ? new HoldLimitReached(limit, held, request.guests.length) : undefined;
   }
 
   private refusalFor(request: AdmissionRequest, nights: Map<string, NightState>): DomainError | undefined {
@@ -331,6 +376,11 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
     if (this.knownNights.size > 10_000) this.knownNights.clear();
     for (const date of missing) this.knownNights.add(date);
   }
+}
+
+/** An agency's guests in live holds, this batch's admitted holds included as they are decided. */
+interface HoldRoom {
+  held: number;
 }
 
 /** The flights the requests at these indexes book seats on. */

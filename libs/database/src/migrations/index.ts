@@ -5,6 +5,7 @@ import { WebhookDeliveries1764340000000 } from './1764340000000-webhook-deliveri
 import { WebhookRedelivery1764350000000 } from './1764350000000-webhook-redelivery';
 import { GuestDataRetention1764380000000 } from './1764380000000-guest-data-retention';
 import { LiftedRestrictionsCompleted1764386000000 } from './1764386000000-lifted-restrictions-completed';
+import { AgencyHoldCounters1764390000000 } from './1764390000000-agency-hold-counters';
 import { PartyPolicy1764410000000 } from './1764410000000-party-policy';
 import { RemovedGuestNamesIndex1764420000000 } from './1764420000000-removed-guest-names-index';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   WebhookRedelivery1764350000000,
   GuestDataRetention1764380000000,
   LiftedRestrictionsCompleted1764386000000,
+  AgencyHoldCounters1764390000000,
   PartyPolicy1764410000000,
   RemovedGuestNamesIndex1764420000000,
 ];

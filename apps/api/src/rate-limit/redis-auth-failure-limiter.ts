@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { AuthFailureLimiter } from '#libs/access';
+import { AppConfig } from '#libs/config';
+import { RedisThrottlerStorage } from './redis-throttler-storage';
+
+const ONE_MINUTE_MS = 60_000;
+/** Addresses over the limit this process remembers at most (an attack from many addresses must not grow memory without bound). */
+const ADDRESSES_REMEMBERED = 10_000;
+
+/**
+ * `AUTH_FAILURES_PER_MINUTE` per client address, counted in Redis beside the per-key limits
+ * (`<QUEUE_PREFIX>:ratelimit:{auth-failures:address:<ip>}:hits`), so the limit holds across
+ * API processes. Only failures cost a Redis call; once Redis says an address is over, this
+ * process refuses it until the window ends without asking again, and without reading the
+ * database. Other processes learn it from their own next failure of that address, which Redis
+ * already answers as over the limit. With Redis down, failures are not limited (a warning is
+ * logged, as for the per-key limits).
+ */
+@Injectable()
+export class RedisAuthFailureLimiter extends AuthFailureLimiter {
+  private readonly blockedUntil = new Map<string, number>();
+
+  constructor(
+    private readonly storage: RedisThrottlerStorage,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  blockedFor(address: string): number | undefined {
+    const until = this.blockedUntil.get(address);
+    if (until === undefined) return undefined;
+    const left = until - Date.now();
+    if (left > 0) return Math.ceil(left / 1000);
+    this.blockedUntil.delete(address);
+    return undefined;
+  }
+
+  async recordFailure(address: string): Promise<number | undefined> {
+    const record = await this.storage.increment(`address:${address}`, ONE_MINUTE_MS, this.config.AUTH_FAILURES_PER_MINUTE, 0, 'auth-failures');
+    if (!record.isBlocked) return undefined;
+    const retryAfter = Math.max(1, record.timeToBlockExpire);
+    if (this.blockedUntil.size >= ADDRESSES_REMEMBERED) this.blockedUntil.clear();
+    this.blockedUntil.set(address, Date.now() + retryAfter * 1000);
+    return retryAfter;
+  }
+}
