@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
@@ -10,6 +11,19 @@ import { ROLES, Role } from '../principal';
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 const WEBHOOK_URL_RULES = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** The optional `partyPolicy` of creating and updating an agency: one of the policies, never null. */
+const PartyPolicyField = (): PropertyDecorator =>
+  applyDecorators(
+    ApiPropertyOptional({
+      enum: PARTY_POLICIES,
+      default: 'cancel_booking',
+      description:
+        'what enforcement of a restriction does with a booking it covers only partly: cancel it, remove the covered guests, or remove them and ask the agency to keep or cancel by a deadline',
+    }),
+    IsOmittable(), // a policy is always set: null is refused
+    IsIn(PARTY_POLICIES),
+  );
 
 export class CreateAgencyDto {
   @ApiProperty({ example: 'Vostok Travel', minLength: 1, maxLength: 200, description: 'stored without leading and trailing white space; not blank' })
@@ -26,14 +40,7 @@ export class CreateAgencyDto {
   @IsUrl(WEBHOOK_URL_RULES)
   webhookUrl?: string | null;
 
-  @ApiPropertyOptional({
-    enum: PARTY_POLICIES,
-    default: 'cancel_booking',
-    description:
-      'what enforcement of a restriction does with a booking it covers only partly: cancel it, remove the covered guests, or remove them and ask the agency to keep or cancel by a deadline',
-  })
-  @IsOmittable() // a policy is always set: null is refused
-  @IsIn(PARTY_POLICIES)
+  @PartyPolicyField()
   partyPolicy?: PartyPolicy;
 }
 
@@ -53,14 +60,7 @@ export class UpdateAgencyDto {
   @IsUrl(WEBHOOK_URL_RULES)
   webhookUrl?: string | null;
 
-  @ApiPropertyOptional({
-    enum: PARTY_POLICIES,
-    default: 'cancel_booking',
-    description:
-      'what enforcement of a restriction does with a booking it covers only partly: cancel it, remove the covered guests, or remove them and ask the agency to keep or cancel by a deadline',
-  })
-  @IsOmittable() // a policy is always set: null is refused
-  @IsIn(PARTY_POLICIES)
+  @PartyPolicyField()
   partyPolicy?: PartyPolicy;
 }
 
