@@ -55,19 +55,15 @@ export class NotificationsRepository {
   }
 
   /**
-   * Oldest first, keyset-paginated on sequence. The columns are qualified on purpose: a bare
-   * `ORDER BY sequence` names the output column `sequence::text AS sequence` and sorts as text
-   * ("10" before "9"), so a page ended on the wrong row and the next one skipped the rest.
-   */
-  /**
    * Serialises writers of one agency's inbox from their insert until their commit. An inbox is
    * paged by `sequence`, which is drawn when a row is inserted, not when it commits: without this,
    * a transaction holding sequence 41 could commit after another's 42, and an agency whose
    * cursor had already passed 42 would never see 41. Under the lock, a row's sequence is above
    * every sequence of that inbox still uncommitted elsewhere. Locks are taken in one order (by
    * key), so writers of several inboxes never deadlock one another; other inboxes are not
-   * delayed. The lock order across Kalma: bookings, inboxes, nights (by date), flights (by id):
-   * a writer that holds a night or a flight must not write notifications after it.
+   * delayed. The lock order across Kalma: bookings, agencies' hold counters, inboxes, nights (by
+   * date), flights (by id): a writer that holds a night or a flight must not write notifications
+   * after it.
    */
   private async lockInboxes(manager: EntityManager, agencyIds: string[]): Promise<void> {
     await manager.query(
@@ -97,6 +93,11 @@ export class NotificationsRepository {
     return result[1];
   }
 
+  /**
+   * Oldest first, keyset-paginated on sequence. The columns are qualified on purpose: a bare
+   * `ORDER BY sequence` names the output column `sequence::text AS sequence` and sorts as text
+   * ("10" before "9"), so a page ended on the wrong row and the next one skipped the rest.
+   */
   async listInbox(agencyId: string, options: { afterSequence?: string; limit: number; unacknowledgedOnly: boolean }): Promise<NotificationRow[]> {
     return this.dataSource.query(
       `SELECT ${COLUMNS} FROM notifications n
