@@ -47,26 +47,26 @@ export class PartyDecisionService {
     return result.cancelled;
   }
 
-  /** Handles `sweep-party-decisions`: cancels every overdue decision, a chunk per transaction. */
+  /**
+   * Handles `sweep-party-decisions`: cancels every overdue decision. One restriction's bookings per
+   * transaction: a cancellation records the restriction that asked, and a single `cancelLocked`
+   * per transaction takes its locks in the one order (inboxes, then nights, then flights); a
+   * second call would take inboxes after nights. Overdue bookings of other restrictions locked
+   * meanwhile are let go at commit and taken by the next transaction.
+   */
   async sweepOverdueDecisions(): Promise<number> {
     let total = 0;
     for (;;) {
-      const cancelled = await this.cancellation.transaction(async (manager) => {
+      const chunk = await this.cancellation.transaction(async (manager) => {
         const overdue = await this.bookings.lockOverdueDecisions(manager, this.clock.now(), SWEEP_CHUNK);
-        // One restriction at a time: each cancellation records the restriction that asked.
-        const byRestriction = new Map<string, typeof overdue>();
-        for (const booking of overdue) {
-          const restrictionId = booking.actionRequiredRestrictionId as string;
-          byRestriction.set(restrictionId, [...(byRestriction.get(restrictionId) ?? []), booking]);
-        }
-        let count = 0;
-        for (const [restrictionId, bookings] of byRestriction) {
-          count += (await this.cancellation.cancelLocked(manager, bookings, { reason: 'restriction', restrictionId })).length;
-        }
-        return { count, locked: overdue.length };
+        const restrictionId = overdue[0]?.actionRequiredRestrictionId;
+        if (!restrictionId) return { cancelled: 0, more: false };
+        const asked = overdue.filter((booking) => booking.actionRequiredRestrictionId === restrictionId);
+        const cancelled = await this.cancellation.cancelLocked(manager, asked, { reason: 'restriction', restrictionId });
+        return { cancelled: cancelled.length, more: overdue.length === SWEEP_CHUNK || asked.length < overdue.length };
       });
-      total += cancelled.count;
-      if (cancelled.locked < SWEEP_CHUNK) break;
+      total += chunk.cancelled;
+      if (!chunk.more) break;
     }
     if (total > 0) this.logger.log(`sweep cancelled ${total} booking(s) whose party decision was overdue`);
     return total;

@@ -8,10 +8,9 @@ import { Principal, RequestAuthentication } from '#libs/access';
 import { AppConfig } from '#libs/config';
 import { JobQueue } from '#libs/jobs';
 import { DomainError, Forbidden, RateLimited, toProblem } from '#libs/shared';
+import { keyTracker, PER_KEY_THROTTLER, RATE_LIMIT_WINDOW_MS } from '../rate-limit/rate-limit-window';
 import { RedisThrottlerStorage } from '../rate-limit/redis-throttler-storage';
 import { apiKeyFromAuthorization } from './api-key-from-authorization';
-
-const ONE_MINUTE_MS = 60_000;
 
 /** Where operations find the queues' dashboard. */
 export const QUEUE_BOARD_PATH = '/admin/queues';
@@ -43,8 +42,8 @@ export function operationsKeyHook(authentication: RequestAuthentication, rateLim
       return refuse(request, reply, error);
     }
     if (principal.role !== 'operations') return refuse(request, reply, new Forbidden('Only operations keys may see the queues'));
-    // The same counter as the RateLimitGuard's for this key (tracker `key:<id>`, throttler `default`).
-    const limit = await rateLimits.increment(`key:${principal.keyId}`, ONE_MINUTE_MS, config.RATE_LIMIT_PER_MINUTE, 0, 'default');
+    // The same counter as the RateLimitGuard's for this key.
+    const limit = await rateLimits.increment(keyTracker(principal.keyId), RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_PER_MINUTE, 0, PER_KEY_THROTTLER);
     if (limit.isBlocked) return refuse(request, reply, new RateLimited(Math.max(1, limit.timeToBlockExpire)));
   };
 }

@@ -3,6 +3,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import { AuthenticatedRequest, PUBLIC_ROUTE } from '#libs/access';
 import { RateLimited } from '#libs/shared';
+import { keyTracker } from './rate-limit-window';
 
 /**
  * `RATE_LIMIT_PER_MINUTE` per API key, counted in Redis across every API process.
@@ -17,7 +18,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async getTracker(request: Record<string, any>): Promise<string> {
     const { principal, headers } = request as AuthenticatedRequest;
-    if (principal) return `key:${principal.keyId}`;
+    if (principal) return keyTracker(principal.keyId);
     // Only reached if this guard ever ran before authentication: count per credential (hashed,
     // never the key itself in Redis), else per client address.
     const authorization = headers.authorization;

@@ -5,9 +5,8 @@ import { AuthFailureLimiter } from '#libs/access';
 import { AppConfig } from '#libs/config';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisAuthFailureLimiter } from './redis-auth-failure-limiter';
+import { PER_KEY_THROTTLER, RATE_LIMIT_WINDOW_MS } from './rate-limit-window';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
-
-const ONE_MINUTE_MS = 60_000;
 
 /**
  * Rate limits of the HTTP API. Import it AFTER `AccessHttpModule` in `ApiModule`: global guards
@@ -28,8 +27,7 @@ const ONE_MINUTE_MS = 60_000;
       inject: [AppConfig],
       useFactory: (config: AppConfig): ThrottlerModuleOptions => ({
         // No extra block: a key over its limit is refused until its one-minute window ends.
-        // Named 'default' so the headers are plain `X-RateLimit-*` and `Retry-After`.
-        throttlers: [{ name: 'default', ttl: ONE_MINUTE_MS, limit: config.RATE_LIMIT_PER_MINUTE, blockDuration: 0 }],
+        throttlers: [{ name: PER_KEY_THROTTLER, ttl: RATE_LIMIT_WINDOW_MS, limit: config.RATE_LIMIT_PER_MINUTE, blockDuration: 0 }],
       }),
     },
     { provide: APP_GUARD, useClass: RateLimitGuard },

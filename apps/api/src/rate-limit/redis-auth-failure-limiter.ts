@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AuthFailureLimiter } from '#libs/access';
 import { AppConfig } from '#libs/config';
+import { RATE_LIMIT_WINDOW_MS } from './rate-limit-window';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 
-const ONE_MINUTE_MS = 60_000;
 /** Addresses over the limit this process remembers at most (an attack from many addresses must not grow memory without bound). */
 const ADDRESSES_REMEMBERED = 10_000;
 
@@ -37,7 +37,7 @@ export class RedisAuthFailureLimiter extends AuthFailureLimiter {
   }
 
   async recordFailure(address: string): Promise<number | undefined> {
-    const record = await this.storage.increment(`address:${address}`, ONE_MINUTE_MS, this.config.AUTH_FAILURES_PER_MINUTE, 0, 'auth-failures');
+    const record = await this.storage.increment(`address:${address}`, RATE_LIMIT_WINDOW_MS, this.config.AUTH_FAILURES_PER_MINUTE, 0, 'auth-failures');
     if (!record.isBlocked) return undefined;
     const retryAfter = Math.max(1, record.timeToBlockExpire);
     if (this.blockedUntil.size >= ADDRESSES_REMEMBERED) this.blockedUntil.clear();
