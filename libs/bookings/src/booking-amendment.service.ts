@@ -252,9 +252,13 @@ export class BookingAmendments {
     return this.capacity.lockNights(manager, dates);
   }
 
+  /** Creates the amended stay's missing night rows before the transaction (which then only locks existing rows). */
   private async ensureNightRows(stay: { checkIn: string; checkOut: string }): Promise<void> {
     if (stay.checkOut <= stay.checkIn || nightsOfStay(stay.checkIn, stay.checkOut).length > this.config.MAX_STAY_NIGHTS) return;
-    await this.capacity.ensureNights(nightsOfStay(stay.checkIn, stay.checkOut), this.config.RESORT_CAPACITY);
+    const dates = nightsOfStay(stay.checkIn, stay.checkOut);
+    const existing = await this.capacity.existingNights(dates);
+    const missing = dates.filter((date) => !existing.has(date));
+    if (missing.length > 0) await this.capacity.ensureNights(missing, this.config.RESORT_CAPACITY);
   }
 
   private async replay(idempotency: { agencyId: string; key: string; requestHash: string }): Promise<AmendmentResult> {
