@@ -9,6 +9,7 @@ import { isCluster, RedisClient } from './redis-connection';
  */
 export async function unlinkKeysMatching(redis: RedisClient, pattern: string): Promise<number> {
   if (!isCluster(redis)) return unlinkOnOneNode(redis, pattern, true);
+  await redis.ping(); // a cluster client knows its nodes once connected
   let deleted = 0;
   for (const node of redis.nodes('master')) deleted += await unlinkOnOneNode(node, pattern, false);
   return deleted;
