@@ -61,6 +61,12 @@ describe('on a Redis Cluster', () => {
       redis.disconnect();
     }
     expect((await stack.operations.get('/health')).status).toBe(200);
+    // The queue board and the queue-depth metric read the queues through the cluster.
+    const board = await stack.operations.get('/admin/queues/api/queues');
+    expect(board.status).toBe(200);
+    expect(board.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(['bookings', 'disruptions', 'maintenance', 'restrictions', 'webhooks']);
+    const metrics = await fetch(`${stack.apis[0].baseUrl}/metrics`).then((response) => response.text());
+    expect(metrics).toMatch(/kalma_queue_jobs\{queue="bookings",state="delayed"\} [1-9]/);
   });
 
   it('deletes matching keys from every primary (unlinkKeysMatching), and nothing else', async () => {
