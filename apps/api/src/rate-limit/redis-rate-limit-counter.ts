@@ -1,5 +1,4 @@
-import { Cluster, Redis } from 'ioredis';
-import { createRedisClient, RedisSettings } from '#libs/jobs';
+import { createRedisClient, RedisClient, RedisSettings } from '#libs/jobs';
 
 /** What `ThrottlerStorage.increment` answers (times in whole seconds, as the throttler guard expects). */
 export interface RateLimitRecord {
@@ -83,7 +82,7 @@ interface RateLimitScript {
   kalmaRateLimitIncrement(hitsKey: string, blockKey: string, windowMs: number, limit: number, blockMs: number, wanted: number): Promise<[number, number, number, number, number]>;
 }
 
-type ScriptedRedis = (Redis | Cluster) & RateLimitScript;
+type ScriptedRedis = RedisClient & RateLimitScript;
 
 export interface RedisRateLimitCounterOptions {
   /** REDIS_URL, or REDIS_CLUSTER_NODES for a cluster. */
