@@ -9,3 +9,5 @@ export * from './hold-expiry.service';
 export * from './party-decision.service';
 export * from './dto/booking.dto';
 export * from './bookings.errors';
+export * from './exposure.controller';
+export * from './exposure.service';
