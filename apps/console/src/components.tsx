@@ -104,8 +104,7 @@ export function Status({ value }: { value: string }) {
 }
 
 /** An enforcement (or any) progress bar: a real progressbar for assistive technology. */
-export function ProgressBar({ value, max, label }: { value: number; max: number; label: string }) {
-  const percent = max > 0 ? Math.min(100, Math.round((value / max) * 100)) : 100;
+export function ProgressBar({ percent, label }: { percent: number; label: string }) {
   return (
     <div class="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-valuetext={`${percent} %`}>
       <div class="progress-fill" style={{ width: `${percent}%` }} />

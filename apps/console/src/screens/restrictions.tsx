@@ -12,8 +12,12 @@ export function coverageOf(restriction: Pick<Restriction, 'allForeign' | 'nation
   return (restriction.nationalities ?? []).join(', ');
 }
 
-function enforcementDone(restriction: Restriction): number {
-  return restriction.enforcement.cancelledBookings + restriction.enforcement.reducedBookings;
+/** 100 once completed (even with nothing to do); until then the share of affected bookings handled. */
+export function enforcementPercent({ enforcement }: Restriction): number {
+  if (enforcement.state === 'completed') return 100;
+  if (enforcement.affectedBookings === 0) return 0;
+  // Never 100 before the worker says completed.
+  return Math.min(99, Math.floor(((enforcement.cancelledBookings + enforcement.reducedBookings) / enforcement.affectedBookings) * 100));
 }
 
 function isLive(restriction: Restriction): boolean {
@@ -63,11 +67,7 @@ export function Restrictions() {
                         <Status value={restriction.status} />
                       </td>
                       <td>
-                        <ProgressBar
-                          label={`Enforcement of the restriction on ${coverageOf(restriction)}`}
-                          value={restriction.enforcement.state === 'completed' ? Math.max(1, restriction.enforcement.affectedBookings) : enforcementDone(restriction)}
-                          max={restriction.enforcement.state === 'completed' ? Math.max(1, restriction.enforcement.affectedBookings) : restriction.enforcement.affectedBookings}
-                        />
+                        <ProgressBar label={`Enforcement of the restriction on ${coverageOf(restriction)}`} percent={enforcementPercent(restriction)} />
                         <div class="muted">
                           {restriction.enforcement.state}: {formatNumber(restriction.enforcement.cancelledBookings)} cancelled, {formatNumber(restriction.enforcement.reducedBookings)} reduced of{' '}
                           {formatNumber(restriction.enforcement.affectedBookings)}
