@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { seedBookings, waitForEnforcingWorker } from './support/restriction-helpers';
+import { freePort } from './support/service-processes';
 import { BrowserSession, hasFocus, launchBrowser, screenshot, seriousAccessibilityViolations, sessionStorageLength, SKIP_BROWSER_TESTS, tabTo } from './support/browser';
 
 const describeInBrowser = SKIP_BROWSER_TESTS ? describe.skip : describe;
@@ -30,14 +31,17 @@ describeInBrowser('web console (Chromium)', () => {
     operations = stack.operations;
     consoleUrl = `${stack.apis[0].baseUrl}/console`;
     browser = await launchBrowser();
-    agency = await operations.createAgencyWithAgentKey('Sea Breeze Travel');
+    // Its webhook endpoint refuses every connection: its deliveries stay pending, with a last failure.
+    agency = await operations.createAgencyWithAgentKey('Sea Breeze Travel', `http://127.0.0.1:${await freePort()}/kalma-hooks`);
     agent = operations.as(agency.agentKey);
     await waitForEnforcingWorker(operations);
     const booking = await agent.createBooking({ checkIn: dateFromToday(3), checkOut: dateFromToday(6), guests: [guest('RU', 'Ivan Petrov'), guest('RU', 'Olga Petrova')] });
     if (booking.status !== 201) throw new Error(`booking: ${booking.status} ${JSON.stringify(booking.body)}`);
     banned = booking.body;
-    // Enough bookings that enforcement runs over several chunks: the bar has something to move through.
-    await seedBookings(stack.database.pool, { agencyId: agency.agencyId, checkIn: dateFromToday(4), checkOut: dateFromToday(6), nationalities: ['RU'], count: 3000, referencePrefix: 'SEED' });
+    // Enough bookings (of another agency, whose inbox nobody reads here) that enforcement runs
+    // over several chunks: the bar has something to move through.
+    const other = await operations.createAgencyWithAgentKey('Harbour Tours');
+    await seedBookings(stack.database.pool, { agencyId: other.agencyId, checkIn: dateFromToday(4), checkOut: dateFromToday(6), nationalities: ['RU'], count: 3000, referencePrefix: 'SEED' });
     await agent.createBooking({ checkIn: dateFromToday(3), checkOut: dateFromToday(5), guests: [guest('GB', 'Jane Smith')] });
   }, 120_000);
 
@@ -158,7 +162,9 @@ describeInBrowser('web console (Chromium)', () => {
     await tabTo(page, page.getByRole('button', { name: 'Preview' }));
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('preview-to-cancel').textContent()).resolves.toBe('3,001');
-    expect(await page.getByRole('cell', { name: 'Sea Breeze Travel' }).count()).toBe(1);
+    // Per agency: the Petrovs' booking, and the 3,000 of the other agency.
+    expect(await page.getByRole('row', { name: /^Sea Breeze Travel/ }).locator('td').allTextContents()).toEqual(['Sea Breeze Travel', '1', '0', '2', '0']);
+    expect(await page.getByRole('row', { name: /^Harbour Tours/ }).locator('td').allTextContents()).toEqual(['Harbour Tours', '3,000', '0', '3,000', '0']);
     // Nothing applied by the preview.
     expect((await operations.get('/v1/restrictions')).body.data).toHaveLength(restrictionsBefore);
     await expectAccessible(page, 'restrictions-preview');
@@ -198,14 +204,25 @@ describeInBrowser('web console (Chromium)', () => {
     await expect(detail.getByTestId('cancellation').textContent()).resolves.toMatch(/^restriction, /);
     await expectAccessible(page, 'bookings');
 
-    // Agencies: webhook health and Retry undelivered, by keyboard.
+    // Agencies: webhook health (the refused endpoint), Retry undelivered and the party policy, by keyboard.
     await goTo(page, 'Agencies');
     const row = page.locator(`tr[data-agency-id="${agency.agencyId}"]`);
-    await row.waitFor();
+    await row.locator('td.last-failure').filter({ hasText: /\S/ }).filter({ hasNotText: '—' }).waitFor({ timeout: 30_000 });
+    const [delivered, pending, failed] = await row.locator('td.delivery-count').allTextContents();
+    expect({ delivered, undelivered: Number(pending.replace('+', '')) + Number(failed.replace('+', '')) }).toEqual({ delivered: '0', undelivered: expect.any(Number) });
+    expect(Number(pending.replace('+', '')) + Number(failed.replace('+', ''))).toBeGreaterThanOrEqual(1);
     await tabTo(page, row.getByRole('button', { name: /^Retry undelivered/ }));
     await page.keyboard.press('Space');
-    await row.getByRole('status').filter({ hasText: 'deliveries rescheduled' }).waitFor();
+    await row.getByRole('status').filter({ hasText: /^[1-9]\d* deliveries rescheduled/ }).waitFor();
     await expectAccessible(page, 'agencies');
+    await tabTo(page, row.getByLabel('Party policy of Sea Breeze Travel', { exact: true }));
+    // From cancel_booking (the default) down to the third policy.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await tabTo(page, row.getByRole('button', { name: 'Save the party policy of Sea Breeze Travel' }));
+    await page.keyboard.press('Enter');
+    await row.getByRole('status').filter({ hasText: 'Policy saved.' }).waitFor();
+    expect((await operations.get(`/v1/agencies/${agency.agencyId}`)).body.partyPolicy).toBe('ask');
 
     // Flights: a route and a flight; cancel the flight by keyboard.
     const route = await operations.post('/v1/routes', { origin: 'VVO', destination: 'WOS' });
@@ -221,14 +238,23 @@ describeInBrowser('web console (Chromium)', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('row', { name: /KR101.*cancelled/ }).waitFor();
     expect((await operations.get(`/v1/flights/${flight.body.id}`)).body.status).toBe('cancelled');
+    await tabTo(page, page.getByRole('button', { name: 'Suspend route VVO to WOS' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page, page.getByLabel('Reason'));
+    await page.keyboard.type('Runway works');
+    await tabTo(page, page.getByRole('button', { name: 'Suspend route', exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Suspend VVO → WOS' }).waitFor({ state: 'detached' });
+    expect((await operations.get(`/v1/routes/${route.body.id}/suspensions`)).body.data).toEqual([expect.objectContaining({ reason: 'Runway works' })]);
     await expectAccessible(page, 'flights');
 
     // Lift the ban.
     await goTo(page, 'Restrictions');
     await tabTo(page, page.getByRole('button', { name: /^Lift/ }));
     await page.keyboard.press('Enter');
-    await page.locator('.badge-lifted').waitFor();
-    expect((await operations.get('/v1/restrictions')).body.data[0].status).toBe('lifted');
+    const ours = (await operations.get('/v1/restrictions')).body.data.find((restriction: { reason: string }) => restriction.reason === 'Border closed to Russian tourists');
+    await page.locator(`tr[data-restriction-id="${ours.id}"] .badge-lifted`).waitFor();
+    expect((await operations.get(`/v1/restrictions/${ours.id}`)).body.status).toBe('lifted');
 
     // The key went out only as the Bearer header: never in a URL, never as a cookie.
     expect(requests.length).toBeGreaterThan(10);
@@ -295,7 +321,9 @@ describeInBrowser('web console (Chromium)', () => {
 
     // The inbox: the earlier ban's cancellations are there; a new ban fills it while it is open.
     await goTo(page, 'Inbox');
-    await tabTo(page, page.getByRole('button', { name: 'Acknowledge all' }));
+    // The Petrovs' cancellation by the first ban is waiting.
+    await page.locator('tr[data-notification-type="booking.cancelled"]').filter({ hasText: banned.reference }).waitFor();
+    await tabTo(page, page.getByRole('button', { name: 'Acknowledge all shown' }));
     await page.keyboard.press('Enter');
     await page.getByText('Everything is acknowledged.').waitFor();
     const ban = await operations.post('/v1/restrictions', { nationalities: ['CN'], effectiveFrom: new Date().toISOString(), reason: 'Closed to Chinese tourists' });
@@ -311,6 +339,41 @@ describeInBrowser('web console (Chromium)', () => {
     await operations.post(`/v1/restrictions/${ban.body.id}/lift`);
     await page.close();
   }, 240_000);
+
+  it('agent: keeps a party a ban reduced, and cancels a booking', async () => {
+    // The ops test set Sea Breeze's party policy to ask: a ban on part of a party removes those guests and asks.
+    const mixed = await agent.createBooking({ checkIn: dateFromToday(40), checkOut: dateFromToday(42), guests: [guest('KP', 'Pak Chol'), guest('US', 'John Doe')] });
+    const single = await agent.createBooking({ checkIn: dateFromToday(44), checkOut: dateFromToday(45), guests: [guest('KP', 'Han Mi')] });
+    const ban = await operations.post('/v1/restrictions', { nationalities: ['US'], effectiveFrom: new Date().toISOString(), reason: 'Closed to US tourists' });
+    expect(ban.status).toBe(201);
+    const deadline = Date.now() + 30_000;
+    while ((await agent.get(`/v1/bookings/${mixed.body.id}`)).body.actionRequired === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const page = await openConsole();
+    await signIn(page, agency.agentKey);
+    await goTo(page, 'Bookings');
+    await tabTo(page, page.getByRole('button', { name: `Open ${mixed.body.reference}` }));
+    await page.keyboard.press('Enter');
+    const detail = page.getByRole('article');
+    await detail.getByText('Decision needed').waitFor();
+    await tabTo(page, detail.getByRole('button', { name: 'Keep reduced party' }));
+    await page.keyboard.press('Enter');
+    await detail.getByText('Decision needed').waitFor({ state: 'detached' });
+    expect((await agent.get(`/v1/bookings/${mixed.body.id}`)).body).toMatchObject({ status: 'confirmed', guestCount: 1, actionRequired: null });
+
+    await tabTo(page, page.getByRole('button', { name: `Open ${single.body.reference}` }));
+    await page.keyboard.press('Enter');
+    await detail.getByRole('heading', { name: `Booking ${single.body.reference}` }).waitFor();
+    await tabTo(page, detail.getByRole('button', { name: 'Cancel booking' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page, detail.getByRole('button', { name: 'Yes, cancel booking' }));
+    await page.keyboard.press('Enter');
+    await detail.locator('.badge-cancelled').waitFor();
+    await expect(detail.getByTestId('cancellation').textContent()).resolves.toMatch(/^agent request, /);
+    expect((await agent.get(`/v1/bookings/${single.body.id}`)).body.status).toBe('cancelled');
+    await expectAccessible(page, 'agent-booking-cancelled');
+    await operations.post(`/v1/restrictions/${ban.body.id}/lift`);
+  }, 180_000);
 
   it('agent: amends a booking (PATCH with If-Match) and confirms a hold', async () => {
     const page = await openConsole();

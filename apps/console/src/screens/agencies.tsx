@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get, type Page, query, send } from '../api';
-import { Empty, Loaded, ProblemView, useAction, useResource, useSettings } from '../components';
+import { Empty, Loaded, ProblemView, useAction, usePolling, useResource, useSettings } from '../components';
 import type { Agency, PartyPolicy, WebhookDelivery } from '../models';
 import { formatInstant } from '../time';
 
@@ -12,6 +12,9 @@ const POLICIES: { value: PartyPolicy; label: string }[] = [
 
 /** The deliveries counted per state: one page each (200, the API's largest); beyond it "200+". */
 const COUNTED = 200;
+
+/** How often the webhook health is read again while the screen is open. */
+const HEALTH_POLL_MS = 5_000;
 
 interface Health {
   counts: Record<'delivered' | 'pending' | 'failed', string>;
@@ -70,7 +73,8 @@ export function Agencies() {
 function AgencyRow({ agency, onChanged }: { agency: Agency; onChanged: () => Promise<void> }) {
   const { timeZone } = useSettings();
   const [token, setToken] = useState(0);
-  const [health] = useResource(() => healthOf(agency.id), [agency.id, token]);
+  const [health, reloadHealth] = useResource(() => healthOf(agency.id), [agency.id, token]);
+  usePolling(true, HEALTH_POLL_MS, reloadHealth);
   const [policy, setPolicy] = useState<PartyPolicy>(agency.partyPolicy);
   const [message, setMessage] = useState<string | null>(null);
   const action = useAction();
@@ -107,10 +111,10 @@ function AgencyRow({ agency, onChanged }: { agency: Agency; onChanged: () => Pro
         </button>
       </td>
       <td>{agency.webhookUrl ?? <span class="muted">none (inbox only)</span>}</td>
-      <td>{count('delivered')}</td>
-      <td>{count('pending')}</td>
-      <td>{count('failed')}</td>
-      <td>
+      <td class="delivery-count">{count('delivered')}</td>
+      <td class="delivery-count">{count('pending')}</td>
+      <td class="delivery-count">{count('failed')}</td>
+      <td class="last-failure">
         {health.data?.lastFailure ? (
           <>
             {health.data.lastFailure.why}

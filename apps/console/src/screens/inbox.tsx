@@ -15,20 +15,26 @@ function summaryOf(notification: Notification): string {
   return String(data.reference ?? data.bookingId ?? '');
 }
 
+/** Notifications per page (oldest first, as the API pages them). */
+const PAGE_SIZE = 100;
+
 /** Agents: the agency's notifications, oldest first; acknowledging one acknowledges every older one too. */
 export function Inbox() {
   const { timeZone } = useSettings();
-  const [unacknowledgedOnly, setUnacknowledgedOnly] = useState(false);
-  // The newest 200 are shown: the inbox is paged oldest first, so read to its end.
+  const [unacknowledgedOnly, setUnacknowledgedOnly] = useState(true);
+  const [pages, setPages] = useState(1);
+  // The first `pages` pages, read again on every poll (new notifications arrive at the end).
   const [inbox, reload] = useResource(async () => {
-    let page = await get<Page<Notification>>(`/v1/notifications${query({ limit: 200, unacknowledged: unacknowledgedOnly || undefined })}`);
-    let all = page.data;
-    while (page.nextCursor) {
-      page = await get<Page<Notification>>(`/v1/notifications${query({ limit: 200, unacknowledged: unacknowledgedOnly || undefined, cursor: page.nextCursor })}`);
-      all = [...all, ...page.data].slice(-200);
+    let all: Notification[] = [];
+    let cursor: string | null | undefined;
+    for (let page = 0; page < pages; page++) {
+      const next = await get<Page<Notification>>(`/v1/notifications${query({ limit: PAGE_SIZE, unacknowledged: unacknowledgedOnly || undefined, cursor })}`);
+      all = [...all, ...next.data];
+      cursor = next.nextCursor;
+      if (!cursor) break;
     }
-    return all;
-  }, [unacknowledgedOnly]);
+    return { notifications: all, more: Boolean(cursor) };
+  }, [unacknowledgedOnly, pages]);
   usePolling(true, POLL_MS, reload);
   const action = useAction();
   const acknowledge = (upTo: string) =>
@@ -40,19 +46,27 @@ export function Inbox() {
   return (
     <>
       <label class="inline">
-        <input type="checkbox" checked={unacknowledgedOnly} onChange={(event) => setUnacknowledgedOnly(event.currentTarget.checked)} /> Unacknowledged only
+        <input
+          type="checkbox"
+          checked={unacknowledgedOnly}
+          onChange={(event) => {
+            setPages(1);
+            setUnacknowledgedOnly(event.currentTarget.checked);
+          }}
+        />{' '}
+        Unacknowledged only
       </label>
       <ProblemView problem={action.problem} />
       <Loaded resource={inbox} what="Loading the inbox…">
-        {(notifications) => {
+        {({ notifications, more }) => {
           const pending = notifications.filter((n) => !n.acknowledgedAt);
-          if (notifications.length === 0) return <Empty>The inbox is empty.</Empty>;
+          if (notifications.length === 0) return <Empty>{unacknowledgedOnly ? 'Everything is acknowledged.' : 'The inbox is empty.'}</Empty>;
           return (
             <>
-              <p role="status">{pending.length === 0 ? 'Everything is acknowledged.' : `${pending.length} unacknowledged`}</p>
+              <p role="status">{pending.length === 0 ? 'Everything shown is acknowledged.' : `${pending.length}${more ? '+' : ''} unacknowledged`}</p>
               {pending.length ? (
                 <button type="button" disabled={action.busy} onClick={() => acknowledge(pending[pending.length - 1].id)}>
-                  Acknowledge all
+                  Acknowledge all shown
                 </button>
               ) : null}
               <table>
@@ -83,6 +97,11 @@ export function Inbox() {
                   ))}
                 </tbody>
               </table>
+              {more ? (
+                <button type="button" class="secondary" onClick={() => setPages(pages + 1)}>
+                  More notifications
+                </button>
+              ) : null}
             </>
           );
         }}
