@@ -27,6 +27,7 @@ export const ACCESS: Record<string, Access> = {
   'DELETE /v1/api-keys/{id}': 'operations',
 
   'GET /v1/capacity': 'any',
+  'GET /v1/exposure': 'operations',
   'PUT /v1/capacity/{date}': 'operations',
 
   'POST /v1/bookings': 'any', // agents for themselves, operations naming the agency

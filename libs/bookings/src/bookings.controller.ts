@@ -70,7 +70,7 @@ export class BookingsController {
   async list(@Query() query: ListBookingsQueryDto, @CurrentPrincipal() principal: Principal): Promise<BookingPageDto> {
     const page = await this.bookings.list(
       principal,
-      { status: query.status, checkInFrom: query.checkInFrom, checkInTo: query.checkInTo, agencyId: query.agencyId },
+      { status: query.status, checkInFrom: query.checkInFrom, checkInTo: query.checkInTo, agencyId: query.agencyId, reference: query.reference },
       query.limit ?? 50,
       query.cursor,
     );

@@ -50,6 +50,15 @@ export interface BookingListFilter {
   status?: BookingStatus;
   checkInFrom?: string;
   checkInTo?: string;
+  /** One booking's short reference (e.g. KAL-7F3K9Q), as the console's search takes it. */
+  reference?: string;
+}
+
+/** Live (held + confirmed) guests of one nationality on one night. */
+export interface NightNationalityCount {
+  date: string;
+  nationality: string;
+  guests: number;
 }
 
 export interface IdempotencyRecord {
@@ -125,6 +134,7 @@ export class BookingsRepository {
           AND ($3::date IS NULL OR b.check_in >= $3)
           AND ($4::date IS NULL OR b.check_in < $4)
           AND ($5::timestamptz IS NULL OR (b.created_at, b.id) < ($5::timestamptz, $6::uuid))
+          AND ($8::text IS NULL OR b.reference = $8)
         ORDER BY b.created_at DESC, b.id DESC
         LIMIT $7`,
       [
@@ -135,7 +145,26 @@ export class BookingsRepository {
         before?.createdAt ?? null,
         before?.id ?? null,
         limit,
+        filter.reference ?? null,
       ],
+    );
+  }
+
+  /**
+   * Live guests per night of [from, to) by nationality: what a ban on each nationality would
+   * take out. Bookings overlapping the range only (check_in < to, check_out > from), each stay
+   * cut to the range, one row per (night, nationality) that has guests.
+   */
+  async exposureByNight(from: string, to: string): Promise<NightNationalityCount[]> {
+    return this.dataSource.query(
+      `SELECT to_char(n.night, 'YYYY-MM-DD') AS date, g.guest->>'nationality' AS nationality, count(*)::int AS guests
+        FROM bookings b
+        CROSS JOIN LATERAL generate_series(greatest(b.check_in, $1::date), least(b.check_out, $2::date) - 1, interval '1 day') AS n(night)
+        CROSS JOIN LATERAL jsonb_array_elements(b.guests) AS g(guest)
+        WHERE b.status IN ('held', 'confirmed') AND b.check_in < $2::date AND b.check_out > $1::date
+        GROUP BY n.night, g.guest->>'nationality'
+        ORDER BY n.night, g.guest->>'nationality'`,
+      [from, to],
     );
   }
 

@@ -13,3 +13,5 @@ export * from './booking-amendment.service';
 export * from './booking-changes';
 export * from './version-precondition';
 export * from './dto/amend-booking.dto';
+export * from './exposure.controller';
+export * from './exposure.service';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { daysBetween, IsCalendarDate, PageQueryDto } from '#libs/shared';
 import { BOOKING_STATUSES, BookingRow, BookingStatus } from '../booking.entity';
 
@@ -120,4 +120,9 @@ export class ListBookingsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsUUID()
   agencyId?: string;
+
+  @ApiPropertyOptional({ example: 'KAL-7F3K9Q', description: "one booking's short reference (upper case)" })
+  @IsOptional()
+  @Matches(/^[A-Z0-9-]{1,20}$/, { message: 'reference must be a booking reference such as KAL-7F3K9Q' })
+  reference?: string;
 }
