@@ -1,9 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { seedBookings, waitForEnforcingWorker } from './support/restriction-helpers';
 import { freePort } from './support/service-processes';
-import { BrowserSession, hasFocus, launchBrowser, screenshot, seriousAccessibilityViolations, sessionStorageLength, SKIP_BROWSER_TESTS, tabTo } from './support/browser';
+import { BrowserSession, hasFocus, SCREENSHOT_DIRECTORY, launchBrowser, screenshot, seriousAccessibilityViolations, sessionStorageLength, SKIP_BROWSER_TESTS, tabTo } from './support/browser';
 
 const describeInBrowser = SKIP_BROWSER_TESTS ? describe.skip : describe;
 
@@ -187,6 +189,8 @@ describeInBrowser('web console (Chromium)', () => {
       if (value === 100 || Date.now() > deadline) break;
       await page.waitForTimeout(100);
     }
+    // What the bar showed, for whoever wonders whether it moved (it may jump on a fast machine).
+    writeFileSync(path.join(SCREENSHOT_DIRECTORY, 'enforcement-progress.json'), JSON.stringify(seen));
     expect(seen[seen.length - 1]).toBe(100);
     // The bar only ever moves forward.
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
@@ -266,7 +270,7 @@ describeInBrowser('web console (Chromium)', () => {
     await page.getByLabel('API key').waitFor();
     expect(await sessionStorageLength(page)).toBe(0);
     await page.close();
-  }, 240_000);
+  }, 420_000);
 
   it("operations: a cancelled booking's history (the audit trail)", async () => {
     const page = await openConsole();
