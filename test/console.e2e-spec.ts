@@ -29,10 +29,11 @@ describeInBrowser('web console (Chromium)', () => {
   let banned: { id: string; reference: string };
 
   beforeAll(async () => {
+    // The browser first: without a Chromium the suite fails at once, saying how to get one.
+    browser = await launchBrowser();
     stack = await startKalmaStack({ apiCount: 1, workerCount: 1 });
     operations = stack.operations;
     consoleUrl = `${stack.apis[0].baseUrl}/console`;
-    browser = await launchBrowser();
     // Its webhook endpoint refuses every connection: its deliveries stay pending, with a last failure.
     agency = await operations.createAgencyWithAgentKey('Sea Breeze Travel', `http://127.0.0.1:${await freePort()}/kalma-hooks`);
     agent = operations.as(agency.agentKey);
