@@ -94,6 +94,17 @@ describeInBrowser('web console (Chromium)', () => {
     expect(response.headers.get('set-cookie')).toBeNull();
     const settings = await (await fetch(`${consoleUrl}/settings.json`)).json();
     expect(settings).toEqual({ timeZone: 'Asia/Pyongyang', homeCountry: 'KP' });
+    // Its script: content-hashed, cached for good, under the same CSP; nothing else of the disk.
+    const script = (await response.text()).match(/src="(\/console\/assets\/[^"]+\.js)"/)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${stack.apis[0].baseUrl}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect(asset.headers.get('content-security-policy')).toContain("default-src 'none'");
+    for (const missing of ['/console/assets/nope.js', '/console/assets/..%2f..%2fpackage.json', '/console/assets/../../package.json', '/console/index.html.map']) {
+      const refused = await fetch(`${stack.apis[0].baseUrl}${missing}`);
+      expect({ missing, status: refused.status }).toEqual({ missing, status: 404 });
+    }
   });
 
   it('shows the refusal of a wrong key', async () => {
