@@ -37,6 +37,7 @@ export const ACCESS: Record<string, Access> = {
   'POST /v1/bookings/{id}/cancel': 'own-booking',
   'PUT /v1/bookings/{id}/flights': 'own-booking',
   'POST /v1/bookings/{id}/keep': 'own-booking',
+  'PATCH /v1/bookings/{id}': 'own-booking',
 
   'POST /v1/restrictions': 'operations',
   'POST /v1/restrictions/preview': 'operations',

@@ -7,6 +7,7 @@ import { NotificationsModule } from '#libs/notifications';
 import { RestrictionsModule } from '#libs/restrictions';
 import { Clock } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
+import { BookingAmendments } from './booking-amendment.service';
 import { BookingCancellation } from './booking-cancellation';
 import { Booking } from './booking.entity';
 import { BookingsRepository } from './bookings.repository';
@@ -18,7 +19,7 @@ import { PartyDecisionService } from './party-decision.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Booking]), AccessModule, CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
-  providers: [BookingsRepository, AdmissionBatcher, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService, ExposureService, Clock],
-  exports: [BookingsRepository, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService, ExposureService],
+  providers: [BookingsRepository, AdmissionBatcher, BookingAmendments, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService, ExposureService, Clock],
+  exports: [BookingsRepository, BookingAmendments, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService, ExposureService],
 })
 export class BookingsModule {}
