@@ -160,6 +160,16 @@ describeInBrowser('web console (Chromium)', () => {
     // Exposure: RU first.
     await goTo(page, 'Exposure');
     await page.getByRole('table').waitFor();
+    // A range by keyboard: the stays start on day 3, so from day 7 on nobody is booked.
+    await tabTo(page, page.getByLabel('From', { exact: true }));
+    await page.getByLabel('From', { exact: true }).fill(dateFromToday(7));
+    await tabTo(page, page.getByRole('button', { name: 'Show' }));
+    await page.keyboard.press('Enter');
+    await page.getByText(`No guests are booked between ${dateFromToday(7)} and`).waitFor();
+    await page.getByLabel('From', { exact: true }).fill(dateFromToday(0));
+    await tabTo(page, page.getByRole('button', { name: 'Show' }));
+    await page.keyboard.press('Space');
+    await page.getByRole('table').waitFor();
     const headers = await page.locator('table.exposure thead th').allTextContents();
     expect(headers.slice(0, 4)).toEqual(['Night', 'All guests', 'RU (Russia)', 'GB (United Kingdom)']);
     await expectAccessible(page, 'exposure');
@@ -315,6 +325,11 @@ describeInBrowser('web console (Chromium)', () => {
     await page.locator('button.night').first().waitFor();
     expect(await page.locator('button.night').count()).toBeGreaterThanOrEqual(60);
     await expectAccessible(page, 'availability');
+    await tabTo(page, page.getByRole('button', { name: 'Next nights' }));
+    await page.keyboard.press('Enter');
+    await page.locator(`button.night[data-date="${dateFromToday(63)}"]`).waitFor();
+    await tabTo(page, page.locator(`button.night[data-date="${dateFromToday(64)}"]`));
+    await expect(page.getByTestId('night-details').textContent()).resolves.toContain(`${dateFromToday(64)}: 0 of 20,000 reserved`);
 
     // Book by keyboard.
     await goTo(page, 'Bookings');
