@@ -25,7 +25,7 @@ export class BookingsController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'printable ASCII, at most 200 characters; strongly recommended' })
   @ApiCreatedResponse({ type: BookingDto })
-  @ApiProblems(400, 401, 403, 409, 422, 429)
+  @ApiProblems(400, 401, 403, 404, 'capacity_exhausted', 'seats_exhausted', 'hold_limit_reached', 'flight_unavailable', 'idempotency_key_in_flight', 422, 429)
   async create(
     @Body() body: CreateBookingDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -67,7 +67,7 @@ export class BookingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm a held booking before its hold expires' })
   @ApiOkResponse({ type: BookingDto })
-  @ApiProblems(400, 401, 404, 409, 429)
+  @ApiProblems(400, 401, 404, 'invalid_state', 429)
   async confirm(@Param('id', uuidParam('Booking')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
     return BookingDto.from(await this.bookings.confirm(principal, id));
   }
@@ -76,7 +76,7 @@ export class BookingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a booking; its nights and seats are released' })
   @ApiOkResponse({ type: BookingDto })
-  @ApiProblems(400, 401, 404, 409, 429)
+  @ApiProblems(400, 401, 404, 'invalid_state', 429)
   async cancel(@Param('id', uuidParam('Booking')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
     return BookingDto.from(await this.bookings.cancel(principal, id));
   }
@@ -91,7 +91,7 @@ export class BookingsController {
       'A booking with no decision pending, or whose deadline has passed, is invalid_state.',
   })
   @ApiOkResponse({ type: BookingDto })
-  @ApiProblems(401, 404, 409, 429)
+  @ApiProblems(401, 404, 'invalid_state', 429)
   async keep(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
     return BookingDto.from(await this.bookings.keep(principal, id));
   }
@@ -105,7 +105,7 @@ export class BookingsController {
       'An id that names no flight is flight_mismatch (reason unknown_flight).',
   })
   @ApiOkResponse({ type: BookingDto })
-  @ApiProblems(400, 401, 403, 404, 409, 422, 429)
+  @ApiProblems(400, 401, 403, 404, 'seats_exhausted', 'flight_unavailable', 'invalid_state', 'flight_mismatch', 429)
   async replaceFlights(
     @Param('id', uuidParam('Booking')) id: string,
     @Body() body: ReplaceBookingFlightsDto,
