@@ -33,6 +33,13 @@ interface MatchedRoute {
 
 const MEDIA_TYPE_PARAMETERS = /;.*$/;
 
+const COMPONENT_BASE = 'https://kalma.example/openapi/components/schemas/';
+
+/** A schema whose `#/components/schemas/X` references name the ids the components are added under. */
+function rebase(schema: unknown): object {
+  return JSON.parse(JSON.stringify(schema).replace(/"#\/components\/schemas\//g, `"${COMPONENT_BASE}`)) as object;
+}
+
 function mediaTypeOf(headers: IncomingHttpHeaders): string | undefined {
   const value = headers['content-type'];
   return value ? value.replace(MEDIA_TYPE_PARAMETERS, '').trim().toLowerCase() : undefined;
@@ -71,7 +78,10 @@ export class OpenApiValidator {
     this.ajv.addKeyword({ keyword: 'discriminator' });
     this.ajv.addKeyword({ keyword: 'xml' });
     this.ajv.addKeyword({ keyword: 'externalDocs' });
-    this.ajv.addSchema({ $id: 'openapi.json', components: document.components ?? {} } as object, undefined, undefined, false);
+    // Each component schema under an id of its own; references to them are rewritten to match.
+    for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
+      this.ajv.addSchema(rebase(schema), `${COMPONENT_BASE}${name}`);
+    }
     for (const [path, item] of Object.entries(document.paths)) {
       for (const method of HTTP_METHODS) {
         if (!item[method]) continue;
@@ -88,8 +98,7 @@ export class OpenApiValidator {
     const key = JSON.stringify(schema);
     let validate = this.compiled.get(key);
     if (!validate) {
-      const rebased = JSON.parse(key.replace(/"#\/components\//g, '"openapi.json#/components/')) as object;
-      validate = this.ajv.compile(rebased);
+      validate = this.ajv.compile(rebase(schema));
       this.compiled.set(key, validate);
     }
     return validate(value) ? undefined : describe(validate.errors);
@@ -135,6 +144,37 @@ export class OpenApiValidator {
     this.validateRequest(route, url, exchange, (message) => add('request', message));
     this.validateResponse(route, exchange, (message) => add('response', message));
     return violations;
+  }
+
+  /**
+   * Checks a webhook Kalma sent against the document's `webhooks` entry for its type: the
+   * Standard Webhooks headers and the body.
+   */
+  validateWebhook(headers: IncomingHttpHeaders, rawBody: string): string[] {
+    let body: { type?: unknown };
+    try {
+      body = JSON.parse(rawBody) as { type?: unknown };
+    } catch {
+      return ['the webhook body is not JSON'];
+    }
+    const webhooks = (this.document as { webhooks?: Record<string, { post?: OpenApiOperation }> }).webhooks ?? {};
+    const operation = webhooks[String(body.type)]?.post;
+    if (!operation) return [`no webhook is documented for type ${String(body.type)}`];
+    const problems: string[] = [];
+    for (const parameter of (operation.parameters ?? []) as OpenApiParameter[]) {
+      const value = [headers[parameter.name.toLowerCase()]].flat()[0];
+      if (value === undefined) {
+        if (parameter.required) problems.push(`header ${parameter.name} is missing`);
+        continue;
+      }
+      const problem = parameter.schema ? this.check(parameter.schema, value) : undefined;
+      if (problem) problems.push(`header ${parameter.name}: ${problem}`);
+    }
+    const media = mediaTypeOf(headers);
+    const schema = media ? operation.requestBody?.content?.[media]?.schema : undefined;
+    if (!schema) return [...problems, `content type ${media} is not documented`];
+    const problem = this.check(schema, body);
+    return problem ? [...problems, `body: ${problem}`] : problems;
   }
 
   private validateRequest(route: MatchedRoute, url: URL, exchange: Exchange, add: (message: string) => void): void {
@@ -270,7 +310,13 @@ export async function startValidatingProxy(targetBaseUrl: string, document: Open
               responseHeaders: answer.headers,
               responseBody: Buffer.concat(answerChunks),
             };
-            exchanges.push({ exchange, violations: validator.validate(exchange) });
+            let violations: Violation[];
+            try {
+              violations = validator.validate(exchange);
+            } catch (error) {
+              violations = [{ route: `${exchange.method} ${exchange.url}`, status: exchange.status, side: 'response', message: `the validator failed: ${(error as Error).message}` }];
+            }
+            exchanges.push({ exchange, violations });
             const headers = { ...answer.headers };
             delete headers.connection;
             delete headers['transfer-encoding'];
@@ -287,6 +333,9 @@ export async function startValidatingProxy(targetBaseUrl: string, document: Open
       upstream.end(requestBody);
     });
   });
+  // Longer than any pause of a test between two requests: a client's kept-alive connection must
+  // not be closed under it (undici would see ECONNRESET).
+  server.keepAliveTimeout = 120_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -91,8 +91,8 @@ export class BookingsController {
       'A booking with no decision pending, or whose deadline has passed, is invalid_state.',
   })
   @ApiOkResponse({ type: BookingDto })
-  @ApiProblems(401, 404, 'invalid_state', 429)
-  async keep(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
+  @ApiProblems(400, 401, 404, 'invalid_state', 429)
+  async keep(@Param('id', uuidParam('Booking')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
     return BookingDto.from(await this.bookings.keep(principal, id));
   }
 

@@ -8,7 +8,12 @@ import { RedisHealthIndicator } from './redis.health';
 const CHECKS = {
   type: 'object' as const,
   description: 'each dependency (postgres, redis) and whether it answers',
-  additionalProperties: { type: 'object' as const, additionalProperties: false, required: ['status'], properties: { status: { type: 'string' as const, enum: ['up', 'down'] } } },
+  additionalProperties: {
+    type: 'object' as const,
+    additionalProperties: false,
+    required: ['status'],
+    properties: { status: { type: 'string' as const, enum: ['up', 'down'] }, responseTime: { type: 'number' as const, minimum: 0, description: 'milliseconds the check took' } },
+  },
 };
 
 /** Terminus's answer when every dependency is up. */

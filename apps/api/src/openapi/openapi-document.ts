@@ -94,9 +94,12 @@ function finishOperation(path: string, method: string, operation: Schema): void 
     if (!response.description) response.description = Number(status) === 201 ? 'Created' : 'OK';
   }
   operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
-  // Path parameters are strings however the route reads them.
+  // Every `{id}` is a UUID (the routes' uuidParam pipe answers anything else 404); other path
+  // parameters say what they are where they are declared.
   for (const parameter of (operation.parameters ?? []) as Schema[]) {
-    if (parameter.in === 'path' && parameter.schema === undefined) parameter.schema = { type: 'string' };
+    if (parameter.in !== 'path') continue;
+    if (parameter.name === 'id') parameter.schema = { type: 'string', format: 'uuid' };
+    if (!(parameter.schema as Schema | undefined)?.format) throw new Error(`${method.toUpperCase()} ${path}: say what path parameter ${String(parameter.name)} is (a format)`);
   }
 }
 
