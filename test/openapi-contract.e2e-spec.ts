@@ -92,6 +92,7 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
   },
 
   'GET /v1/capacity': async () => ({ caller: 'owner', path: '/v1/capacity', query: { from: dateFromToday(10), to: dateFromToday(17) }, expect: 200 }),
+  'GET /v1/exposure': async () => ({ caller: 'operations', path: '/v1/exposure', query: { from: dateFromToday(20), to: dateFromToday(50) }, expect: 200 }),
   'PUT /v1/capacity/{date}': async () => ({ caller: 'operations', path: `/v1/capacity/${dateFromToday(90)}`, body: { capacity: 19000 }, expect: 200 }),
 
   'POST /v1/bookings': async () => ({
@@ -122,6 +123,14 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
     );
     return { caller: 'owner', path: `/v1/bookings/${booking.id}/flights`, body: { outboundFlightId: context.flightId, returnFlightId: null }, expect: 200 };
   },
+  'PATCH /v1/bookings/{id}': async (context) => ({
+    // By operations: the owner is notified (booking.amended), in its inbox and by webhook.
+    caller: 'operations',
+    path: `/v1/bookings/${await heldBooking(context)}`,
+    headers: { 'if-match': '"1"', 'idempotency-key': randomUUID() },
+    body: { checkOut: dateFromToday(28), guests: [guest('RU'), guest('CN', 'Li Wei')] },
+    expect: 200,
+  }),
   'POST /v1/bookings/{id}/keep': async (context) => {
     // A party a ban reduced under the `ask` policy: the booking asks for a decision.
     const asking = await created(context.operations.post('/v1/agencies', { name: 'Asking', partyPolicy: 'ask', webhookUrl: `${context.receiver.baseUrl}/asking` }), 'asking agency');
@@ -449,7 +458,7 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
     );
     expect(inbox.violations).toEqual([]);
     const types = new Set(inbox.result.body.data.map((entry: { type: string }) => entry.type));
-    expect([...types].sort()).toEqual(expect.arrayContaining(['booking.cancelled', 'booking.flight_cancelled']));
+    expect([...types].sort()).toEqual(expect.arrayContaining(['booking.amended', 'booking.cancelled', 'booking.flight_cancelled']));
 
     await waitFor(
       () => receiver.received.filter((request) => request.path === '/owner').length,
@@ -457,7 +466,9 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
       30_000,
     );
     const webhooks = receiver.received.filter((request) => request.path === '/owner' || request.path === '/asking');
-    expect(webhooks.map((request) => JSON.parse(request.body).type)).toEqual(expect.arrayContaining(['booking.cancelled', 'booking.flight_cancelled']));
+    expect(webhooks.map((request) => JSON.parse(request.body).type)).toEqual(
+      expect.arrayContaining(['booking.action_required', 'booking.amended', 'booking.cancelled', 'booking.flight_cancelled']),
+    );
     const problems = webhooks.flatMap((request) => proxy.validator.validateWebhook(request.headers, request.body).map((problem) => `${request.id}: ${problem}`));
     expect(problems).toEqual([]);
     const signer = new Webhook(context.owner.webhookSecret);

@@ -203,7 +203,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Amend a held or confirmed booking: dates, party, flights, all or nothing
+         * @description Changes any of checkIn, checkOut, guests (the whole new party), outboundFlightId, returnFlightId; absent fields stay, a flight id set to null removes that segment (a kept flight must still fit the amended dates: 422 flight_mismatch). The amended booking obeys every rule of a new one (400 validation_failed; 422 nationality_restricted for a restriction scheduled or active on the new check-in covering any guest of the new party). Capacity and seats are decided as if the booking's own old reservation were already released, so a shrink or a one-night shift works on a full night (409 capacity_exhausted / seats_exhausted as for a new booking; a held party that grows obeys MAX_HELD_GUESTS_PER_AGENCY, 409 hold_limit_reached). A held booking stays held with the same holdExpiresAt. A pending decision (actionRequired) is answered by the amendment, as by keep, and cleared; past its deadline the booking cannot be amended (409 invalid_state). A cancelled or expired booking is 409 invalid_state; an empty body or one that changes nothing is 400 validation_failed. A refused amendment changes nothing (booking, version, nights, seats). An amendment by an operations key notifies the agency (booking.amended: bookingId, reference, version, changes {field: {from, to}}, guests as counts and nationalities only). The same Idempotency-Key with the same body returns the first answer (status and body) for 24 h; with another body 422 idempotency_key_reused. Keys of PATCH live apart from those of POST /v1/bookings and of other bookings.
+         */
+        patch: operations["BookingsController_amend"];
         trace?: never;
     };
     "/v1/bookings/{id}/cancel": {
@@ -310,6 +314,26 @@ export interface paths {
          * @description Refused with capacity_below_reserved below what is already reserved.
          */
         put: operations["CapacityController_setCapacity"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exposure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live guests per night by nationality for [from, to) (operations)
+         * @description Held and confirmed bookings; at most 100 nights. `totals` are guest-nights by nationality, largest first: what a ban on each would take out.
+         */
+        get: operations["ExposureController_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -611,6 +635,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "booking.amended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Operations amended the booking (PATCH /v1/bookings/{id}): the changed fields, each from and to
+         * @description Sent to the agency's webhookUrl, one notification per request, signed as Standard Webhooks has it. Retried with exponential backoff (WEBHOOK_RETRY_BASE_SECONDS doubling, ±20 % jitter, for at least WEBHOOK_RETRY_WINDOW_SECONDS) until the receiver answers 2xx; redirects are not followed.
+         */
+        post: operations["webhookBookingAmended"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "booking.cancelled": {
         parameters: {
             query?: never;
@@ -835,6 +879,32 @@ export interface components {
              */
             webhookUrl: string | null;
         };
+        AmendBookingDto: {
+            /**
+             * Format: date
+             * @description new first night (resort time); the amended stay obeys every rule of a new one
+             * @example 2027-07-02
+             */
+            checkIn?: string;
+            /**
+             * Format: date
+             * @description new day of departure
+             * @example 2027-07-06
+             */
+            checkOut?: string;
+            /** @description the whole new party (replaces every guest); at most MAX_PARTY_SIZE */
+            guests?: components["schemas"]["GuestDto"][];
+            /**
+             * Format: uuid
+             * @description a flight arriving at the resort airport on the (new) check-in date; null removes the outbound segment and releases its seats. Absent: the booking keeps its flight, which must still fit the amended dates (else 422 flight_mismatch).
+             */
+            outboundFlightId?: string | null;
+            /**
+             * Format: uuid
+             * @description a flight leaving the resort airport on the (new) check-out date; null removes the return segment. Absent: kept, and must still fit.
+             */
+            returnFlightId?: string | null;
+        };
         ApiKeyDto: {
             /** Format: uuid */
             agencyId: string | null;
@@ -908,6 +978,87 @@ export interface components {
             timestamp: string;
             /** @enum {string} */
             type: "booking.action_required";
+        };
+        /** @description Operations amended the booking (PATCH /v1/bookings/{id}): the changed fields, each from and to */
+        BookingAmendedData: {
+            /** Format: uuid */
+            bookingId: string;
+            changes: {
+                checkIn?: {
+                    /** Format: date */
+                    from: string;
+                    /** Format: date */
+                    to: string;
+                };
+                checkOut?: {
+                    /** Format: date */
+                    from: string;
+                    /** Format: date */
+                    to: string;
+                };
+                guests?: {
+                    /** @description a party as changes report it: never names, passports or dates of birth */
+                    from: {
+                        count: number;
+                        /** @description guests per nationality */
+                        nationalities: {
+                            [key: string]: number;
+                        };
+                    };
+                    /** @description a party as changes report it: never names, passports or dates of birth */
+                    to: {
+                        count: number;
+                        /** @description guests per nationality */
+                        nationalities: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+                outboundFlightId?: {
+                    /** Format: uuid */
+                    from: string | null;
+                    /** Format: uuid */
+                    to: string | null;
+                };
+                returnFlightId?: {
+                    /** Format: uuid */
+                    from: string | null;
+                    /** Format: uuid */
+                    to: string | null;
+                };
+            };
+            /** @example KAL-7F3K9Q */
+            reference: string;
+            /** @description the booking’s version after the amendment */
+            version: number;
+        };
+        BookingAmendedNotification: {
+            /** Format: date-time */
+            acknowledgedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            data: components["schemas"]["BookingAmendedData"];
+            /**
+             * Format: uuid
+             * @description also the webhook-id of its webhook delivery
+             */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "booking.amended";
+        };
+        /** @description The body of a `booking.amended` webhook (Standard Webhooks): the notification's type, when it was written, and its data */
+        BookingAmendedWebhook: {
+            data: components["schemas"]["BookingAmendedData"];
+            /**
+             * Format: date-time
+             * @description when the notification was written
+             */
+            timestamp: string;
+            /** @enum {string} */
+            type: "booking.amended";
         };
         /** @description A booking was cancelled by operations or by a restriction (the agency’s own cancellations are not notified) */
         BookingCancelledData: {
@@ -1000,6 +1151,11 @@ export interface components {
             status: "held" | "confirmed" | "cancelled";
             /** Format: date-time */
             updatedAt: string;
+            /**
+             * @description 1 at creation, +1 on every change of any kind; the ETag of the booking ("3"), which If-Match compares
+             * @example 3
+             */
+            version: number;
         };
         /** @description A flight of the booking was cancelled (or its route suspended): the booking keeps its stay and loses that segment */
         BookingFlightCancelledData: {
@@ -1448,6 +1604,43 @@ export interface components {
              */
             state: "pending" | "running" | "completed";
         };
+        ExposureDto: {
+            /** @description every night of [from, to), nights without guests included */
+            nights: components["schemas"]["ExposureNightDto"][];
+            /**
+             * @description guest-nights by nationality over the range, largest first
+             * @example {
+             *       "RU": 120000,
+             *       "CN": 30800
+             *     }
+             */
+            totals: {
+                [key: string]: number;
+            };
+        };
+        ExposureNightDto: {
+            /**
+             * @description guests by nationality
+             * @example {
+             *       "RU": 9120,
+             *       "CN": 2200,
+             *       "KP": 1520
+             *     }
+             */
+            byNationality: {
+                [key: string]: number;
+            };
+            /**
+             * Format: date
+             * @example 2027-07-01
+             */
+            date: string;
+            /**
+             * @description live (held + confirmed) guests that night
+             * @example 12840
+             */
+            guests: number;
+        };
         FlightCancellationDto: {
             /** Format: date-time */
             at: string;
@@ -1851,7 +2044,7 @@ export interface components {
             type: "https://kalma.example/problems/not-found";
         };
         /** @description An inbox entry; `data` depends on `type` */
-        Notification: components["schemas"]["BookingCancelledNotification"] | components["schemas"]["BookingHoldExpiredNotification"] | components["schemas"]["BookingFlightCancelledNotification"] | components["schemas"]["BookingGuestsRemovedNotification"] | components["schemas"]["BookingActionRequiredNotification"];
+        Notification: components["schemas"]["BookingCancelledNotification"] | components["schemas"]["BookingHoldExpiredNotification"] | components["schemas"]["BookingFlightCancelledNotification"] | components["schemas"]["BookingGuestsRemovedNotification"] | components["schemas"]["BookingActionRequiredNotification"] | components["schemas"]["BookingAmendedNotification"];
         NotificationPageDto: {
             data: components["schemas"]["Notification"][];
             nextCursor: string | null;
@@ -2282,6 +2475,32 @@ export interface components {
              * @enum {string}
              */
             type: "https://kalma.example/problems/validation-failed";
+        };
+        /** @description `version_mismatch` (412): the `If-Match` version is not the current one (`currentVersion`); nothing was changed */
+        VersionMismatchProblem: {
+            /**
+             * @description stable and machine-readable: branch on this
+             * @enum {string}
+             */
+            code: "version_mismatch";
+            currentVersion: number;
+            /** @description what went wrong with this request */
+            detail?: string;
+            /**
+             * @description the path of the request
+             * @example /v1/bookings
+             */
+            instance?: string;
+            /** @enum {integer} */
+            status: 412;
+            /** @description a short summary of the problem type */
+            title: string;
+            /**
+             * Format: uri
+             * @description identifies the problem type; the same for every problem with this code
+             * @enum {string}
+             */
+            type: "https://kalma.example/problems/version-mismatch";
         };
         WebhookAttemptDto: {
             /**
@@ -3279,6 +3498,8 @@ export interface operations {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
+                /** @description one booking's short reference (upper case) */
+                reference?: string;
                 status?: "held" | "confirmed" | "cancelled";
             };
             header?: never;
@@ -3362,6 +3583,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description the booking's version in double quotes, e.g. "3": send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3474,6 +3697,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the booking's version in double quotes, e.g. "3": send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3536,10 +3761,154 @@ export interface operations {
             };
         };
     };
+    BookingsController_amend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description printable ASCII, at most 200 characters; a retry with the same key and body gets the first answer */
+                "Idempotency-Key"?: string;
+                /** @description the booking's ETag as last read, e.g. "3" (or a comma-separated list, or *): if the booking is no longer at that version, 412 version_mismatch and nothing changes. Decided under the booking's row lock. Anything else is 400 validation_failed. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendBookingDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description the booking's version in double quotes, e.g. "3": send it back as If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `validation_failed`: the body, a parameter or a header is not valid; every bad field is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"];
+                };
+            };
+            /** @description `unauthenticated`: no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `forbidden`: this API key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description `not_found`: nothing with this id (or not visible to this API key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description `capacity_exhausted`: a night of the stay has not enough capacity left; `shortNights` says which and what is available; `seats_exhausted`: a flight has not enough seats left; `shortFlights` says which and what is available; `hold_limit_reached`: the agency already holds MAX_HELD_GUESTS_PER_AGENCY guests in live holds; `invalid_state`: not possible in the current state (e.g. cancelling a cancelled booking, confirming an expired hold); `flight_unavailable`: the flight is cancelled or has departed; `idempotency_key_in_flight`: a request with this Idempotency-Key is still being processed; retry shortly to get its response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CapacityExhaustedProblem"] | components["schemas"]["SeatsExhaustedProblem"] | components["schemas"]["HoldLimitReachedProblem"] | components["schemas"]["InvalidStateProblem"] | components["schemas"]["FlightUnavailableProblem"] | components["schemas"]["IdempotencyKeyInFlightProblem"];
+                };
+            };
+            /** @description `version_mismatch`: the `If-Match` version is not the current one (`currentVersion`); nothing was changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["VersionMismatchProblem"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description `uri_too_long`: a path parameter is longer than 1000 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UriTooLongProblem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description `flight_mismatch`: the flight does not fit the stay (wrong airport or date), or no flight has this id; `nationality_restricted`: a scheduled or active restriction covers a guest checking in within its window; `idempotency_key_reused`: this Idempotency-Key was used with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FlightMismatchProblem"] | components["schemas"]["NationalityRestrictedProblem"] | components["schemas"]["IdempotencyKeyReusedProblem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `service_unavailable`: a dependency (PostgreSQL or Redis) is unreachable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
     BookingsController_cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the booking's ETag as last read, e.g. "3" (or a comma-separated list, or *): if the booking is no longer at that version, 412 version_mismatch and nothing changes. Decided under the booking's row lock. Anything else is 400 validation_failed. */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3555,6 +3924,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the booking's version in double quotes, e.g. "3": send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3595,6 +3966,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["InvalidStateProblem"];
+                };
+            };
+            /** @description `version_mismatch`: the `If-Match` version is not the current one (`currentVersion`); nothing was changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["VersionMismatchProblem"];
                 };
             };
             /** @description `payload_too_large`: the request body is larger than 256 KiB */
@@ -3647,7 +4027,10 @@ export interface operations {
     BookingsController_confirm: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the booking's ETag as last read, e.g. "3" (or a comma-separated list, or *): if the booking is no longer at that version, 412 version_mismatch and nothing changes. Decided under the booking's row lock. Anything else is 400 validation_failed. */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3663,6 +4046,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the booking's version in double quotes, e.g. "3": send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3703,6 +4088,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["InvalidStateProblem"];
+                };
+            };
+            /** @description `version_mismatch`: the `If-Match` version is not the current one (`currentVersion`); nothing was changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["VersionMismatchProblem"];
                 };
             };
             /** @description `payload_too_large`: the request body is larger than 256 KiB */
@@ -3755,7 +4149,10 @@ export interface operations {
     BookingsController_replaceFlights: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the booking's ETag as last read, e.g. "3" (or a comma-separated list, or *): if the booking is no longer at that version, 412 version_mismatch and nothing changes. Decided under the booking's row lock. Anything else is 400 validation_failed. */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3770,6 +4167,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the booking's version in double quotes, e.g. "3": send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3819,6 +4218,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["SeatsExhaustedProblem"] | components["schemas"]["FlightUnavailableProblem"] | components["schemas"]["InvalidStateProblem"];
+                };
+            };
+            /** @description `version_mismatch`: the `If-Match` version is not the current one (`currentVersion`); nothing was changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["VersionMismatchProblem"];
                 };
             };
             /** @description `payload_too_large`: the request body is larger than 256 KiB */
@@ -3880,7 +4288,10 @@ export interface operations {
     BookingsController_keep: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the booking's ETag as last read, e.g. "3" (or a comma-separated list, or *): if the booking is no longer at that version, 412 version_mismatch and nothing changes. Decided under the booking's row lock. Anything else is 400 validation_failed. */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3896,6 +4307,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the booking's version in double quotes, e.g. "3": send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3936,6 +4349,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["InvalidStateProblem"];
+                };
+            };
+            /** @description `version_mismatch`: the `If-Match` version is not the current one (`currentVersion`); nothing was changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["VersionMismatchProblem"];
                 };
             };
             /** @description `payload_too_large`: the request body is larger than 256 KiB */
@@ -4131,6 +4553,76 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `service_unavailable`: a dependency (PostgreSQL or Redis) is unreachable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    ExposureController_get: {
+        parameters: {
+            query: {
+                /** @description first night (included) */
+                from: string;
+                /** @description end of the range (excluded), like a check-out date */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExposureDto"];
+                };
+            };
+            /** @description `validation_failed`: the body, a parameter or a header is not valid; every bad field is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"];
+                };
+            };
+            /** @description `unauthenticated`: no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `forbidden`: this API key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
                 };
             };
             /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
@@ -5748,6 +6240,35 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BookingActionRequiredWebhook"];
+            };
+        };
+        responses: {
+            /** @description received (any 2xx); any other answer, or none within WEBHOOK_TIMEOUT_MS, is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookBookingAmended: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the notification id: the same on every retry, so a receiver can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256, keyed with the agency's webhookSecret (without `whsec_`, base64-decoded), of `<webhook-id>.<webhook-timestamp>.<body>`; several space-separated signatures may come while a secret is rotated. Verify with any Standard Webhooks library */
+                "webhook-signature": string;
+                /** @description Unix seconds of this attempt; refuse timestamps far from now (replays) */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingAmendedWebhook"];
             };
         };
         responses: {

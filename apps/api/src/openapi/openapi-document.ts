@@ -114,7 +114,7 @@ function dropUnusedProblemSchemas(document: OpenAPIObject): void {
 
 /** Limits the server takes from its configuration, stated as this deployment enforces them. */
 function applyConfiguredLimits(schemas: Record<string, Schema>, config: Pick<AppConfig, 'MAX_PARTY_SIZE'>): void {
-  for (const name of ['CreateBookingDto', 'UpdateBookingDto']) {
+  for (const name of ['CreateBookingDto', 'AmendBookingDto']) {
     const guests = (schemas[name]?.properties as Record<string, Schema> | undefined)?.guests;
     if (guests) guests.maxItems = Math.min(Number(guests.maxItems ?? Infinity), config.MAX_PARTY_SIZE);
   }

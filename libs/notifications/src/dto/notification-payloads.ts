@@ -13,6 +13,22 @@ const count: JsonSchema = { type: 'integer', minimum: 0 };
 const reference: JsonSchema = { type: 'string', pattern: '^KAL-[2-9A-HJKMNP-Z]{6}$', examples: ['KAL-7F3K9Q'] };
 const stay = { checkIn: date, checkOut: date };
 
+/** `{from, to}` of one amended field. */
+function change(value: JsonSchema): JsonSchema {
+  return { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: value, to: value } };
+}
+
+const partySummary: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['count', 'nationalities'],
+  description: 'a party as changes report it: never names, passports or dates of birth',
+  properties: {
+    count: { type: 'integer', minimum: 1 },
+    nationalities: { type: 'object', description: 'guests per nationality', propertyNames: { pattern: '^[A-Z]{2}$' }, additionalProperties: { type: 'integer', minimum: 1 } },
+  },
+};
+
 const removedGuests: JsonSchema = {
   type: 'array',
   minItems: 1,
@@ -109,6 +125,28 @@ export const NOTIFICATION_CATALOGUE: Record<NotificationType, NotificationTypeDe
         },
       },
       ['restrictionId', 'removedGuests', 'guestCount', 'checkIn', 'checkOut', 'actionRequired'],
+    ),
+  },
+  'booking.amended': {
+    name: 'BookingAmended',
+    summary: 'Operations amended the booking (PATCH /v1/bookings/{id}): the changed fields, each from and to',
+    data: data(
+      {
+        version: { type: 'integer', minimum: 2, description: 'the booking’s version after the amendment' },
+        changes: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            checkIn: change(date),
+            checkOut: change(date),
+            guests: change(partySummary),
+            outboundFlightId: change({ type: ['string', 'null'], format: 'uuid' }),
+            returnFlightId: change({ type: ['string', 'null'], format: 'uuid' }),
+          },
+        },
+      },
+      ['version', 'changes'],
     ),
   },
 };

@@ -45,7 +45,12 @@ export const PROBLEM_CATALOGUE = {
   unauthenticated: { status: 401, description: 'no API key, or an unknown or revoked one' },
   forbidden: { status: 403, description: 'this API key may not do this' },
   not_found: { status: 404, description: 'nothing with this id (or not visible to this API key)' },
-  version_mismatch: { status: 412, description: 'the `If-Match` version is not the current one; nothing was changed' },
+  version_mismatch: {
+    status: 412,
+    description: 'the `If-Match` version is not the current one (`currentVersion`); nothing was changed',
+    members: { currentVersion: { type: 'integer', minimum: 1 } },
+    required: ['currentVersion'],
+  },
   payload_too_large: { status: 413, description: 'the request body is larger than 256 KiB' },
   uri_too_long: { status: 414, description: 'a path parameter is longer than 1000 characters' },
   unsupported_media_type: { status: 415, description: 'the body is not `application/json`' },
