@@ -308,7 +308,10 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
     await stack?.stop();
   });
 
-  async function send(spec: RequestSpec, change: { body?: unknown; rawBody?: string; contentType?: string; query?: Record<string, string>; path?: string; caller?: Caller } = {}): Promise<{ result: HttpResult; violations: Violation[] }> {
+  async function send(
+    spec: RequestSpec,
+    change: { body?: unknown; rawBody?: string; contentType?: string; query?: Record<string, string>; path?: string; caller?: Caller; headers?: Record<string, string> } = {},
+  ): Promise<{ result: HttpResult; violations: Violation[] }> {
     const client = clients.get(change.caller ?? spec.caller) as KalmaClient;
     const query = new URLSearchParams(change.query ?? spec.query ?? {}).toString();
     const body = 'rawBody' in change ? change.rawBody : 'body' in change ? JSON.stringify(change.body) : spec.body === undefined ? undefined : JSON.stringify(spec.body);
@@ -321,6 +324,7 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
       ...(changed ? headersOfChanged : (spec.headers ?? {})),
       // A changed request is a new request: it must not replay (or collide with) the good one's answer.
       ...(changed && spec.headers?.['idempotency-key'] ? { 'idempotency-key': randomUUID() } : {}),
+      ...(change.headers ?? {}),
       ...(body !== undefined ? { 'content-type': change.contentType ?? 'application/json' } : {}),
     });
     return { result, violations: proxy.exchanges.slice(before).flatMap((entry) => entry.violations) };
@@ -405,6 +409,11 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
           if (rule === 'type') continue; // a query value is always a string, read as its schema types it
           await expectRefused(`${route.name} with query ${parameter.name} breaking ${rule}`, spec, { query: { ...(spec.query ?? {}), [parameter.name]: String(value) } }, [400]);
         }
+      }
+      for (const parameter of parameters.filter((candidate) => candidate.in === 'header' && candidate.schema?.pattern)) {
+        const value = 'a value with spaces';
+        if (new RegExp(parameter.schema?.pattern ?? '', 'u').test(value)) continue;
+        await expectRefused(`${route.name} with header ${parameter.name} breaking its pattern`, spec, { headers: { [parameter.name.toLowerCase()]: value } }, [400]);
       }
       if (queryParameters.length > 0) await expectRefused(`${route.name} with an unknown query parameter`, spec, { query: { ...(spec.query ?? {}), unexpected: '1' } }, [400]);
 

@@ -13,6 +13,7 @@ import { BookingDto, BookingPageDto, ListBookingsQueryDto } from './dto/booking.
 import { CreateBookingDto, ReplaceBookingFlightsDto } from './dto/create-booking.dto';
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+const IDEMPOTENCY_KEY_HEADER: ApiHeaderOptions = { name: 'Idempotency-Key', required: false, schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source } };
 
 const IF_MATCH: ApiHeaderOptions = {
   name: 'If-Match',
@@ -48,7 +49,7 @@ export class BookingsController {
       '`hold: true` keeps the capacity until holdExpiresAt; confirm before then. An agency may hold at most MAX_HELD_GUESTS_PER_AGENCY guests in live holds ' +
       '(409 hold_limit_reached with `limit`, `held`, `requested`). The same Idempotency-Key with the same body returns the first response for 24 h.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'printable ASCII, at most 200 characters; strongly recommended' })
+  @ApiHeader({ ...IDEMPOTENCY_KEY_HEADER, description: 'printable ASCII, at most 200 characters; strongly recommended' })
   @ApiCreatedResponse({ type: BookingDto, headers: ETAG_HEADER })
   @ApiProblems(400, 401, 403, 404, 'capacity_exhausted', 'seats_exhausted', 'hold_limit_reached', 'flight_unavailable', 'idempotency_key_in_flight', 422, 429)
   async create(
@@ -171,7 +172,7 @@ export class BookingsController {
       'returns the first answer (status and body) for 24 h; with another body 422 idempotency_key_reused. Keys of PATCH live apart from those of POST /v1/bookings and of other bookings.',
   })
   @ApiHeader(IF_MATCH)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'printable ASCII, at most 200 characters; a retry with the same key and body gets the first answer' })
+  @ApiHeader({ ...IDEMPOTENCY_KEY_HEADER, description: 'printable ASCII, at most 200 characters; a retry with the same key and body gets the first answer' })
   @ApiOkResponse({ type: BookingDto, headers: ETAG_HEADER })
   @ApiProblems(
     400, 401, 403, 404,
