@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '#libs/config';
 import { Metrics } from '#libs/observability';
@@ -14,6 +14,7 @@ import { closeConnectionsOnShutdown } from './http/close-connections-on-shutdown
 import { mountConsole } from './http/console';
 import { echoRequestIds, logRequests, requestIdOf } from './logging';
 import { parseJsonBodiesStrictly } from './http/request-body-rules';
+import { createOpenApiDocument } from './openapi/openapi-document';
 
 /** Largest request body accepted: a party of 50 guests is a few kilobytes. */
 const BODY_LIMIT_BYTES = 256 * 1024;
@@ -65,20 +66,7 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   await mountConsole(app);
 
   if (config.DOCS_ENABLED) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Kalma')
-        .setDescription(
-          'Booking and capacity backend of the Kalma coastal resort. Authenticate with `Authorization: Bearer <api key>`. ' +
-            'Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`. Dates are YYYY-MM-DD in the resort time zone; ' +
-            'date ranges include `from` and exclude `to`, like a stay.',
-        )
-        .setVersion('1')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an agent or operations API key' })
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    SwaggerModule.setup('docs', app, createOpenApiDocument(app, config), { jsonDocumentUrl: 'docs-json' });
   }
   return app;
 }

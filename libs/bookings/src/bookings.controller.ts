@@ -13,6 +13,7 @@ import { BookingDto, BookingPageDto, ListBookingsQueryDto } from './dto/booking.
 import { CreateBookingDto, ReplaceBookingFlightsDto } from './dto/create-booking.dto';
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+const IDEMPOTENCY_KEY_HEADER: ApiHeaderOptions = { name: 'Idempotency-Key', required: false, schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source } };
 
 const IF_MATCH: ApiHeaderOptions = {
   name: 'If-Match',
@@ -21,7 +22,7 @@ const IF_MATCH: ApiHeaderOptions = {
     'the booking\'s ETag as last read, e.g. "3" (or a comma-separated list, or *): if the booking is no longer at that version, 412 version_mismatch and nothing changes. ' +
     'Decided under the booking\'s row lock. Anything else is 400 validation_failed.',
 };
-const ETAG_HEADER = { ETag: { description: 'the booking\'s version in double quotes, e.g. "3": send it back as If-Match', schema: { type: 'string', example: '"3"' } } };
+const ETAG_HEADER = { ETag: { description: 'the booking\'s version in double quotes, e.g. "3": send it back as If-Match', schema: { type: 'string', pattern: '^"[1-9][0-9]*"$', example: '"3"' } } };
 
 function validatedIdempotencyKey(idempotencyKey: string | undefined): string | undefined {
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
@@ -48,9 +49,9 @@ export class BookingsController {
       '`hold: true` keeps the capacity until holdExpiresAt; confirm before then. An agency may hold at most MAX_HELD_GUESTS_PER_AGENCY guests in live holds ' +
       '(409 hold_limit_reached with `limit`, `held`, `requested`). The same Idempotency-Key with the same body returns the first response for 24 h.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'printable ASCII, at most 200 characters; strongly recommended' })
+  @ApiHeader({ ...IDEMPOTENCY_KEY_HEADER, description: 'printable ASCII, at most 200 characters; strongly recommended' })
   @ApiCreatedResponse({ type: BookingDto, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 403, 409, 422, 429)
+  @ApiProblems(400, 401, 403, 404, 'capacity_exhausted', 'seats_exhausted', 'hold_limit_reached', 'flight_unavailable', 'idempotency_key_in_flight', 422, 429)
   async create(
     @Body() body: CreateBookingDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -90,7 +91,7 @@ export class BookingsController {
   @ApiOperation({ summary: 'Confirm a held booking before its hold expires' })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: BookingDto, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 404, 409, 412, 429)
+  @ApiProblems(400, 401, 404, 'invalid_state', 'version_mismatch', 429)
   async confirm(
     @Param('id', uuidParam('Booking')) id: string,
     @EmptyBody() _body: unknown,
@@ -105,7 +106,7 @@ export class BookingsController {
   @ApiOperation({ summary: 'Cancel a booking; its nights and seats are released' })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: BookingDto, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 404, 409, 412, 429)
+  @ApiProblems(400, 401, 404, 'invalid_state', 'version_mismatch', 429)
   async cancel(
     @Param('id', uuidParam('Booking')) id: string,
     @EmptyBody() _body: unknown,
@@ -126,9 +127,10 @@ export class BookingsController {
   })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: BookingDto, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 404, 409, 412, 429)
+  @ApiProblems(400, 401, 404, 'invalid_state', 'version_mismatch', 429)
   async keep(
     @Param('id', uuidParam('Booking')) id: string,
+    @EmptyBody() _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() principal: Principal,
   ): Promise<BookingDto> {
@@ -145,7 +147,7 @@ export class BookingsController {
   })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: BookingDto, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 403, 404, 409, 412, 422, 429)
+  @ApiProblems(400, 401, 403, 404, 'seats_exhausted', 'flight_unavailable', 'invalid_state', 'flight_mismatch', 'version_mismatch', 429)
   async replaceFlights(
     @Param('id', uuidParam('Booking')) id: string,
     @Body() body: ReplaceBookingFlightsDto,
@@ -170,9 +172,13 @@ export class BookingsController {
       'returns the first answer (status and body) for 24 h; with another body 422 idempotency_key_reused. Keys of PATCH live apart from those of POST /v1/bookings and of other bookings.',
   })
   @ApiHeader(IF_MATCH)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'printable ASCII, at most 200 characters; a retry with the same key and body gets the first answer' })
+  @ApiHeader({ ...IDEMPOTENCY_KEY_HEADER, description: 'printable ASCII, at most 200 characters; a retry with the same key and body gets the first answer' })
   @ApiOkResponse({ type: BookingDto, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 403, 404, 409, 412, 422, 429)
+  @ApiProblems(
+    400, 401, 403, 404,
+    'capacity_exhausted', 'seats_exhausted', 'hold_limit_reached', 'invalid_state', 'flight_unavailable', 'idempotency_key_in_flight',
+    'version_mismatch', 422, 429,
+  )
   async amend(
     @Param('id', uuidParam('Booking')) id: string,
     @Body() body: AmendBookingDto,

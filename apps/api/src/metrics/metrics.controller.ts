@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '#libs/access';
 import { JobQueue } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
@@ -15,7 +15,11 @@ export class MetricsController {
   @Get()
   @Public()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics of this API process (queue depths are shared)' })
+  @ApiOperation({ summary: 'Prometheus metrics of this API process (queue depths are shared)', security: [] })
+  @ApiOkResponse({
+    description: 'the Prometheus text exposition format, version 0.0.4',
+    content: { 'text/plain': { schema: { type: 'string', examples: ['# HELP kalma_bookings_created_total Bookings created\n'] } } },
+  })
   async scrape(): Promise<string> {
     await this.sampleQueueDepths();
     return this.metrics.registry.metrics();
