@@ -10,6 +10,7 @@ import { EnforcementModule } from '#libs/enforcement';
 import { JobsModule, QUEUES, redisConnectionOptions } from '#libs/jobs';
 import { WebhooksModule } from '#libs/notifications';
 import { logSerializers, ObservabilityModule } from '#libs/observability';
+import { RestrictionsModule } from '#libs/restrictions';
 import { PeriodicJobs } from './periodic-jobs';
 import { BookingsProcessor } from './processors/bookings.processor';
 import { DisruptionsProcessor } from './processors/disruptions.processor';
@@ -38,6 +39,7 @@ import { RegisteredQueueErrorLog } from './connection-error-log';
     AccessModule,
     BookingsModule,
     EnforcementModule,
+    RestrictionsModule,
     DisruptionsModule,
     WebhooksModule,
   ],
