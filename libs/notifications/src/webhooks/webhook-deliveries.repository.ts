@@ -76,7 +76,7 @@ export class WebhookDeliveriesRepository {
    * Claims up to `limit` due deliveries for one attempt each, shared out between agencies. Each
    * agency's share is the caller's `concurrency` divided by the agencies it has deliveries of in
    * hand (`inHand`: claimed, not yet recorded) or that have any due, plus one (room for an agency
-   * whose first delivery comes due next); an agency gets its share less what is in hand, the
+   * whose first delivery comes due next), rounded up; an agency gets its share less what is in hand, the
    * agencies with the fewest in hand first, each agency's oldest due first. So one agency's
    * backlog never fills a claim while another has anything due, and a receiver that hangs holds
    * at most its share of the caller's requests. SKIP LOCKED lets any number of workers claim
@@ -93,30 +93,30 @@ export class WebhookDeliveriesRepository {
   ): Promise<{ deliveries: ClaimedDelivery[]; claimedCount: number }> {
     type ClaimedRow = Omit<ClaimedDelivery, 'webhookUrl'> & { webhookUrl: string | null };
     const inHand = [...share.inHand].filter(([, count]) => count > 0).map(([agencyId, count]) => ({ agencyId, count }));
-    // No share is ever above half the slots (one agency, plus the room kept for another).
-    const largestShare = Math.max(1, Math.floor(share.concurrency / 2));
     const rows = returnedRows<ClaimedRow>(await this.dataSource.query(
       `WITH in_hand AS (
-         SELECT * FROM jsonb_to_recordset($4::jsonb) AS h("agencyId" uuid, count integer)
+         SELECT * FROM jsonb_to_recordset($3::jsonb) AS h("agencyId" uuid, count integer)
+       ), active AS (
+         SELECT a.id, COALESCE(h.count, 0) AS in_hand
+           FROM agencies a LEFT JOIN in_hand h ON h."agencyId" = a.id
+          WHERE h.count > 0
+             OR EXISTS (SELECT 1 FROM notifications n WHERE n.agency_id = a.id AND n.delivery_state = 'pending' AND n.next_attempt_at <= now())
+       ), fair AS (
+         SELECT ceil($4::numeric / (count(*) + 1))::int AS share FROM active
        ), candidates AS (
-         SELECT d.id, d.agency_id, d.next_attempt_at, COALESCE(h.count, 0) AS in_hand
-           FROM agencies a
-           LEFT JOIN in_hand h ON h."agencyId" = a.id
+         -- Each agency's share less what is in hand: no more rows locked than could be claimed.
+         SELECT d.id, d.agency_id, d.next_attempt_at, g.in_hand
+           FROM active g CROSS JOIN fair
            CROSS JOIN LATERAL (
              SELECT n.id, n.agency_id, n.next_attempt_at FROM notifications n
-              WHERE n.agency_id = a.id AND n.delivery_state = 'pending' AND n.next_attempt_at <= now()
+              WHERE n.agency_id = g.id AND n.delivery_state = 'pending' AND n.next_attempt_at <= now()
               ORDER BY n.next_attempt_at
-              LIMIT $3
+              LIMIT greatest(0, fair.share - g.in_hand)
               FOR UPDATE SKIP LOCKED) d
-          WHERE COALESCE(h.count, 0) < $3
-       ), active AS (
-         SELECT greatest(1, $5::int / (count(*) + 1)) AS share
-           FROM (SELECT agency_id FROM candidates UNION SELECT "agencyId" FROM in_hand) agency
        ), due AS (
          SELECT ranked.id FROM (
            SELECT c.id, c.next_attempt_at, c.in_hand + row_number() OVER (PARTITION BY c.agency_id ORDER BY c.next_attempt_at) AS turn
-             FROM candidates c) ranked, active
-          WHERE ranked.turn <= active.share
+             FROM candidates c) ranked
           ORDER BY ranked.turn, ranked.next_attempt_at
           LIMIT $1
        )
@@ -129,7 +129,7 @@ export class WebhookDeliveriesRepository {
        RETURNING n.id, n.agency_id AS "agencyId", n.type, n.data, n.created_at AS "createdAt", n.delivery_attempts AS attempt,
                  n.delivery_attempts - n.attempts_before_retry_window AS "attemptInWindow",
                  a.webhook_url AS "webhookUrl", a.webhook_secret AS "webhookSecret"`,
-      [limit, leaseSeconds, largestShare, JSON.stringify(inHand), share.concurrency],
+      [limit, leaseSeconds, JSON.stringify(inHand), share.concurrency],
     ));
     return { deliveries: rows.filter((row): row is ClaimedDelivery => row.webhookUrl !== null), claimedCount: rows.length };
   }
