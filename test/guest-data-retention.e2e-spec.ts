@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { AuditRepository, AuditService } from '#libs/audit';
 import { BookingsRepository, GuestDataRetentionService, RETENTION_CHUNK_SIZE } from '#libs/bookings';
 import { loadConfig } from '#libs/config';
 import { buildDataSourceOptions } from '#libs/database';
@@ -234,7 +235,7 @@ describe('GuestDataRetentionService (database, GUEST_DATA_RETENTION_DAYS=90)', (
     const config = loadConfig({ DATABASE_URL: database.url });
     const clock = new Clock();
     clock.now = () => now;
-    service = new GuestDataRetentionService(dataSource, new BookingsRepository(dataSource), new NotificationsRepository(dataSource), config, new Metrics(), clock);
+    service = new GuestDataRetentionService(dataSource, new BookingsRepository(dataSource), new NotificationsRepository(dataSource), config, new Metrics(), clock, new AuditService(new AuditRepository(dataSource)));
     const { rows } = await database.pool.query(`INSERT INTO agencies (name, webhook_secret) VALUES ('Retention', 'whsec_test') RETURNING id`);
     agencyId = rows[0].id;
   });

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res 
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Principal, uuidParam } from '#libs/access';
+import { AuditEventDto, AuditHistoryDto, AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, EmptyBody, ValidationFailed } from '#libs/shared';
 import { BookingsService } from './bookings.service';
 import { BookingDto, BookingPageDto, ListBookingsQueryDto } from './dto/booking.dto';
@@ -30,12 +31,13 @@ export class BookingsController {
     @Body() body: CreateBookingDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw ValidationFailed.field('Idempotency-Key', 'must be 1–200 printable ASCII characters');
     }
-    const result = await this.bookings.create(principal, body, idempotencyKey);
+    const result = await this.bookings.create(principal, body, idempotencyKey, origin);
     response.status(result.status);
     if (result.status >= 400) response.type('application/problem+json');
     return result.body;
@@ -63,13 +65,32 @@ export class BookingsController {
     return BookingDto.from(await this.bookings.get(principal, id));
   }
 
+  @Get(':id/history')
+  @ApiOperation({
+    summary: "A booking's history: its audit events, oldest first",
+    description:
+      'Who changed the booking, when, why (actor, cause: a request, a restriction, hold expiry…) and which fields ({from, to}). ' +
+      "Guests appear only as counts and nationalities. Another agency's booking is 404.",
+  })
+  @ApiOkResponse({ type: AuditHistoryDto })
+  @ApiProblems(401, 404, 429)
+  async history(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<AuditHistoryDto> {
+    const events = await this.bookings.history(principal, id);
+    return { data: events.map((event) => AuditEventDto.from(event, principal.role)) };
+  }
+
   @Post(':id/confirm')
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm a held booking before its hold expires' })
   @ApiOkResponse({ type: BookingDto })
   @ApiProblems(400, 401, 404, 409, 429)
-  async confirm(@Param('id', uuidParam('Booking')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
-    return BookingDto.from(await this.bookings.confirm(principal, id));
+  async confirm(
+    @Param('id', uuidParam('Booking')) id: string,
+    @EmptyBody() _body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<BookingDto> {
+    return BookingDto.from(await this.bookings.confirm(principal, id, origin));
   }
 
   @Post(':id/cancel')
@@ -77,8 +98,13 @@ export class BookingsController {
   @ApiOperation({ summary: 'Cancel a booking; its nights and seats are released' })
   @ApiOkResponse({ type: BookingDto })
   @ApiProblems(400, 401, 404, 409, 429)
-  async cancel(@Param('id', uuidParam('Booking')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
-    return BookingDto.from(await this.bookings.cancel(principal, id));
+  async cancel(
+    @Param('id', uuidParam('Booking')) id: string,
+    @EmptyBody() _body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<BookingDto> {
+    return BookingDto.from(await this.bookings.cancel(principal, id, origin));
   }
 
   @Post(':id/keep')
@@ -92,8 +118,8 @@ export class BookingsController {
   })
   @ApiOkResponse({ type: BookingDto })
   @ApiProblems(401, 404, 409, 429)
-  async keep(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<BookingDto> {
-    return BookingDto.from(await this.bookings.keep(principal, id));
+  async keep(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal, @RequestOrigin() origin: AuditOrigin): Promise<BookingDto> {
+    return BookingDto.from(await this.bookings.keep(principal, id, origin));
   }
 
   @Put(':id/flights')
@@ -110,7 +136,8 @@ export class BookingsController {
     @Param('id', uuidParam('Booking')) id: string,
     @Body() body: ReplaceBookingFlightsDto,
     @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
   ): Promise<BookingDto> {
-    return BookingDto.from(await this.bookings.replaceFlights(principal, id, body));
+    return BookingDto.from(await this.bookings.replaceFlights(principal, id, body, origin));
   }
 }

@@ -9,3 +9,4 @@ export * from './hold-expiry.service';
 export * from './party-decision.service';
 export * from './dto/booking.dto';
 export * from './bookings.errors';
+export * from './audited-booking-fields';
