@@ -237,7 +237,7 @@ describe('audit trail', () => {
     ]);
     expect(history.body.data[1].changes).toEqual({ status: { from: 'confirmed', to: 'cancelled' }, cancellationReason: { from: null, to: 'operations' } });
     expect((await agent.get(`/v1/bookings/${randomUUID()}/history`)).status).toBe(404);
-    expect((await agent.get(`/v1/bookings/not-a-uuid/history`)).status).toBe(400);
+    expect((await agent.get(`/v1/bookings/not-a-uuid/history`)).status).toBe(404);
   });
 
   it('leaves no event for a change that is refused or rolled back', async () => {
