@@ -33,7 +33,8 @@ describe('audit trail', () => {
   let operationsKeyId: string;
 
   beforeAll(async () => {
-    stack = await startKalmaStack({ apiCount: 1, workerCount: 1 });
+    // Sweeps every second: the hold-expiry and party-decision sweeps act within moments of a due time.
+    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { SWEEP_INTERVAL_SECONDS: '1' } });
     operations = stack.operations;
     await waitForEnforcingWorker(operations);
     const { rows } = await stack.database.pool.query<{ id: string }>(`SELECT id FROM api_keys WHERE agency_id IS NULL AND role = 'operations'`);
@@ -328,6 +329,59 @@ describe('audit trail', () => {
     // The restriction's own lifecycle is found by its id as the entity.
     const lifecycle = (await operations.get(`/v1/audit-events?entityId=${ban.body.id}`)).body.data.map((event: any) => event.action);
     expect(lifecycle).toEqual(['restriction.enforcement_completed', 'restriction.enforcement_started', 'restriction.created']);
+  });
+
+  it('records what the system does on its own: an expired hold, an overdue party decision', async () => {
+    const agency = await sendOk(operations, 'POST', '/v1/agencies', { name: `Asking ${randomUUID().slice(0, 6)}`, partyPolicy: 'ask' });
+    const key = await sendOk(operations, 'POST', `/v1/agencies/${agency.body.id}/api-keys`, {});
+    const agent = operations.as(key.body.key);
+    const historyOf = async (bookingId: string): Promise<any[]> => (await agent.get(`/v1/bookings/${bookingId}/history`)).body.data;
+    const waitForStatus = async (bookingId: string, status: string): Promise<void> => {
+      const deadline = Date.now() + 20_000;
+      while ((await agent.get(`/v1/bookings/${bookingId}`)).body.status !== status) {
+        if (Date.now() > deadline) throw new Error(`booking ${bookingId} did not become ${status}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+
+    // A hold whose time has come (moved to the past in SQL): the sweep releases it.
+    const hold = await sendOk(agent, 'POST', '/v1/bookings', { checkIn: dateFromToday(70), checkOut: dateFromToday(72), guests: [guestWithPersonalData('RU')], hold: true });
+    await stack.database.pool.query(`UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE id = $1`, [hold.body.id]);
+    await waitForStatus(hold.body.id, 'cancelled');
+    expect(await historyOf(hold.body.id)).toEqual([
+      expect.objectContaining({ action: 'booking.created', requestId: hold.requestId }),
+      expect.objectContaining({
+        action: 'booking.cancelled',
+        actor: { type: 'system' },
+        cause: { type: 'hold_expiry' },
+        requestId: null,
+        changes: { status: { from: 'held', to: 'cancelled' }, cancellationReason: { from: null, to: 'hold_expired' } },
+      }),
+    ]);
+
+    // A party a ban reduced, whose agency (policy ask) does not answer by the deadline.
+    const party = await sendOk(agent, 'POST', '/v1/bookings', {
+      checkIn: dateFromToday(71),
+      checkOut: dateFromToday(73),
+      guests: [guestWithPersonalData('NZ', 1), guestWithPersonalData('RU', 2)],
+    });
+    const ban = await sendOk(operations, 'POST', '/v1/restrictions', { nationalities: ['NZ'], effectiveFrom: new Date().toISOString(), reason: 'Deadline test' });
+    await waitForRestriction(operations, ban.body.id, enforcementCompleted);
+    const reduced = (await historyOf(party.body.id))[1];
+    expect(reduced).toMatchObject({
+      action: 'booking.guests_removed',
+      actor: { type: 'system' },
+      cause: { type: 'restriction', id: ban.body.id },
+      changes: { guestCount: { from: 2, to: 1 }, nationalities: { from: ['NZ', 'RU'], to: ['RU'] }, actionRequired: { from: null, to: expect.objectContaining({ restrictionId: ban.body.id }) } },
+    });
+    await stack.database.pool.query(`UPDATE bookings SET action_required_deadline = now() - interval '1 second' WHERE id = $1`, [party.body.id]);
+    await waitForStatus(party.body.id, 'cancelled');
+    expect((await historyOf(party.body.id)).map((event) => [event.action, event.cause])).toEqual([
+      ['booking.created', { type: 'request' }],
+      ['booking.guests_removed', { type: 'restriction', id: ban.body.id }],
+      ['booking.cancelled', { type: 'party_decision_deadline', id: ban.body.id }],
+    ]);
+    await sendOk(operations, 'POST', `/v1/restrictions/${ban.body.id}/lift`);
   });
 
   it('filters by entity, action, actor key and time, newest first, and refuses bad filters', async () => {
