@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AgenciesService, Principal } from '#libs/access';
-import { AuditOrigin, AuditService, changesBetween } from '#libs/audit';
+import { AuditEventRow, AuditOrigin, AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
 import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal, ShortFlight } from '#libs/flights';
@@ -236,7 +236,7 @@ export class BookingsService {
   }
 
   /** A booking's history, oldest first (own agency; another agency's booking is 404). */
-  async history(principal: Principal, id: string) {
+  async history(principal: Principal, id: string): Promise<AuditEventRow[]> {
     await this.get(principal, id);
     return this.audit.historyOf('booking', id);
   }
