@@ -123,7 +123,7 @@ describe('audit trail', () => {
     });
     byOperations('flight.created', flightB.body.id, flightB.requestId);
 
-    // The agent books one stay on flight A, holds one on flight B and confirms it, and books a British party.
+    // The agent books one stay on flight A, holds one on flight B and confirms it, books a British party, and amends the first stay.
     const byAgent = (action: string, entityId: string, requestId: string): void => {
       expected.push({ action, entityId, actor: byKey(agentKeyId), cause: request, requestId });
     };
@@ -140,6 +140,8 @@ describe('audit trail', () => {
     byAgent('booking.confirmed', held.body.id, confirmed.requestId);
     const british = await sendOk(agent, 'POST', '/v1/bookings', { checkIn, checkOut, guests: [guestWithPersonalData('GB', 4), guestWithPersonalData('GB', 5)] });
     byAgent('booking.created', british.body.id, british.requestId);
+    const amended = await sendOk(agent, 'PATCH', `/v1/bookings/${booked.body.id}`, { checkOut: dateFromToday(34), guests: [guestWithPersonalData('RU', 1), guestWithPersonalData('KZ', 6)] });
+    byAgent('booking.amended', booked.body.id, amended.requestId);
 
     // Operations set a night's capacity, ban the British (now), wait for the worker, and lift the ban.
     const capacity = await sendOk(operations, 'PUT', `/v1/capacity/${dateFromToday(31)}`, { capacity: 15000 });
@@ -195,6 +197,10 @@ describe('audit trail', () => {
         outboundFlightId: { from: null, to: flightA.body.id },
       },
     });
+    expect(find('booking.amended', booked.body.id).changes).toEqual({
+      checkOut: { from: checkOut, to: dateFromToday(34) },
+      guests: { from: { count: 2, nationalities: { RU: 2 } }, to: { count: 2, nationalities: { KZ: 1, RU: 1 } } },
+    });
     expect(find('booking.confirmed', held.body.id).changes).toEqual({ status: { from: 'held', to: 'confirmed' }, holdExpiresAt: { from: held.body.holdExpiresAt, to: null } });
     expect(find('booking.cancelled', british.body.id).changes).toEqual({
       status: { from: 'confirmed', to: 'cancelled' },
@@ -221,7 +227,7 @@ describe('audit trail', () => {
     expect((await stranger.get(`/v1/bookings/${booked.body.id}/history`)).status).toBe(404);
     const history = await operations.get(`/v1/bookings/${booked.body.id}/history`);
     expect(history.status).toBe(200);
-    expect(history.body.data.map((event: any) => event.action)).toEqual(['booking.created', 'booking.flight_removed']);
+    expect(history.body.data.map((event: any) => event.action)).toEqual(['booking.created', 'booking.amended', 'booking.flight_removed']);
     expect((await stranger.get(`/v1/audit-events`)).status).toBe(403);
   });
 

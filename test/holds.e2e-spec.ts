@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
-import { jobIds } from '#libs/jobs';
+import { jobIds, QUEUES } from '#libs/jobs';
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { stackQueue } from './support/stack-redis';
 
 /** Holds keep capacity until they expire; the worker releases them exactly once, even without their job. */
 describe('holds', () => {
@@ -30,7 +31,7 @@ describe('holds', () => {
   }
 
   function bookingsQueue(): Queue {
-    return new Queue('bookings', { connection: { url: stack.env.REDIS_URL }, prefix: stack.env.QUEUE_PREFIX });
+    return stackQueue(stack, QUEUES.bookings);
   }
 
   async function night(date: string): Promise<{ reserved: number; held: number }> {

@@ -1,5 +1,6 @@
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { keysMatching, stackRedis } from './support/stack-redis';
 
 const LIMIT = 20;
 
@@ -66,10 +67,9 @@ describe('rate limits (two API processes)', () => {
   });
 
   it('keeps counters under QUEUE_PREFIX:ratelimit: (so deployments and test runs sharing a Redis never meet)', async () => {
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(stack.env.REDIS_URL);
+    const redis = stackRedis(stack);
     try {
-      const keys = await redis.keys(`${stack.env.QUEUE_PREFIX}:ratelimit:*`);
+      const keys = await keysMatching(redis, `${stack.env.QUEUE_PREFIX}:ratelimit:*`);
       expect(keys.length).toBeGreaterThan(0);
       // Counted by key id (resolved by ApiKeyGuard first), never by the key itself.
       expect(keys.every((key) => /\{default:key:[0-9a-f-]{36}\}:(hits|block)$/.test(key))).toBe(true);

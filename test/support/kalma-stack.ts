@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, TestDatabase, uniqueQueuePrefix } from './test-database';
-import { testEnvironment } from './test-environment';
+import { testEnvironment, testRedisClusterNodes } from './test-environment';
 import { KalmaClient } from './kalma-client';
 import { ApiProcess, ServiceProcess, startApi, startWorker } from './service-processes';
 
@@ -24,11 +24,14 @@ export interface KalmaStack {
  */
 export async function startKalmaStack(options: { apiCount?: number; workerCount?: number; env?: Record<string, string> } = {}): Promise<KalmaStack> {
   const database = await createTestDatabase();
+  // In the redis-cluster jest project, every process of the stack uses the cluster instead.
+  const redisClusterNodes = testRedisClusterNodes();
   const operationsKey = `test-ops-${randomBytes(16).toString('hex')}`;
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
     REDIS_URL: testEnvironment().redisUrl,
     QUEUE_PREFIX: uniqueQueuePrefix(),
+    ...(redisClusterNodes ? { REDIS_CLUSTER_NODES: redisClusterNodes } : {}),
     BOOTSTRAP_OPERATIONS_KEY: operationsKey,
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     RATE_LIMIT_PER_MINUTE: '100000',

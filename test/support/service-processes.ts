@@ -27,7 +27,7 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-function startProcess(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): ServiceProcess {
+export function startProcess(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): ServiceProcess {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -28,3 +28,18 @@ export function withDatabase(serverUrl: string, database: string): string {
   url.pathname = `/${database}`;
   return url.toString();
 }
+
+/** Where the redis-cluster project's global setup hands its cluster to the test files. */
+export const TEST_REDIS_CLUSTER_VARIABLE = 'KALMA_TEST_REDIS_CLUSTER';
+
+/**
+ * REDIS_CLUSTER_NODES for the stacks of this test file: the seeds of the cluster the global setup
+ * started when the file runs in the `redis-cluster` jest project (its `globals` set
+ * `kalmaRedisCluster`), else undefined (the file runs against REDIS_URL).
+ */
+export function testRedisClusterNodes(): string | undefined {
+  if ((globalThis as { kalmaRedisCluster?: boolean }).kalmaRedisCluster !== true) return undefined;
+  const raw = process.env[TEST_REDIS_CLUSTER_VARIABLE];
+  if (!raw) throw new Error('The redis-cluster project runs with its global setup (test/support/redis-cluster-setup.ts)');
+  return (JSON.parse(raw) as { seeds: string }).seeds;
+}

@@ -3,7 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessHttpModule } from '#libs/access';
 import { AuditModule } from '#libs/audit';
-import { BookingsController, BookingsModule } from '#libs/bookings';
+import { BookingsController, BookingsModule, ExposureController } from '#libs/bookings';
 import { CapacityController, CapacityModule } from '#libs/capacity';
 import { AppConfig, ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
@@ -43,6 +43,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     HealthController,
     MetricsController,
     CapacityController,
+    ExposureController,
     BookingsController,
     NotificationsController,
     WebhookDeliveriesController,

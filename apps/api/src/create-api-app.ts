@@ -11,6 +11,7 @@ import { ApiModule } from './api.module';
 import { recordHttpMetrics } from './metrics/http-metrics';
 import { answerClientErrorWithProblem, answerFrameworkErrorWithProblem } from './http/client-error-problems';
 import { closeConnectionsOnShutdown } from './http/close-connections-on-shutdown';
+import { mountConsole } from './http/console';
 import { echoRequestIds, logRequests, requestIdOf } from './logging';
 import { parseJsonBodiesStrictly } from './http/request-body-rules';
 
@@ -45,7 +46,8 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   // Nest's helmet-equivalent headers, on every response (404s and parser refusals included).
-  // No Content-Security-Policy: the API serves JSON, and /docs needs inline scripts.
+  // No Content-Security-Policy here: the API serves JSON, and /docs needs inline scripts; the
+  // console's responses carry their own (http/console.ts).
   app.useSecurityHeaders({ contentSecurityPolicy: false });
   const fastify = app.getHttpAdapter().getInstance();
   // Nest's own parsers are off (bodyParser: false): JSON is the only body the API takes.
@@ -59,6 +61,8 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   app.enableShutdownHooks();
   // Registered beside Nest's routes; guarded by its own operations-key hook.
   await mountQueueBoard(app);
+  // The web console's static files (public; it signs in with a key and calls the API above).
+  await mountConsole(app);
 
   if (config.DOCS_ENABLED) {
     const document = SwaggerModule.createDocument(

@@ -7,7 +7,7 @@ import { AppConfig, ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
 import { DisruptionsModule } from '#libs/disruptions';
 import { EnforcementModule } from '#libs/enforcement';
-import { JobsModule, QUEUES, redisConnectionOptions } from '#libs/jobs';
+import { JobsModule, QUEUES, queuePrefix } from '#libs/jobs';
 import { WebhooksModule } from '#libs/notifications';
 import { logSerializers, ObservabilityModule } from '#libs/observability';
 import { PeriodicJobs } from './periodic-jobs';
@@ -18,6 +18,7 @@ import { RestrictionsProcessor } from './processors/restrictions.processor';
 import { WebhooksProcessor } from './processors/webhooks.processor';
 import { WorkerMetricsServer } from './worker-metrics-server';
 import { RegisteredQueueErrorLog } from './connection-error-log';
+import { WorkerRedisConnection, WorkerRedisConnectionModule } from './worker-redis-connection';
 
 /** The worker: the same domain modules as the API, no HTTP, BullMQ processors instead. */
 @Module({
@@ -28,13 +29,14 @@ import { RegisteredQueueErrorLog } from './connection-error-log';
     JobsModule,
     ObservabilityModule,
     BullModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        connection: redisConnectionOptions(config.REDIS_URL, { failFast: false }),
-        prefix: config.QUEUE_PREFIX,
-      }),
+      imports: [WorkerRedisConnectionModule],
+      inject: [WorkerRedisConnection],
+      useFactory: (redis: WorkerRedisConnection) => ({ connection: redis.bullMq.connection }),
     }),
-    ...Object.values(QUEUES).map((name) => BullModule.registerQueue({ name })),
+    // Each queue's prefix (hash-tagged on a cluster), used by its processor's worker too.
+    ...Object.values(QUEUES).map((name) =>
+      BullModule.registerQueueAsync({ name, inject: [AppConfig], useFactory: (config: AppConfig) => ({ prefix: queuePrefix(config, name) }) }),
+    ),
     AccessModule,
     BookingsModule,
     EnforcementModule,

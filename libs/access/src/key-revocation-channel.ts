@@ -1,10 +1,12 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { AppConfig } from '#libs/config';
+import { createRedisClient, isCluster, RedisClient } from '#libs/jobs';
 import { rateLimitedWarning } from '#libs/observability';
 
 /** A revocation waits at most this long for Redis to take its message; past it, the others fall back to their cache's TTL. */
 const PUBLISH_TIMEOUT_MS = 500;
+/** On a cluster, how long after a node left the subscription has surely moved to another node. */
+const CLUSTER_RESUBSCRIBE_MS = 1_000;
 const WARNING_INTERVAL_MS = 30_000;
 
 export interface RevocationListener {
@@ -26,8 +28,9 @@ export class KeyRevocationChannel implements OnApplicationShutdown {
   private readonly logger = new Logger(KeyRevocationChannel.name);
   private readonly warn = rateLimitedWarning(this.logger, WARNING_INTERVAL_MS);
   private readonly channel: string;
-  private publisher?: Redis;
-  private subscriber?: Redis;
+  private publisher?: RedisClient;
+  private subscriber?: RedisClient;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly config: AppConfig) {
     this.channel = `${config.QUEUE_PREFIX}:api-key-revocations`;
@@ -77,16 +80,32 @@ export class KeyRevocationChannel implements OnApplicationShutdown {
         })
         .catch((error: Error) => this.warn(`cannot re-subscribe to API key revocations (${error.message})`));
     });
+    if (isCluster(subscriber)) {
+      // A cluster client subscribes through one node and moves the subscription to another when
+      // that node leaves (a failover), without telling: messages published meanwhile are lost.
+      // So when a node leaves, forget the cache at once and once more after the move.
+      subscriber.on('-node', () => {
+        listener.resubscribed();
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          listener.resubscribed();
+        }, CLUSTER_RESUBSCRIBE_MS);
+        timer.unref();
+        this.timers.add(timer);
+      });
+    }
     subscriber.subscribe(this.channel).catch((error: Error) => this.warn(`cannot subscribe to API key revocations yet (${error.message}); retrying`));
   }
 
   onApplicationShutdown(): void {
+    for (const timer of this.timers) clearTimeout(timer);
     this.publisher?.disconnect();
     this.subscriber?.disconnect();
   }
 
-  private connect(role: string, options: { maxRetriesPerRequest: number | null; connectTimeout?: number }): Redis {
-    const client = new Redis(this.config.REDIS_URL, { ...options, connectionName: `${this.config.QUEUE_PREFIX}:api-key-revocations-${role}` });
+  private connect(role: string, options: { maxRetriesPerRequest: number | null; connectTimeout?: number }): RedisClient {
+    // Classic PUBLISH reaches the subscribers of every node of a cluster, wherever it is sent.
+    const client = createRedisClient(this.config, { ...options, connectionName: `${this.config.QUEUE_PREFIX}:api-key-revocations-${role}` });
     client.on('error', (error: Error) => this.warn(`API key revocation ${role}: Redis unreachable (${error.message})`));
     return client;
   }

@@ -1,4 +1,4 @@
-import { ConfigurationError, loadConfig } from './app-config';
+import { ConfigurationError, loadConfig, redisClusterSettings } from './app-config';
 
 describe('loadConfig', () => {
   it('uses the documented defaults with nothing set', () => {
@@ -76,5 +76,40 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('secretk');
     }
+  });
+
+  it('reads REDIS_CLUSTER_NODES as host:port seeds, or redis[s]:// URLs carrying TLS and credentials for every node', () => {
+    expect(redisClusterSettings(loadConfig({}))).toBeUndefined();
+    expect(redisClusterSettings(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b.internal:7001,[::1]:7002' }))).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      tls: false,
+      username: undefined,
+      password: undefined,
+    });
+    expect(redisClusterSettings(loadConfig({ REDIS_CLUSTER_NODES: 'rediss://kalma:p%40ss@clustercfg.example.com:6379' }))).toEqual({
+      nodes: [{ host: 'clustercfg.example.com', port: 6379 }],
+      tls: true,
+      username: 'kalma',
+      password: 'p@ss',
+    });
+  });
+
+  it('refuses a malformed seed, a port out of range and seeds that disagree, never showing a password', () => {
+    for (const bad of ['redis-a', 'redis-a:0', 'redis-a:70000', 'a:1,,b:2', 'redis://a:1/2', 'http://a:1']) {
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: bad })).toThrow(/REDIS_CLUSTER_NODES=.*host:port/);
+    }
+    let message = '';
+    try {
+      loadConfig({ REDIS_CLUSTER_NODES: 'rediss://kalma:hunter2secret@a:6379,redis://b:6379' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('every seed must use the same scheme and credentials');
+    expect(message).toContain('rediss://kalma:***@a:6379');
+    expect(message).not.toContain('hunter2secret');
   });
 });

@@ -53,6 +53,15 @@ export class AppConfig {
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /**
+   * Seeds of a Redis Cluster (`host:port,host:port`, or `rediss://user:password@host:port,…` for
+   * TLS and credentials): set, every Redis client is a cluster client and REDIS_URL is unused.
+   * Parsed (and checked) by `redisClusterSettings`.
+   */
+  @IsOptional()
+  @IsString()
+  REDIS_CLUSTER_NODES?: string;
+
   /** Prefix of every BullMQ key; lets several deployments (or test runs) share one Redis. */
   @Matches(/^[A-Za-z0-9_{}:-]+$/, { message: 'may contain letters, digits, _ - : { } only' })
   QUEUE_PREFIX = 'kalma';
@@ -251,9 +260,78 @@ export class AppConfig {
 /** Variables whose values are secrets: a configuration error names them but never shows the value (it goes to the log). */
 const SECRET_VARIABLES = new Set(['BOOTSTRAP_OPERATIONS_KEY']);
 
+/** Optional variables without a default (absent from `new AppConfig()`'s keys). */
+const OPTIONAL_VARIABLES = ['BOOTSTRAP_OPERATIONS_KEY', 'REDIS_CLUSTER_NODES'];
+
+/** `redis://user:secret@host` → `redis://user:***@host`: a password in a URL never reaches the log. */
+function withoutPasswords(value: string): string {
+  return value.replace(/(\/\/[^:/@,]*:)[^@/,]*@/g, '$1***@');
+}
+
 function shownValue(name: string, value: string | undefined): string {
   if (SECRET_VARIABLES.has(name)) return value === undefined ? '(not set)' : `(secret, ${value.length} characters)`;
-  return JSON.stringify(value ?? '');
+  return JSON.stringify(withoutPasswords(value ?? ''));
+}
+
+/** A Redis Cluster to connect to: its seed nodes, and what every node connection uses. */
+export interface RedisClusterSettings {
+  nodes: { host: string; port: number }[];
+  tls: boolean;
+  username?: string;
+  password?: string;
+}
+
+const HOST_AND_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
+
+/**
+ * Parses REDIS_CLUSTER_NODES: comma-separated seeds, each `host:port` (IPv6 in brackets) or a
+ * `redis://` / `rediss://` URL (TLS) that may carry `user:password@`. One node is enough for the
+ * client to discover the others; every seed must agree on scheme and credentials, since they
+ * apply to every node of the cluster. Undefined when the variable is not set.
+ * Throws a message (never showing a password) naming what is wrong.
+ */
+export function redisClusterSettings(config: Pick<AppConfig, 'REDIS_CLUSTER_NODES'>): RedisClusterSettings | undefined {
+  const raw = config.REDIS_CLUSTER_NODES?.trim();
+  if (!raw) return undefined;
+  const seeds = raw.split(',').map((seed) => seed.trim());
+  let settings: RedisClusterSettings | undefined;
+  for (const seed of seeds) {
+    let tls = false;
+    let username: string | undefined;
+    let password: string | undefined;
+    let hostAndPort = seed;
+    const scheme = /^(rediss?):\/\//.exec(seed);
+    if (scheme) {
+      let url: URL;
+      try {
+        url = new URL(seed);
+      } catch {
+        throw new Error(`seed ${JSON.stringify(withoutPasswords(seed))} is not a valid URL`);
+      }
+      if (!url.port || (url.pathname !== '' && url.pathname !== '/') || url.search) {
+        throw new Error(`seed ${JSON.stringify(withoutPasswords(seed))} must be scheme://[user:password@]host:port, nothing after the port`);
+      }
+      tls = scheme[1] === 'rediss';
+      username = url.username ? decodeURIComponent(url.username) : undefined;
+      password = url.password ? decodeURIComponent(url.password) : undefined;
+      hostAndPort = `${url.hostname}:${url.port}`;
+    }
+    const match = HOST_AND_PORT.exec(hostAndPort);
+    const port = match ? Number(match[3]) : 0;
+    if (!match || port < 1 || port > 65535) {
+      throw new Error(`seed ${JSON.stringify(withoutPasswords(seed))} is not host:port (or redis[s]://[user:password@]host:port)`);
+    }
+    const node = { host: match[1] ?? match[2], port };
+    if (!settings) {
+      settings = { nodes: [node], tls, username, password };
+    } else {
+      if (settings.tls !== tls || settings.username !== username || settings.password !== password) {
+        throw new Error('every seed must use the same scheme and credentials (they apply to every node of the cluster)');
+      }
+      settings.nodes.push(node);
+    }
+  }
+  return settings;
 }
 
 export class ConfigurationError extends Error {
@@ -267,7 +345,7 @@ export class ConfigurationError extends Error {
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const provided: Record<string, string> = {};
-  for (const name of [...known, 'BOOTSTRAP_OPERATIONS_KEY']) {
+  for (const name of [...known, ...OPTIONAL_VARIABLES]) {
     const value = environment[name];
     if (value !== undefined && value !== '') provided[name] = value;
   }
@@ -279,6 +357,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   );
   if (!isValidTimeZone(config.RESORT_TIMEZONE)) {
     problems.push(`RESORT_TIMEZONE=${JSON.stringify(config.RESORT_TIMEZONE)}: is not a known IANA time zone`);
+  }
+  try {
+    redisClusterSettings(config);
+  } catch (error) {
+    problems.push(`REDIS_CLUSTER_NODES=${shownValue('REDIS_CLUSTER_NODES', config.REDIS_CLUSTER_NODES)}: ${(error as Error).message}`);
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config;

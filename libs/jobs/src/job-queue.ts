@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '#libs/config';
 import { JOB_QUEUE, JobName, JobPayloads, QUEUES, QueueName } from './job-catalogue';
-import { redisConnectionOptions } from './redis-connection';
+import { bullMqConnection, queuePrefix } from './redis-connection';
 
 /**
  * The one way services enqueue work. A failed enqueue never fails the caller's change:
@@ -12,15 +12,18 @@ import { redisConnectionOptions } from './redis-connection';
 export class JobQueue implements OnApplicationShutdown {
   private readonly logger = new Logger(JobQueue.name);
   private readonly queues = new Map<QueueName, Queue>();
+  private connection?: ReturnType<typeof bullMqConnection>;
 
   constructor(private readonly config: AppConfig) {}
 
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
+      // The same settings for every queue (on a cluster, one cluster client they share).
+      this.connection ??= bullMqConnection(this.config, { failFast: true });
       queue = new Queue(name, {
-        connection: redisConnectionOptions(this.config.REDIS_URL, { failFast: true }),
-        prefix: this.config.QUEUE_PREFIX,
+        connection: this.connection.connection,
+        prefix: queuePrefix(this.config, name),
         defaultJobOptions: { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } },
       });
       queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
@@ -82,5 +85,6 @@ export class JobQueue implements OnApplicationShutdown {
    */
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
+    this.connection?.close();
   }
 }

@@ -31,6 +31,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly bookingAmendments = new Counter({
+    name: 'kalma_booking_amendments_total',
+    help: 'PATCH /v1/bookings/{id} answered, by outcome: amended, or the problem code of the refusal (capacity_exhausted, version_mismatch, ...)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
   readonly bookingsCancelled = new Counter({
     name: 'kalma_bookings_cancelled_total',
     help: 'Bookings cancelled, by cancellation reason',

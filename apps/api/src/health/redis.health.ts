@@ -1,17 +1,17 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { Redis } from 'ioredis';
 import { AppConfig } from '#libs/config';
+import { createRedisClient, isCluster, RedisClient } from '#libs/jobs';
 
 @Injectable()
 export class RedisHealthIndicator implements OnApplicationShutdown {
-  private readonly client: Redis;
+  private readonly client: RedisClient;
 
   constructor(
     private readonly indicators: HealthIndicatorService,
     config: AppConfig,
   ) {
-    this.client = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1_500 });
+    this.client = createRedisClient(config, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1_500 });
     this.client.on('error', () => undefined); // reported through the health check instead
   }
 
@@ -19,7 +19,14 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
     const indicator = this.indicators.check(key);
     try {
       if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
-      await this.client.ping();
+      if (isCluster(this.client)) {
+        // A node that answers is not enough: the cluster serves every slot only while its state is ok
+        // (after a primary is lost, until its replica is promoted, it is 'fail').
+        const info = await this.client.cluster('INFO');
+        if (!/^cluster_state:ok\b/m.test(info)) return indicator.down({ message: 'cluster_state is not ok' });
+      } else {
+        await this.client.ping();
+      }
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: (error as Error).message });

@@ -11,7 +11,7 @@ describe('RedisRateLimitCounter', () => {
 
   function newStorage(redisUrl = testEnvironment().redisUrl): RedisRateLimitCounter {
     const storage = new RedisRateLimitCounter({
-      redisUrl,
+      redis: { REDIS_URL: redisUrl },
       keyPrefix: `kalma-test-${testEnvironment().runId}:ratelimit:`,
       onRedisUnavailable: (error) => unavailable.push(error),
     });

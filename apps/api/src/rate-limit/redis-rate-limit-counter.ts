@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisClient, RedisClient, RedisSettings } from '#libs/jobs';
 
 /** What `ThrottlerStorage.increment` answers (times in whole seconds, as the throttler guard expects). */
 export interface RateLimitRecord {
@@ -78,13 +78,19 @@ interface Lease {
 /** Keys whose lease or refusal a process remembers at most. */
 const KEYS_REMEMBERED = 10_000;
 
-interface ScriptedRedis extends Redis {
+interface RateLimitScript {
   kalmaRateLimitIncrement(hitsKey: string, blockKey: string, windowMs: number, limit: number, blockMs: number, wanted: number): Promise<[number, number, number, number, number]>;
 }
 
+type ScriptedRedis = RedisClient & RateLimitScript;
+
 export interface RedisRateLimitCounterOptions {
-  redisUrl: string;
-  /** e.g. `kalma:ratelimit:`; keys are `<prefix>{<throttler>:<tracker>}:hits|block`. */
+  /** REDIS_URL, or REDIS_CLUSTER_NODES for a cluster. */
+  redis: RedisSettings;
+  /**
+   * e.g. `kalma:ratelimit:`; keys are `<prefix>{<throttler>:<tracker>}:hits|block`: on a cluster,
+   * the braces put both keys of one tracker in one slot, and spread trackers over the nodes.
+   */
   keyPrefix: string;
   /** Called when a hit could not be counted (the hit is let through). */
   onRedisUnavailable(error: Error): void;
@@ -111,7 +117,7 @@ export class RedisRateLimitCounter {
   constructor(private readonly options: RedisRateLimitCounterOptions) {
     // Fail fast rather than queue: a request must not wait on a Redis that is not there
     // (no offline queue, one attempt, and a short command timeout for a Redis that hangs).
-    const client = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, commandTimeout: 500 });
+    const client = createRedisClient(options.redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, commandTimeout: 500 });
     client.on('error', () => undefined); // surfaced through onRedisUnavailable when a hit fails, not on every reconnect attempt
     client.defineCommand('kalmaRateLimitIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
     this.client = client as ScriptedRedis;
@@ -119,7 +125,8 @@ export class RedisRateLimitCounter {
 
   /** `windowMs`, `blockMs` in milliseconds (as the throttler passes them); the answer in seconds. */
   async increment(tracker: string, windowMs: number, limit: number, blockMs: number, throttlerName: string): Promise<RateLimitRecord> {
-    // The braces keep both keys of one tracker in one Redis Cluster slot, as a two-key script requires.
+    // The braces keep both keys of one tracker in one Redis Cluster slot, as a two-key script
+    // requires (a QUEUE_PREFIX with braces of its own puts every tracker in that one slot).
     const base = `${this.options.keyPrefix}{${throttlerName}:${tracker}}`;
     const leaseSize = leaseSizeFor(limit);
     if (leaseSize === 1) return (await this.askRedis(base, windowMs, limit, blockMs, 1)).record;

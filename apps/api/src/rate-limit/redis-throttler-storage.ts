@@ -19,7 +19,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
   constructor(config: AppConfig) {
     const warn = rateLimitedWarning(new Logger(RedisThrottlerStorage.name), FAIL_OPEN_WARNING_INTERVAL_MS);
     this.counter = new RedisRateLimitCounter({
-      redisUrl: config.REDIS_URL,
+      redis: config,
       keyPrefix: `${config.QUEUE_PREFIX}:ratelimit:`,
       onRedisUnavailable: (error) => warn(`rate limits not enforced: Redis is unreachable (${error.message})`),
     });

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { daysBetween, IsCalendarDate, PageQueryDto } from '#libs/shared';
 import { BOOKING_STATUSES, BookingRow, BookingStatus } from '../booking.entity';
 
@@ -52,6 +52,11 @@ export class BookingDto {
     description: "set when a restriction removed guests and the agency's party policy is ask: the agency keeps the reduced party or cancels by the deadline",
   })
   actionRequired: ActionRequiredDto | null;
+  @ApiProperty({
+    example: 3,
+    description: '1 at creation, +1 on every change of any kind; the ETag of the booking ("3"), which If-Match compares',
+  })
+  version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -83,6 +88,7 @@ export class BookingDto {
         row.actionRequiredReason && row.actionRequiredRestrictionId && row.actionRequiredDeadline
           ? { reason: row.actionRequiredReason, restrictionId: row.actionRequiredRestrictionId, deadline: new Date(row.actionRequiredDeadline).toISOString() }
           : null,
+      version: row.version,
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     };
@@ -114,4 +120,9 @@ export class ListBookingsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsUUID()
   agencyId?: string;
+
+  @ApiPropertyOptional({ example: 'KAL-7F3K9Q', description: "one booking's short reference (upper case)" })
+  @IsOptional()
+  @Matches(/^[A-Z0-9-]{1,20}$/, { message: 'reference must be a booking reference such as KAL-7F3K9Q' })
+  reference?: string;
 }

@@ -8,6 +8,7 @@ import { LiftedRestrictionsCompleted1764386000000 } from './1764386000000-lifted
 import { AgencyHoldCounters1764390000000 } from './1764390000000-agency-hold-counters';
 import { PartyPolicy1764410000000 } from './1764410000000-party-policy';
 import { RemovedGuestNamesIndex1764420000000 } from './1764420000000-removed-guest-names-index';
+import { BookingVersion1764430000000 } from './1764430000000-booking-version';
 import { AuditEvents1764440000000 } from './1764440000000-audit-events';
 
 /** Every migration, oldest first. Add new ones at the end. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   AgencyHoldCounters1764390000000,
   PartyPolicy1764410000000,
   RemovedGuestNamesIndex1764420000000,
+  BookingVersion1764430000000,
   AuditEvents1764440000000,
 ];

@@ -20,7 +20,7 @@ export class AcknowledgeDto {
 
 export class NotificationDto {
   @ApiProperty({ format: 'uuid', description: 'also the webhook-id of its webhook delivery' }) id: string;
-  @ApiProperty({ example: 'booking.cancelled', enum: ['booking.cancelled', 'booking.hold_expired', 'booking.flight_cancelled', 'booking.guests_removed', 'booking.action_required'] }) type: string;
+  @ApiProperty({ example: 'booking.cancelled', enum: ['booking.cancelled', 'booking.hold_expired', 'booking.flight_cancelled', 'booking.guests_removed', 'booking.action_required', 'booking.amended'] }) type: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) acknowledgedAt: string | null;
   @ApiProperty({

@@ -8,7 +8,7 @@ export class ProblemDto {
   @ApiProperty({
     example: 'capacity_exhausted',
     description:
-      'Stable machine-readable code: validation_failed, unauthenticated, forbidden, not_found, capacity_exhausted, seats_exhausted, hold_limit_reached, invalid_state, capacity_below_reserved, flight_unavailable, flight_mismatch, nationality_restricted, idempotency_key_reused, rate_limited, payload_too_large, service_unavailable',
+      'Stable machine-readable code: validation_failed, unauthenticated, forbidden, not_found, capacity_exhausted, seats_exhausted, hold_limit_reached, invalid_state, capacity_below_reserved, flight_unavailable, flight_mismatch, nationality_restricted, idempotency_key_reused, version_mismatch, rate_limited, payload_too_large, service_unavailable',
   })
   code: string;
   @ApiProperty({ required: false, example: 'Night 2027-07-02 has 3 places left, 4 requested' }) detail?: string;
@@ -20,6 +20,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'unauthenticated: no API key, or an unknown or revoked one',
   403: 'forbidden: this key may not do this',
   404: 'not_found',
+  412: 'version_mismatch: If-Match names a version that is not the current one (`currentVersion`); nothing was changed',
   409: 'conflict with the current state (see `code`)',
   422: 'the request is well-formed but refused by a rule (see `code`)',
   429: 'rate_limited: slow down; see Retry-After (per API key, and per client address for requests that fail authentication)',
