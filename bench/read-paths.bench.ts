@@ -8,9 +8,14 @@ import { addDays, BenchStack, call, resortToday, startBenchStack } from './suppo
  *    booking list page (target p99 ≤ 20 ms) and a ban preview of all foreigners but one
  *    nationality (target ≤ 500 ms, issue 13; the slowest of five), the agencies' party policies
  *    a third each of cancel_booking, remove_covered_guests and ask, so that the preview decides
- *    for the mixed parties whether an adult is left.
+ *    for the mixed parties whether an adult is left;
+ *  - with BENCH_AUDIT_EVENTS (default 5,000,000) audit events loaded set-based in SQL: the first
+ *    page of "everything one restriction did", `GET /v1/audit-events?causeId=…` (target p99 ≤ 20 ms).
  */
 const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 1_000_000);
+const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 5_000_000);
+/** Restrictions the seeded system events are caused by: a few thousand events each. */
+const AUDIT_CAUSES = 500;
 const AGENCIES = 200;
 const PARTY_POLICIES = ['cancel_booking', 'remove_covered_guests', 'ask'];
 
@@ -27,6 +32,10 @@ export interface ReadPathsResult {
   previewBookingsToReduce: number | null;
   /** Rows of the preview's party counts (live_party_counts) when measured; null where the table does not exist. */
   previewPartyCountRows: number | null;
+  auditEventsLoaded: number;
+  auditSeedSeconds: number;
+  auditByCauseP50Ms: number;
+  auditByCauseP99Ms: number;
 }
 
 /** Unmeasured seconds of the same requests first, so that JIT compilation and cold caches stay out of the figures. */
@@ -96,6 +105,37 @@ async function seedBookings(stack: BenchStack, today: string): Promise<string[]>
   return agencyIds;
 }
 
+/**
+ * Loads audit events straight into the table, set-based, spread over the last 90 days: a third
+ * are a ban's system events (booking.cancelled, caused by one of AUDIT_CAUSES restrictions),
+ * the rest requests' events made with one of a hundred keys. Returns one of the causes.
+ */
+async function seedAuditEvents(stack: BenchStack): Promise<string> {
+  const { rows } = await stack.pool.query<{ causes: string[]; keys: string[] }>(
+    `SELECT ARRAY(SELECT gen_random_uuid() FROM generate_series(1, $1)) AS causes, ARRAY(SELECT gen_random_uuid() FROM generate_series(1, 100)) AS keys`,
+    [AUDIT_CAUSES],
+  );
+  const { causes, keys } = rows[0];
+  const chunk = 500_000;
+  for (let offset = 0; offset < AUDIT_EVENTS; offset += chunk) {
+    await stack.pool.query(
+      `INSERT INTO audit_events (at, action, entity_type, entity_id, actor_type, actor_key_id, actor_role, cause_type, cause_id, changes, request_id)
+       SELECT now() - interval '90 days' * (1 - n::float8 / $3), CASE WHEN n % 3 = 0 THEN 'booking.cancelled' ELSE 'booking.confirmed' END,
+              'booking', gen_random_uuid()::text, CASE WHEN n % 3 = 0 THEN 'system' ELSE 'api_key' END,
+              CASE WHEN n % 3 = 0 THEN NULL ELSE ($5::uuid[])[1 + n % 100] END, CASE WHEN n % 3 = 0 THEN NULL ELSE 'agent' END,
+              CASE WHEN n % 3 = 0 THEN 'restriction' ELSE 'request' END, CASE WHEN n % 3 = 0 THEN ($4::uuid[])[1 + (n / 3) % $6] END,
+              CASE WHEN n % 3 = 0
+                THEN '{"status": {"from": "confirmed", "to": "cancelled"}, "cancellationReason": {"from": null, "to": "restriction"}}'::jsonb
+                ELSE '{"status": {"from": "held", "to": "confirmed"}, "holdExpiresAt": {"from": "2027-01-01T00:00:00.000Z", "to": null}}'::jsonb END,
+              CASE WHEN n % 3 = 0 THEN NULL ELSE md5(n::text) END
+         FROM generate_series($1::int, $2::int) AS n`,
+      [offset + 1, Math.min(offset + chunk, AUDIT_EVENTS), AUDIT_EVENTS, causes, keys, AUDIT_CAUSES],
+    );
+  }
+  await stack.pool.query('ANALYZE audit_events');
+  return causes[Math.floor(AUDIT_CAUSES / 2)];
+}
+
 export async function runReadPathsBench(): Promise<ReadPathsResult> {
   const stack = await startBenchStack({ apiProcesses: 1 });
   try {
@@ -129,6 +169,12 @@ export async function runReadPathsBench(): Promise<ReadPathsResult> {
     } catch (error) {
       console.error(`preview not measured: ${(error as Error).message}`);
     }
+    const auditSeedStarted = Date.now();
+    const causeId = await seedAuditEvents(stack);
+    const auditSeedSeconds = (Date.now() - auditSeedStarted) / 1000;
+    const byCause = await load(api, `/v1/audit-events?causeId=${causeId}`, stack.operationsKey, 10);
+    const { rows: audited } = await stack.pool.query(`SELECT count(*)::int AS count FROM audit_events`);
+
     const { rows } = await stack.pool.query(`SELECT count(*)::int AS count FROM bookings`);
     const partyCountRows = await stack.pool
       .query<{ count: number }>(`SELECT count(*)::int AS count FROM live_party_counts`)
@@ -146,6 +192,10 @@ export async function runReadPathsBench(): Promise<ReadPathsResult> {
       previewAffectedBookings,
       previewBookingsToReduce,
       previewPartyCountRows: partyCountRows,
+      auditEventsLoaded: audited[0].count,
+      auditSeedSeconds: Math.round(auditSeedSeconds),
+      auditByCauseP50Ms: byCause.latency.p50,
+      auditByCauseP99Ms: byCause.latency.p99,
     };
   } finally {
     await stack.stop();

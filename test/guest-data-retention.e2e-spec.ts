@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { AuditRepository, AuditService } from '#libs/audit';
 import { BookingsRepository, GuestDataRetentionService, RETENTION_CHUNK_SIZE } from '#libs/bookings';
 import { loadConfig } from '#libs/config';
 import { buildDataSourceOptions } from '#libs/database';
@@ -122,6 +123,19 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
     expect(listed.get(toCancel.body.id)).toMatchObject({ guestCount: 3, anonymisedAt: anonymised.body.anonymisedAt });
     expect(listed.get(live.body.id)).toMatchObject({ guestCount: 3, anonymisedAt: null });
     expect(await personalDataLeftInAnonymisedBookings(stack.database.pool)).toBe(0);
+
+    // The booking's history ends with its anonymisation, by the system, for retention; the audit
+    // trail never held the names, dates of birth or passport numbers it erased.
+    const history = await agent.get(`/v1/bookings/${toCancel.body.id}/history`);
+    expect(history.body.data.map((event: any) => event.action)).toEqual(['booking.created', 'booking.cancelled', 'booking.anonymised']);
+    expect(history.body.data[2]).toMatchObject({
+      actor: { type: 'system' },
+      cause: { type: 'retention' },
+      requestId: null,
+      changes: { anonymisedAt: { from: null, to: anonymised.body.anonymisedAt }, guestsWithPersonalData: { from: 3, to: 0 } },
+    });
+    const { rows: audit } = await stack.database.pool.query(`SELECT count(*)::int AS leaks FROM audit_events e WHERE e::text ~ 'Ivan|Li Wei|Anna|1988-04-12|751234567|E12345678'`);
+    expect(audit[0].leaks).toBe(0);
   });
 
   it('anonymises live bookings from the start of their check-out date in resort time, in chunks, and keeps the nights counted', async () => {
@@ -234,7 +248,7 @@ describe('GuestDataRetentionService (database, GUEST_DATA_RETENTION_DAYS=90)', (
     const config = loadConfig({ DATABASE_URL: database.url });
     const clock = new Clock();
     clock.now = () => now;
-    service = new GuestDataRetentionService(dataSource, new BookingsRepository(dataSource), new NotificationsRepository(dataSource), config, new Metrics(), clock);
+    service = new GuestDataRetentionService(dataSource, new BookingsRepository(dataSource), new NotificationsRepository(dataSource), config, new Metrics(), clock, new AuditService(new AuditRepository(dataSource)));
     const { rows } = await database.pool.query(`INSERT INTO agencies (name, webhook_secret) VALUES ('Retention', 'whsec_test') RETURNING id`);
     agencyId = rows[0].id;
   });

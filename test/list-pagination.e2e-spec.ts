@@ -439,6 +439,44 @@ describe('list pagination: every row exactly once, in the documented order (prop
     );
   }, 60_000);
 
+  it('audit events: newest first, by entity or by cause, while events are added', async () => {
+    await fc.assert(
+      fc.asyncProperty(countAndPageSize, pagesToChangeAfter, fc.boolean(), async ([count, limit], changeAfter, byCause) => {
+        run++;
+        const agency = await stack.operations.post('/v1/agencies', { name: `Audited ${run}` });
+        expect(agency.status).toBe(201);
+        const agencyId: string = agency.body.id;
+        const causeId = randomUUID();
+        // Events of this agency, caused by one (made-up) restriction, three to an instant.
+        await pool.query(
+          `INSERT INTO audit_events (at, action, entity_type, entity_id, actor_type, cause_type, cause_id, changes)
+           SELECT ${SPREAD_CREATED_AT}, 'agency.updated', 'agency', $1, 'system', 'restriction', $2,
+                  jsonb_build_object('name', jsonb_build_object('from', 'n' || n, 'to', 'n' || n + 1))
+             FROM generate_series(1, $3::int) AS n`,
+          [agencyId, causeId, count],
+        );
+        const scope = byCause
+          ? { path: `/v1/audit-events?causeId=${causeId}`, sql: `cause_id = $1`, parameter: causeId }
+          : { path: `/v1/audit-events?entityType=agency&entityId=${agencyId}`, sql: `entity_id = $1`, parameter: agencyId };
+        const ordered = () => ids(`SELECT id FROM audit_events WHERE ${scope.sql} ORDER BY at DESC, id DESC`, [scope.parameter]);
+        const model = new PagingModel(await ordered());
+        let renamed = 0;
+        const returned = await pageThrough(stack.operations, scope.path, {
+          limit,
+          betweenPages: async (pageIndex, idsSoFar) => {
+            if (!changeAfter.includes(pageIndex)) return;
+            // Through HTTP: the newest event of the agency, behind the cursor of a newest-first walk.
+            const renamedAgency = await stack.operations.request('PATCH', `/v1/agencies/${agencyId}`, { name: `Audited ${run} renamed ${++renamed}` });
+            expect(renamedAgency.status).toBe(200);
+            if (!byCause) model.added(await ids(`SELECT id FROM audit_events WHERE entity_id = $1 AND cause_type = 'request' AND action = 'agency.updated'`, [agencyId]), idsSoFar);
+          },
+        });
+        expectRows(`audit events (${byCause ? 'cause' : 'entity'}), ${count} seeded, limit ${limit}`, returned, model.expected(await ordered()));
+      }),
+      RUNS,
+    );
+  }, 60_000);
+
   it.each([
     ['/v1/agencies', 'operations'],
     ['/v1/bookings', 'agent'],
@@ -448,6 +486,7 @@ describe('list pagination: every row exactly once, in the documented order (prop
     ['/v1/notifications', 'agent'],
     ['/v1/notifications?unacknowledged=true', 'agent'],
     ['/v1/agencies/{agency}/webhook-deliveries', 'operations'],
+    ['/v1/audit-events', 'operations'],
   ])('%s takes a limit of 1 to 200 only (400 validation_failed otherwise)', async (template, role) => {
     const client = role === 'operations' ? stack.operations : agent;
     const { rows } = await pool.query(`SELECT id FROM agencies LIMIT 1`);
@@ -469,10 +508,18 @@ describe('list pagination: every row exactly once, in the documented order (prop
     ['/v1/notifications', 'agent', { sequence: -1 }],
     ['/v1/agencies/{agency}/webhook-deliveries', 'operations', { sequence: '1.5' }],
     ['/v1/agencies/{agency}/webhook-deliveries', 'operations', { sequence: '\u0000' }],
+    ['/v1/audit-events', 'operations', { at: '2027-02-30T00:00:00.000000Z', id: '00000000-0000-4000-8000-000000000000' }],
+    ['/v1/audit-events', 'operations', { at: '2027-01-01T00:00:00.000000Z', id: 'not-a-uuid' }],
   ])('%s refuses forged cursor %# (400, not 500)', async (template, role, position) => {
     // Cursors of the right list, so that it is the forged values, not the list check, that are refused.
     const listOf = (path: string): CursorList =>
-      path.startsWith('/v1/routes') ? 'routes' : path.startsWith('/v1/notifications') ? 'notifications' : 'webhook-deliveries';
+      path.startsWith('/v1/routes')
+        ? 'routes'
+        : path.startsWith('/v1/notifications')
+          ? 'notifications'
+          : path.startsWith('/v1/audit-events')
+            ? 'audit-events'
+            : 'webhook-deliveries';
     const client = role === 'operations' ? stack.operations : agent;
     const { rows } = await pool.query(`SELECT id FROM agencies LIMIT 1`);
     const path = template.replace('{agency}', rows[0].id);

@@ -38,6 +38,7 @@ export const ACCESS: Record<string, Access> = {
   'PUT /v1/bookings/{id}/flights': 'own-booking',
   'POST /v1/bookings/{id}/keep': 'own-booking',
   'PATCH /v1/bookings/{id}': 'own-booking',
+  'GET /v1/bookings/{id}/history': 'own-booking',
 
   'POST /v1/restrictions': 'operations',
   'POST /v1/restrictions/preview': 'operations',
@@ -61,4 +62,6 @@ export const ACCESS: Record<string, Access> = {
   'GET /v1/notifications/{id}/deliveries': 'operations',
   'GET /v1/agencies/{id}/webhook-deliveries': 'operations',
   'POST /v1/agencies/{id}/webhook-deliveries/retry': 'operations',
+
+  'GET /v1/audit-events': 'operations',
 };

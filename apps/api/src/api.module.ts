@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessHttpModule } from '#libs/access';
+import { AuditModule } from '#libs/audit';
 import { BookingsController, BookingsModule, ExposureController } from '#libs/bookings';
 import { CapacityController, CapacityModule } from '#libs/capacity';
 import { AppConfig, ConfigModule } from '#libs/config';
@@ -11,6 +12,7 @@ import { JobsModule } from '#libs/jobs';
 import { NotificationsController, NotificationsModule, WebhookDeliveriesController } from '#libs/notifications';
 import { ObservabilityModule } from '#libs/observability';
 import { RestrictionsController, RestrictionsModule } from '#libs/restrictions';
+import { AuditEventsController } from './audit/audit-events.controller';
 import { HealthController } from './health/health.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { loggingParams } from './logging';
@@ -35,8 +37,21 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     FlightsModule,
     NotificationsModule,
     RestrictionsModule,
+    AuditModule,
   ],
-  controllers: [HealthController, MetricsController, CapacityController, ExposureController, BookingsController, NotificationsController, WebhookDeliveriesController, RestrictionsController, RoutesController, FlightsController],
+  controllers: [
+    HealthController,
+    MetricsController,
+    CapacityController,
+    ExposureController,
+    BookingsController,
+    NotificationsController,
+    WebhookDeliveriesController,
+    RestrictionsController,
+    RoutesController,
+    FlightsController,
+    AuditEventsController,
+  ],
   providers: [RedisHealthIndicator],
 })
 export class ApiModule {}

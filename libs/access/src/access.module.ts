@@ -1,6 +1,7 @@
 import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '#libs/audit';
 import { AccessRepository } from './access.repository';
 import { AgenciesController } from './agencies.controller';
 import { AgenciesService } from './agencies.service';
@@ -13,7 +14,7 @@ import { RequestAuthentication } from './request-authentication';
 
 /** Agencies, API keys and who-may-do-what. Used by the worker too (without the guard and controller). */
 @Module({
-  imports: [TypeOrmModule.forFeature([Agency, ApiKey])],
+  imports: [TypeOrmModule.forFeature([Agency, ApiKey]), AuditModule],
   providers: [AccessRepository, AgenciesService, ApiKeysService, KeyRevocationChannel],
   exports: [AccessRepository, AgenciesService, ApiKeysService],
 })

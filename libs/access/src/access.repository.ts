@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '#libs/database';
 import { cursorTimestampSql } from '#libs/shared';
 import type { PartyPolicy } from './agency.entity';
@@ -36,11 +36,16 @@ const API_KEY_COLUMNS = `id, agency_id AS "agencyId", role, label, key_prefix AS
 export class AccessRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insertAgency(agency: { name: string; webhookUrl: string | null; webhookSecret: string; partyPolicy: PartyPolicy }): Promise<AgencyRow> {
-    const rows: AgencyRow[] = await this.dataSource.query(
+  async insertAgency(manager: EntityManager, agency: { name: string; webhookUrl: string | null; webhookSecret: string; partyPolicy: PartyPolicy }): Promise<AgencyRow> {
+    const rows: AgencyRow[] = await manager.query(
       `INSERT INTO agencies (name, webhook_url, webhook_secret, party_policy) VALUES ($1, $2, $3, $4) RETURNING ${AGENCY_COLUMNS}`,
       [agency.name, agency.webhookUrl, agency.webhookSecret, agency.partyPolicy],
     );
+    return rows[0];
+  }
+
+  async lockAgency(manager: EntityManager, id: string): Promise<AgencyRow | undefined> {
+    const rows: AgencyRow[] = await manager.query(`SELECT ${AGENCY_COLUMNS} FROM agencies WHERE id = $1 FOR UPDATE`, [id]);
     return rows[0];
   }
 
@@ -64,10 +69,11 @@ export class AccessRepository {
   }
 
   async updateAgency(
+    manager: EntityManager,
     id: string,
     changes: { name?: string; webhookUrl?: string | null; webhookSecret?: string; partyPolicy?: PartyPolicy },
   ): Promise<AgencyRow | undefined> {
-    const result: [AgencyRow[], number] = await this.dataSource.query(
+    const result: [AgencyRow[], number] = await manager.query(
       `UPDATE agencies SET
          name = CASE WHEN $2::boolean THEN $3 ELSE name END,
          webhook_url = CASE WHEN $4::boolean THEN $5 ELSE webhook_url END,
@@ -88,14 +94,14 @@ export class AccessRepository {
     return returnedRows(result)[0];
   }
 
-  async insertApiKey(key: {
+  async insertApiKey(manager: EntityManager, key: {
     agencyId: string | null;
     role: Role;
     label: string | null;
     keyHash: Buffer;
     keyPrefix: string;
   }): Promise<ApiKeyRow> {
-    const rows: ApiKeyRow[] = await this.dataSource.query(
+    const rows: ApiKeyRow[] = await manager.query(
       `INSERT INTO api_keys (agency_id, role, label, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5)
        RETURNING ${API_KEY_COLUMNS}`,
       [key.agencyId, key.role, key.label, key.keyHash, key.keyPrefix],
@@ -112,9 +118,14 @@ export class AccessRepository {
     );
   }
 
-  async revokeApiKey(id: string): Promise<ApiKeyRow | undefined> {
-    const result: [ApiKeyRow[], number] = await this.dataSource.query(
-      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${API_KEY_COLUMNS}`,
+  /** Revokes a key (a revoked one keeps its first revocation time); `wasRevoked` says whether it already was. */
+  async revokeApiKey(manager: EntityManager, id: string): Promise<(ApiKeyRow & { wasRevoked: boolean }) | undefined> {
+    const result: [(ApiKeyRow & { wasRevoked: boolean })[], number] = await manager.query(
+      `UPDATE api_keys k SET revoked_at = COALESCE(k.revoked_at, now())
+         FROM (SELECT id, revoked_at IS NOT NULL AS was_revoked FROM api_keys WHERE id = $1 FOR UPDATE) old
+        WHERE k.id = old.id
+        RETURNING k.id, k.agency_id AS "agencyId", k.role, k.label, k.key_prefix AS "keyPrefix", k.created_at AS "createdAt",
+                  k.revoked_at AS "revokedAt", old.was_revoked AS "wasRevoked"`,
       [id],
     );
     return returnedRows(result)[0];

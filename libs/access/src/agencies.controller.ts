@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, EmptyBody, Forbidden, PageQueryDto } from '#libs/shared';
 import { AgenciesService } from './agencies.service';
 import { ApiKeysService } from './api-keys.service';
@@ -43,8 +44,8 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Create an agency (operations)', description: 'Returns its webhook signing secret once.' })
   @ApiCreatedResponse({ type: AgencyWithSecretDto })
   @ApiProblems(400, 401, 403, 429)
-  async create(@Body() body: CreateAgencyDto): Promise<AgencyWithSecretDto> {
-    return AgencyWithSecretDto.withSecret(await this.agencies.create(body));
+  async create(@Body() body: CreateAgencyDto, @RequestOrigin() origin: AuditOrigin): Promise<AgencyWithSecretDto> {
+    return AgencyWithSecretDto.withSecret(await this.agencies.create(body, origin));
   }
 
   @Get('agencies')
@@ -71,8 +72,8 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Rename an agency, set its webhook URL or its party policy (operations)' })
   @ApiOkResponse({ type: AgencyDto })
   @ApiProblems(400, 401, 403, 404, 429)
-  async update(@Param('id', uuidParam('Agency')) id: string, @Body() body: UpdateAgencyDto): Promise<AgencyDto> {
-    return AgencyDto.from(await this.agencies.update(id, body));
+  async update(@Param('id', uuidParam('Agency')) id: string, @Body() body: UpdateAgencyDto, @RequestOrigin() origin: AuditOrigin): Promise<AgencyDto> {
+    return AgencyDto.from(await this.agencies.update(id, body, origin));
   }
 
   @Post('agencies/:id/webhook-secret')
@@ -81,8 +82,8 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Rotate the webhook signing secret (operations)', description: 'The new secret is returned once.' })
   @ApiOkResponse({ type: AgencyWithSecretDto })
   @ApiProblems(400, 401, 403, 404, 429)
-  async rotateSecret(@Param('id', uuidParam('Agency')) id: string, @EmptyBody() _body: unknown): Promise<AgencyWithSecretDto> {
-    return AgencyWithSecretDto.withSecret(await this.agencies.rotateWebhookSecret(id));
+  async rotateSecret(@Param('id', uuidParam('Agency')) id: string, @EmptyBody() _body: unknown, @RequestOrigin() origin: AuditOrigin): Promise<AgencyWithSecretDto> {
+    return AgencyWithSecretDto.withSecret(await this.agencies.rotateWebhookSecret(id, origin));
   }
 
   @Post('agencies/:id/api-keys')
@@ -90,9 +91,9 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Issue an API key for an agency (operations)', description: 'The key is shown once; only its hash is stored.' })
   @ApiCreatedResponse({ type: IssuedApiKeyDto })
   @ApiProblems(400, 401, 403, 404, 429)
-  async issueKey(@Param('id', uuidParam('Agency')) id: string, @Body() body: CreateApiKeyDto): Promise<IssuedApiKeyDto> {
+  async issueKey(@Param('id', uuidParam('Agency')) id: string, @Body() body: CreateApiKeyDto, @RequestOrigin() origin: AuditOrigin): Promise<IssuedApiKeyDto> {
     await this.agencies.get(id);
-    const issued = await this.apiKeys.issue(id, body.role ?? 'agent', body.label ?? null);
+    const issued = await this.apiKeys.issue(id, body.role ?? 'agent', body.label ?? null, origin);
     return { ...toApiKeyDto(issued), key: issued.key };
   }
 
@@ -101,7 +102,7 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Revoke an API key (operations)' })
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiProblems(401, 403, 404, 429)
-  async revokeKey(@Param('id', uuidParam('API key')) id: string): Promise<ApiKeyDto> {
-    return toApiKeyDto(await this.apiKeys.revoke(id));
+  async revokeKey(@Param('id', uuidParam('API key')) id: string, @RequestOrigin() origin: AuditOrigin): Promise<ApiKeyDto> {
+    return toApiKeyDto(await this.apiKeys.revoke(id, origin));
   }
 }

@@ -1,3 +1,5 @@
+import type { DataSource } from 'typeorm';
+import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import type { AccessRepository, ApiKeyRow } from './access.repository';
 import { ApiKeysService } from './api-keys.service';
@@ -10,6 +12,7 @@ import type { Principal } from './principal';
  */
 describe('ApiKeysService.authenticate', () => {
   const principal: Principal = { keyId: 'key-1', role: 'agent', agencyId: 'agency-1' };
+  const origin: AuditOrigin = { actor: { type: 'api_key', keyId: 'ops-key', role: 'operations', agencyId: null }, cause: { type: 'request' }, requestId: 'request-1' };
 
   /** A repository whose lookups stay pending until `answer` is called. */
   function pendingRepository() {
@@ -20,7 +23,7 @@ describe('ApiKeysService.authenticate', () => {
         repository.lookups++;
         return new Promise<Principal | undefined>((resolve, reject) => waiting.push({ resolve, reject }));
       },
-      revokeApiKey: async (id: string) => ({ id }) as ApiKeyRow,
+      revokeApiKey: async (_manager: unknown, id: string) => ({ id, wasRevoked: false, revokedAt: new Date() }) as ApiKeyRow & { wasRevoked: boolean },
       answer: (value: Principal | undefined) => waiting.splice(0).forEach((lookup) => lookup.resolve(value)),
       fail: (error: Error) => waiting.splice(0).forEach((lookup) => lookup.reject(error)),
     };
@@ -35,14 +38,17 @@ describe('ApiKeysService.authenticate', () => {
       publish: async (keyId: string) => void channel.published.push(keyId),
       listen: (listener: RevocationListener) => (channel.listener = listener),
     } as unknown as KeyRevocationChannel;
-    return new ApiKeysService(repository as unknown as AccessRepository, new AppConfig(), revocationChannel);
+    // Transactions run at once on a stand-in manager; audit events are counted, not stored.
+    const dataSource = { transaction: async <T>(work: (manager: unknown) => Promise<T>) => work({}) } as unknown as DataSource;
+    const audit = { record: async () => undefined } as unknown as AuditService;
+    return new ApiKeysService(repository as unknown as AccessRepository, new AppConfig(), revocationChannel, dataSource, audit);
   }
 
   it('broadcasts its revocations, and drops keys revoked elsewhere or everything after a lost subscription', async () => {
     const repository = pendingRepository();
     const service = serviceWith(repository);
     service.followRevocations();
-    await service.revoke('key-9');
+    await service.revoke('key-9', origin);
     expect(channel.published).toContain('key-9');
 
     const warm = async (key: string, answer: Principal): Promise<void> => {
@@ -76,7 +82,7 @@ describe('ApiKeysService.authenticate', () => {
     const repository = pendingRepository();
     const service = serviceWith(repository);
     const answer = service.authenticate('kalma_agt_secret');
-    await service.revoke('key-1');
+    await service.revoke('key-1', origin);
     repository.answer(principal);
     await answer;
     const again = service.authenticate('kalma_agt_secret');

@@ -1,4 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { NotFound } from '#libs/shared';
 import { AccessRepository, ApiKeyRow } from './access.repository';
@@ -28,6 +31,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
     private readonly repository: AccessRepository,
     private readonly config: AppConfig,
     private readonly revocationChannel: KeyRevocationChannel,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
   /** `BOOTSTRAP_OPERATIONS_KEY`: make sure an operations key with that value exists. */
@@ -44,14 +49,36 @@ export class ApiKeysService implements OnApplicationBootstrap {
     this.logger.log('the bootstrap operations key is present');
   }
 
-  async issue(agencyId: string, role: Role, label: string | null): Promise<IssuedApiKey> {
+  /** The event records the key's role, agency and label: never the key, nor its hash or prefix. */
+  async issue(agencyId: string, role: Role, label: string | null, origin: AuditOrigin): Promise<IssuedApiKey> {
     const key = generateApiKey(role);
-    const row = await this.repository.insertApiKey({ agencyId, role, label, keyHash: hashApiKey(key), keyPrefix: keyPrefixOf(key) });
+    const row = await this.dataSource.transaction(async (manager) => {
+      const inserted = await this.repository.insertApiKey(manager, { agencyId, role, label, keyHash: hashApiKey(key), keyPrefix: keyPrefixOf(key) });
+      await this.audit.record(manager, [
+        {
+          action: 'api_key.created',
+          entityType: 'api_key',
+          entityId: inserted.id,
+          origin,
+          changes: { role: { from: null, to: role }, agencyId: { from: null, to: agencyId }, ...(label ? { label: { from: null, to: label } } : {}) },
+        },
+      ]);
+      return inserted;
+    });
     return { ...row, key };
   }
 
-  async revoke(id: string): Promise<ApiKeyRow> {
-    const row = await this.repository.revokeApiKey(id);
+  /** Revoking a revoked key answers as the first time did and records nothing more. */
+  async revoke(id: string, origin: AuditOrigin): Promise<ApiKeyRow> {
+    const row = await this.dataSource.transaction(async (manager) => {
+      const revoked = await this.repository.revokeApiKey(manager, id);
+      if (revoked && !revoked.wasRevoked) {
+        await this.audit.record(manager, [
+          { action: 'api_key.revoked', entityType: 'api_key', entityId: id, origin, changes: { revokedAt: { from: null, to: new Date(revoked.revokedAt as Date).toISOString() } } },
+        ]);
+      }
+      return revoked;
+    });
     if (!row) throw new NotFound('API key', id);
     this.forgetRevokedKey(id);
     // Before answering: "revoked" means refused by every API process within moments of this answer.

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Principal } from '#libs/access';
+import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { CapacityExhausted, CapacityRepository, NightDelta, nightDeltasFor, ShortNight } from '#libs/capacity';
 import { FlightSegment, FlightsRepository, SeatsExhausted, segmentContextOf, segmentRefusal, ShortFlight, sumSeatDeltas } from '#libs/flights';
@@ -60,13 +61,14 @@ export class BookingAmendments {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly audit: AuditService,
   ) {}
 
   async amend(
     principal: Principal,
     id: string,
     body: AmendBookingDto,
-    options: { precondition?: VersionPrecondition; idempotencyKey?: string } = {},
+    options: { precondition?: VersionPrecondition; idempotencyKey?: string; origin: AuditOrigin },
   ): Promise<AmendmentResult> {
     // Bookings never change agency: the unlocked read names the agency whose key space the
     // Idempotency-Key lives in, and the nights to make sure exist (re-checked under the locks).
@@ -84,7 +86,7 @@ export class BookingAmendments {
     for (let attempt = 1; ; attempt++) {
       try {
         const answer = await this.dataSource.transaction(async (manager) => {
-          if (!idempotency) return this.answerOf(await this.amendLocked(manager, principal, id, body, options.precondition));
+          if (!idempotency) return this.answerOf(await this.amendLocked(manager, principal, id, body, options.origin, options.precondition));
           // The key first, before any other lock: a concurrent duplicate waits here for the first
           // to commit, then replays its answer. A refusal is the first answer too: the amendment is
           // rolled back to the savepoint and the problem document stored under the key.
@@ -93,7 +95,7 @@ export class BookingAmendments {
           await manager.query('SAVEPOINT amendment');
           let result: AmendmentResult;
           try {
-            result = this.answerOf(await this.amendLocked(manager, principal, id, body, options.precondition));
+            result = this.answerOf(await this.amendLocked(manager, principal, id, body, options.origin, options.precondition));
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
             await manager.query('ROLLBACK TO SAVEPOINT amendment');
@@ -120,7 +122,14 @@ export class BookingAmendments {
    * The amendment inside the caller's transaction, which must not have locked any booking, night
    * or flight yet. Throws a DomainError (nothing written that the caller keeps) when refused.
    */
-  async amendLocked(manager: EntityManager, principal: Principal, id: string, body: AmendBookingDto, precondition?: VersionPrecondition): Promise<Amendment> {
+  async amendLocked(
+    manager: EntityManager,
+    principal: Principal,
+    id: string,
+    body: AmendBookingDto,
+    origin: AuditOrigin,
+    precondition?: VersionPrecondition,
+  ): Promise<Amendment> {
     await this.restrictions.enter(manager);
     const booking = await this.bookings.lockById(manager, id, visibleAgency(principal));
     if (!booking) throw new NotFound('Booking', id);
@@ -154,6 +163,8 @@ export class BookingAmendments {
     // The row first (its triggers lock the agency's hold counter, before inbox and nights).
     const updated = await this.bookings.amend(manager, booking.id, amended);
     if (booking.status === 'held') await this.refuseIfOverHoldLimit(manager, booking, updated);
+    // The audit event, in this transaction (and its savepoint): a refusal below takes it back.
+    await this.audit.record(manager, [{ action: 'booking.amended', entityType: 'booking', entityId: booking.id, origin, changes: { ...changes } }]);
     if (principal.role === 'operations') {
       await this.notifications.insertMany(manager, [
         {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditOrigin, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
 import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
 import { FlightsRepository } from '#libs/flights';
 import { Metrics } from '#libs/observability';
@@ -14,6 +15,8 @@ export type LockedBooking = Pick<BookingRow, 'id' | 'status'>;
 export interface Cancellation {
   reason: CancellationReason;
   restrictionId?: string | null;
+  /** Who cancels and why: the audit trail's actor, cause and request id. */
+  origin: AuditOrigin;
 }
 
 /** How a restriction's enforcement takes covered guests out of bookings (see `enforceLocked`). */
@@ -53,6 +56,7 @@ export class BookingCancellation {
     private readonly flights: FlightsRepository,
     private readonly notifications: NotificationsRepository,
     private readonly metrics: Metrics,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -88,7 +92,8 @@ export class BookingCancellation {
     locked: { cancel: LockedBooking[]; reduce: LockedReduction[] },
     removal: GuestRemoval,
   ): Promise<{ cancelled: CancelledBooking[]; reduced: ReducedBooking[] }> {
-    const cancellation: Cancellation = { reason: 'restriction', restrictionId: removal.restrictionId };
+    const origin = systemOrigin({ type: 'restriction', id: removal.restrictionId });
+    const cancellation: Cancellation = { reason: 'restriction', restrictionId: removal.restrictionId, origin };
     const cancelled = await this.markCancelled(manager, locked.cancel, cancellation, { notify: false });
     const reduced = await this.bookings.removeGuests(
       manager,
@@ -96,6 +101,11 @@ export class BookingCancellation {
       { kept: removal.keptGuestsPath, removed: removal.removedGuestsPath },
       removal.restrictionId,
     );
+    // One write of the chunk's audit events, one per booking it touched.
+    await this.audit.record(manager, [
+      ...cancelled.map((booking) => cancellationEvent(booking, cancellation)),
+      ...reduced.map((booking) => reductionEvent(booking, removal.restrictionId, origin)),
+    ]);
     // One write of the chunk's notifications: it locks the agencies' inboxes in one go, in the
     // one order (two writes could take them crosswise with another chunk's).
     await this.notifications.insertMany(manager, [
@@ -115,7 +125,7 @@ export class BookingCancellation {
     locked: LockedBooking[],
     cancellation: Cancellation,
     options: { notify: boolean } = { notify: true },
-  ): Promise<(CancelledBooking & { held: boolean })[]> {
+  ): Promise<(CancelledBooking & { held: boolean; previousStatus: LockedBooking['status'] })[]> {
     const counted = this.uncommitted.get(manager);
     // A programming error, not a request's: every cancelling transaction must be opened by `transaction` above.
     if (!counted) throw new Error('cancelLocked must run in a transaction opened by BookingCancellation.transaction');
@@ -126,12 +136,20 @@ export class BookingCancellation {
       live.map((booking) => booking.id),
       { reason: cancellation.reason, restrictionId: cancellation.restrictionId ?? null },
     );
-    // The notifications first, then the night (and seat) counters: those rows are what every
-    // admission waits for, so they are locked as late, and held as briefly, as possible.
-    if (options.notify) await this.notifications.insertMany(manager, marked.flatMap((booking) => this.notificationFor(booking, cancellation)));
+    const statusOf = new Map(live.map((booking) => [booking.id, booking.status]));
+    const withStatus = marked.map((booking) => {
+      const previousStatus = statusOf.get(booking.id) ?? 'confirmed';
+      return { ...booking, held: previousStatus === 'held', previousStatus };
+    });
+    // The audit events and notifications first (the caller writes them when it does not
+    // notify), then the night (and seat) counters: those rows are what every admission waits
+    // for, so they are locked as late, and held as briefly, as possible.
+    if (options.notify) {
+      await this.audit.record(manager, withStatus.map((booking) => cancellationEvent(booking, cancellation)));
+      await this.notifications.insertMany(manager, marked.flatMap((booking) => this.notificationFor(booking, cancellation)));
+    }
     counted.set(cancellation.reason, (counted.get(cancellation.reason) ?? 0) + marked.length);
-    const wasHeld = new Map(live.map((booking) => [booking.id, booking.status === 'held']));
-    return marked.map((booking) => ({ ...booking, held: wasHeld.get(booking.id) ?? false }));
+    return withStatus;
   }
 
   /**
@@ -194,4 +212,38 @@ function reductionNotification(booking: ReducedBooking, restrictionId: string): 
   };
   const type = asked ? 'booking.action_required' : 'booking.guests_removed';
   return { agencyId: booking.agencyId, type, data, dedupeKey: `booking:${booking.id}:${type}:${restrictionId}` };
+}
+
+/** `booking.cancelled`: the status it had, the reason, and the restriction where one caused it. */
+function cancellationEvent(booking: CancelledBooking & { previousStatus: LockedBooking['status'] }, cancellation: Cancellation): NewAuditEvent {
+  return {
+    action: 'booking.cancelled',
+    entityType: 'booking',
+    entityId: booking.id,
+    origin: cancellation.origin,
+    changes: {
+      status: { from: booking.previousStatus, to: 'cancelled' },
+      cancellationReason: { from: null, to: cancellation.reason },
+      ...(cancellation.restrictionId ? { cancellationRestrictionId: { from: null, to: cancellation.restrictionId } } : {}),
+    },
+  };
+}
+
+/** `booking.guests_removed`: the party's size and nationalities before and after (never who). */
+function reductionEvent(booking: ReducedBooking, restrictionId: string, origin: AuditOrigin): NewAuditEvent {
+  const before = [...new Set([...booking.nationalities, ...booking.removedGuests.map((guest) => guest.nationality)])].sort();
+  const asked = booking.actionRequiredDeadline !== null && booking.actionRequiredRestrictionId === restrictionId;
+  return {
+    action: 'booking.guests_removed',
+    entityType: 'booking',
+    entityId: booking.id,
+    origin,
+    changes: {
+      guestCount: { from: booking.guestCount + booking.removedGuests.length, to: booking.guestCount },
+      ...(before.join() !== booking.nationalities.join() ? { nationalities: { from: before, to: booking.nationalities } } : {}),
+      ...(asked
+        ? { actionRequired: { from: null, to: { reason: 'guests_removed', restrictionId, deadline: new Date(booking.actionRequiredDeadline as Date).toISOString() } } }
+        : {}),
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperati
 import type { ApiHeaderOptions } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Principal, uuidParam } from '#libs/access';
+import { AuditEventDto, AuditHistoryDto, AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, EmptyBody, ValidationFailed } from '#libs/shared';
 import { BookingAmendments } from './booking-amendment.service';
 import { BookingETagInterceptor } from './booking-etag.interceptor';
@@ -56,9 +57,10 @@ export class BookingsController {
     @Body() body: CreateBookingDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
-    const result = await this.bookings.create(principal, body, validatedIdempotencyKey(idempotencyKey));
+    const result = await this.bookings.create(principal, body, validatedIdempotencyKey(idempotencyKey), origin);
     response.status(result.status);
     if (result.status >= 400) response.type('application/problem+json');
     return result.body;
@@ -86,6 +88,20 @@ export class BookingsController {
     return BookingDto.from(await this.bookings.get(principal, id));
   }
 
+  @Get(':id/history')
+  @ApiOperation({
+    summary: "A booking's history: its audit events, oldest first",
+    description:
+      'Who changed the booking, when, why (actor, cause: a request, a restriction, hold expiry…) and which fields ({from, to}). ' +
+      "Guests appear only as counts and nationalities. Another agency's booking is 404.",
+  })
+  @ApiOkResponse({ type: AuditHistoryDto })
+  @ApiProblems(401, 404, 429)
+  async history(@Param('id', uuidParam('Booking')) id: string, @CurrentPrincipal() principal: Principal): Promise<AuditHistoryDto> {
+    const events = await this.bookings.history(principal, id);
+    return { data: events.map((event) => AuditEventDto.from(event, principal.role)) };
+  }
+
   @Post(':id/confirm')
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm a held booking before its hold expires' })
@@ -97,8 +113,9 @@ export class BookingsController {
     @EmptyBody() _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
   ): Promise<BookingDto> {
-    return BookingDto.from(await this.bookings.confirm(principal, id, parseIfMatch(ifMatch)));
+    return BookingDto.from(await this.bookings.confirm(principal, id, parseIfMatch(ifMatch), origin));
   }
 
   @Post(':id/cancel')
@@ -112,8 +129,9 @@ export class BookingsController {
     @EmptyBody() _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
   ): Promise<BookingDto> {
-    return BookingDto.from(await this.bookings.cancel(principal, id, parseIfMatch(ifMatch)));
+    return BookingDto.from(await this.bookings.cancel(principal, id, parseIfMatch(ifMatch), origin));
   }
 
   @Post(':id/keep')
@@ -133,8 +151,9 @@ export class BookingsController {
     @EmptyBody() _body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
   ): Promise<BookingDto> {
-    return BookingDto.from(await this.bookings.keep(principal, id, parseIfMatch(ifMatch)));
+    return BookingDto.from(await this.bookings.keep(principal, id, parseIfMatch(ifMatch), origin));
   }
 
   @Put(':id/flights')
@@ -153,8 +172,9 @@ export class BookingsController {
     @Body() body: ReplaceBookingFlightsDto,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
   ): Promise<BookingDto> {
-    return BookingDto.from(await this.bookings.replaceFlights(principal, id, body, parseIfMatch(ifMatch)));
+    return BookingDto.from(await this.bookings.replaceFlights(principal, id, body, parseIfMatch(ifMatch), origin));
   }
 
   @Patch(':id')
@@ -185,10 +205,11 @@ export class BookingsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const precondition = parseIfMatch(ifMatch);
-    const result = await this.amendments.amend(principal, id, body, { precondition, idempotencyKey: validatedIdempotencyKey(idempotencyKey) });
+    const result = await this.amendments.amend(principal, id, body, { precondition, idempotencyKey: validatedIdempotencyKey(idempotencyKey), origin });
     response.status(result.status);
     if (result.status >= 400) response.type('application/problem+json');
     return result.body;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessModule } from '#libs/access';
+import { AuditModule } from '#libs/audit';
 import { CapacityModule } from '#libs/capacity';
 import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
@@ -18,7 +19,7 @@ import { HoldExpiryService } from './hold-expiry.service';
 import { PartyDecisionService } from './party-decision.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Booking]), AccessModule, CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
+  imports: [TypeOrmModule.forFeature([Booking]), AccessModule, AuditModule, CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
   providers: [BookingsRepository, AdmissionBatcher, BookingAmendments, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService, ExposureService, Clock],
   exports: [BookingsRepository, BookingAmendments, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService, ExposureService],
 })

@@ -24,7 +24,7 @@ const CANCELLED_BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId",
 
 /** What taking guests out of a booking needs to know of it afterwards: what to release, whom to tell. */
 export type ReducedBooking = CancelledBooking &
-  Pick<BookingRow, 'status' | 'actionRequiredDeadline' | 'actionRequiredRestrictionId'> & {
+  Pick<BookingRow, 'status' | 'nationalities' | 'actionRequiredDeadline' | 'actionRequiredRestrictionId'> & {
     /** The guests taken out, as they were stored. */
     removedGuests: Guest[];
   };
@@ -43,7 +43,7 @@ export interface NewBooking {
 }
 
 /** What anonymising a booking leaves to report on it: who, how many, which nationalities. */
-export type AnonymisedBooking = Pick<BookingRow, 'id' | 'agencyId' | 'guestCount' | 'nationalities'>;
+export type AnonymisedBooking = Pick<BookingRow, 'id' | 'agencyId' | 'guestCount' | 'nationalities' | 'anonymisedAt'>;
 
 export interface BookingListFilter {
   agencyId?: string;
@@ -222,7 +222,7 @@ export class BookingsRepository {
                  FROM unnest($1::uuid[], $2::timestamptz[]) AS r(id, deadline) JOIN bookings old ON old.id = r.id) party
         WHERE b.id = party.id AND b.status IN ('held', 'confirmed')
           AND jsonb_array_length(party.kept) > 0 AND jsonb_array_length(party.removed) > 0
-        RETURNING ${CANCELLED_BOOKING_COLUMNS}, b.status, party.removed AS "removedGuests",
+        RETURNING ${CANCELLED_BOOKING_COLUMNS}, b.status, b.nationalities, party.removed AS "removedGuests",
                   b.action_required_deadline AS "actionRequiredDeadline", b.action_required_restriction_id AS "actionRequiredRestrictionId"`,
       [reductions.map((reduction) => reduction.id), reductions.map((reduction) => reduction.deadline), paths.kept, paths.removed, restrictionId],
     );
@@ -326,7 +326,7 @@ export class BookingsRepository {
                           FROM jsonb_array_elements(b.guests) WITH ORDINALITY AS g(guest, position)),
               anonymised_at = now(), updated_at = now()
         WHERE b.id = ANY($1::uuid[]) AND b.anonymised_at IS NULL
-        RETURNING b.id, b.agency_id AS "agencyId", b.guest_count AS "guestCount", b.nationalities`,
+        RETURNING b.id, b.agency_id AS "agencyId", b.guest_count AS "guestCount", b.nationalities, b.anonymised_at AS "anonymisedAt"`,
       [ids],
     );
     return returnedRows(result);

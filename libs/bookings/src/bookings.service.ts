@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AgenciesService, Principal } from '#libs/access';
+import { AuditEventRow, AuditOrigin, AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
 import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal, ShortFlight } from '#libs/flights';
@@ -22,6 +23,7 @@ import {
   ValidationFailed,
 } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
+import { AUDITED_BOOKING_FIELDS } from './audited-booking-fields';
 import { AdmissionRequest } from './admission/admission.types';
 import { BookingCancellation } from './booking-cancellation';
 import { hashRequestBody } from './booking-request-hash';
@@ -52,9 +54,10 @@ export class BookingsService {
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     private readonly agencies: AgenciesService,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(principal: Principal, body: CreateBookingDto, idempotencyKey: string | undefined): Promise<CreateBookingResult> {
+  async create(principal: Principal, body: CreateBookingDto, idempotencyKey: string | undefined, origin: AuditOrigin): Promise<CreateBookingResult> {
     const agencyId = this.agencyFor(principal, body.agencyId);
     // An agent's agency exists (its key references it); one an operations key names may not.
     // Agencies are never deleted, so this check holds at commit (a foreign key backs it).
@@ -66,7 +69,7 @@ export class BookingsService {
     // date has since become past) is looked up here, so that it still replays its first answer.
     let request: AdmissionRequest;
     try {
-      request = this.validatedRequest(principal, agencyId, body, idempotency);
+      request = this.validatedRequest(principal, agencyId, body, idempotency, origin);
     } catch (error) {
       const replay = idempotency ? await this.storedAnswer(agencyId, idempotency) : undefined;
       if (replay) return replay;
@@ -120,7 +123,7 @@ export class BookingsService {
     };
   }
 
-  async confirm(principal: Principal, id: string, precondition?: VersionPrecondition): Promise<BookingRow> {
+  async confirm(principal: Principal, id: string, precondition: VersionPrecondition | undefined, origin: AuditOrigin): Promise<BookingRow> {
     return this.dataSource.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
       if (!booking) throw new NotFound('Booking', id);
@@ -138,6 +141,7 @@ export class BookingsService {
           (delta) => ({ ...delta, reserved: 0, held: -delta.held }),
         ),
       );
+      await this.recordChange(manager, 'booking.confirmed', booking, confirmed, origin);
       return confirmed;
     });
   }
@@ -147,7 +151,7 @@ export class BookingsService {
    * lock, as the deadline job decides, and only before the deadline: a keep racing the deadline
    * either keeps the booking or finds it cancelled (or about to be), never both.
    */
-  async keep(principal: Principal, id: string, precondition?: VersionPrecondition): Promise<BookingRow> {
+  async keep(principal: Principal, id: string, precondition: VersionPrecondition | undefined, origin: AuditOrigin): Promise<BookingRow> {
     return this.dataSource.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
       if (!booking) throw new NotFound('Booking', id);
@@ -158,18 +162,28 @@ export class BookingsService {
       if (deadline.getTime() <= this.clock.now().getTime()) {
         throw new InvalidState(`Booking ${booking.reference}: the decision was due at ${deadline.toISOString()}; it is being cancelled`);
       }
-      return this.repository.clearActionRequired(manager, booking.id);
+      const kept = await this.repository.clearActionRequired(manager, booking.id);
+      await this.audit.record(manager, [
+        {
+          action: 'booking.kept',
+          entityType: 'booking',
+          entityId: booking.id,
+          origin,
+          changes: { actionRequired: { from: { reason: booking.actionRequiredReason, restrictionId: booking.actionRequiredRestrictionId, deadline: deadline.toISOString() }, to: null } },
+        },
+      ]);
+      return kept;
     });
   }
 
-  async cancel(principal: Principal, id: string, precondition?: VersionPrecondition): Promise<BookingRow> {
+  async cancel(principal: Principal, id: string, precondition: VersionPrecondition | undefined, origin: AuditOrigin): Promise<BookingRow> {
     return this.cancellation.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
       if (!booking) throw new NotFound('Booking', id);
       checkVersion(booking, precondition);
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is already cancelled`);
       const reason = principal.role === 'operations' ? 'operations' : 'agent_request';
-      await this.cancellation.cancelLocked(manager, [booking], { reason });
+      await this.cancellation.cancelLocked(manager, [booking], { reason, origin });
       // The cancellation returns only what it needed; the answer is the whole booking as it is now.
       return (await this.repository.lockById(manager, id)) as BookingRow;
     });
@@ -185,7 +199,8 @@ export class BookingsService {
     principal: Principal,
     id: string,
     wanted: { outboundFlightId?: string | null; returnFlightId?: string | null },
-    precondition?: VersionPrecondition,
+    precondition: VersionPrecondition | undefined,
+    origin: AuditOrigin,
   ): Promise<BookingRow> {
     return this.dataSource.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
@@ -215,11 +230,31 @@ export class BookingsService {
       }
       if (short.length > 0) throw new SeatsExhausted(short);
       await this.flights.addToSeats(manager, deltas);
-      return this.repository.setFlights(manager, booking.id, {
+      const replaced = await this.repository.setFlights(manager, booking.id, {
         outboundFlightId: wanted.outboundFlightId ?? null,
         returnFlightId: wanted.returnFlightId ?? null,
       });
+      await this.recordChange(manager, 'booking.flights_replaced', booking, replaced, origin);
+      return replaced;
     });
+  }
+
+  /** A booking's history, oldest first (own agency; another agency's booking is 404). */
+  async history(principal: Principal, id: string): Promise<AuditEventRow[]> {
+    await this.get(principal, id);
+    return this.audit.historyOf('booking', id);
+  }
+
+  /** One audit event of a change to one booking: the fields that differ between `before` and `after`. */
+  private async recordChange(
+    manager: EntityManager,
+    action: 'booking.confirmed' | 'booking.flights_replaced',
+    before: BookingRow,
+    after: BookingRow,
+    origin: AuditOrigin,
+  ): Promise<void> {
+    const changes = changesBetween(before, after, AUDITED_BOOKING_FIELDS);
+    await this.audit.record(manager, [{ action, entityType: 'booking', entityId: before.id, origin, changes }]);
   }
 
   /** A hold past its expiry can no longer be changed, even if the sweep has not released it yet. */
@@ -255,6 +290,7 @@ export class BookingsService {
     agencyId: string,
     body: CreateBookingDto,
     idempotency: AdmissionRequest['idempotency'],
+    origin: AuditOrigin,
   ): AdmissionRequest {
     const today = localDateOf(this.clock.now(), this.config.RESORT_TIMEZONE);
     const problems = stayRuleProblems(body, this.config, today);
@@ -273,6 +309,7 @@ export class BookingsService {
       outboundFlightId: body.outboundFlightId ?? null,
       returnFlightId: body.returnFlightId ?? null,
       idempotency,
+      origin,
     };
   }
 }

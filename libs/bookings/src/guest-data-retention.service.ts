@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditService, systemOrigin } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { NotificationsRepository } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
@@ -22,6 +23,7 @@ export interface RetentionRun {
 }
 
 const HOUR_MS = 3_600_000;
+const RETENTION = systemOrigin({ type: 'retention' });
 const DAY_MS = 24 * HOUR_MS;
 
 /**
@@ -43,6 +45,7 @@ export class GuestDataRetentionService {
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   /** Handles `apply-data-retention`. */
@@ -88,13 +91,26 @@ export class GuestDataRetentionService {
   }
 
   /**
-   * Anonymises bookings the caller locked, in its transaction. This is where the audit trail's
-   * `booking.anonymised` events (cause `{type: "retention"}`, actor system) are to be written once
-   * it exists, in this same transaction, from what is returned here: counts and nationalities only.
+   * Anonymises bookings the caller locked, in its transaction, with their `booking.anonymised`
+   * audit events (actor system, cause retention): counts and nationalities only.
    */
   private async anonymiseLocked(manager: EntityManager, ids: string[]): Promise<AnonymisedBooking[]> {
     const anonymised = await this.bookings.anonymiseGuests(manager, ids);
     await this.notifications.eraseGuestNames(manager, anonymised.map((booking) => booking.id));
+    await this.audit.record(
+      manager,
+      anonymised.map((booking) => ({
+        action: 'booking.anonymised' as const,
+        entityType: 'booking' as const,
+        entityId: booking.id,
+        origin: RETENTION,
+        changes: {
+          anonymisedAt: { from: null, to: new Date(booking.anonymisedAt as Date).toISOString() },
+          // Names, dates of birth and passport numbers are erased: how many guests had them, not what they were.
+          guestsWithPersonalData: { from: booking.guestCount, to: 0 },
+        },
+      })),
+    );
     return anonymised;
   }
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { systemOrigin } from '#libs/audit';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Clock } from '#libs/shared';
 import { BookingCancellation } from './booking-cancellation';
@@ -6,6 +7,8 @@ import { BookingsRepository } from './bookings.repository';
 
 /** How many expired holds one sweep transaction releases. */
 const SWEEP_CHUNK = 500;
+/** Expired holds are released by the system, because they ran out. */
+const HOLD_EXPIRY = systemOrigin({ type: 'hold_expiry' });
 
 /**
  * Releases holds that ran out. Each hold has a delayed job (`expire-hold`); a periodic sweep
@@ -31,7 +34,7 @@ export class HoldExpiryService {
       if (!booking || booking.status !== 'held' || !booking.holdExpiresAt) return { released: false };
       const remainingMs = new Date(booking.holdExpiresAt).getTime() - this.clock.now().getTime();
       if (remainingMs > 0) return { released: false, remainingMs };
-      await this.cancellation.cancelLocked(manager, [booking], { reason: 'hold_expired' });
+      await this.cancellation.cancelLocked(manager, [booking], { reason: 'hold_expired', origin: HOLD_EXPIRY });
       return { released: true };
     });
     if (result.remainingMs !== undefined) {
@@ -47,7 +50,7 @@ export class HoldExpiryService {
     for (;;) {
       const released = await this.cancellation.transaction(async (manager) => {
         const due = await this.bookings.lockExpiredHolds(manager, this.clock.now(), SWEEP_CHUNK);
-        return (await this.cancellation.cancelLocked(manager, due, { reason: 'hold_expired' })).length;
+        return (await this.cancellation.cancelLocked(manager, due, { reason: 'hold_expired', origin: HOLD_EXPIRY })).length;
       });
       total += released;
       if (released < SWEEP_CHUNK) break;

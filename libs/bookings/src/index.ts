@@ -9,6 +9,7 @@ export * from './hold-expiry.service';
 export * from './party-decision.service';
 export * from './dto/booking.dto';
 export * from './bookings.errors';
+export * from './audited-booking-fields';
 export * from './booking-amendment.service';
 export * from './booking-changes';
 export * from './version-precondition';

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { systemOrigin } from '#libs/audit';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Clock } from '#libs/shared';
 import { BookingCancellation } from './booking-cancellation';
@@ -33,7 +34,11 @@ export class PartyDecisionService {
       if (!booking || booking.status === 'cancelled' || !booking.actionRequiredDeadline || !booking.actionRequiredRestrictionId) return { cancelled: false };
       const remainingMs = new Date(booking.actionRequiredDeadline).getTime() - this.clock.now().getTime();
       if (remainingMs > 0) return { cancelled: false, remainingMs, restrictionId: booking.actionRequiredRestrictionId };
-      await this.cancellation.cancelLocked(manager, [booking], { reason: 'restriction', restrictionId: booking.actionRequiredRestrictionId });
+      await this.cancellation.cancelLocked(manager, [booking], {
+        reason: 'restriction',
+        restrictionId: booking.actionRequiredRestrictionId,
+        origin: systemOrigin({ type: 'party_decision_deadline', id: booking.actionRequiredRestrictionId }),
+      });
       return { cancelled: true };
     });
     if (result.remainingMs !== undefined && result.restrictionId) {
@@ -62,7 +67,11 @@ export class PartyDecisionService {
         const restrictionId = overdue[0]?.actionRequiredRestrictionId;
         if (!restrictionId) return { cancelled: 0, more: false };
         const asked = overdue.filter((booking) => booking.actionRequiredRestrictionId === restrictionId);
-        const cancelled = await this.cancellation.cancelLocked(manager, asked, { reason: 'restriction', restrictionId });
+        const cancelled = await this.cancellation.cancelLocked(manager, asked, {
+          reason: 'restriction',
+          restrictionId,
+          origin: systemOrigin({ type: 'party_decision_deadline', id: restrictionId }),
+        });
         return { cancelled: cancelled.length, more: overdue.length === SWEEP_CHUNK || asked.length < overdue.length };
       });
       total += chunk.cancelled;

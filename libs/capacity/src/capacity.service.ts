@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { daysBetween, ValidationFailed } from '#libs/shared';
 import { CapacityBelowReserved } from './capacity.errors';
@@ -15,6 +16,7 @@ export class CapacityService {
     private readonly repository: CapacityRepository,
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
   async calendar(from: string, to: string): Promise<NightState[]> {
@@ -24,13 +26,17 @@ export class CapacityService {
     return this.repository.calendar(from, to, this.config.RESORT_CAPACITY);
   }
 
-  async setCapacity(date: string, capacity: number): Promise<NightState> {
+  async setCapacity(date: string, capacity: number, origin: AuditOrigin): Promise<NightState> {
     await this.repository.ensureNights([date], this.config.RESORT_CAPACITY);
     return this.dataSource.transaction(async (manager) => {
       const night = (await this.repository.lockNights(manager, [date])).get(date);
       if (!night) throw new Error(`night ${date} vanished`);
       if (capacity < night.reserved) throw new CapacityBelowReserved(date, capacity, night.reserved);
+      if (capacity === night.capacity) return night;
       await manager.query('UPDATE nights SET capacity = $2, updated_at = now() WHERE date = $1', [date, capacity]);
+      await this.audit.record(manager, [
+        { action: 'capacity.set', entityType: 'night', entityId: date, origin, changes: { capacity: { from: night.capacity, to: capacity } } },
+      ]);
       return { ...night, capacity };
     });
   }

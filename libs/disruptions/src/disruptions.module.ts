@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '#libs/audit';
 import { BookingsModule } from '#libs/bookings';
 import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
@@ -10,7 +11,7 @@ import { FlightDisruptionService } from './flight-disruption.service';
  * neither has to depend on the other's direction of the story.
  */
 @Module({
-  imports: [BookingsModule, FlightsModule, NotificationsModule],
+  imports: [AuditModule, BookingsModule, FlightsModule, NotificationsModule],
   providers: [FlightDisruptionService, Clock],
   exports: [FlightDisruptionService],
 })

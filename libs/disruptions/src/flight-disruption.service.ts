@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditService, changesBetween, systemOrigin } from '#libs/audit';
 import { BookingRow, BookingsRepository } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
 import { FlightRow, FlightSegment, FlightsRepository, segmentContextOf, segmentRefusal, startOfLocalDate } from '#libs/flights';
@@ -46,6 +47,7 @@ export class FlightDisruptionService {
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   /** Handles `disrupt-flight`. `onProgress` is told after every committed chunk. */
@@ -93,6 +95,22 @@ export class FlightDisruptionService {
     const segment: FlightSegment = cancelled.destination === this.config.RESORT_AIRPORT ? 'outbound' : 'return';
     const alternatives = await this.alternativesTo(manager, cancelled, segment);
     const segmentOf = new Map<string, FlightSegment>(bookings.map((booking) => [booking.id, booking.outboundFlightId === cancelled.id ? 'outbound' : 'return']));
+    // The cause: the route's suspension that cancelled the flight, else the flight's own cancellation.
+    const origin = systemOrigin(cancelled.suspensionId ? { type: 'route_suspension', id: cancelled.suspensionId } : { type: 'flight_cancellation', id: cancelled.id });
+    const before = new Map(bookings.map((booking) => [booking.id, booking]));
+    await this.audit.record(
+      manager,
+      cleared.map((booking) => {
+        const was = before.get(booking.id) as BookingRow;
+        return {
+          action: 'booking.flight_removed' as const,
+          entityType: 'booking' as const,
+          entityId: booking.id,
+          origin,
+          changes: changesBetween(was, booking, ['outboundFlightId', 'returnFlightId']),
+        };
+      }),
+    );
     // The notifications (which lock the agencies' inboxes) before the flight: a cancellation
     // takes inboxes, then nights, then flights, and the two must not wait for each other crosswise.
     await this.notifications.insertMany(

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '#libs/audit';
 import { BookingsModule } from '#libs/bookings';
 import { RestrictionsModule } from '#libs/restrictions';
 import { Clock } from '#libs/shared';
@@ -7,7 +8,7 @@ import { RestrictionEnforcementService } from './restriction-enforcement.service
 
 /** Ban enforcement: cancels the bookings a restriction affects. Depends on bookings and restrictions; neither depends on it. */
 @Module({
-  imports: [BookingsModule, RestrictionsModule],
+  imports: [AuditModule, BookingsModule, RestrictionsModule],
   providers: [EnforcementRepository, RestrictionEnforcementService, Clock],
   exports: [RestrictionEnforcementService],
 })

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditChanges, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
 import { BookingCancellation, GuestRemoval } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue, UrgentWork } from '#libs/jobs';
@@ -73,6 +74,7 @@ export class RestrictionEnforcementService {
     private readonly clock: Clock,
     private readonly urgentWork: UrgentWork,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   /** Handles `enforce-restriction`. */
@@ -110,7 +112,19 @@ export class RestrictionEnforcementService {
       this.logger.log(`restriction ${restrictionId}: enforcement stopped (${stopped}) after ${cancelled} cancellations and ${reduced} reductions in this run`);
       return { outcome: 'skipped', reason: stopped };
     }
-    const restriction = await this.dataSource.transaction((manager) => this.restrictions.markEnforcementCompleted(manager, restrictionId));
+    const restriction = await this.dataSource.transaction(async (manager) => {
+      const completed = await this.restrictions.markEnforcementCompleted(manager, restrictionId);
+      if (completed) {
+        await this.audit.record(manager, [
+          lifecycleEvent('restriction.enforcement_completed', restrictionId, {
+            enforcementState: { from: 'running', to: 'completed' },
+            cancelledBookings: { from: null, to: completed.cancelledBookings },
+            reducedBookings: { from: null, to: completed.reducedBookings },
+          }),
+        ]);
+      }
+      return completed;
+    });
     // Ended meanwhile by a lift (which completes a running enforcement) or by another run.
     if (!restriction) return { outcome: 'skipped', reason: 'already_completed' };
     this.metrics.restrictionEnforcementDuration.observe((Date.now() - runStartedAt) / 1000);
@@ -142,7 +156,15 @@ export class RestrictionEnforcementService {
       const remainingMs = new Date(restriction.effectiveFrom).getTime() - this.clock.now().getTime();
       if (remainingMs > 0) return { outcome: 'not_due', remainingMs };
       const stillAffected = await this.restrictions.countAffected(manager, targetOf(restriction));
-      await this.restrictions.markEnforcementRunning(manager, restrictionId, stillAffected);
+      const running = await this.restrictions.markEnforcementRunning(manager, restrictionId, stillAffected);
+      if (restriction.enforcementState === 'pending') {
+        await this.audit.record(manager, [
+          lifecycleEvent('restriction.enforcement_started', restrictionId, {
+            enforcementState: { from: 'pending', to: 'running' },
+            affectedBookings: { from: null, to: running.affectedBookings },
+          }),
+        ]);
+      }
       if (restriction.enforcementState === 'running') this.logger.log(`restriction ${restrictionId}: resuming enforcement, ${stillAffected} bookings left`);
       return { outcome: 'running' };
     });
@@ -231,6 +253,18 @@ export class RestrictionEnforcementService {
 
 /** Rolls a chunk back: the restriction was lifted while the chunk was cancelling. */
 class LiftedDuringChunk extends Error {}
+
+/**
+ * The restriction's own lifecycle, done by the system. Its cause names no id: the entity is the
+ * restriction itself, and `causeId=<restriction>` lists what it did to bookings, one event each.
+ */
+function lifecycleEvent(
+  action: 'restriction.enforcement_started' | 'restriction.enforcement_completed',
+  restrictionId: string,
+  changes: AuditChanges,
+): NewAuditEvent {
+  return { action, entityType: 'restriction', entityId: restrictionId, origin: systemOrigin({ type: 'restriction' }), changes };
+}
 
 function targetOf(restriction: RestrictionRow): RestrictionTarget {
   const terms = termsOf(restriction);

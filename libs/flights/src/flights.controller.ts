@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperationsOnly, uuidParam } from '#libs/access';
+import { AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems } from '#libs/shared';
 import { CancelFlightDto, CreateFlightDto, FlightDto, FlightPageDto, ListFlightsQueryDto, UpdateFlightDto } from './dto/flight.dto';
 import { FlightsService } from './flights.service';
@@ -19,8 +20,8 @@ export class FlightsController {
   })
   @ApiCreatedResponse({ type: FlightDto })
   @ApiProblems(400, 401, 403, 404, 'invalid_state', 429)
-  async create(@Body() body: CreateFlightDto): Promise<FlightDto> {
-    return FlightDto.from(await this.flights.createFlight(body));
+  async create(@Body() body: CreateFlightDto, @RequestOrigin() origin: AuditOrigin): Promise<FlightDto> {
+    return FlightDto.from(await this.flights.createFlight(body, origin));
   }
 
   @Get()
@@ -49,8 +50,8 @@ export class FlightsController {
   @ApiOperation({ summary: "Change a flight's seat count (operations)", description: 'Never below the seats already reserved: 409 capacity_below_reserved.' })
   @ApiOkResponse({ type: FlightDto })
   @ApiProblems(400, 401, 403, 404, 'capacity_below_reserved', 429)
-  async update(@Param('id', uuidParam('Flight')) id: string, @Body() body: UpdateFlightDto): Promise<FlightDto> {
-    return FlightDto.from(await this.flights.updateFlight(id, body));
+  async update(@Param('id', uuidParam('Flight')) id: string, @Body() body: UpdateFlightDto, @RequestOrigin() origin: AuditOrigin): Promise<FlightDto> {
+    return FlightDto.from(await this.flights.updateFlight(id, body, origin));
   }
 
   @Post(':id/cancel')
@@ -64,7 +65,7 @@ export class FlightsController {
   })
   @ApiOkResponse({ type: FlightDto })
   @ApiProblems(400, 401, 403, 404, 'invalid_state', 429)
-  async cancel(@Param('id', uuidParam('Flight')) id: string, @Body() body: CancelFlightDto): Promise<FlightDto> {
-    return FlightDto.from(await this.flights.cancelFlight(id, body.reason));
+  async cancel(@Param('id', uuidParam('Flight')) id: string, @Body() body: CancelFlightDto, @RequestOrigin() origin: AuditOrigin): Promise<FlightDto> {
+    return FlightDto.from(await this.flights.cancelFlight(id, body.reason, origin));
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '#libs/audit';
 import { Clock } from '#libs/shared';
 import { AirportDirectory } from './airport-directory';
 import { Flight, Route, RouteSuspension } from './flight.entity';
@@ -11,7 +12,7 @@ import { FlightsService } from './flights.service';
  * through `FlightsRepository`, and taking bookings off cancelled flights lives in libs/disruptions.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Route, RouteSuspension, Flight])],
+  imports: [TypeOrmModule.forFeature([Route, RouteSuspension, Flight]), AuditModule],
   providers: [AirportDirectory, FlightsRepository, FlightsService, Clock],
   exports: [FlightsRepository, FlightsService],
 })

@@ -48,8 +48,8 @@ export class FlightsRepository {
   // --- routes --------------------------------------------------------------------------------
 
   /** Inserts a route; undefined if one already joins these airports in this direction. */
-  async insertRoute(route: { origin: string; destination: string; originName: string; destinationName: string }): Promise<RouteRow | undefined> {
-    const rows: RouteRow[] = await this.dataSource.query(
+  async insertRoute(manager: EntityManager, route: { origin: string; destination: string; originName: string; destinationName: string }): Promise<RouteRow | undefined> {
+    const rows: RouteRow[] = await manager.query(
       `INSERT INTO routes AS r (origin, destination, origin_name, destination_name) VALUES ($1, $2, $3, $4)
        ON CONFLICT (origin, destination) DO NOTHING
        RETURNING ${ROUTE_COLUMNS}`,

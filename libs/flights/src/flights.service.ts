@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditOrigin, AuditService, NewAuditEvent, withCause } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
@@ -50,26 +51,46 @@ export class FlightsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly audit: AuditService,
   ) {}
 
   // --- routes --------------------------------------------------------------------------------
 
-  async createRoute(input: { origin: string; destination: string }): Promise<RouteRow> {
+  async createRoute(input: { origin: string; destination: string }, origin: AuditOrigin): Promise<RouteRow> {
     const resort = this.config.RESORT_AIRPORT;
     if (input.origin === input.destination) throw ValidationFailed.field('destination', 'must differ from origin');
     if (input.origin !== resort && input.destination !== resort) {
       throw ValidationFailed.field('destination', `one end of a route must be the resort airport ${resort}`);
     }
-    const [origin, destination] = await Promise.all([this.airports.find(input.origin), this.airports.find(input.destination)]);
+    const [from, to] = await Promise.all([this.airports.find(input.origin), this.airports.find(input.destination)]);
     const problems = [
-      ...(origin ? [] : [{ field: 'origin', message: `${input.origin} is not a known airport` }]),
-      ...(destination ? [] : [{ field: 'destination', message: `${input.destination} is not a known airport` }]),
+      ...(from ? [] : [{ field: 'origin', message: `${input.origin} is not a known airport` }]),
+      ...(to ? [] : [{ field: 'destination', message: `${input.destination} is not a known airport` }]),
     ];
-    if (!origin || !destination) throw new ValidationFailed(problems);
-    const route = await this.repository.insertRoute({ origin: origin.iata, destination: destination.iata, originName: origin.name, destinationName: destination.name });
+    if (!from || !to) throw new ValidationFailed(problems);
+    const route = await this.dataSource.transaction(async (manager) => {
+      const inserted = await this.repository.insertRoute(manager, {
+        origin: from.iata,
+        destination: to.iata,
+        originName: from.name,
+        destinationName: to.name,
+      });
+      if (inserted) {
+        await this.audit.record(manager, [
+          {
+            action: 'route.created',
+            entityType: 'route',
+            entityId: inserted.id,
+            origin,
+            changes: { origin: { from: null, to: inserted.origin }, destination: { from: null, to: inserted.destination } },
+          },
+        ]);
+      }
+      return inserted;
+    });
     if (!route) {
-      const existing = await this.repository.findRouteByAirports(origin.iata, destination.iata);
-      throw new RouteExists(origin.iata, destination.iata, existing?.id);
+      const existing = await this.repository.findRouteByAirports(from.iata, to.iata);
+      throw new RouteExists(from.iata, to.iata, existing?.id);
     }
     return route;
   }
@@ -103,6 +124,7 @@ export class FlightsService {
     routeId: string,
     input: { from: string; until?: string; reason: string },
     createdByKeyId: string | null,
+    origin: AuditOrigin,
   ): Promise<{ suspension: RouteSuspensionRow; cancelled: FlightRow[] }> {
     const from = new Date(input.from);
     const until = input.until ? new Date(input.until) : null;
@@ -118,6 +140,23 @@ export class FlightsService {
         due.map((flight) => flight.id),
         { reason: input.reason, suspensionId: suspension.id },
       );
+      // The route's suspension, and each flight it cancelled (by this request, because of the suspension).
+      const becauseOfSuspension = withCause(origin, { type: 'route_suspension', id: suspension.id });
+      await this.audit.record(manager, [
+        {
+          action: 'route.suspended',
+          entityType: 'route',
+          entityId: routeId,
+          origin,
+          changes: {
+            suspension: {
+              from: null,
+              to: { id: suspension.id, from: from.toISOString(), until: until ? until.toISOString() : null, reason: input.reason, cancelledFlights: cancelled.length },
+            },
+          },
+        },
+        ...cancelled.map((flight) => flightCancelledEvent(flight.id, input.reason, becauseOfSuspension)),
+      ]);
       return { suspension, cancelled };
     });
     this.metrics.flightsCancelled.inc({ cause: 'suspension' }, result.cancelled.length);
@@ -127,7 +166,10 @@ export class FlightsService {
 
   // --- flights -------------------------------------------------------------------------------
 
-  async createFlight(input: { routeId: string; flightNumber: string; departureAt: string; arrivalAt: string; seats: number }): Promise<FlightRow> {
+  async createFlight(
+    input: { routeId: string; flightNumber: string; departureAt: string; arrivalAt: string; seats: number },
+    origin: AuditOrigin,
+  ): Promise<FlightRow> {
     const departureAt = new Date(input.departureAt);
     const arrivalAt = new Date(input.arrivalAt);
     if (arrivalAt <= departureAt) throw ValidationFailed.field('arrivalAt', 'must be after departureAt');
@@ -141,6 +183,21 @@ export class FlightsService {
       }
       const flight = await this.repository.insertFlight(manager, { ...input, departureAt, arrivalAt });
       if (!flight) throw new InvalidState(`Flight ${input.flightNumber} already departs at ${departureAt.toISOString()}`);
+      await this.audit.record(manager, [
+        {
+          action: 'flight.created',
+          entityType: 'flight',
+          entityId: flight.id,
+          origin,
+          changes: {
+            routeId: { from: null, to: flight.routeId },
+            flightNumber: { from: null, to: flight.flightNumber },
+            departureAt: { from: null, to: new Date(flight.departureAt).toISOString() },
+            arrivalAt: { from: null, to: new Date(flight.arrivalAt).toISOString() },
+            seats: { from: null, to: flight.seats },
+          },
+        },
+      ]);
       return flight;
     });
   }
@@ -174,7 +231,7 @@ export class FlightsService {
     };
   }
 
-  async updateFlight(id: string, changes: { seats?: number }): Promise<FlightRow> {
+  async updateFlight(id: string, changes: { seats?: number }, origin: AuditOrigin): Promise<FlightRow> {
     return this.dataSource.transaction(async (manager) => {
       const flight = (await this.repository.lockFlights(manager, [id])).get(id);
       if (!flight) throw new NotFound('Flight', id);
@@ -182,17 +239,21 @@ export class FlightsService {
       if (flight.status === 'cancelled') throw new InvalidState(`Flight ${flight.flightNumber} is cancelled`);
       if (changes.seats < flight.seatsReserved) throw new SeatsBelowReserved(id, changes.seats, flight.seatsReserved);
       await this.repository.setSeats(manager, id, changes.seats);
+      await this.audit.record(manager, [
+        { action: 'flight.updated', entityType: 'flight', entityId: id, origin, changes: { seats: { from: flight.seats, to: changes.seats } } },
+      ]);
       return { ...flight, seats: changes.seats };
     });
   }
 
   /** Cancels one flight; its bookings lose the segment in the background. A cancelled flight stays cancelled (409). */
-  async cancelFlight(id: string, reason: string): Promise<FlightRow> {
+  async cancelFlight(id: string, reason: string, origin: AuditOrigin): Promise<FlightRow> {
     const cancelled = await this.dataSource.transaction(async (manager) => {
       const flight = (await this.repository.lockFlights(manager, [id])).get(id);
       if (!flight) throw new NotFound('Flight', id);
       if (flight.status === 'cancelled') throw new InvalidState(`Flight ${flight.flightNumber} is already cancelled`);
       const [row] = await this.repository.markCancelled(manager, [id], { reason, suspensionId: null });
+      await this.audit.record(manager, [flightCancelledEvent(id, reason, origin)]);
       return row;
     });
     this.metrics.flightsCancelled.inc({ cause: 'flight' });
@@ -236,6 +297,16 @@ function offsetMilliseconds(instant: Date, timeZone: string): number {
   const part = (type: string): number => Number(parts.find((candidate) => candidate.type === type)?.value);
   const asUtc = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+function flightCancelledEvent(flightId: string, reason: string, origin: AuditOrigin): NewAuditEvent {
+  return {
+    action: 'flight.cancelled',
+    entityType: 'flight',
+    entityId: flightId,
+    origin,
+    changes: { status: { from: 'scheduled', to: 'cancelled' }, cancellationReason: { from: null, to: reason } },
+  };
 }
 
 class RouteExists extends InvalidState {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, OperationsOnly, Principal, uuidParam } from '#libs/access';
+import { AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, PageQueryDto } from '#libs/shared';
 import { CreateRouteDto, RouteDto, RoutePageDto, RouteSuspensionDto, RouteSuspensionListDto, SuspendRouteDto } from './dto/route.dto';
 import { FlightsService } from './flights.service';
@@ -19,8 +20,8 @@ export class RoutesController {
   })
   @ApiCreatedResponse({ type: RouteDto })
   @ApiProblems(400, 401, 403, 'invalid_state', 429)
-  async create(@Body() body: CreateRouteDto): Promise<RouteDto> {
-    return RouteDto.from(await this.flights.createRoute(body));
+  async create(@Body() body: CreateRouteDto, @RequestOrigin() origin: AuditOrigin): Promise<RouteDto> {
+    return RouteDto.from(await this.flights.createRoute(body, origin));
   }
 
   @Get()
@@ -66,8 +67,9 @@ export class RoutesController {
     @Param('id', uuidParam('Route')) id: string,
     @Body() body: SuspendRouteDto,
     @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
   ): Promise<RouteSuspensionDto> {
-    const { suspension, cancelled } = await this.flights.suspendRoute(id, body, principal.keyId);
+    const { suspension, cancelled } = await this.flights.suspendRoute(id, body, principal.keyId, origin);
     return RouteSuspensionDto.from(suspension, cancelled);
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, OperationsOnly, Principal, uuidParam } from '#libs/access';
+import { AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, EmptyBody } from '#libs/shared';
 import { CreateRestrictionDto, ListRestrictionsQueryDto, RestrictionDto, RestrictionPageDto, RestrictionPreviewDto } from './dto/restriction.dto';
 import { RestrictionsService } from './restrictions.service';
@@ -22,8 +23,8 @@ export class RestrictionsController {
   })
   @ApiCreatedResponse({ type: RestrictionDto })
   @ApiProblems(400, 401, 403, 429)
-  async create(@Body() body: CreateRestrictionDto, @CurrentPrincipal() principal: Principal): Promise<RestrictionDto> {
-    return RestrictionDto.from(await this.restrictions.create(principal, body), 'operations');
+  async create(@Body() body: CreateRestrictionDto, @CurrentPrincipal() principal: Principal, @RequestOrigin() origin: AuditOrigin): Promise<RestrictionDto> {
+    return RestrictionDto.from(await this.restrictions.create(principal, body, origin), 'operations');
   }
 
   @Post('preview')
@@ -68,7 +69,12 @@ export class RestrictionsController {
   })
   @ApiOkResponse({ type: RestrictionDto })
   @ApiProblems(400, 401, 403, 404, 'invalid_state', 429)
-  async lift(@Param('id', uuidParam('Restriction')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<RestrictionDto> {
-    return RestrictionDto.from(await this.restrictions.lift(principal, id), 'operations');
+  async lift(
+    @Param('id', uuidParam('Restriction')) id: string,
+    @EmptyBody() _body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<RestrictionDto> {
+    return RestrictionDto.from(await this.restrictions.lift(principal, id, origin), 'operations');
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Principal } from '#libs/access';
+import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Clock, decodeTimestampCursor, encodeCursor, FieldProblem, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
@@ -24,15 +25,34 @@ export class RestrictionsService {
     private readonly jobs: JobQueue,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(principal: Principal, body: CreateRestrictionDto): Promise<RestrictionRow> {
+  async create(principal: Principal, body: CreateRestrictionDto, origin: AuditOrigin): Promise<RestrictionRow> {
     const terms = this.validatedTerms(body, principal.keyId);
     const restriction = await this.dataSource.transaction(async (manager) => {
       // Exclusive: waits for admission transactions in flight, and holds new ones back until
       // this row is committed (see RESTRICTIONS_ADVISORY_LOCK).
       await this.repository.lockExclusively(manager);
-      return this.repository.insert(manager, terms);
+      const inserted = await this.repository.insert(manager, terms);
+      const created = (field: string, to: unknown) => (to === null || to === undefined ? {} : { [field]: { from: null, to } });
+      await this.audit.record(manager, [
+        {
+          action: 'restriction.created',
+          entityType: 'restriction',
+          entityId: inserted.id,
+          origin,
+          changes: {
+            ...created('nationalities', inserted.nationalities),
+            ...created('allForeign', inserted.allForeign),
+            ...(inserted.allForeign ? created('except', inserted.exceptNationalities) : {}),
+            ...created('effectiveFrom', new Date(inserted.effectiveFrom).toISOString()),
+            ...created('effectiveUntil', inserted.effectiveUntil ? new Date(inserted.effectiveUntil).toISOString() : null),
+            ...created('reason', inserted.reason),
+          },
+        },
+      ]);
+      return inserted;
     });
     this.logger.log(`restriction ${restriction.id} applied, effective from ${restriction.effectiveFrom.toISOString()}`);
     await this.scheduleEnforcement(restriction);
@@ -76,14 +96,31 @@ export class RestrictionsService {
    * an enforcement still running stops: a chunk in flight that has not yet recorded its
    * progress finds the restriction lifted when it does, and rolls back.
    */
-  async lift(principal: Principal, id: string): Promise<RestrictionRow> {
+  async lift(principal: Principal, id: string, origin: AuditOrigin): Promise<RestrictionRow> {
     return this.dataSource.transaction(async (manager) => {
       const restriction = await this.repository.lockById(manager, id);
       if (!restriction) throw new NotFound('Restriction', id);
       const status = statusOf(termsOf(restriction), this.clock.now());
       if (status === 'lifted') throw new InvalidState(`Restriction ${id} was already lifted at ${new Date(restriction.liftedAt as Date).toISOString()}`);
       if (status === 'expired') throw new InvalidState(`Restriction ${id} expired at ${new Date(restriction.effectiveUntil as Date).toISOString()}`);
-      return this.repository.markLifted(manager, id, principal.keyId);
+      const lifted = await this.repository.markLifted(manager, id, principal.keyId);
+      await this.audit.record(manager, [
+        {
+          action: 'restriction.lifted',
+          entityType: 'restriction',
+          entityId: id,
+          origin,
+          changes: {
+            liftedAt: { from: null, to: new Date(lifted.liftedAt as Date).toISOString() },
+            ...(restriction.enforcementState !== lifted.enforcementState ? { enforcementState: { from: restriction.enforcementState, to: lifted.enforcementState } } : {}),
+          },
+        },
+        // A lift ends an enforcement under way: that is its completion, by this request.
+        ...(restriction.enforcementState === 'running'
+          ? [{ action: 'restriction.enforcement_completed' as const, entityType: 'restriction' as const, entityId: id, origin, changes: { enforcementState: { from: 'running', to: 'completed' } } }]
+          : []),
+      ]);
+      return lifted;
     });
   }
 

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { CapacityExhausted, CapacityRepository, NightState, ShortNight } from '#libs/capacity';
 import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal } from '#libs/flights';
 import { describeError, Metrics } from '#libs/observability';
 import { RestrictionGate } from '#libs/restrictions';
 import { Clock, DomainError, IdempotencyKeyReused, isForeignKeyViolationOn, NotFound, toProblem } from '#libs/shared';
+import type { BookingRow } from '../booking.entity';
 import { HoldLimitReached } from '../bookings.errors';
+import { AUDITED_BOOKING_FIELDS } from '../audited-booking-fields';
 import { BookingsRepository, NewBooking } from '../bookings.repository';
 import { BookingDto } from '../dto/booking.dto';
 import { AdmissionOutcome, AdmissionRequest } from './admission.types';
@@ -60,6 +63,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
     private readonly restrictions: RestrictionGate,
     private readonly flights: FlightsRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   /** Graceful shutdown: requests already accepted into the batcher are admitted before connections close. */
@@ -188,6 +192,17 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
         outcomes[index] = { kind: 'created', booking: rowsById.get(booking.id) as NonNullable<ReturnType<typeof rowsById.get>> };
       }
       await this.saveResponses(manager, requests, outcomes, candidates);
+      // Their `booking.created` events too, in one statement; those of refused drafts go with them.
+      await this.audit.record(
+        manager,
+        drafts.map(({ index, booking }) => ({
+          action: 'booking.created' as const,
+          entityType: 'booking' as const,
+          entityId: booking.id,
+          origin: requests[index].origin,
+          changes: changesBetween(undefined, rowsById.get(booking.id) as BookingRow, AUDITED_BOOKING_FIELDS),
+        })),
+      );
       // The held drafts' trigger has locked their agencies' counters (agencies in id order,
       // before any night): what each agency may still hold is decided against those.
       const holdRoom = await this.holdRoomOf(manager, drafts.map(({ index }) => requests[index]));
@@ -229,6 +244,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       await this.writeSeatCounters(manager, requests, admitted);
       if (refused.length > 0) {
         await this.bookings.deleteDrafts(manager, refused.map((entry) => entry.bookingId));
+        await this.audit.discardBookings(manager, refused.map((entry) => entry.bookingId));
         await this.saveResponses(manager, requests, outcomes, refused.map((entry) => entry.index));
       }
     });

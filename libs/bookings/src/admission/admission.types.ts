@@ -1,3 +1,4 @@
+import type { AuditOrigin } from '#libs/audit';
 import type { DomainError } from '#libs/shared';
 import type { BookingRow, Guest } from '../booking.entity';
 
@@ -15,6 +16,8 @@ export interface AdmissionRequest {
   outboundFlightId: string | null;
   returnFlightId: string | null;
   idempotency: { key: string; requestHash: string } | null;
+  /** The caller and request id, for the booking's `booking.created` audit event. */
+  origin: AuditOrigin;
 }
 
 export type AdmissionOutcome =
