@@ -15,7 +15,9 @@ import { addDays, BenchStack, call, invariantsHold, localPostgresPids, measureCp
  * admission, not refusals. Settings (env): BENCH_CONNECTIONS (64), BENCH_DURATION_SECONDS (20),
  * BENCH_WARM_UP_SECONDS (5), BENCH_API_PROCESSES (2); BENCH_SPREAD=true spreads check-ins over
  * 180 days instead of 3 (the "spread-out" variant); BENCH_FLIGHTS=true books an outbound and a
- * return flight with every stay (nights and seats admitted together).
+ * return flight with every stay (nights and seats admitted together); BENCH_AMENDMENTS=true makes
+ * 20 % of the measured requests amend an existing booking's dates (PATCH, a new stay of the same
+ * workload) and reports bookings + amendments per second.
  */
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 20);
@@ -36,15 +38,22 @@ export interface BookingWorkload {
   checkInDays: number;
   /** Each booking also takes a seat per guest on an outbound and a return flight. */
   withFlights: boolean;
+  /** Share of the measured requests that amend an existing booking's dates instead of booking (0 for none). */
+  amendmentShare: number;
 }
 
 export function workloadFromEnvironment(): BookingWorkload {
-  return { checkInDays: process.env.BENCH_SPREAD === 'true' ? 180 : 3, withFlights: process.env.BENCH_FLIGHTS === 'true' };
+  return {
+    checkInDays: process.env.BENCH_SPREAD === 'true' ? 180 : 3,
+    withFlights: process.env.BENCH_FLIGHTS === 'true',
+    amendmentShare: process.env.BENCH_AMENDMENTS === 'true' ? 0.2 : 0,
+  };
 }
 
 export function describeWorkload(workload: BookingWorkload): string {
   const nights = workload.checkInDays <= 3 ? `peak nights (check-in within ${workload.checkInDays} days)` : `spread out (check-in within ${workload.checkInDays} days)`;
-  return workload.withFlights ? `${nights}, with outbound and return flights` : `${nights}, stay only`;
+  const described = workload.withFlights ? `${nights}, with outbound and return flights` : `${nights}, stay only`;
+  return workload.amendmentShare > 0 ? `${described}, ${Math.round(workload.amendmentShare * 100)} % of requests amend a booking's dates` : described;
 }
 
 /** Flight ids by resort date: outbound flights arrive on it, return flights leave on it. */
@@ -58,6 +67,9 @@ export interface BookingBenchResult {
   connections: number;
   apiProcesses: number;
   bookingsPerSecond: number;
+  /** With BENCH_AMENDMENTS: amendments applied per second, and bookings + amendments per second. */
+  amendmentsPerSecond?: number;
+  bookingsAndAmendmentsPerSecond?: number;
   p50Ms: number;
   p99Ms: number;
   refused: number;
@@ -79,15 +91,18 @@ function randomInt(min: number, max: number): number {
   return min + Math.floor(Math.random() * (max - min + 1));
 }
 
-function bookingBody(workload: BookingWorkload, today: string, flights: BenchFlights | null): string {
+/** A stay of the workload: check-in within its days, 2–5 nights. */
+function stayOf(workload: BookingWorkload, today: string): { checkIn: string; checkOut: string } {
   const start = randomInt(0, workload.checkInDays - 1);
-  const nights = randomInt(2, MAX_NIGHTS);
+  return { checkIn: addDays(today, start), checkOut: addDays(today, start + randomInt(2, MAX_NIGHTS)) };
+}
+
+function bookingBody(workload: BookingWorkload, today: string, flights: BenchFlights | null): string {
   const guests = Array.from({ length: randomInt(1, 4) }, (_, index) => ({
     fullName: `Bench Guest ${index}`,
     nationality: NATIONALITIES[randomInt(0, NATIONALITIES.length - 1)],
   }));
-  const checkIn = addDays(today, start);
-  const checkOut = addDays(today, start + nights);
+  const { checkIn, checkOut } = stayOf(workload, today);
   const segments = flights ? { outboundFlightId: flights.outbound.get(checkIn), returnFlightId: flights.return.get(checkOut) } : {};
   return JSON.stringify({ checkIn, checkOut, guests, ...segments });
 }
@@ -127,7 +142,27 @@ async function scheduleFlights(stack: BenchStack, workload: BookingWorkload, tod
   return flights;
 }
 
-async function runHttpLoad(stack: BenchStack, agentKey: string, body: () => string, durationSeconds: number): Promise<autocannon.Result[]> {
+/** One request of the load: a booking, or (BENCH_AMENDMENTS) an amendment. */
+interface LoadRequest {
+  method: 'POST' | 'PATCH';
+  path: string;
+  body: string;
+}
+
+/**
+ * With amendments, a share of the requests moves an existing booking (one of `amendable`) to a new
+ * stay of the workload, with its flights where the workload has them; the rest book.
+ */
+function nextRequest(workload: BookingWorkload, today: string, flights: BenchFlights | null, amendable: string[]): LoadRequest {
+  if (amendable.length > 0 && Math.random() < workload.amendmentShare) {
+    const stay = stayOf(workload, today);
+    const segments = flights ? { outboundFlightId: flights.outbound.get(stay.checkIn), returnFlightId: flights.return.get(stay.checkOut) } : {};
+    return { method: 'PATCH', path: `/v1/bookings/${amendable[randomInt(0, amendable.length - 1)]}`, body: JSON.stringify({ ...stay, ...segments }) };
+  }
+  return { method: 'POST', path: '/v1/bookings', body: bookingBody(workload, today, flights) };
+}
+
+async function runHttpLoad(stack: BenchStack, agentKey: string, next: () => LoadRequest, durationSeconds: number): Promise<autocannon.Result[]> {
   // One autocannon instance per API process, connections split between them (a load balancer's job in production).
   return Promise.all(
     stack.apiUrls.map(
@@ -142,15 +177,20 @@ async function runHttpLoad(stack: BenchStack, agentKey: string, body: () => stri
                 {
                   method: 'POST',
                   path: '/v1/bookings',
-                  setupRequest: (request) => ({
-                    ...request,
-                    headers: {
-                      'content-type': 'application/json',
-                      authorization: `Bearer ${agentKey}`,
-                      'idempotency-key': randomUUID(),
-                    },
-                    body: body(),
-                  }),
+                  setupRequest: (request) => {
+                    const { method, path: requestPath, body } = next();
+                    return {
+                      ...request,
+                      method,
+                      path: requestPath,
+                      headers: {
+                        'content-type': 'application/json',
+                        authorization: `Bearer ${agentKey}`,
+                        'idempotency-key': randomUUID(),
+                      },
+                      body,
+                    };
+                  },
                 },
               ],
             },
@@ -214,27 +254,35 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     const today = resortToday();
     await raiseCapacity(stack, workload, today);
     const flights = workload.withFlights ? await scheduleFlights(stack, workload, today) : null;
-    const body = (): string => bookingBody(workload, today, flights);
+    // Bookings to amend (BENCH_AMENDMENTS): those the warm-up made, read once it is over.
+    const amendable: string[] = [];
+    const next = (): LoadRequest => nextRequest(workload, today, flights, amendable);
     const agency = await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: 'Bench Travel' });
     const { key: agentKey } = await call(stack.apiUrls[0], stack.operationsKey, 'POST', `/v1/agencies/${agency.id}/api-keys`, { label: 'bench' });
 
     // Warm up every API process (JIT, connection pools, caches) under the same load, then measure.
-    const warmUp = await runHttpLoad(stack, agentKey, body, WARM_UP_SECONDS);
+    const warmUp = await runHttpLoad(stack, agentKey, next, WARM_UP_SECONDS);
     const warmUpFailures = warmUp.reduce((sum, result) => sum + result.non2xx + result.errors, 0);
     if (warmUpFailures > 0) throw new Error(`${warmUpFailures} warm-up bookings failed or were refused`);
     // Requests still in flight when the warm-up stopped commit meanwhile, not into the count.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const { rows: before } = await stack.pool.query(`SELECT count(*)::int AS count FROM bookings`);
+    if (workload.amendmentShare > 0) {
+      const { rows } = await stack.pool.query<{ id: string }>(`SELECT id FROM bookings WHERE status = 'confirmed' ORDER BY random() LIMIT 5000`);
+      amendable.push(...rows.map((row) => row.id));
+    }
+    // Applied amendments are counted by the versions they added (nothing else changes a booking here).
+    const { rows: before } = await stack.pool.query(`SELECT count(*)::int AS count, coalesce(sum(version - 1), 0)::int AS changes FROM bookings`);
     const memory = sampleResidentMemory(stack.processes);
     const apiCpu = await measureCpu(() => pidsOf(stack.processes));
     const postgresCpu = await measureCpu(() => localPostgresPids(stack.pool));
     const loadGeneratorStart = process.cpuUsage();
-    const results = await runHttpLoad(stack, agentKey, body, DURATION_SECONDS);
+    const results = await runHttpLoad(stack, agentKey, next, DURATION_SECONDS);
     const loadGeneratorCpu = process.cpuUsage(loadGeneratorStart);
     const cpuMs = { api: await apiCpu.stop(), postgres: await postgresCpu.stop(), loadGenerator: (loadGeneratorCpu.user + loadGeneratorCpu.system) / 1000 };
     const apiPeakResidentMb = memory.stop();
-    const { rows: after } = await stack.pool.query(`SELECT count(*)::int AS count FROM bookings`);
+    const { rows: after } = await stack.pool.query(`SELECT count(*)::int AS count, coalesce(sum(version - 1), 0)::int AS changes FROM bookings`);
     const created = after[0].count - before[0].count;
+    const amended = after[0].changes - before[0].changes;
 
     const totalRequests = results.reduce((sum, result) => sum + result.requests.total, 0);
     const weighted = (pick: (result: autocannon.Result) => number): number =>
@@ -252,6 +300,9 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
       connections: CONNECTIONS,
       apiProcesses: API_PROCESSES,
       bookingsPerSecond: Math.round(bookingsPerSecond),
+      ...(workload.amendmentShare > 0
+        ? { amendmentsPerSecond: Math.round(amended / DURATION_SECONDS), bookingsAndAmendmentsPerSecond: Math.round((created + amended) / DURATION_SECONDS) }
+        : {}),
       p50Ms: Math.round(weighted((result) => result.latency.p50)),
       // autocannon reports p99 per instance; the larger of the instances' p99 bounds the combined p99 from above.
       p99Ms: Math.round(Math.max(...results.map((result) => result.latency.p99))),

@@ -78,10 +78,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const details: Record<string, unknown> = {};
 
-  const peak = await runBookingsBench({ checkInDays: 3, withFlights: false });
+  const peak = await runBookingsBench({ checkInDays: 3, withFlights: false, amendmentShare: 0 });
   details.bookingsPeak = peak;
   rows.push(...bookingRows(peak, 4));
-  const peakWithFlights = await runBookingsBench({ checkInDays: 3, withFlights: true });
+  const peakWithFlights = await runBookingsBench({ checkInDays: 3, withFlights: true, amendmentShare: 0 });
   details.bookingsPeakWithFlights = peakWithFlights;
   rows.push(...bookingRows(peakWithFlights, null));
   const flightShare = peak.bookingsPerSecond > 0 ? peakWithFlights.bookingsPerSecond / peak.bookingsPerSecond : 0;
@@ -91,10 +91,18 @@ async function main(): Promise<void> {
     result: `${Math.round(flightShare * 100)} %`,
     met: flightShare >= 0.75,
   });
-  const spread = await runBookingsBench({ checkInDays: 180, withFlights: false });
+  const spread = await runBookingsBench({ checkInDays: 180, withFlights: false, amendmentShare: 0 });
   details.bookingsSpread = spread;
   rows.push(...bookingRows(spread, null));
-  const apiMemory = Math.max(...[peak, peakWithFlights, spread].flatMap((result) => result.apiPeakResidentMb.map((value) => value ?? 0)));
+  const amending = await runBookingsBench({ checkInDays: 3, withFlights: false, amendmentShare: 0.2 });
+  details.bookingsPeakWithAmendments = amending;
+  rows.push({
+    measure: `Bookings + amendments/s, ${amending.workload} (${amending.connections} connections, ${amending.apiProcesses} API processes)`,
+    target: '—',
+    result: `${amending.bookingsAndAmendmentsPerSecond}/s (${amending.bookingsPerSecond} bookings, ${amending.amendmentsPerSecond} amendments); p50 ${amending.p50Ms} ms, p99 ${amending.p99Ms} ms; ${amending.errors} errors, ${amending.refused} non-2xx; invariant ${amending.invariantHolds ? 'holds' : 'BROKEN'}`,
+    met: amending.invariantHolds ? null : false,
+  });
+  const apiMemory = Math.max(...[peak, peakWithFlights, spread, amending].flatMap((result) => result.apiPeakResidentMb.map((value) => value ?? 0)));
 
   const ban = await runBanWebhooksBench();
   details.ban = ban;
@@ -131,10 +139,13 @@ async function main(): Promise<void> {
       met: reads.listP99Ms <= 20,
     },
     {
-      measure: `Ban preview (all foreigners but one) on ${reads.bookingsLoaded.toLocaleString('en')} bookings`,
-      target: '≤ 1 s',
-      result: reads.previewMs === null ? 'not measured' : `${reads.previewMs} ms, slowest of 5 (${reads.previewAffectedBookings} affected)`,
-      met: reads.previewMs !== null && reads.previewMs <= 1000,
+      measure: `Ban preview (all foreigners but one) on ${reads.bookingsLoaded.toLocaleString('en')} bookings, party policies mixed`,
+      target: '≤ 500 ms',
+      result:
+        reads.previewMs === null
+          ? 'not measured'
+          : `${reads.previewMs} ms, slowest of 5 (${reads.previewAffectedBookings} affected, ${reads.previewBookingsToReduce} to reduce; ${reads.previewPartyCountRows} party-count rows)`,
+      met: reads.previewMs !== null && reads.previewMs <= 500,
     },
     {
       measure: 'Resident memory under load',

@@ -231,6 +231,7 @@ export function formatBanner(options: {
     '  Kalma is running',
     '',
     `  API              ${publicUrl}`,
+    `  Console          ${publicUrl}/console  (sign in with a key below)`,
     `  Docs (OpenAPI)   ${publicUrl}/docs`,
     ...(dataDir ? [`  Data             ${dataDir}  (delete it to start afresh)`] : []),
     '',

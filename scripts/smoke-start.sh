@@ -118,6 +118,16 @@ booking_status="$(curl -sS -o "$work_dir/booking.json" -w '%{http_code}' --max-t
 [[ "$booking_status" == 201 ]] || fail "POST /v1/bookings answered $booking_status, expected 201: $(cat "$work_dir/booking.json")"
 log "POST /v1/bookings answered 201"
 
+console_status="$(curl -sS -o "$work_dir/console.html" -w '%{http_code}' --max-time 10 "$base_url/console")" || fail "GET /console failed: curl could not complete it"
+[[ "$console_status" == 200 ]] && grep -q '<div id="app">' "$work_dir/console.html" || fail "GET /console answered $console_status without the console page"
+started=$SECONDS
+# The banner comes once the demo data is seeded.
+until grep -q "Console .*/console" "$log_file"; do
+  ((SECONDS - started < DEMO_TIMEOUT_SECONDS)) || fail "npm start did not print the console's address within $DEMO_TIMEOUT_SECONDS s"
+  sleep 1
+done
+log "GET /console answered the console page, and npm start printed its address"
+
 # What must be gone after Ctrl-C: npm, the supervisor, the API, the worker, PostgreSQL (with its
 # backends), Redis and the supervisor's guard.
 [[ "$(ps -o pgid= -p "$npm_pid" | tr -d ' ')" == "$npm_pid" ]] || fail "npm start does not lead its own process group"

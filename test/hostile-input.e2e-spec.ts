@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { brokenInvariants, snapshotTables } from './support/database-snapshot';
 import { dateFromToday, HttpResult, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
-import { fetchOpenApiDocument, OpenApiDocument, OpenApiSchema, requestBodySchema, resolveSchema, Route, routesOf } from './support/openapi-routes';
+import { fetchOpenApiDocument, OpenApiDocument, OpenApiSchema, requestBodySchema, resolveSchema, Route, routesOf, typeOf } from './support/openapi-routes';
 import { ACCESS } from './support/route-access';
 import { concretePath, createRouteFixtures, RouteFixtures } from './support/route-fixtures';
 
@@ -205,11 +205,11 @@ describe('hostile input (generated from the OpenAPI document)', () => {
   /** For routes without a hand-written body: the documented examples of the required fields. */
   function exampleOf(schema: OpenApiSchema | undefined): Json {
     if (!schema) return {};
-    if (schema.example !== undefined) return schema.example as Json;
+    if (schema.examples?.length) return schema.examples[0] as Json;
     if (schema.enum?.length) return schema.enum[0] as Json;
     const resolved = resolveSchema(document, schema) ?? {};
     if (resolved !== schema) return exampleOf(resolved);
-    switch (schema.type) {
+    switch (typeOf(schema)) {
       case 'object':
         return Object.fromEntries((schema.required ?? []).map((name) => [name, exampleOf(schema.properties?.[name])]));
       case 'array':

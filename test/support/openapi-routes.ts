@@ -5,7 +5,8 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export interface OpenApiSchema {
   $ref?: string;
-  type?: string;
+  /** OpenAPI 3.1: a list when null is allowed too (`['string', 'null']`). */
+  type?: string | string[];
   format?: string;
   enum?: unknown[];
   items?: OpenApiSchema;
@@ -14,7 +15,6 @@ export interface OpenApiSchema {
   allOf?: OpenApiSchema[];
   oneOf?: OpenApiSchema[];
   anyOf?: OpenApiSchema[];
-  nullable?: boolean;
   minimum?: number;
   maximum?: number;
   minLength?: number;
@@ -22,8 +22,9 @@ export interface OpenApiSchema {
   minItems?: number;
   maxItems?: number;
   pattern?: string;
-  example?: unknown;
+  examples?: unknown[];
   default?: unknown;
+  additionalProperties?: boolean | OpenApiSchema;
 }
 
 export interface OpenApiParameter {
@@ -36,12 +37,13 @@ export interface OpenApiParameter {
 export interface OpenApiOperation {
   summary?: string;
   parameters?: OpenApiParameter[];
-  requestBody?: { content?: Record<string, { schema?: OpenApiSchema }> };
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: OpenApiSchema }> };
   security?: Record<string, string[]>[];
   responses?: Record<string, unknown>;
 }
 
 export interface OpenApiDocument {
+  openapi?: string;
   paths: Record<string, Partial<Record<HttpMethod, OpenApiOperation>>>;
   components?: { schemas?: Record<string, OpenApiSchema> };
 }
@@ -70,6 +72,12 @@ export function routesOf(document: OpenApiDocument): Route[] {
       operation: operations[method] as OpenApiOperation,
     })),
   );
+}
+
+/** The schema's type, without the `null` OpenAPI 3.1 lists beside it for nullable values. */
+export function typeOf(schema: OpenApiSchema | undefined): string | undefined {
+  const types = [schema?.type ?? []].flat().filter((type) => type !== 'null');
+  return types[0];
 }
 
 /** Resolves `$ref` and `allOf` so a schema's own properties can be read. */

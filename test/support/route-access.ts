@@ -27,6 +27,7 @@ export const ACCESS: Record<string, Access> = {
   'DELETE /v1/api-keys/{id}': 'operations',
 
   'GET /v1/capacity': 'any',
+  'GET /v1/exposure': 'operations',
   'PUT /v1/capacity/{date}': 'operations',
 
   'POST /v1/bookings': 'any', // agents for themselves, operations naming the agency
@@ -36,6 +37,7 @@ export const ACCESS: Record<string, Access> = {
   'POST /v1/bookings/{id}/cancel': 'own-booking',
   'PUT /v1/bookings/{id}/flights': 'own-booking',
   'POST /v1/bookings/{id}/keep': 'own-booking',
+  'PATCH /v1/bookings/{id}': 'own-booking',
 
   'POST /v1/restrictions': 'operations',
   'POST /v1/restrictions/preview': 'operations',

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessHttpModule } from '#libs/access';
-import { BookingsController, BookingsModule } from '#libs/bookings';
+import { BookingsController, BookingsModule, ExposureController } from '#libs/bookings';
 import { CapacityController, CapacityModule } from '#libs/capacity';
 import { AppConfig, ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
@@ -36,7 +36,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     NotificationsModule,
     RestrictionsModule,
   ],
-  controllers: [HealthController, MetricsController, CapacityController, BookingsController, NotificationsController, WebhookDeliveriesController, RestrictionsController, RoutesController, FlightsController],
+  controllers: [HealthController, MetricsController, CapacityController, ExposureController, BookingsController, NotificationsController, WebhookDeliveriesController, RestrictionsController, RoutesController, FlightsController],
   providers: [RedisHealthIndicator],
 })
 export class ApiModule {}

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '#libs/config';
 import { Metrics } from '#libs/observability';
@@ -11,8 +11,10 @@ import { ApiModule } from './api.module';
 import { recordHttpMetrics } from './metrics/http-metrics';
 import { answerClientErrorWithProblem, answerFrameworkErrorWithProblem } from './http/client-error-problems';
 import { closeConnectionsOnShutdown } from './http/close-connections-on-shutdown';
+import { mountConsole } from './http/console';
 import { echoRequestIds, logRequests, requestIdOf } from './logging';
 import { parseJsonBodiesStrictly } from './http/request-body-rules';
+import { createOpenApiDocument } from './openapi/openapi-document';
 
 /** Largest request body accepted: a party of 50 guests is a few kilobytes. */
 const BODY_LIMIT_BYTES = 256 * 1024;
@@ -45,7 +47,8 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   // Nest's helmet-equivalent headers, on every response (404s and parser refusals included).
-  // No Content-Security-Policy: the API serves JSON, and /docs needs inline scripts.
+  // No Content-Security-Policy here: the API serves JSON, and /docs needs inline scripts; the
+  // console's responses carry their own (http/console.ts).
   app.useSecurityHeaders({ contentSecurityPolicy: false });
   const fastify = app.getHttpAdapter().getInstance();
   // Nest's own parsers are off (bodyParser: false): JSON is the only body the API takes.
@@ -59,22 +62,11 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   app.enableShutdownHooks();
   // Registered beside Nest's routes; guarded by its own operations-key hook.
   await mountQueueBoard(app);
+  // The web console's static files (public; it signs in with a key and calls the API above).
+  await mountConsole(app);
 
   if (config.DOCS_ENABLED) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Kalma')
-        .setDescription(
-          'Booking and capacity backend of the Kalma coastal resort. Authenticate with `Authorization: Bearer <api key>`. ' +
-            'Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`. Dates are YYYY-MM-DD in the resort time zone; ' +
-            'date ranges include `from` and exclude `to`, like a stay.',
-        )
-        .setVersion('1')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an agent or operations API key' })
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    SwaggerModule.setup('docs', app, createOpenApiDocument(app, config), { jsonDocumentUrl: 'docs-json' });
   }
   return app;
 }

@@ -83,6 +83,10 @@ export class Booking {
   @Column({ name: 'action_required_deadline', type: 'timestamptz', nullable: true })
   actionRequiredDeadline: Date | null;
 
+  /** 1 at creation, +1 on every change (kept by a trigger); what ETag and If-Match compare. */
+  @Column({ type: 'integer', default: 1 })
+  version: number;
+
   @Column({ name: 'created_by_key_id', type: 'uuid', nullable: true })
   createdByKeyId: string | null;
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '#libs/database';
 import { cursorTimestampSql } from '#libs/shared';
-import { BookingRow, BookingStatus, CancellationReason, Guest } from './booking.entity';
+import { BookingRow, BookingStatus, CancellationReason, Guest, StoredGuest } from './booking.entity';
 import { generateBookingReference } from './booking-reference';
 
 export const BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.status, b.check_in AS "checkIn", b.check_out AS "checkOut",
@@ -11,7 +11,7 @@ export const BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.
   b.outbound_flight_id AS "outboundFlightId", b.return_flight_id AS "returnFlightId",
   b.cancellation_reason AS "cancellationReason", b.cancellation_restriction_id AS "cancellationRestrictionId",
   b.cancelled_at AS "cancelledAt", b.anonymised_at AS "anonymisedAt", b.action_required_reason AS "actionRequiredReason",
-  b.action_required_restriction_id AS "actionRequiredRestrictionId", b.action_required_deadline AS "actionRequiredDeadline", b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
+  b.action_required_restriction_id AS "actionRequiredRestrictionId", b.action_required_deadline AS "actionRequiredDeadline", b.version, b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
 
 /**
  * What cancelling a booking needs to know of it afterwards: nights and seats to release, the
@@ -50,6 +50,15 @@ export interface BookingListFilter {
   status?: BookingStatus;
   checkInFrom?: string;
   checkInTo?: string;
+  /** One booking's short reference (e.g. KAL-7F3K9Q), as the console's search takes it. */
+  reference?: string;
+}
+
+/** Live (held + confirmed) guests of one nationality on one night. */
+export interface NightNationalityCount {
+  date: string;
+  nationality: string;
+  guests: number;
 }
 
 export interface IdempotencyRecord {
@@ -125,6 +134,7 @@ export class BookingsRepository {
           AND ($3::date IS NULL OR b.check_in >= $3)
           AND ($4::date IS NULL OR b.check_in < $4)
           AND ($5::timestamptz IS NULL OR (b.created_at, b.id) < ($5::timestamptz, $6::uuid))
+          AND ($8::text IS NULL OR b.reference = $8)
         ORDER BY b.created_at DESC, b.id DESC
         LIMIT $7`,
       [
@@ -135,7 +145,26 @@ export class BookingsRepository {
         before?.createdAt ?? null,
         before?.id ?? null,
         limit,
+        filter.reference ?? null,
       ],
+    );
+  }
+
+  /**
+   * Live guests per night of [from, to) by nationality: what a ban on each nationality would
+   * take out. Bookings overlapping the range only (check_in < to, check_out > from), each stay
+   * cut to the range, one row per (night, nationality) that has guests.
+   */
+  async exposureByNight(from: string, to: string): Promise<NightNationalityCount[]> {
+    return this.dataSource.query(
+      `SELECT to_char(n.night, 'YYYY-MM-DD') AS date, g.guest->>'nationality' AS nationality, count(*)::int AS guests
+        FROM bookings b
+        CROSS JOIN LATERAL generate_series(greatest(b.check_in, $1::date), least(b.check_out, $2::date) - 1, interval '1 day') AS n(night)
+        CROSS JOIN LATERAL jsonb_array_elements(b.guests) AS g(guest)
+        WHERE b.status IN ('held', 'confirmed') AND b.check_in < $2::date AND b.check_out > $1::date
+        GROUP BY n.night, g.guest->>'nationality'
+        ORDER BY n.night, g.guest->>'nationality'`,
+      [from, to],
     );
   }
 
@@ -198,6 +227,29 @@ export class BookingsRepository {
       [reductions.map((reduction) => reduction.id), reductions.map((reduction) => reduction.deadline), paths.kept, paths.removed, restrictionId],
     );
     return returnedRows(result);
+  }
+
+  /**
+   * Writes an amendment of a locked live booking: stay, guests (count and nationalities
+   * following), flights; a pending decision (actionRequired) is answered by it and cleared. The
+   * version trigger counts it; the hold-counter trigger follows a held party's size.
+   */
+  async amend(
+    manager: EntityManager,
+    id: string,
+    amended: { checkIn: string; checkOut: string; guests: StoredGuest[]; outboundFlightId: string | null; returnFlightId: string | null },
+  ): Promise<BookingRow> {
+    const result: [BookingRow[], number] = await manager.query(
+      `UPDATE bookings b
+          SET check_in = $2, check_out = $3, guests = $4::jsonb, guest_count = jsonb_array_length($4::jsonb),
+              nationalities = ARRAY(SELECT DISTINCT g->>'nationality' FROM jsonb_array_elements($4::jsonb) g ORDER BY 1),
+              outbound_flight_id = $5, return_flight_id = $6,
+              action_required_reason = NULL, action_required_restriction_id = NULL, action_required_deadline = NULL,
+              updated_at = now()
+        WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
+      [id, amended.checkIn, amended.checkOut, JSON.stringify(amended.guests), amended.outboundFlightId, amended.returnFlightId],
+    );
+    return returnedRows(result)[0];
   }
 
   /** Clears a locked booking's pending decision (its agency keeps the reduced party). */

@@ -8,12 +8,9 @@ import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, 
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
 import {
-  addDays,
   Clock,
-  daysBetween,
   decodeTimestampCursor,
   encodeCursor,
-  FieldProblem,
   Forbidden,
   IdempotencyKeyReused,
   InvalidState,
@@ -29,6 +26,8 @@ import { AdmissionRequest } from './admission/admission.types';
 import { BookingCancellation } from './booking-cancellation';
 import { hashRequestBody } from './booking-request-hash';
 import { BookingRow } from './booking.entity';
+import { stayRuleProblems, storedGuestsOf } from './booking-rules';
+import { checkVersion, VersionPrecondition } from './version-precondition';
 import { BookingListFilter, BookingsRepository } from './bookings.repository';
 import { BookingDto } from './dto/booking.dto';
 import { CreateBookingDto } from './dto/create-booking.dto';
@@ -121,10 +120,11 @@ export class BookingsService {
     };
   }
 
-  async confirm(principal: Principal, id: string): Promise<BookingRow> {
+  async confirm(principal: Principal, id: string, precondition?: VersionPrecondition): Promise<BookingRow> {
     return this.dataSource.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
       if (!booking) throw new NotFound('Booking', id);
+      checkVersion(booking, precondition);
       if (booking.status === 'confirmed') return booking;
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
       this.refuseIfHoldExpired(booking);
@@ -147,10 +147,11 @@ export class BookingsService {
    * lock, as the deadline job decides, and only before the deadline: a keep racing the deadline
    * either keeps the booking or finds it cancelled (or about to be), never both.
    */
-  async keep(principal: Principal, id: string): Promise<BookingRow> {
+  async keep(principal: Principal, id: string, precondition?: VersionPrecondition): Promise<BookingRow> {
     return this.dataSource.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
       if (!booking) throw new NotFound('Booking', id);
+      checkVersion(booking, precondition);
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
       if (!booking.actionRequiredDeadline) throw new InvalidState(`Booking ${booking.reference} has no decision to make`);
       const deadline = new Date(booking.actionRequiredDeadline);
@@ -161,10 +162,11 @@ export class BookingsService {
     });
   }
 
-  async cancel(principal: Principal, id: string): Promise<BookingRow> {
+  async cancel(principal: Principal, id: string, precondition?: VersionPrecondition): Promise<BookingRow> {
     return this.cancellation.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
       if (!booking) throw new NotFound('Booking', id);
+      checkVersion(booking, precondition);
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is already cancelled`);
       const reason = principal.role === 'operations' ? 'operations' : 'agent_request';
       await this.cancellation.cancelLocked(manager, [booking], { reason });
@@ -179,10 +181,16 @@ export class BookingsService {
    * flight is unchanged keeps its seats. The new seats are taken and the old released in one
    * transaction (booking, then flights in id order): if any new segment is refused, nothing changes.
    */
-  async replaceFlights(principal: Principal, id: string, wanted: { outboundFlightId?: string | null; returnFlightId?: string | null }): Promise<BookingRow> {
+  async replaceFlights(
+    principal: Principal,
+    id: string,
+    wanted: { outboundFlightId?: string | null; returnFlightId?: string | null },
+    precondition?: VersionPrecondition,
+  ): Promise<BookingRow> {
     return this.dataSource.transaction(async (manager) => {
       const booking = await this.repository.lockById(manager, id, this.visibleAgency(principal));
       if (!booking) throw new NotFound('Booking', id);
+      checkVersion(booking, precondition);
       if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
       this.refuseIfHoldExpired(booking);
       const segments: { segment: FlightSegment; current: string | null; next: string | null }[] = [
@@ -248,22 +256,8 @@ export class BookingsService {
     body: CreateBookingDto,
     idempotency: AdmissionRequest['idempotency'],
   ): AdmissionRequest {
-    const problems: FieldProblem[] = [];
     const today = localDateOf(this.clock.now(), this.config.RESORT_TIMEZONE);
-    const nights = daysBetween(body.checkIn, body.checkOut);
-    if (nights < 1) problems.push({ field: 'checkOut', message: 'must be after checkIn' });
-    else if (nights > this.config.MAX_STAY_NIGHTS) {
-      problems.push({ field: 'checkOut', message: `a stay may last at most ${this.config.MAX_STAY_NIGHTS} nights` });
-    }
-    if (body.checkIn < today) problems.push({ field: 'checkIn', message: `must not be in the past (resort date today is ${today})` });
-    const horizon = addDays(today, this.config.BOOKING_HORIZON_DAYS);
-    if (body.checkIn > horizon) problems.push({ field: 'checkIn', message: `must be on or before ${horizon} (${this.config.BOOKING_HORIZON_DAYS} days ahead)` });
-    if (body.guests.length > this.config.MAX_PARTY_SIZE) {
-      problems.push({ field: 'guests', message: `a party may have at most ${this.config.MAX_PARTY_SIZE} guests` });
-    }
-    body.guests.forEach((guest, index) => {
-      if (guest.dateOfBirth && guest.dateOfBirth > today) problems.push({ field: `guests[${index}].dateOfBirth`, message: 'must not be in the future' });
-    });
+    const problems = stayRuleProblems(body, this.config, today);
     if (problems.length > 0) throw new ValidationFailed(problems);
 
     const hold = body.hold === true;
@@ -273,12 +267,7 @@ export class BookingsService {
       checkIn: body.checkIn,
       checkOut: body.checkOut,
       nights: nightsOfStay(body.checkIn, body.checkOut),
-      guests: body.guests.map((guest) => ({
-        fullName: guest.fullName,
-        nationality: guest.nationality,
-        ...(guest.dateOfBirth ? { dateOfBirth: guest.dateOfBirth } : {}),
-        ...(guest.passportNumber ? { passportNumber: guest.passportNumber } : {}),
-      })),
+      guests: storedGuestsOf(body.guests),
       hold,
       holdExpiresAt: hold ? new Date(this.clock.now().getTime() + this.config.HOLD_TTL_SECONDS * 1000) : null,
       outboundFlightId: body.outboundFlightId ?? null,

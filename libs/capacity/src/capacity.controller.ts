@@ -23,9 +23,9 @@ export class CapacityController {
   @Put(':date')
   @OperationsOnly()
   @ApiOperation({ summary: "Set one night's capacity (operations)", description: 'Refused with capacity_below_reserved below what is already reserved.' })
-  @ApiParam({ name: 'date', example: '2027-07-01' })
+  @ApiParam({ name: 'date', example: '2027-07-01', schema: { type: 'string', format: 'date' } })
   @ApiOkResponse({ type: NightDto })
-  @ApiProblems(400, 401, 403, 409, 429)
+  @ApiProblems(400, 401, 403, 'capacity_below_reserved', 429)
   async setCapacity(@Param('date') date: string, @Body() body: SetCapacityDto): Promise<NightDto> {
     if (!isCalendarDate(date)) throw ValidationFailed.field('date', 'must be a real date written YYYY-MM-DD');
     return NightDto.from(await this.capacity.setCapacity(date, body.capacity));

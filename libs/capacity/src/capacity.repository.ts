@@ -33,6 +33,17 @@ export class CapacityRepository {
     );
   }
 
+  /**
+   * Which of these nights have a row (a plain read: it waits for no lock). `ensureNights` on a
+   * night being updated would wait for that transaction (its unique check sees the row version
+   * in progress), so callers that cannot cache known nights ask this first.
+   */
+  async existingNights(dates: string[]): Promise<Set<string>> {
+    if (dates.length === 0) return new Set();
+    const rows: { date: string }[] = await this.dataSource.query(`SELECT date FROM nights WHERE date = ANY($1::date[])`, [dates]);
+    return new Set(rows.map((row) => row.date));
+  }
+
   /** Locks the given nights in date order — the one lock order every transaction follows, so none deadlock. */
   async lockNights(manager: EntityManager, dates: string[]): Promise<Map<string, NightState>> {
     const rows: NightState[] = await manager.query(

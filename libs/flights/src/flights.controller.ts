@@ -18,7 +18,7 @@ export class FlightsController {
     description: 'Refused with invalid_state when the flight number already departs at that instant or the route is suspended then.',
   })
   @ApiCreatedResponse({ type: FlightDto })
-  @ApiProblems(400, 401, 403, 404, 409, 429)
+  @ApiProblems(400, 401, 403, 404, 'invalid_state', 429)
   async create(@Body() body: CreateFlightDto): Promise<FlightDto> {
     return FlightDto.from(await this.flights.createFlight(body));
   }
@@ -48,7 +48,7 @@ export class FlightsController {
   @OperationsOnly()
   @ApiOperation({ summary: "Change a flight's seat count (operations)", description: 'Never below the seats already reserved: 409 capacity_below_reserved.' })
   @ApiOkResponse({ type: FlightDto })
-  @ApiProblems(400, 401, 403, 404, 409, 429)
+  @ApiProblems(400, 401, 403, 404, 'capacity_below_reserved', 429)
   async update(@Param('id', uuidParam('Flight')) id: string, @Body() body: UpdateFlightDto): Promise<FlightDto> {
     return FlightDto.from(await this.flights.updateFlight(id, body));
   }
@@ -63,7 +63,7 @@ export class FlightsController {
       'That happens in the background; `disruption` shows the progress.',
   })
   @ApiOkResponse({ type: FlightDto })
-  @ApiProblems(400, 401, 403, 404, 409, 429)
+  @ApiProblems(400, 401, 403, 404, 'invalid_state', 429)
   async cancel(@Param('id', uuidParam('Flight')) id: string, @Body() body: CancelFlightDto): Promise<FlightDto> {
     return FlightDto.from(await this.flights.cancelFlight(id, body.reason));
   }

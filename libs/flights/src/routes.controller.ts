@@ -18,7 +18,7 @@ export class RoutesController {
     description: 'Both codes must be known IATA airports and one of them the resort airport. One route per direction: a second is invalid_state.',
   })
   @ApiCreatedResponse({ type: RouteDto })
-  @ApiProblems(400, 401, 403, 409, 429)
+  @ApiProblems(400, 401, 403, 'invalid_state', 429)
   async create(@Body() body: CreateRouteDto): Promise<RouteDto> {
     return RouteDto.from(await this.flights.createRoute(body));
   }

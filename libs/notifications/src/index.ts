@@ -9,3 +9,4 @@ export * from './webhooks/webhook-retry-policy';
 export * from './webhooks/webhook-deliveries.repository';
 export * from './webhooks/webhook-deliveries.service';
 export * from './webhooks/webhook-deliveries.controller';
+export * from './dto/notification-payloads';

@@ -7,7 +7,8 @@ export type NotificationType =
   | 'booking.hold_expired'
   | 'booking.flight_cancelled'
   | 'booking.guests_removed'
-  | 'booking.action_required';
+  | 'booking.action_required'
+  | 'booking.amended';
 
 export interface NewNotification {
   agencyId: string;

@@ -31,6 +31,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly bookingAmendments = new Counter({
+    name: 'kalma_booking_amendments_total',
+    help: 'PATCH /v1/bookings/{id} answered, by outcome: amended, or the problem code of the refusal (capacity_exhausted, version_mismatch, ...)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
   readonly bookingsCancelled = new Counter({
     name: 'kalma_bookings_cancelled_total',
     help: 'Bookings cancelled, by cancellation reason',
@@ -109,6 +116,13 @@ export class Metrics {
     name: 'kalma_webhook_delivery_lag_seconds',
     help: 'Time from a notification being written to its webhook being delivered (2xx received)',
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400],
+    registers: [this.registry],
+  });
+
+  readonly webhookOldestPending = new Gauge({
+    name: 'kalma_webhook_oldest_pending_seconds',
+    help: "Age of each agency's oldest undelivered webhook (pending: waiting for an attempt or a retry, or in flight), sampled from PostgreSQL at scrape; agencies with none pending are absent",
+    labelNames: ['agency_id'],
     registers: [this.registry],
   });
 

@@ -20,6 +20,15 @@ export class RestrictionGate {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Takes the restrictions lock shared without reading yet: a transaction that must lock a
+   * booking before it knows the check-in to check (an amendment) enters first, so that it never
+   * waits for this lock while holding a booking's row. `load` then takes it again (re-entrant).
+   */
+  async enter(manager: EntityManager): Promise<void> {
+    await this.repository.lockShared(manager);
+  }
+
   /** The restrictions that may refuse stays checking in on any of `checkIns`. */
   async load(manager: EntityManager, checkIns: string[]): Promise<RestrictionTerms[]> {
     if (checkIns.length === 0) return [];

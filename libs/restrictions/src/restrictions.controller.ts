@@ -67,7 +67,7 @@ export class RestrictionsController {
       'and an enforcement under way stops. A lifted or expired restriction is 409 invalid_state.',
   })
   @ApiOkResponse({ type: RestrictionDto })
-  @ApiProblems(400, 401, 403, 404, 409, 429)
+  @ApiProblems(400, 401, 403, 404, 'invalid_state', 429)
   async lift(@Param('id', uuidParam('Restriction')) id: string, @EmptyBody() _body: unknown, @CurrentPrincipal() principal: Principal): Promise<RestrictionDto> {
     return RestrictionDto.from(await this.restrictions.lift(principal, id), 'operations');
   }

@@ -10,3 +10,5 @@ export * from './validation/is-omittable';
 export * from './validation/validation-pipe';
 export * from './openapi/problem-responses';
 export * from './validation/empty-body';
+export * from './openapi/problem-catalogue';
+export * from './openapi/api-properties';

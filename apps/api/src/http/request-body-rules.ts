@@ -45,14 +45,15 @@ export function findUnacceptableJson(body: unknown): FieldProblem | undefined {
 }
 
 /**
- * Replaces Fastify's JSON body parser with the same parser (prototype-poisoning keys refused)
+ * Replaces Fastify's body parsers with its JSON parser (prototype-poisoning keys refused)
  * followed by Kalma's rules: the body is an object or an array (a bare string or number is
  * not a request), an empty body counts as `{}`, and what `findUnacceptableJson` finds is
  * refused. Every refusal is `validation_failed`, through the exception filter.
  */
 export function parseJsonBodiesStrictly(fastify: FastifyInstance, bodyLimit: number): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser('application/json');
+  // Fastify also reads text/plain bodies by default: refused here (415), as every other type is.
+  fastify.removeContentTypeParser(['application/json', 'text/plain']);
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, text, done) => {
     const json = String(text);
     if (json.trim() === '') return done(null, {});

@@ -80,7 +80,7 @@ export class CreateApiKeyDto {
 export class AgencyDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'Vostok Travel' }) name: string;
-  @ApiProperty({ nullable: true, type: String, example: 'https://hooks.vostok-travel.example/kalma' }) webhookUrl: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uri', example: 'https://hooks.vostok-travel.example/kalma' }) webhookUrl: string | null;
   @ApiProperty({ enum: PARTY_POLICIES, description: 'what enforcement does with a booking a restriction covers only partly' }) partyPolicy: PartyPolicy;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;

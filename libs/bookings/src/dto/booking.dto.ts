@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
-import { daysBetween, IsCalendarDate, PageQueryDto } from '#libs/shared';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { ApiCount, ApiDate, daysBetween, IsCalendarDate, NATIONALITY_PATTERN, PageQueryDto } from '#libs/shared';
+import { BOOKING_REFERENCE_PATTERN } from '../booking-reference';
 import { BOOKING_STATUSES, BookingRow, BookingStatus } from '../booking.entity';
 
 export class CancellationDto {
@@ -13,8 +14,8 @@ export class CancellationDto {
 /** A guest in a response: after anonymisation (GUEST_DATA_RETENTION_DAYS) only `nationality` is left. */
 export class BookingGuestDto {
   @ApiProperty({ example: 'Ivan Petrov', nullable: true, type: String, description: 'null once the booking is anonymised' }) fullName: string | null;
-  @ApiProperty({ example: 'RU', description: 'ISO 3166-1 alpha-2, upper case' }) nationality: string;
-  @ApiPropertyOptional({ example: '1988-04-12', description: 'absent once the booking is anonymised' }) dateOfBirth?: string;
+  @ApiProperty({ example: 'RU', pattern: NATIONALITY_PATTERN, description: 'ISO 3166-1 alpha-2, upper case' }) nationality: string;
+  @ApiPropertyOptional({ example: '1988-04-12', format: 'date', description: 'absent once the booking is anonymised' }) dateOfBirth?: string;
   @ApiPropertyOptional({ example: '751234567', description: 'absent once the booking is anonymised' }) passportNumber?: string;
 }
 
@@ -27,14 +28,14 @@ export class ActionRequiredDto {
 
 export class BookingDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ example: 'KAL-7F3K9Q' }) reference: string;
+  @ApiProperty({ example: 'KAL-7F3K9Q', pattern: BOOKING_REFERENCE_PATTERN }) reference: string;
   @ApiProperty({ format: 'uuid' }) agencyId: string;
   @ApiProperty({ enum: BOOKING_STATUSES }) status: BookingStatus;
-  @ApiProperty({ example: '2027-07-01' }) checkIn: string;
-  @ApiProperty({ example: '2027-07-05' }) checkOut: string;
-  @ApiProperty({ example: 4, description: 'number of nights' }) nights: number;
+  @ApiDate({ example: '2027-07-01' }) checkIn: string;
+  @ApiDate({ example: '2027-07-05' }) checkOut: string;
+  @ApiCount({ example: 4, minimum: 1, description: 'number of nights' }) nights: number;
   @ApiProperty({ type: [BookingGuestDto] }) guests: BookingGuestDto[];
-  @ApiProperty({ example: 2 }) guestCount: number;
+  @ApiCount({ example: 2, minimum: 1 }) guestCount: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) holdExpiresAt: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) outboundFlightId: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) returnFlightId: string | null;
@@ -52,6 +53,12 @@ export class BookingDto {
     description: "set when a restriction removed guests and the agency's party policy is ask: the agency keeps the reduced party or cancels by the deadline",
   })
   actionRequired: ActionRequiredDto | null;
+  @ApiCount({
+    example: 3,
+    minimum: 1,
+    description: '1 at creation, +1 on every change of any kind; the ETag of the booking ("3"), which If-Match compares',
+  })
+  version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -83,6 +90,7 @@ export class BookingDto {
         row.actionRequiredReason && row.actionRequiredRestrictionId && row.actionRequiredDeadline
           ? { reason: row.actionRequiredReason, restrictionId: row.actionRequiredRestrictionId, deadline: new Date(row.actionRequiredDeadline).toISOString() }
           : null,
+      version: row.version,
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     };
@@ -114,4 +122,9 @@ export class ListBookingsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsUUID()
   agencyId?: string;
+
+  @ApiPropertyOptional({ example: 'KAL-7F3K9Q', description: "one booking's short reference (upper case)" })
+  @IsOptional()
+  @Matches(/^[A-Z0-9-]{1,20}$/, { message: 'reference must be a booking reference such as KAL-7F3K9Q' })
+  reference?: string;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsNotEmpty, Max, Min } from 'class-validator';
-import { IsCalendarDate } from '#libs/shared';
+import { ApiCount, ApiDate, IsCalendarDate } from '#libs/shared';
 import type { NightState } from '../capacity.repository';
 
 export class CapacityRangeQueryDto {
@@ -24,11 +24,11 @@ export class SetCapacityDto {
 }
 
 export class NightDto {
-  @ApiProperty({ example: '2027-07-01' }) date: string;
-  @ApiProperty({ example: 20000 }) capacity: number;
-  @ApiProperty({ example: 12840, description: 'guests in held and confirmed bookings' }) reserved: number;
-  @ApiProperty({ example: 310, description: 'the held part of reserved' }) held: number;
-  @ApiProperty({ example: 7160, description: 'capacity − reserved' }) available: number;
+  @ApiDate({ example: '2027-07-01' }) date: string;
+  @ApiCount({ example: 20000 }) capacity: number;
+  @ApiCount({ example: 12840, description: 'guests in held and confirmed bookings' }) reserved: number;
+  @ApiCount({ example: 310, description: 'the held part of reserved' }) held: number;
+  @ApiCount({ example: 7160, description: 'capacity − reserved' }) available: number;
 
   static from(night: NightState): NightDto {
     // Named fields rather than a spread of the database row: a calendar maps 366 of them per

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsCalendarDate, IsInstantWithOffset, IsOmittable, PageQueryDto } from '#libs/shared';
+import { ApiCount, IsCalendarDate, IsInstantWithOffset, IsOmittable, PageQueryDto } from '#libs/shared';
 import { DisruptionState, FLIGHT_STATUSES, FlightRow, FlightStatus } from '../flight.entity';
 
 /** The same ceiling as a night's capacity: a sanity bound on input, not a model of aircraft. */
@@ -90,8 +90,8 @@ export class FlightCancellationDto {
 
 export class DisruptionDto {
   @ApiProperty({ enum: ['pending', 'running', 'completed'], description: 'taking the bookings off the cancelled flight' }) state: DisruptionState;
-  @ApiProperty({ example: 42, description: 'live bookings on the flight when it was cancelled' }) affectedBookings: number;
-  @ApiProperty({ example: 40, description: 'bookings whose segment was released (and agency notified) so far; others were cancelled meanwhile' })
+  @ApiCount({ example: 42, description: 'live bookings on the flight when it was cancelled' }) affectedBookings: number;
+  @ApiCount({ example: 40, description: 'bookings whose segment was released (and agency notified) so far; others were cancelled meanwhile' })
   releasedBookings: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
 }
@@ -104,9 +104,9 @@ export class FlightDto {
   @ApiProperty({ example: 'WOS' }) destination: string;
   @ApiProperty({ format: 'date-time' }) departureAt: string;
   @ApiProperty({ format: 'date-time' }) arrivalAt: string;
-  @ApiProperty({ example: 180 }) seats: number;
-  @ApiProperty({ example: 120, description: 'guests of held and confirmed bookings on the flight' }) seatsReserved: number;
-  @ApiProperty({ example: 60, description: 'seats − seatsReserved' }) seatsAvailable: number;
+  @ApiCount({ example: 180 }) seats: number;
+  @ApiCount({ example: 120, description: 'guests of held and confirmed bookings on the flight' }) seatsReserved: number;
+  @ApiCount({ example: 60, description: 'seats − seatsReserved' }) seatsAvailable: number;
   @ApiProperty({ enum: FLIGHT_STATUSES }) status: FlightStatus;
   @ApiProperty({ type: FlightCancellationDto, nullable: true, description: 'set once cancelled' })
   cancellation: FlightCancellationDto | null;

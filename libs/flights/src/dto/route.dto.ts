@@ -66,7 +66,7 @@ export class RouteSuspensionDto {
   @ApiProperty({ format: 'date-time' }) from: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'null: until further notice' }) until: string | null;
   @ApiProperty({ example: 'Border closed to foreign tourists' }) reason: string;
-  @ApiProperty({ type: [String], description: 'ids of the flights this suspension cancelled' }) cancelledFlightIds: string[];
+  @ApiProperty({ type: 'array', items: { type: 'string', format: 'uuid' }, description: 'ids of the flights this suspension cancelled' }) cancelledFlightIds: string[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static from(row: RouteSuspensionRow, cancelled: Pick<FlightRow, 'id'>[]): RouteSuspensionDto {
@@ -85,5 +85,5 @@ export class RouteSuspensionDto {
 /** Every suspension of a route (a handful at most, so a single page: nextCursor is always null). */
 export class RouteSuspensionListDto {
   @ApiProperty({ type: [RouteSuspensionDto] }) data: RouteSuspensionDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'always null' }) nextCursor: null;
+  @ApiProperty({ type: 'null', description: 'always null' }) nextCursor: null;
 }

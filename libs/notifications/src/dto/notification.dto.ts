@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
-import { PageQueryDto } from '#libs/shared';
+import { ApiCount, PageQueryDto } from '#libs/shared';
 import type { NotificationRow } from '../notifications.repository';
 
 export class InboxQueryDto extends PageQueryDto {
@@ -18,15 +18,13 @@ export class AcknowledgeDto {
   upTo: string;
 }
 
+/** An inbox entry; documented per type by the `Notification` schema (notification-payloads.ts). */
 export class NotificationDto {
-  @ApiProperty({ format: 'uuid', description: 'also the webhook-id of its webhook delivery' }) id: string;
-  @ApiProperty({ example: 'booking.cancelled', enum: ['booking.cancelled', 'booking.hold_expired', 'booking.flight_cancelled', 'booking.guests_removed', 'booking.action_required'] }) type: string;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String }) acknowledgedAt: string | null;
-  @ApiProperty({
-    example: { bookingId: '0b6f3f7e-8a55-4a8e-9d3c-2f0f3c1b2a11', reference: 'KAL-7F3K9Q', reason: 'restriction', restrictionId: '5c1d…' },
-    description: 'always bookingId and reference; restrictionId / flightId where one caused the event',
-  })
+  id: string;
+  type: string;
+  createdAt: string;
+  acknowledgedAt: string | null;
+  /** Always bookingId and reference; restrictionId / flightId where one caused the event (see notification-payloads.ts). */
   data: Record<string, unknown>;
 
   static from(row: NotificationRow): NotificationDto {
@@ -41,11 +39,11 @@ export class NotificationDto {
 }
 
 export class NotificationPageDto {
-  @ApiProperty({ type: [NotificationDto] }) data: NotificationDto[];
+  @ApiProperty({ type: 'array', items: { $ref: '#/components/schemas/Notification' } }) data: NotificationDto[];
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
 export class AcknowledgedDto {
-  @ApiProperty({ example: 12, description: 'how many notifications this call acknowledged' }) acknowledged: number;
+  @ApiCount({ example: 12, description: 'how many notifications this call acknowledged' }) acknowledged: number;
   @ApiProperty({ format: 'uuid' }) upTo: string;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 import { IsIn, IsOptional } from 'class-validator';
-import { PageQueryDto } from '#libs/shared';
+import { ApiCount, PageQueryDto } from '#libs/shared';
 import { AttemptRow, DELIVERY_STATES, DeliveryRow, DeliveryState, DeliveryWithLastAttempt } from '../webhooks/webhook-deliveries.repository';
 
 const DELIVERY_STATE_DESCRIPTION =
@@ -13,11 +13,11 @@ function toIso(value: Date | string | null): string | null {
 }
 
 export class WebhookAttemptDto {
-  @ApiProperty({ example: 1, description: '1 for the first attempt, 2 for the first retry…' }) attempt: number;
-  @ApiProperty({ example: 'https://agency.example/hooks/kalma' }) url: string;
+  @ApiCount({ example: 1, minimum: 1, description: '1 for the first attempt, 2 for the first retry…' }) attempt: number;
+  @ApiProperty({ example: 'https://agency.example/hooks/kalma', format: 'uri' }) url: string;
   @ApiProperty({ format: 'date-time' }) attemptedAt: string;
-  @ApiProperty({ example: 42, description: 'how long the request took' }) durationMs: number;
-  @ApiProperty({ example: 503, nullable: true, type: Number, description: 'null when no HTTP response came back' }) statusCode: number | null;
+  @ApiCount({ example: 42, description: 'how long the request took' }) durationMs: number;
+  @ApiProperty({ example: 503, nullable: true, type: 'integer', minimum: 100, maximum: 599, description: 'null when no HTTP response came back' }) statusCode: number | null;
   @ApiProperty({
     example: 'HTTP 503',
     nullable: true,
@@ -46,7 +46,7 @@ export class WebhookDeliverySummaryDto {
   @ApiProperty({ example: 'booking.cancelled' }) type: string;
   @ApiProperty({ format: 'date-time', description: 'when the notification was written' }) createdAt: string;
   @ApiProperty({ enum: DELIVERY_STATES, description: DELIVERY_STATE_DESCRIPTION }) state: DeliveryState;
-  @ApiProperty({ example: 3, description: 'attempts started so far' }) attemptCount: number;
+  @ApiCount({ example: 3, description: 'attempts started so far' }) attemptCount: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) nextAttemptAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) deliveredAt: string | null;
 
@@ -86,7 +86,7 @@ export class AgencyWebhookDeliveryPageDto {
 }
 
 export class WebhookRetryResultDto {
-  @ApiProperty({
+  @ApiCount({
     example: 12,
     description: 'pending and given-up (`failed`) deliveries made due now, each with a fresh retry window; deliveries in flight are not counted',
   })

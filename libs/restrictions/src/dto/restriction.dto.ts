@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO31661Alpha2, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsInstantWithOffset, IsOmittable, PageQueryDto } from '#libs/shared';
+import { ApiCount, ApiDate, IsInstantWithOffset, IsOmittable, NATIONALITY_PATTERN, PageQueryDto } from '#libs/shared';
 import { ENFORCEMENT_STATES, EnforcementState, RestrictionRow } from '../restriction.entity';
 import { RESTRICTION_STATUSES, RestrictionStatus, statusOf } from '../restriction-rules';
 import { RestrictionImpact } from '../restrictions.repository';
@@ -65,18 +65,18 @@ export class CreateRestrictionDto {
 }
 
 export class RestrictionWindowDto {
-  @ApiProperty({ example: '2027-07-01', description: 'first check-in date covered' }) from: string;
-  @ApiProperty({ example: '2027-09-01', nullable: true, type: String, description: 'first check-in date no longer covered; null: open-ended' })
+  @ApiDate({ example: '2027-07-01', description: 'first check-in date covered' }) from: string;
+  @ApiDate({ example: '2027-09-01', nullable: true, description: 'first check-in date no longer covered; null: open-ended' })
   to: string | null;
 }
 
 export class EnforcementDto {
   @ApiProperty({ enum: ENFORCEMENT_STATES, description: 'pending until it takes effect, running while bookings are cancelled, then completed' })
   state: EnforcementState;
-  @ApiProperty({ example: 1200, description: 'live bookings affected when enforcement started: cancelledBookings + reducedBookings once completed' })
+  @ApiCount({ example: 1200, description: 'live bookings affected when enforcement started: cancelledBookings + reducedBookings once completed' })
   affectedBookings: number;
-  @ApiProperty({ example: 1150, description: 'bookings cancelled so far' }) cancelledBookings: number;
-  @ApiProperty({ example: 50, description: "bookings whose covered guests were removed so far (their agency's party policy kept the rest of the party)" })
+  @ApiCount({ example: 1150, description: 'bookings cancelled so far' }) cancelledBookings: number;
+  @ApiCount({ example: 50, description: "bookings whose covered guests were removed so far (their agency's party policy kept the rest of the party)" })
   reducedBookings: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
@@ -85,10 +85,12 @@ export class EnforcementDto {
 export class RestrictionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: RESTRICTION_STATUSES }) status: RestrictionStatus;
-  @ApiProperty({ type: [String], nullable: true, example: ['US', 'GB'], description: 'null for allForeign' }) nationalities: string[] | null;
+  @ApiProperty({ type: 'array', items: { type: 'string', pattern: NATIONALITY_PATTERN }, nullable: true, example: ['US', 'GB'], description: 'null for allForeign' })
+  nationalities: string[] | null;
   @ApiProperty({ example: false }) allForeign: boolean;
-  @ApiProperty({ type: [String], example: [], description: 'nationalities spared by an allForeign restriction' }) except: string[];
-  @ApiProperty({ example: 'KP', description: 'the resort home country, never covered by allForeign' }) homeCountry: string;
+  @ApiProperty({ type: 'array', items: { type: 'string', pattern: NATIONALITY_PATTERN }, example: [], description: 'nationalities spared by an allForeign restriction' })
+  except: string[];
+  @ApiProperty({ example: 'KP', pattern: NATIONALITY_PATTERN, description: 'the resort home country, never covered by allForeign' }) homeCountry: string;
   @ApiProperty({ format: 'date-time' }) effectiveFrom: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) effectiveUntil: string | null;
   @ApiProperty({ type: RestrictionWindowDto, description: 'check-in dates covered, [from, to)' }) window: RestrictionWindowDto;
@@ -151,20 +153,20 @@ const TO_REMOVE = 'the covered guests taken out of the bookings to reduce';
 
 export class AgencyImpactDto {
   @ApiProperty({ format: 'uuid' }) agencyId: string;
-  @ApiProperty({ example: 12 }) affectedBookings: number;
-  @ApiProperty({ example: 31 }) affectedGuests: number;
-  @ApiProperty({ example: 10, description: TO_CANCEL }) bookingsToCancel: number;
-  @ApiProperty({ example: 2, description: TO_REDUCE }) bookingsToReduce: number;
-  @ApiProperty({ example: 3, description: TO_REMOVE }) guestsToRemove: number;
+  @ApiCount({ example: 12 }) affectedBookings: number;
+  @ApiCount({ example: 31 }) affectedGuests: number;
+  @ApiCount({ example: 10, description: TO_CANCEL }) bookingsToCancel: number;
+  @ApiCount({ example: 2, description: TO_REDUCE }) bookingsToReduce: number;
+  @ApiCount({ example: 3, description: TO_REMOVE }) guestsToRemove: number;
 }
 
 export class RestrictionPreviewDto {
-  @ApiProperty({ example: 40, description: 'live bookings it would affect now (cancel or reduce)' }) affectedBookings: number;
-  @ApiProperty({ example: 97, description: 'every guest of those bookings' }) affectedGuests: number;
-  @ApiProperty({ example: 88, description: 'the guests of those bookings whose nationality it covers' }) coveredGuests: number;
-  @ApiProperty({ example: 36, description: TO_CANCEL }) bookingsToCancel: number;
-  @ApiProperty({ example: 4, description: TO_REDUCE }) bookingsToReduce: number;
-  @ApiProperty({ example: 5, description: TO_REMOVE }) guestsToRemove: number;
+  @ApiCount({ example: 40, description: 'live bookings it would affect now (cancel or reduce)' }) affectedBookings: number;
+  @ApiCount({ example: 97, description: 'every guest of those bookings' }) affectedGuests: number;
+  @ApiCount({ example: 88, description: 'the guests of those bookings whose nationality it covers' }) coveredGuests: number;
+  @ApiCount({ example: 36, description: TO_CANCEL }) bookingsToCancel: number;
+  @ApiCount({ example: 4, description: TO_REDUCE }) bookingsToReduce: number;
+  @ApiCount({ example: 5, description: TO_REMOVE }) guestsToRemove: number;
   @ApiProperty({ type: [AgencyImpactDto] }) byAgency: AgencyImpactDto[];
 
   static from(impact: RestrictionImpact): RestrictionPreviewDto {

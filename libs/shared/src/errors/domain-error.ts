@@ -65,6 +65,20 @@ export class InvalidState extends DomainError {
   readonly title = 'Not possible in the current state';
 }
 
+/**
+ * `If-Match` named a version that is not the resource's current one (someone changed it since the
+ * client read it): nothing was changed. The current version is given, so the client can re-read.
+ */
+export class VersionMismatch extends DomainError {
+  readonly code = 'version_mismatch';
+  readonly status = 412;
+  readonly title = 'The resource has changed since that version';
+
+  constructor(resource: string, currentVersion: number, expected: string) {
+    super(`${resource} is at version ${currentVersion}; If-Match asked for ${expected}`, { currentVersion });
+  }
+}
+
 export class IdempotencyKeyReused extends DomainError {
   readonly code = 'idempotency_key_reused';
   readonly status = 422;

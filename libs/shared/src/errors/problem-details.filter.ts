@@ -84,6 +84,8 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
       code: known.code,
       detail,
       instance,
+      // Every validation_failed lists what was wrong (the router's refusals of a path included).
+      ...(known.code === 'validation_failed' ? { errors: [{ field: 'request', message: detail }] } : {}),
     };
   }
   // A foreign key the code did not check first (or a race with a check): the request named a

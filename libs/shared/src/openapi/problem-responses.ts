@@ -1,36 +1,36 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiResponse } from '@nestjs/swagger';
+import { ApiResponse } from '@nestjs/swagger';
+import { codesWithStatus, PROBLEM_CATALOGUE, ProblemCode, problemSchemaName } from './problem-catalogue';
 
-export class ProblemDto {
-  @ApiProperty({ example: 'https://kalma.example/problems/capacity-exhausted' }) type: string;
-  @ApiProperty({ example: 'Not enough capacity' }) title: string;
-  @ApiProperty({ example: 409 }) status: number;
-  @ApiProperty({
-    example: 'capacity_exhausted',
-    description:
-      'Stable machine-readable code: validation_failed, unauthenticated, forbidden, not_found, capacity_exhausted, seats_exhausted, hold_limit_reached, invalid_state, capacity_below_reserved, flight_unavailable, flight_mismatch, nationality_restricted, idempotency_key_reused, rate_limited, payload_too_large, service_unavailable',
-  })
-  code: string;
-  @ApiProperty({ required: false, example: 'Night 2027-07-02 has 3 places left, 4 requested' }) detail?: string;
-  @ApiProperty({ required: false, example: '/v1/bookings' }) instance?: string;
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** The response of one status answering with any of these codes: one schema per code, told apart by `code`. */
+export function problemResponse(status: number, codes: ProblemCode[]): { description: string; content: Record<string, { schema: Record<string, unknown> }> } {
+  const refs = codes.map((code) => ({ $ref: `#/components/schemas/${problemSchemaName(code)}` }));
+  const schema =
+    refs.length === 1
+      ? refs[0]
+      : {
+          oneOf: refs,
+          discriminator: { propertyName: 'code', mapping: Object.fromEntries(codes.map((code, index) => [code, refs[index].$ref])) },
+        };
+  const description = codes.map((code) => `\`${code}\`: ${PROBLEM_CATALOGUE[code].description}`).join('; ');
+  return { description, content: { [PROBLEM_MEDIA_TYPE]: { schema } } };
 }
 
-const DESCRIPTIONS: Record<number, string> = {
-  400: 'validation_failed: the body, a parameter or a header is not valid (every bad field is listed in `errors`)',
-  401: 'unauthenticated: no API key, or an unknown or revoked one',
-  403: 'forbidden: this key may not do this',
-  404: 'not_found',
-  409: 'conflict with the current state (see `code`)',
-  422: 'the request is well-formed but refused by a rule (see `code`)',
-  429: 'rate_limited: slow down; see Retry-After (per API key, and per client address for requests that fail authentication)',
-  503: 'service_unavailable: a dependency is down; retry shortly',
-};
-
-/** Documents the problem-details responses of an endpoint; 401, 429 and 503 apply to every authenticated one. */
-export function ApiProblems(...statuses: number[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ...[...new Set([...statuses, 503])].map((status) =>
-      ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'error', type: ProblemDto, content: undefined }),
-    ),
+/**
+ * Documents the problem responses of an endpoint, by code (`'capacity_exhausted'`) or by status
+ * (`409`: every code of that status). `service_unavailable` (503) applies to every endpoint;
+ * 413, 415 and the path-parameter refusals are added where they apply when the document is built.
+ */
+export function ApiProblems(...codesOrStatuses: (ProblemCode | number)[]): MethodDecorator & ClassDecorator {
+  const codes = new Set<ProblemCode>(
+    [...codesOrStatuses, 'service_unavailable' as const].flatMap((entry) => (typeof entry === 'number' ? codesWithStatus(entry) : [entry])),
   );
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of codes) {
+    const { status } = PROBLEM_CATALOGUE[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return applyDecorators(...[...byStatus].map(([status, statusCodes]) => ApiResponse({ status, ...problemResponse(status, statusCodes) })));
 }
