@@ -19,7 +19,7 @@ import { RestrictionsProcessor } from './processors/restrictions.processor';
 import { WebhooksProcessor } from './processors/webhooks.processor';
 import { WorkerMetricsServer } from './worker-metrics-server';
 import { RegisteredQueueErrorLog } from './connection-error-log';
-import { WorkerRedisConnection, WorkerRedisConnectionModule } from './worker-redis-connection';
+import { WorkerRedisConnection, WorkerRedisConnectionModule, WorkerRedisShutdown } from './worker-redis-connection';
 
 /** The worker: the same domain modules as the API, no HTTP, BullMQ processors instead. */
 @Module({
@@ -29,6 +29,7 @@ import { WorkerRedisConnection, WorkerRedisConnectionModule } from './worker-red
     DatabaseModule,
     JobsModule,
     ObservabilityModule,
+    WorkerRedisConnectionModule,
     BullModule.forRootAsync({
       imports: [WorkerRedisConnectionModule],
       inject: [WorkerRedisConnection],
@@ -45,6 +46,6 @@ import { WorkerRedisConnection, WorkerRedisConnectionModule } from './worker-red
     DisruptionsModule,
     WebhooksModule,
   ],
-  providers: [BookingsProcessor, DisruptionsProcessor, MaintenanceProcessor, PeriodicJobs, RegisteredQueueErrorLog, RestrictionsProcessor, WebhooksProcessor, WorkerMetricsServer],
+  providers: [BookingsProcessor, DisruptionsProcessor, MaintenanceProcessor, PeriodicJobs, RegisteredQueueErrorLog, RestrictionsProcessor, WebhooksProcessor, WorkerMetricsServer, WorkerRedisShutdown],
 })
 export class WorkerModule {}
