@@ -139,10 +139,13 @@ async function main(): Promise<void> {
       met: reads.listP99Ms <= 20,
     },
     {
-      measure: `Ban preview (all foreigners but one) on ${reads.bookingsLoaded.toLocaleString('en')} bookings`,
-      target: '≤ 1 s',
-      result: reads.previewMs === null ? 'not measured' : `${reads.previewMs} ms, slowest of 5 (${reads.previewAffectedBookings} affected)`,
-      met: reads.previewMs !== null && reads.previewMs <= 1000,
+      measure: `Ban preview (all foreigners but one) on ${reads.bookingsLoaded.toLocaleString('en')} bookings, party policies mixed`,
+      target: '≤ 500 ms',
+      result:
+        reads.previewMs === null
+          ? 'not measured'
+          : `${reads.previewMs} ms, slowest of 5 (${reads.previewAffectedBookings} affected, ${reads.previewBookingsToReduce} to reduce; ${reads.previewPartyCountRows} party-count rows)`,
+      met: reads.previewMs !== null && reads.previewMs <= 500,
     },
     {
       measure: 'Resident memory under load',

@@ -120,7 +120,12 @@ log "POST /v1/bookings answered 201"
 
 console_status="$(curl -sS -o "$work_dir/console.html" -w '%{http_code}' --max-time 10 "$base_url/console")" || fail "GET /console failed: curl could not complete it"
 [[ "$console_status" == 200 ]] && grep -q '<div id="app">' "$work_dir/console.html" || fail "GET /console answered $console_status without the console page"
-grep -q "Console .*/console" "$log_file" || fail "npm start did not print the console's address"
+started=$SECONDS
+# The banner comes once the demo data is seeded.
+until grep -q "Console .*/console" "$log_file"; do
+  ((SECONDS - started < DEMO_TIMEOUT_SECONDS)) || fail "npm start did not print the console's address within $DEMO_TIMEOUT_SECONDS s"
+  sleep 1
+done
 log "GET /console answered the console page, and npm start printed its address"
 
 # What must be gone after Ctrl-C: npm, the supervisor, the API, the worker, PostgreSQL (with its

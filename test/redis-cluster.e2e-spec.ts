@@ -147,4 +147,14 @@ describe('on a Redis Cluster', () => {
     for (const api of stack.apis) expect((await fetch(`${api.baseUrl}/health`)).status).toBe(200);
     expect((await agent.createBooking({ checkIn: dateFromToday(130), checkOut: dateFromToday(131), guests: [guest()] })).status).toBe(201);
   });
+
+  it('closes its cluster connections on SIGTERM: the API and the worker exit by themselves, promptly', async () => {
+    for (const handle of [stack.workers[0], stack.apis[1]]) {
+      const stoppedAt = Date.now();
+      await handle.stop(10_000);
+      // Exited on its own after SIGTERM (Nest re-raises it), not SIGKILLed after the timeout.
+      expect(handle.child.signalCode).toBe('SIGTERM');
+      expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    }
+  });
 });

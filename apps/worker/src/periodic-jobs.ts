@@ -57,9 +57,10 @@ export class PeriodicJobs implements OnApplicationBootstrap, OnApplicationShutdo
       // (flushed Redis, failed job): expired holds, overdue party decisions, bans whose enforcement
       // is not complete, cancelled flights whose bookings still hold the segment. Data retention has
       // no trigger of its own: its sweep is the only way guest data is erased, and finding nothing
-      // due is one cheap index lookup.
+      // due is one cheap index lookup. The ban preview's party counts are folded as often, so
+      // that they stay about one row per key however many bookings change.
       const maintenance = this.jobs.queue(QUEUES.maintenance);
-      for (const name of ['sweep-expired-holds', 'sweep-party-decisions', 'reconcile-restrictions', 'reconcile-flight-disruptions', 'apply-data-retention'] as const) {
+      for (const name of ['sweep-expired-holds', 'sweep-party-decisions', 'reconcile-restrictions', 'reconcile-flight-disruptions', 'apply-data-retention', 'fold-party-counts'] as const) {
         await maintenance.upsertJobScheduler(name, { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name, data: {} });
       }
       // Webhook rounds: frequent, since this is what triggers delivery; each round drains whatever is due.

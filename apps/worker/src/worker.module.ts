@@ -10,6 +10,7 @@ import { EnforcementModule } from '#libs/enforcement';
 import { JobsModule, QUEUES, queuePrefix } from '#libs/jobs';
 import { WebhooksModule } from '#libs/notifications';
 import { logSerializers, ObservabilityModule } from '#libs/observability';
+import { RestrictionsModule } from '#libs/restrictions';
 import { PeriodicJobs } from './periodic-jobs';
 import { BookingsProcessor } from './processors/bookings.processor';
 import { DisruptionsProcessor } from './processors/disruptions.processor';
@@ -40,6 +41,7 @@ import { WorkerRedisConnection, WorkerRedisConnectionModule } from './worker-red
     AccessModule,
     BookingsModule,
     EnforcementModule,
+    RestrictionsModule,
     DisruptionsModule,
     WebhooksModule,
   ],

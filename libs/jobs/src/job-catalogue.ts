@@ -37,6 +37,8 @@ export interface JobPayloads {
   'reconcile-flight-disruptions': Record<string, never>;
   /** Anonymises guests past GUEST_DATA_RETENTION_DAYS and deletes idempotency records past IDEMPOTENCY_RETENTION_HOURS, in chunks. */
   'apply-data-retention': Record<string, never>;
+  /** Folds the changes appended to the ban preview's party counts (`live_party_counts`) into one total per key. */
+  'fold-party-counts': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -52,6 +54,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'disrupt-flight': QUEUES.disruptions,
   'reconcile-flight-disruptions': QUEUES.maintenance,
   'apply-data-retention': QUEUES.maintenance,
+  'fold-party-counts': QUEUES.maintenance,
 };
 
 /**

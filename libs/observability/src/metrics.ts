@@ -119,6 +119,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookOldestPending = new Gauge({
+    name: 'kalma_webhook_oldest_pending_seconds',
+    help: "Age of each agency's oldest undelivered webhook (pending: waiting for an attempt or a retry, or in flight), sampled from PostgreSQL at scrape; agencies with none pending are absent",
+    labelNames: ['agency_id'],
+    registers: [this.registry],
+  });
+
   readonly webhookAttemptDuration = new Histogram({
     name: 'kalma_webhook_attempt_duration_seconds',
     help: 'Duration of one webhook request, by outcome',

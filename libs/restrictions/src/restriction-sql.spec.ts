@@ -1,4 +1,13 @@
-import { affectedBookingsCondition, coveredGuestsExpression, coveredGuestsPath, keptAdultsPath, keptGuestsPath, nationalityCodes } from './restriction-sql';
+import {
+  affectedBookingsCondition,
+  affectedPartiesCondition,
+  coveredGuestsExpression,
+  coveredGuestsPath,
+  keptAdultsOfPartyPath,
+  keptAdultsPath,
+  keptGuestsPath,
+  nationalityCodes,
+} from './restriction-sql';
 
 describe('affectedBookingsCondition', () => {
   it('matches a list by overlap, with the window and the list as parameters', () => {
@@ -59,5 +68,19 @@ describe('keptGuestsPath and keptAdultsPath', () => {
     expect(keptAdultsPath(usBan)).toBe(
       '$[*] ? (!(@.nationality == "US") && (!exists(@.dateOfBirth) || @.dateOfBirth == null || @.dateOfBirth <= $adultBornBy))',
     );
+  });
+});
+
+describe('the preview over party compositions', () => {
+  it('matches the same window and nationalities as the bookings condition, without the status (the counts are of live bookings)', () => {
+    const target = { coverage: { allForeign: true as const, homeCountry: 'KP', except: ['RU'] }, window: { from: '2027-07-01', to: null } };
+    const parties = affectedPartiesCondition(target, 's', 1);
+    expect(parties.sql).not.toContain('status');
+    expect(affectedBookingsCondition(target, 's', 1).sql).toContain(parties.sql);
+    expect(parties.parameters).toEqual(affectedBookingsCondition(target, 's', 1).parameters);
+  });
+
+  it('finds the adults kept by their flag, the rest of the filter as keptAdultsPath has it', () => {
+    expect(keptAdultsOfPartyPath({ allForeign: false, nationalities: ['US'] })).toBe('$[*] ? (!(@.nationality == "US") && @.adult == true)');
   });
 });

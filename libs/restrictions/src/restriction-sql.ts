@@ -22,14 +22,27 @@ export function affectedBookingsCondition(
   alias: string,
   firstParameter: number,
 ): { sql: string; parameters: unknown[] } {
+  const condition = affectedPartiesCondition(target, alias, firstParameter);
+  return { sql: `${alias}.status IN ('held', 'confirmed')
+      AND ${condition.sql}`, parameters: condition.parameters };
+}
+
+/**
+ * The same condition on rows that are live by construction and have the bookings' `check_in`
+ * and `nationalities` columns: `live_party_counts` (the preview), aliased `alias`.
+ */
+export function affectedPartiesCondition(
+  target: RestrictionTarget,
+  alias: string,
+  firstParameter: number,
+): { sql: string; parameters: unknown[] } {
   const [from, to, codes] = [firstParameter, firstParameter + 1, firstParameter + 2].map((index) => `$${index}`);
   const nationalityCondition = target.coverage.allForeign
     ? // Someone in the party is neither from the home country nor an exception.
       `NOT (${alias}.nationalities <@ ${codes}::text[])`
     : `${alias}.nationalities && ${codes}::text[]`;
   return {
-    sql: `${alias}.status IN ('held', 'confirmed')
-      AND ${alias}.check_in >= ${from}::date AND (${to}::date IS NULL OR ${alias}.check_in < ${to}::date)
+    sql: `${alias}.check_in >= ${from}::date AND (${to}::date IS NULL OR ${alias}.check_in < ${to}::date)
       AND ${nationalityCondition}`,
     parameters: [target.window.from, target.window.to, nationalityCodes(target.coverage)],
   };
@@ -66,6 +79,14 @@ export function keptAdultsPath(coverage: Coverage): string {
 }
 
 /**
+ * `keptAdultsPath` over a party composition of `live_party_counts` (`[{nationality, adult}]`,
+ * `adult` decided by its trigger with the rule of `keptAdultsPath`): the adults not covered.
+ */
+export function keptAdultsOfPartyPath(coverage: Coverage): string {
+  return `$[*] ? (!(${coveredGuestFilter(coverage)}) && @.adult == true)`;
+}
+
+/**
  * `partyOutcome` (restriction-rules.ts) in SQL, for an affected booking `alias` whose agency's
  * policy is the SQL `policy`: 'cancel' or 'reduce'. `$codesParameter` holds the codes of the
  * condition, `$keptAdultsParameter` the path of `keptAdultsPath`. A CASE, so that a fully
@@ -77,6 +98,28 @@ export function partyOutcomeExpression(coverage: Coverage, alias: string, policy
     WHEN jsonb_path_exists(${alias}.guests, $${keptAdultsParameter}::jsonpath,
                            jsonb_build_object('adultBornBy', to_char(${alias}.check_in - interval '${ADULT_AGE} years', 'YYYY-MM-DD'))) THEN 'reduce'
     ELSE 'cancel' END`;
+}
+
+/**
+ * The same outcome for a party composition `alias` of `live_party_counts` (columns
+ * `nationalities` and `party`), with `$keptAdultsParameter` the path of `keptAdultsOfPartyPath`.
+ */
+export function partyCompositionOutcomeExpression(coverage: Coverage, alias: string, policy: string, codesParameter: number, keptAdultsParameter: number): string {
+  return `CASE WHEN ${everyoneCoveredCondition(coverage, alias, codesParameter)} THEN 'cancel'
+    WHEN ${policy} = 'cancel_booking' THEN 'cancel'
+    WHEN jsonb_path_exists(${alias}.party, $${keptAdultsParameter}::jsonpath) THEN 'reduce'
+    ELSE 'cancel' END`;
+}
+
+/**
+ * The covered guests of `bookings` bookings of party composition `alias` with `guests` guests in
+ * all (SQL expressions), as `coveredGuestsExpression` counts them: all of them when every
+ * nationality is covered, else per booking those of `party` the path `$pathParameter`
+ * (`coveredGuestsPath`) selects. (A mixed composition fixes the party, so its bookings are alike.)
+ */
+export function coveredGuestsOfPartiesExpression(coverage: Coverage, alias: string, bookings: string, guests: string, codesParameter: number, pathParameter: number): string {
+  return `CASE WHEN ${everyoneCoveredCondition(coverage, alias, codesParameter)} THEN ${guests}
+    ELSE ${bookings} * jsonb_array_length(jsonb_path_query_array(${alias}.party, $${pathParameter}::jsonpath)) END`;
 }
 
 /** Every nationality of booking `alias` is covered (so is every guest). */

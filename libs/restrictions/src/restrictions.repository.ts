@@ -5,7 +5,15 @@ import { returnedRows } from '#libs/database';
 import { cursorTimestampSql } from '#libs/shared';
 import { RestrictionRow } from './restriction.entity';
 import { Coverage, RestrictionStatus, RestrictionTerms, RestrictionWindow } from './restriction-rules';
-import { affectedBookingsCondition, coveredGuestsExpression, coveredGuestsPath, keptAdultsPath, partyOutcomeExpression, RestrictionTarget } from './restriction-sql';
+import {
+  affectedBookingsCondition,
+  affectedPartiesCondition,
+  coveredGuestsOfPartiesExpression,
+  coveredGuestsPath,
+  keptAdultsOfPartyPath,
+  partyCompositionOutcomeExpression,
+  RestrictionTarget,
+} from './restriction-sql';
 
 const COLUMNS = `r.id, r.nationalities, r.all_foreign AS "allForeign", r.except_nationalities AS "exceptNationalities",
   r.home_country AS "homeCountry", r.effective_from AS "effectiveFrom", r.effective_until AS "effectiveUntil",
@@ -28,6 +36,9 @@ const STATUS_SQL = `CASE WHEN r.lifted_at IS NOT NULL THEN 'lifted'
  * exists (and its enforcement, which reads after, finds it) or sees the restriction.
  */
 export const RESTRICTIONS_ADVISORY_LOCK = 7_205_110_001;
+
+/** Taken by `foldPartyCounts`, so that folds take turns. */
+const PARTY_COUNTS_FOLD_ADVISORY_LOCK = 7_205_110_002;
 
 export interface NewRestriction {
   coverage: Coverage;
@@ -167,28 +178,37 @@ export class RestrictionsRepository {
   }
 
   /**
-   * What the restriction would do now, in total and per agency: one set-based query. Each
-   * affected booking's outcome is `partyOutcomeExpression` under its agency's party policy, the
-   * expression enforcement locks its bookings with, so the preview counts what enforcement does.
-   * (The agencies are joined for their policy alone: a few rows, hashed once.)
+   * What the restriction would do now, in total and per agency: one set-based query over
+   * `live_party_counts` (the live bookings counted by check-in, agency and party composition,
+   * kept by triggers on bookings), so its cost follows the number of compositions in the window,
+   * not the number of bookings. Each composition's outcome is `partyOutcomeExpression`'s rule
+   * under its agency's party policy (`partyCompositionOutcomeExpression`), so the preview counts
+   * what enforcement, which locks the bookings themselves, then does.
    */
   async impact(target: RestrictionTarget): Promise<RestrictionImpact> {
-    const condition = affectedBookingsCondition(target, 'b', 1);
+    const condition = affectedPartiesCondition(target, 's', 1);
     // $3 holds the nationality codes of the condition; $4 the JSON path of the covered guests, $5 that of the adults kept.
     const rows: ({ agencyId: string; affectedBookings: number; affectedGuests: number; coveredGuests: number } & PartyImpact)[] = await this.dataSource.query(
-      `SELECT affected."agencyId", count(*)::int AS "affectedBookings", sum(affected.guests)::int AS "affectedGuests",
+      `WITH parties AS (
+         SELECT s.agency_id, s.nationalities, s.party, sum(s.bookings)::int AS bookings, sum(s.guests)::int AS guests
+           FROM live_party_counts s
+          WHERE ${condition.sql}
+          GROUP BY s.agency_id, s.nationalities, s.party
+         HAVING sum(s.bookings) > 0),
+       affected AS (
+         SELECT p.agency_id AS "agencyId", p.bookings, p.guests,
+                ${coveredGuestsOfPartiesExpression(target.coverage, 'p', 'p.bookings', 'p.guests', 3, 4)} AS covered,
+                ${partyCompositionOutcomeExpression(target.coverage, 'p', 'a.party_policy', 3, 5)} AS outcome
+           FROM parties p JOIN agencies a ON a.id = p.agency_id)
+       SELECT affected."agencyId", sum(affected.bookings)::int AS "affectedBookings", sum(affected.guests)::int AS "affectedGuests",
               sum(affected.covered)::int AS "coveredGuests",
-              count(*) FILTER (WHERE affected.outcome = 'cancel')::int AS "bookingsToCancel",
-              count(*) FILTER (WHERE affected.outcome = 'reduce')::int AS "bookingsToReduce",
+              COALESCE(sum(affected.bookings) FILTER (WHERE affected.outcome = 'cancel'), 0)::int AS "bookingsToCancel",
+              COALESCE(sum(affected.bookings) FILTER (WHERE affected.outcome = 'reduce'), 0)::int AS "bookingsToReduce",
               COALESCE(sum(affected.covered) FILTER (WHERE affected.outcome = 'reduce'), 0)::int AS "guestsToRemove"
-         FROM (SELECT b.agency_id AS "agencyId", b.guest_count AS guests,
-                      ${coveredGuestsExpression(target.coverage, 'b', 3, 4)} AS covered,
-                      ${partyOutcomeExpression(target.coverage, 'b', 'a.party_policy', 3, 5)} AS outcome
-                 FROM bookings b JOIN agencies a ON a.id = b.agency_id
-                WHERE ${condition.sql}) affected
+         FROM affected
         GROUP BY affected."agencyId"
         ORDER BY "affectedBookings" DESC, affected."agencyId"`,
-      [...condition.parameters, coveredGuestsPath(target.coverage), keptAdultsPath(target.coverage)],
+      [...condition.parameters, coveredGuestsPath(target.coverage), keptAdultsOfPartyPath(target.coverage)],
     );
     const total = (field: 'affectedBookings' | 'affectedGuests' | 'coveredGuests' | keyof PartyImpact): number => rows.reduce((sum, row) => sum + row[field], 0);
     return {
@@ -207,6 +227,41 @@ export class RestrictionsRepository {
         guestsToRemove: row.guestsToRemove,
       })),
     };
+  }
+
+  /**
+   * Folds the changes the triggers on bookings appended to `live_party_counts` into one total
+   * per key, in the caller's transaction (see the migration `LivePartyCounts`): the sums, and so
+   * every preview, stay the same; only the rows a preview reads get fewer. Changes committed
+   * after this statement's snapshot stay for the next fold. Folds take turns (an advisory lock),
+   * so two never insert the same new total. Returns the changes folded.
+   */
+  async foldPartyCounts(manager: EntityManager): Promise<number> {
+    await manager.query(`SELECT pg_advisory_xact_lock($1)`, [PARTY_COUNTS_FOLD_ADVISORY_LOCK]);
+    const result: { folded: number }[] = await manager.query(
+      `WITH changes AS (
+         DELETE FROM live_party_counts c WHERE NOT c.folded
+         RETURNING c.check_in, c.agency_id, c.nationalities, c.party, c.bookings, c.guests),
+       net AS (
+         SELECT check_in, agency_id, nationalities, party, sum(bookings)::int AS bookings, sum(guests)::int AS guests
+           FROM changes GROUP BY 1, 2, 3, 4 HAVING sum(bookings) <> 0 OR sum(guests) <> 0),
+       updated AS (
+         UPDATE live_party_counts t SET bookings = t.bookings + net.bookings, guests = t.guests + net.guests
+           FROM net
+          WHERE t.folded AND t.check_in = net.check_in AND t.agency_id = net.agency_id AND t.nationalities = net.nationalities AND t.party = net.party
+         RETURNING t.check_in, t.agency_id, t.nationalities, t.party),
+       inserted AS (
+         INSERT INTO live_party_counts (check_in, agency_id, nationalities, party, bookings, guests, folded)
+         SELECT net.check_in, net.agency_id, net.nationalities, net.party, net.bookings, net.guests, true
+           FROM net
+          WHERE NOT EXISTS (SELECT 1 FROM updated u
+                             WHERE u.check_in = net.check_in AND u.agency_id = net.agency_id AND u.nationalities = net.nationalities AND u.party = net.party)
+         RETURNING 1)
+       SELECT (SELECT count(*) FROM changes)::int AS folded`,
+    );
+    // Keys whose bookings are all gone: a total of zero says nothing.
+    await manager.query(`DELETE FROM live_party_counts WHERE folded AND bookings = 0 AND guests = 0`);
+    return result[0].folded;
   }
 
   // --- enforcement progress ------------------------------------------------------------------

@@ -44,6 +44,15 @@ export class RestrictionsService {
     return this.repository.impact({ coverage: terms.coverage, window: terms.window });
   }
 
+  /**
+   * Handles `fold-party-counts`: folds what bookings' triggers appended to the preview's counts
+   * into one total per key, one transaction. The previews read the same sums before and after;
+   * folding only keeps the rows they read few, whatever the booking traffic.
+   */
+  async foldPartyCounts(): Promise<number> {
+    return this.dataSource.transaction((manager) => this.repository.foldPartyCounts(manager));
+  }
+
   async get(id: string): Promise<RestrictionRow> {
     const restriction = await this.repository.findById(id);
     if (!restriction) throw new NotFound('Restriction', id);

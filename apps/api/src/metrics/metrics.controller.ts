@@ -2,6 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '#libs/access';
 import { JobQueue } from '#libs/jobs';
+import { WebhookDeliveriesService } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
 
 @ApiTags('operations')
@@ -10,6 +11,7 @@ export class MetricsController {
   constructor(
     private readonly metrics: Metrics,
     private readonly jobs: JobQueue,
+    private readonly deliveries: WebhookDeliveriesService,
   ) {}
 
   @Get()
@@ -21,8 +23,19 @@ export class MetricsController {
     content: { 'text/plain': { schema: { type: 'string', examples: ['# HELP kalma_bookings_created_total Bookings created\n'] } } },
   })
   async scrape(): Promise<string> {
-    await this.sampleQueueDepths();
+    await Promise.all([this.sampleQueueDepths(), this.sampleOldestPendingWebhooks()]);
     return this.metrics.registry.metrics();
+  }
+
+  /** Per agency (its id only: no guest data is ever a label), from PostgreSQL: the same in every API process. */
+  private async sampleOldestPendingWebhooks(): Promise<void> {
+    try {
+      const oldest = await this.deliveries.oldestPendingByAgency();
+      this.metrics.webhookOldestPending.reset();
+      for (const { agencyId, ageSeconds } of oldest) this.metrics.webhookOldestPending.set({ agency_id: agencyId }, Math.max(0, ageSeconds));
+    } catch {
+      // PostgreSQL unreachable: keep the last sample rather than failing the scrape (/health says why).
+    }
   }
 
   private async sampleQueueDepths(): Promise<void> {

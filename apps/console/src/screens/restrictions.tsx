@@ -37,7 +37,7 @@ export function Restrictions() {
   return (
     <>
       <section aria-labelledby="restrictions-list">
-        <h2 id="restrictions-list">Restrictions</h2>
+        <h2 id="restrictions-list">Applied restrictions</h2>
         <Loaded resource={list} what="Loading restrictions…">
           {(page) =>
             page.data.length === 0 ? (

@@ -4,6 +4,7 @@ import { GuestDataRetentionService, HoldExpiryService, PartyDecisionService } fr
 import { FlightDisruptionService } from '#libs/disruptions';
 import { RestrictionEnforcementService } from '#libs/enforcement';
 import { QUEUES } from '#libs/jobs';
+import { RestrictionsService } from '#libs/restrictions';
 import { QuietWorkerHost } from './quiet-worker-host';
 
 @Processor(QUEUES.maintenance, { concurrency: 1 })
@@ -14,6 +15,7 @@ export class MaintenanceProcessor extends QuietWorkerHost {
     private readonly enforcement: RestrictionEnforcementService,
     private readonly disruptions: FlightDisruptionService,
     private readonly retention: GuestDataRetentionService,
+    private readonly restrictions: RestrictionsService,
   ) {
     super();
   }
@@ -30,6 +32,8 @@ export class MaintenanceProcessor extends QuietWorkerHost {
         return this.disruptions.reconcile();
       case 'apply-data-retention':
         return this.retention.applyRetention();
+      case 'fold-party-counts':
+        return this.restrictions.foldPartyCounts();
       default:
         throw new Error(`no handler for job ${job.name} on queue ${QUEUES.maintenance}`);
     }

@@ -9,6 +9,8 @@ import { AgencyHoldCounters1764390000000 } from './1764390000000-agency-hold-cou
 import { PartyPolicy1764410000000 } from './1764410000000-party-policy';
 import { RemovedGuestNamesIndex1764420000000 } from './1764420000000-removed-guest-names-index';
 import { BookingVersion1764430000000 } from './1764430000000-booking-version';
+import { LivePartyCounts1764450000000 } from './1764450000000-live-party-counts';
+import { WebhookFairness1764450000001 } from './1764450000001-webhook-fairness';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -23,4 +25,6 @@ export const MIGRATIONS = [
   PartyPolicy1764410000000,
   RemovedGuestNamesIndex1764420000000,
   BookingVersion1764430000000,
+  LivePartyCounts1764450000000,
+  WebhookFairness1764450000001,
 ];

@@ -9,6 +9,7 @@ export const DELIVERY_STATES: DeliveryState[] = ['pending', 'delivered', 'failed
 /** A delivery claimed for one attempt: the notification plus where and how to send it. */
 export interface ClaimedDelivery {
   id: string;
+  agencyId: string;
   type: string;
   data: Record<string, unknown>;
   createdAt: Date;
@@ -72,21 +73,52 @@ export class WebhookDeliveriesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Claims up to `limit` due deliveries for one attempt each. SKIP LOCKED lets any number of
-   * workers claim side by side without waiting on each other; the claim itself is a lease:
-   * `next_attempt_at` moves `leaseSeconds` ahead, so if this worker dies the deliveries become
-   * due again and another worker retries them. Notifications of agencies without a webhook URL
-   * are settled as `not_applicable` on the way and not returned.
+   * Claims up to `limit` due deliveries for one attempt each, shared out between agencies. Each
+   * agency's share is the caller's `concurrency` divided by the agencies it has deliveries of in
+   * hand (`inHand`: claimed, not yet recorded) or that have any due, plus one (room for an agency
+   * whose first delivery comes due next), rounded up; an agency gets its share less what is in hand, the
+   * agencies with the fewest in hand first, each agency's oldest due first. So one agency's
+   * backlog never fills a claim while another has anything due, and a receiver that hangs holds
+   * at most its share of the caller's requests. SKIP LOCKED lets any number of workers claim
+   * side by side without waiting on each other; the claim itself is a lease: `next_attempt_at`
+   * moves `leaseSeconds` ahead, so if this worker dies the deliveries become due again and
+   * another worker retries them. Notifications of agencies without a webhook URL are settled as
+   * `not_applicable` on the way and not returned. Each agency costs one probe of
+   * `notifications_agency_delivery_due`, whatever its backlog.
    */
-  async claimDue(limit: number, leaseSeconds: number): Promise<{ deliveries: ClaimedDelivery[]; claimedCount: number }> {
+  async claimDue(
+    limit: number,
+    leaseSeconds: number,
+    share: { concurrency: number; inHand: ReadonlyMap<string, number> },
+  ): Promise<{ deliveries: ClaimedDelivery[]; claimedCount: number }> {
     type ClaimedRow = Omit<ClaimedDelivery, 'webhookUrl'> & { webhookUrl: string | null };
+    const inHand = [...share.inHand].filter(([, count]) => count > 0).map(([agencyId, count]) => ({ agencyId, count }));
     const rows = returnedRows<ClaimedRow>(await this.dataSource.query(
-      `WITH due AS (
-         SELECT id FROM notifications
-          WHERE delivery_state = 'pending' AND next_attempt_at <= now()
-          ORDER BY next_attempt_at
+      `WITH in_hand AS (
+         SELECT * FROM jsonb_to_recordset($3::jsonb) AS h("agencyId" uuid, count integer)
+       ), active AS (
+         SELECT a.id, COALESCE(h.count, 0) AS in_hand
+           FROM agencies a LEFT JOIN in_hand h ON h."agencyId" = a.id
+          WHERE h.count > 0
+             OR EXISTS (SELECT 1 FROM notifications n WHERE n.agency_id = a.id AND n.delivery_state = 'pending' AND n.next_attempt_at <= now())
+       ), fair AS (
+         SELECT ceil($4::numeric / (count(*) + 1))::int AS share FROM active
+       ), candidates AS (
+         -- Each agency's share less what is in hand: no more rows locked than could be claimed.
+         SELECT d.id, d.agency_id, d.next_attempt_at, g.in_hand
+           FROM active g CROSS JOIN fair
+           CROSS JOIN LATERAL (
+             SELECT n.id, n.agency_id, n.next_attempt_at FROM notifications n
+              WHERE n.agency_id = g.id AND n.delivery_state = 'pending' AND n.next_attempt_at <= now()
+              ORDER BY n.next_attempt_at
+              LIMIT greatest(0, fair.share - g.in_hand)
+              FOR UPDATE SKIP LOCKED) d
+       ), due AS (
+         SELECT ranked.id FROM (
+           SELECT c.id, c.next_attempt_at, c.in_hand + row_number() OVER (PARTITION BY c.agency_id ORDER BY c.next_attempt_at) AS turn
+             FROM candidates c) ranked
+          ORDER BY ranked.turn, ranked.next_attempt_at
           LIMIT $1
-          FOR UPDATE SKIP LOCKED
        )
        UPDATE notifications n SET
          delivery_state = CASE WHEN a.webhook_url IS NULL THEN 'not_applicable' ELSE 'pending' END,
@@ -94,12 +126,27 @@ export class WebhookDeliveriesRepository {
          delivery_attempts = n.delivery_attempts + CASE WHEN a.webhook_url IS NULL THEN 0 ELSE 1 END
        FROM due, agencies a
        WHERE n.id = due.id AND a.id = n.agency_id
-       RETURNING n.id, n.type, n.data, n.created_at AS "createdAt", n.delivery_attempts AS attempt,
+       RETURNING n.id, n.agency_id AS "agencyId", n.type, n.data, n.created_at AS "createdAt", n.delivery_attempts AS attempt,
                  n.delivery_attempts - n.attempts_before_retry_window AS "attemptInWindow",
                  a.webhook_url AS "webhookUrl", a.webhook_secret AS "webhookSecret"`,
-      [limit, leaseSeconds],
+      [limit, leaseSeconds, JSON.stringify(inHand), share.concurrency],
     ));
     return { deliveries: rows.filter((row): row is ClaimedDelivery => row.webhookUrl !== null), claimedCount: rows.length };
+  }
+
+  /**
+   * The age of each agency's oldest pending delivery (waiting for its first attempt, a retry, or
+   * in flight), for agencies that have one: one probe of `notifications_agency_oldest_pending` each.
+   */
+  async oldestPendingByAgency(): Promise<{ agencyId: string; ageSeconds: number }[]> {
+    return this.dataSource.query(
+      `SELECT a.id AS "agencyId", extract(epoch FROM now() - oldest.created_at)::float8 AS "ageSeconds"
+         FROM agencies a
+         CROSS JOIN LATERAL (
+           SELECT n.created_at FROM notifications n
+            WHERE n.agency_id = a.id AND n.delivery_state = 'pending'
+            ORDER BY n.created_at LIMIT 1) oldest`,
+    );
   }
 
   /**

@@ -28,6 +28,11 @@ export class WebhookDeliveriesService {
     return this.repository.rescheduleUndelivered(agencyId);
   }
 
+  /** Each agency's oldest pending delivery, by age (agencies with none pending left out). */
+  async oldestPendingByAgency(): Promise<{ agencyId: string; ageSeconds: number }[]> {
+    return this.repository.oldestPendingByAgency();
+  }
+
   async listForAgency(
     agencyId: string,
     options: { state?: DeliveryState; cursor?: string; limit: number },

@@ -6,13 +6,19 @@ import { AttemptRecord, ClaimedDelivery, WebhookDeliveriesRepository } from './w
 import { retryDelaySeconds } from './webhook-retry-policy';
 import { AttemptResult, WebhookSender } from './webhook-sender';
 
-/** Longest a dispatch round runs; the next scheduled round carries on with whatever is left. */
+/** Longest a dispatch round claims; the next scheduled round carries on with whatever is left. */
 const ROUND_BUDGET_MS = 25_000;
 /** Outcomes are written together once this many have gathered, or after FLUSH_DELAY_MS. */
 const FLUSH_SIZE = 200;
 const FLUSH_DELAY_MS = 50;
 /** Most deliveries claimed by one statement. */
 const CLAIM_LIMIT = 200;
+/**
+ * While requests are in flight and nothing else was due (or only for agencies at their share),
+ * the round looks again this often, so a delivery that comes due meanwhile (another agency's)
+ * waits a fraction of a second, not until a slow receiver's requests are over.
+ */
+const IDLE_CLAIM_INTERVAL_MS = 200;
 
 export interface DispatchSummary {
   attempted: number;
@@ -25,6 +31,15 @@ export interface DispatchSummary {
  * lease), keeps up to WEBHOOK_CONCURRENCY requests in flight, and records outcomes in batches.
  * Postgres holds all state, so any number of workers can run rounds side by side, and a round
  * cut short by a crash is finished by another worker when the claims' lease runs out.
+ *
+ * Fair between agencies: each claim gives every agency with something due at most a share of
+ * this process's WEBHOOK_CONCURRENCY slots (those slots divided by the agencies in hand or due,
+ * plus one, so a share is always left for an agency whose first delivery comes due), fewest in
+ * hand first (see `claimDue`). A backlog of a million deliveries, or a receiver that answers only
+ * at the timeout, holds a bounded part of the slots, and other agencies' deliveries go out beside it.
+ * Requests outlive the round that claimed them: a round that ends (its budget spent) leaves its
+ * slow requests running, counted against the next round's slots, instead of holding every other
+ * agency's deliveries back until they time out.
  */
 @Injectable()
 export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShutdown {
@@ -32,6 +47,15 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
   private stopping = false;
   private currentRound?: Promise<DispatchSummary>;
   private readonly leaseSeconds: number;
+  /** Requests in flight in this process, whichever round claimed them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Per agency: deliveries claimed by this process and not yet recorded (in flight or about to be sent). */
+  private readonly inHand = new Map<string, number>();
+  private readonly recorder: OutcomeRecorder;
+  /** Requests finished in this process so far: one that finished frees its agency's share, so a claim that found nothing may find more. */
+  private completions = 0;
+  /** Wakes the round in progress: a request finished, a claim came back, or it is time to claim again. */
+  private wake: () => void = () => undefined;
 
   constructor(
     private readonly repository: WebhookDeliveriesRepository,
@@ -44,19 +68,24 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     // is written; twice the timeout leaves room for a slow database. Should it still run out, the
     // delivery is only sent twice (at least once) and the later attempt owns its schedule.
     this.leaseSeconds = Math.ceil((2 * config.WEBHOOK_TIMEOUT_MS) / 1000) + 5;
+    this.recorder = new OutcomeRecorder(repository, config, metrics, this.logger);
   }
 
   /** On shutdown, stop claiming; requests in flight finish and are recorded before the job ends. */
   onModuleDestroy(): void {
     this.stopping = true;
+    this.wake();
   }
 
   /**
    * Runs before any `onApplicationShutdown` (where the database pool and BullMQ workers close, in
-   * no set order): lets the round in progress record its outcomes while the pool is still open.
+   * no set order): lets the round in progress, and every request still in flight, record their
+   * outcomes while the pool is still open.
    */
   async beforeApplicationShutdown(): Promise<void> {
     await this.currentRound?.catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+    await this.recorder.close();
   }
 
   /** Handles `dispatch-webhooks`: one round, until nothing is due (or the round's time is up). */
@@ -74,70 +103,95 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
 
   private async runRound(): Promise<DispatchSummary> {
     const summary: DispatchSummary = { attempted: 0, delivered: 0, failed: 0 };
-    const recorder = new OutcomeRecorder(this.repository, this.config, this.metrics, summary, this.logger);
     const concurrency = this.config.WEBHOOK_CONCURRENCY;
-    const claimSize = Math.min(CLAIM_LIMIT, Math.max(concurrency, 10));
-    const inFlight = new Set<Promise<void>>();
-    // Claimed, not yet sent. The next claim runs while these are sent, so the pool of requests never
-    // waits for a database round trip; what waits here is covered by the claims' lease.
+    // Claimed, not yet sent. The next claim runs while requests are in flight, so the pool of
+    // requests rarely waits for a database round trip; what waits here is covered by the claims' lease.
     const claimed: ClaimedDelivery[] = [];
     let claiming: Promise<void> | undefined;
-    let drained = false;
+    // The last claim found nothing (nothing due, or only for agencies at their share), and no
+    // request has finished since: claim again only after IDLE_CLAIM_INTERVAL_MS.
+    let emptyClaim: { at: number; completions: number } | undefined;
     const deadline = Date.now() + ROUND_BUDGET_MS;
-    // Requests in flight finish; no new claims while urgent work runs (the round then ends).
-    const mayClaim = (): boolean => !drained && !this.stopping && !this.urgentWork.shouldDefer() && Date.now() < deadline;
-    // One wake-up for "a request finished or a claim came back" (racing all requests on every
-    // turn would attach a reaction to each of them, each time: quadratic work at high throughput).
-    let wake: () => void = () => undefined;
+    // No new claims while urgent work runs, or once the round's time is up (the round then ends).
+    const mayClaim = (): boolean => !this.stopping && !this.urgentWork.shouldDefer() && Date.now() < deadline;
+    const idle = (): boolean => emptyClaim !== undefined && emptyClaim.completions === this.completions;
 
     try {
       for (;;) {
         if (this.stopping && claimed.length > 0) await this.release(claimed.splice(0));
-        while (inFlight.size < concurrency && claimed.length > 0) {
-          const delivery = claimed.shift() as ClaimedDelivery;
-          const task = this.attempt(delivery).then(
-            (record) => recorder.add(record),
-            // Not expected (the sender reports failures, never throws); the claim's lease brings it back.
-            (error: unknown) => this.logger.error({ err: error }, `webhook attempt for notification ${delivery.id} failed unexpectedly`),
-          );
-          inFlight.add(task);
-          void task.then(() => {
-            inFlight.delete(task);
-            wake();
-          });
-        }
-        if (!claiming && claimed.length < concurrency && mayClaim()) {
-          claiming = this.repository.claimDue(claimSize, this.leaseSeconds).then(
+        while (this.inFlight.size < concurrency && claimed.length > 0) this.send(claimed.shift() as ClaimedDelivery, summary);
+        const room = concurrency - this.inFlight.size - claimed.length;
+        const waitingToClaim = !claiming && room > 0 && mayClaim();
+        if (waitingToClaim && !(idle() && Date.now() < (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS)) {
+          const completions = this.completions;
+          claiming = this.repository.claimDue(Math.min(CLAIM_LIMIT, room), this.leaseSeconds, { concurrency, inHand: this.inHand }).then(
             (claim) => {
+              for (const delivery of claim.deliveries) this.inHand.set(delivery.agencyId, (this.inHand.get(delivery.agencyId) ?? 0) + 1);
               claimed.push(...claim.deliveries);
-              // Nothing due any more: finish what is claimed. Deliveries that come due later are the next round's.
-              drained = claim.claimedCount === 0;
+              emptyClaim = claim.claimedCount === 0 ? { at: Date.now(), completions } : undefined;
             },
             (error: unknown) => {
-              drained = true; // the round ends; the next one (a second later) tries again
+              emptyClaim = { at: Date.now(), completions }; // the next claim, a moment later, tries again
               this.logger.error({ err: error }, 'could not claim due webhook deliveries');
             },
           );
           void claiming.then(() => {
             claiming = undefined;
-            wake();
+            this.wake();
           });
+          continue;
         }
-        if (inFlight.size === 0 && !claiming && claimed.length === 0) break;
+        if (!claiming && claimed.length === 0) {
+          // Nothing due and nothing in flight that could free a share: done (what comes due later is
+          // the next round's). Requests of this round still in flight (a slow receiver's) carry on
+          // and are recorded; the next round counts them against its slots.
+          if (!mayClaim() || (idle() && this.inFlight.size === 0)) break;
+        }
         // Completions only run while this awaits, so none can slip between setting `wake` and waiting.
-        await new Promise<void>((resolve) => (wake = resolve));
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          // Held back only by the idle interval: come back when it is over.
+          if (waitingToClaim) timer = setTimeout(resolve, Math.max(1, (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS - Date.now()));
+        });
+        if (timer) clearTimeout(timer);
       }
     } finally {
-      await Promise.allSettled([...inFlight, claiming]);
+      this.wake = () => undefined;
+      await claiming?.catch(() => undefined);
       if (claimed.length > 0) await this.release(claimed.splice(0));
-      await recorder.close();
     }
     if (summary.attempted > 0) this.logger.log(`webhook round: ${summary.attempted} attempted, ${summary.delivered} delivered, ${summary.failed} given up`);
     return summary;
   }
 
+  /** Starts one request; its outcome goes to the recorder, and its agency's share is given back once recorded. */
+  private send(delivery: ClaimedDelivery, summary: DispatchSummary): void {
+    const task = this.attempt(delivery).then(
+      (record) => this.recorder.add(record, summary),
+      // Not expected (the sender reports failures, never throws); the claim's lease brings it back.
+      (error: unknown) => this.logger.error({ err: error }, `webhook attempt for notification ${delivery.id} failed unexpectedly`),
+    );
+    this.inFlight.add(task);
+    void task.then(() => {
+      this.inFlight.delete(task);
+      this.giveBack([delivery]);
+      this.completions++;
+      this.wake();
+    });
+  }
+
+  private giveBack(deliveries: ClaimedDelivery[]): void {
+    for (const delivery of deliveries) {
+      const left = (this.inHand.get(delivery.agencyId) ?? 1) - 1;
+      if (left > 0) this.inHand.set(delivery.agencyId, left);
+      else this.inHand.delete(delivery.agencyId);
+    }
+  }
+
   /** Hands claimed but unsent deliveries back (shutting down), instead of leaving them to the lease. */
   private async release(deliveries: ClaimedDelivery[]): Promise<void> {
+    this.giveBack(deliveries);
     try {
       await this.repository.releaseClaims(deliveries.map((delivery) => ({ notificationId: delivery.id, attempt: delivery.attempt })));
     } catch (error) {
@@ -175,7 +229,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
  * deliveries stay claimed until the lease runs out and are then attempted again (at least once).
  */
 class OutcomeRecorder {
-  private buffer: AttemptRecord[] = [];
+  private buffer: { record: AttemptRecord; summary: DispatchSummary }[] = [];
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
 
@@ -183,13 +237,13 @@ class OutcomeRecorder {
     private readonly repository: WebhookDeliveriesRepository,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
-    private readonly summary: DispatchSummary,
     private readonly logger: Logger,
   ) {}
 
-  add(record: AttemptRecord): void {
-    this.summary.attempted++;
-    this.buffer.push(record);
+  /** Adds an outcome, counted in the summary of the round that claimed it. */
+  add(record: AttemptRecord, summary: DispatchSummary): void {
+    summary.attempted++;
+    this.buffer.push({ record, summary });
     if (this.buffer.length >= FLUSH_SIZE) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_DELAY_MS);
   }
@@ -208,18 +262,20 @@ class OutcomeRecorder {
     this.writing = this.writing.then(() => this.write(batch));
   }
 
-  private async write(batch: AttemptRecord[]): Promise<void> {
+  private async write(batch: { record: AttemptRecord; summary: DispatchSummary }[]): Promise<void> {
     try {
-      const transitions = await this.repository.recordAttempts(batch, {
-        maxAttempts: this.config.WEBHOOK_MAX_ATTEMPTS,
-        retryWindowSeconds: this.config.WEBHOOK_RETRY_WINDOW_SECONDS,
-      });
+      const transitions = await this.repository.recordAttempts(
+        batch.map((entry) => entry.record),
+        { maxAttempts: this.config.WEBHOOK_MAX_ATTEMPTS, retryWindowSeconds: this.config.WEBHOOK_RETRY_WINDOW_SECONDS },
+      );
+      const summaries = new Map(batch.map((entry) => [entry.record.notificationId, entry.summary]));
       for (const transition of transitions) {
+        const summary = summaries.get(transition.notificationId);
         if (transition.state === 'delivered') {
-          this.summary.delivered++;
+          if (summary) summary.delivered++;
           if (transition.lagSeconds !== null) this.metrics.webhookDeliveryLag.observe(transition.lagSeconds);
         } else if (transition.state === 'failed') {
-          this.summary.failed++;
+          if (summary) summary.failed++;
           this.metrics.webhookDeliveriesFailed.inc();
         }
       }
