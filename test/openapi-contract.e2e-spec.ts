@@ -114,6 +114,13 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
     expect: 200,
   }),
   'GET /v1/bookings/{id}': async (context) => ({ caller: 'owner', path: `/v1/bookings/${await heldBooking(context)}`, expect: 200 }),
+  'GET /v1/bookings/{id}/history': async (context) => ({ caller: 'owner', path: `/v1/bookings/${await heldBooking(context)}/history`, expect: 200 }),
+  'GET /v1/audit-events': async (context) => ({
+    caller: 'operations',
+    path: '/v1/audit-events',
+    query: { entityType: 'booking', action: 'booking.created', from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString(), limit: '20' },
+    expect: 200,
+  }),
   'POST /v1/bookings/{id}/confirm': async (context) => ({ caller: 'owner', path: `/v1/bookings/${await heldBooking(context)}/confirm`, expect: 200 }),
   'POST /v1/bookings/{id}/cancel': async (context) => ({ caller: 'owner', path: `/v1/bookings/${await heldBooking(context)}/cancel`, body: {}, expect: 200 }),
   'PUT /v1/bookings/{id}/flights': async (context) => {

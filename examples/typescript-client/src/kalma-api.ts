@@ -168,6 +168,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail, newest first (operations)
+         * @description Every change of state, with who made it (actor), why (cause: a request, or the restriction, hold expiry, party-decision deadline, flight cancellation, route suspension or retention that caused a system change), the changed fields ({from, to}) and the request id. `causeId` lists everything one restriction, flight or suspension did; `from` is included, `to` excluded. A restriction’s own enforcement_started / enforcement_completed events are found by `entityId`.
+         */
+        get: operations["AuditEventsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bookings": {
         parameters: {
             query?: never;
@@ -257,6 +277,26 @@ export interface paths {
          * @description The body is the whole answer: a segment absent or null is removed and its seats released; an unchanged flight keeps its seats. New seats are taken and old ones released in one transaction, or nothing changes (seats_exhausted, flight_unavailable, flight_mismatch). An id that names no flight is flight_mismatch (reason unknown_flight).
          */
         put: operations["BookingsController_replaceFlights"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A booking's history: its audit events, oldest first
+         * @description Who changed the booking, when, why (actor, cause: a request, a restriction, hold expiry…) and which fields ({from, to}). Guests appear only as counts and nationalities. Another agency's booking is 404.
+         */
+        get: operations["BookingsController_history"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -922,6 +962,70 @@ export interface components {
             revokedAt: string | null;
             /** @enum {string} */
             role: "agent" | "operations";
+        };
+        AuditActorDto: {
+            /**
+             * Format: uuid
+             * @description the key's agency (type api_key)
+             */
+            agencyId?: string | null;
+            /**
+             * Format: uuid
+             * @description the API key (type api_key); agents are not shown operations' key ids
+             */
+            keyId?: string;
+            /** @enum {string} */
+            role?: "agent" | "operations";
+            /** @enum {string} */
+            type: "api_key" | "system";
+        };
+        AuditCauseDto: {
+            /**
+             * Format: uuid
+             * @description the restriction, flight or route suspension that caused the change
+             */
+            id?: string;
+            /** @enum {string} */
+            type: "request" | "restriction" | "hold_expiry" | "party_decision_deadline" | "flight_cancellation" | "route_suspension" | "retention";
+        };
+        AuditEventDto: {
+            /** @enum {string} */
+            action: "booking.created" | "booking.confirmed" | "booking.amended" | "booking.flights_replaced" | "booking.flight_removed" | "booking.guests_removed" | "booking.kept" | "booking.cancelled" | "booking.anonymised" | "capacity.set" | "restriction.created" | "restriction.enforcement_started" | "restriction.enforcement_completed" | "restriction.lifted" | "route.created" | "route.suspended" | "flight.created" | "flight.updated" | "flight.cancelled" | "agency.created" | "agency.updated" | "agency.webhook_secret_rotated" | "api_key.created" | "api_key.revoked";
+            actor: components["schemas"]["AuditActorDto"];
+            /** Format: date-time */
+            at: string;
+            cause: components["schemas"]["AuditCauseDto"];
+            /**
+             * @description each changed field, {from, to}; guests only as guestCount and nationalities
+             * @example {
+             *       "status": {
+             *         "from": "held",
+             *         "to": "confirmed"
+             *       }
+             *     }
+             */
+            changes: {
+                [key: string]: {
+                    from?: unknown;
+                    to?: unknown;
+                };
+            };
+            /** @description the entity’s id (a night’s date for capacity.set) */
+            entityId: string;
+            /** @enum {string} */
+            entityType: "booking" | "night" | "restriction" | "route" | "flight" | "agency" | "api_key";
+            /** Format: uuid */
+            id: string;
+            /** @description the HTTP request id (x-request-id); null for background jobs */
+            requestId: string | null;
+        };
+        AuditEventPageDto: {
+            data: components["schemas"]["AuditEventDto"][];
+            nextCursor: string | null;
+        };
+        AuditHistoryDto: {
+            /** @description oldest first */
+            data: components["schemas"]["AuditEventDto"][];
         };
         /** @description A restriction removed the booking’s covered guests (party policy ask): keep the reduced party or cancel before the deadline */
         BookingActionRequiredData: {
@@ -3486,6 +3590,87 @@ export interface operations {
             };
         };
     };
+    AuditEventsController_list: {
+        parameters: {
+            query?: {
+                action?: "booking.created" | "booking.confirmed" | "booking.amended" | "booking.flights_replaced" | "booking.flight_removed" | "booking.guests_removed" | "booking.kept" | "booking.cancelled" | "booking.anonymised" | "capacity.set" | "restriction.created" | "restriction.enforcement_started" | "restriction.enforcement_completed" | "restriction.lifted" | "route.created" | "route.suspended" | "flight.created" | "flight.updated" | "flight.cancelled" | "agency.created" | "agency.updated" | "agency.webhook_secret_rotated" | "api_key.created" | "api_key.revoked";
+                /** @description events made with this API key */
+                actorKeyId?: string;
+                /** @description the restriction, flight or suspension that caused the events ("everything restriction X did") */
+                causeId?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description an entity id (uuid), or a night’s date (YYYY-MM-DD) */
+                entityId?: string;
+                entityType?: "booking" | "night" | "restriction" | "route" | "flight" | "agency" | "api_key";
+                /** @description events at or after this instant */
+                from?: string;
+                limit?: number;
+                /** @description events before this instant */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPageDto"];
+                };
+            };
+            /** @description `validation_failed`: the body, a parameter or a header is not valid; every bad field is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"];
+                };
+            };
+            /** @description `unauthenticated`: no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `forbidden`: this API key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `service_unavailable`: a dependency (PostgreSQL or Redis) is unreachable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
     BookingsController_list: {
         parameters: {
             query?: {
@@ -4263,6 +4448,82 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["FlightMismatchProblem"];
+                };
+            };
+            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `service_unavailable`: a dependency (PostgreSQL or Redis) is unreachable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    BookingsController_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditHistoryDto"];
+                };
+            };
+            /** @description `validation_failed`: the body, a parameter or a header is not valid; every bad field is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"];
+                };
+            };
+            /** @description `unauthenticated`: no API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `not_found`: nothing with this id (or not visible to this API key) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description `uri_too_long`: a path parameter is longer than 1000 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
             /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
