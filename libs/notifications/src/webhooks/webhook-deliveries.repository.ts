@@ -76,7 +76,8 @@ export class WebhookDeliveriesRepository {
    * Claims up to `limit` due deliveries for one attempt each, shared out between agencies. Each
    * agency's share is the caller's `concurrency` divided by the agencies it has deliveries of in
    * hand (`inHand`: claimed, not yet recorded) or that have any due, plus one (room for an agency
-   * whose first delivery comes due next), rounded up; an agency gets its share less what is in hand, the
+   * whose first delivery comes due next), rounded up, and returned; an agency gets up to two shares
+   * in hand (the caller sends at most one share at once, the other ready behind it), the
    * agencies with the fewest in hand first, each agency's oldest due first. So one agency's
    * backlog never fills a claim while another has anything due, and a receiver that hangs holds
    * at most its share of the caller's requests. SKIP LOCKED lets any number of workers claim
@@ -90,8 +91,8 @@ export class WebhookDeliveriesRepository {
     limit: number,
     leaseSeconds: number,
     share: { concurrency: number; inHand: ReadonlyMap<string, number> },
-  ): Promise<{ deliveries: ClaimedDelivery[]; claimedCount: number }> {
-    type ClaimedRow = Omit<ClaimedDelivery, 'webhookUrl'> & { webhookUrl: string | null };
+  ): Promise<{ deliveries: ClaimedDelivery[]; claimedCount: number; share: number | null }> {
+    type ClaimedRow = Omit<ClaimedDelivery, 'webhookUrl'> & { webhookUrl: string | null; share: number };
     const inHand = [...share.inHand].filter(([, count]) => count > 0).map(([agencyId, count]) => ({ agencyId, count }));
     const rows = returnedRows<ClaimedRow>(await this.dataSource.query(
       `WITH in_hand AS (
@@ -104,14 +105,15 @@ export class WebhookDeliveriesRepository {
        ), fair AS (
          SELECT ceil($4::numeric / (count(*) + 1))::int AS share FROM active
        ), candidates AS (
-         -- Each agency's share less what is in hand: no more rows locked than could be claimed.
+         -- Up to two shares per agency in hand (one in flight, one ready to go when a request of its
+         -- ends: the caller sends no more than a share at once): no more rows locked than can be claimed.
          SELECT d.id, d.agency_id, d.next_attempt_at, g.in_hand
            FROM active g CROSS JOIN fair
            CROSS JOIN LATERAL (
              SELECT n.id, n.agency_id, n.next_attempt_at FROM notifications n
               WHERE n.agency_id = g.id AND n.delivery_state = 'pending' AND n.next_attempt_at <= now()
               ORDER BY n.next_attempt_at
-              LIMIT greatest(0, fair.share - g.in_hand)
+              LIMIT greatest(0, 2 * fair.share - g.in_hand)
               FOR UPDATE SKIP LOCKED) d
        ), due AS (
          SELECT ranked.id FROM (
@@ -124,14 +126,18 @@ export class WebhookDeliveriesRepository {
          delivery_state = CASE WHEN a.webhook_url IS NULL THEN 'not_applicable' ELSE 'pending' END,
          next_attempt_at = CASE WHEN a.webhook_url IS NULL THEN NULL ELSE now() + make_interval(secs => $2) END,
          delivery_attempts = n.delivery_attempts + CASE WHEN a.webhook_url IS NULL THEN 0 ELSE 1 END
-       FROM due, agencies a
+       FROM due, agencies a, fair
        WHERE n.id = due.id AND a.id = n.agency_id
-       RETURNING n.id, n.agency_id AS "agencyId", n.type, n.data, n.created_at AS "createdAt", n.delivery_attempts AS attempt,
+       RETURNING fair.share, n.id, n.agency_id AS "agencyId", n.type, n.data, n.created_at AS "createdAt", n.delivery_attempts AS attempt,
                  n.delivery_attempts - n.attempts_before_retry_window AS "attemptInWindow",
                  a.webhook_url AS "webhookUrl", a.webhook_secret AS "webhookSecret"`,
       [limit, leaseSeconds, JSON.stringify(inHand), share.concurrency],
     ));
-    return { deliveries: rows.filter((row): row is ClaimedDelivery => row.webhookUrl !== null), claimedCount: rows.length };
+    return {
+      deliveries: rows.filter((row) => row.webhookUrl !== null).map(({ share: _share, ...delivery }) => delivery as ClaimedDelivery),
+      claimedCount: rows.length,
+      share: rows[0]?.share ?? null,
+    };
   }
 
   /**

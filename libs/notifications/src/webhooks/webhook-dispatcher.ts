@@ -51,6 +51,10 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
   private readonly inFlight = new Set<Promise<void>>();
   /** Per agency: deliveries claimed by this process and not yet recorded (in flight or about to be sent). */
   private readonly inHand = new Map<string, number>();
+  /** Per agency: requests in flight, never more than `share`. */
+  private readonly sending = new Map<string, number>();
+  /** The most requests one agency may have in flight, as the last claim computed it (see `claimDue`). */
+  private share: number;
   private readonly recorder: OutcomeRecorder;
   /** Requests finished in this process so far: one that finished frees its agency's share, so a claim that found nothing may find more. */
   private completions = 0;
@@ -69,6 +73,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     // delivery is only sent twice (at least once) and the later attempt owns its schedule.
     this.leaseSeconds = Math.ceil((2 * config.WEBHOOK_TIMEOUT_MS) / 1000) + 5;
     this.recorder = new OutcomeRecorder(repository, config, metrics, this.logger);
+    this.share = Math.ceil(config.WEBHOOK_CONCURRENCY / 2);
   }
 
   /** On shutdown, stop claiming; requests in flight finish and are recorded before the job ends. */
@@ -119,8 +124,9 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     try {
       for (;;) {
         if (this.stopping && claimed.length > 0) await this.release(claimed.splice(0));
-        while (this.inFlight.size < concurrency && claimed.length > 0) this.send(claimed.shift() as ClaimedDelivery, summary);
-        const room = concurrency - this.inFlight.size - claimed.length;
+        this.sendWhatMayGo(claimed, summary, concurrency);
+        // Room for as many again as can be in flight: each agency's second share waits here, ready.
+        const room = 2 * concurrency - this.inFlight.size - claimed.length;
         const waitingToClaim = !claiming && room > 0 && mayClaim();
         if (waitingToClaim && !(idle() && Date.now() < (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS)) {
           const completions = this.completions;
@@ -128,6 +134,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
             (claim) => {
               for (const delivery of claim.deliveries) this.inHand.set(delivery.agencyId, (this.inHand.get(delivery.agencyId) ?? 0) + 1);
               claimed.push(...claim.deliveries);
+              if (claim.share !== null) this.share = claim.share;
               emptyClaim = claim.claimedCount === 0 ? { at: Date.now(), completions } : undefined;
             },
             (error: unknown) => {
@@ -165,8 +172,29 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     return summary;
   }
 
+  /**
+   * Sends claimed deliveries in claim order while slots are free, each only while its agency has
+   * fewer than a share in flight. One that waited so long for its agency's slot that its lease
+   * could run out in flight is handed back (due again now) rather than sent.
+   */
+  private sendWhatMayGo(claimed: (ClaimedDelivery & { claimedAt?: number })[], summary: DispatchSummary, concurrency: number): void {
+    const staleBefore = Date.now() - (this.leaseSeconds * 1000) / 3;
+    const stale: ClaimedDelivery[] = [];
+    for (let index = 0; index < claimed.length && this.inFlight.size < concurrency; ) {
+      const delivery = claimed[index];
+      if ((delivery.claimedAt ??= Date.now()) < staleBefore) {
+        stale.push(...claimed.splice(index, 1));
+      } else if ((this.sending.get(delivery.agencyId) ?? 0) < this.share) {
+        claimed.splice(index, 1);
+        this.send(delivery, summary);
+      } else index++;
+    }
+    if (stale.length > 0) void this.release(stale);
+  }
+
   /** Starts one request; its outcome goes to the recorder, and its agency's share is given back once recorded. */
   private send(delivery: ClaimedDelivery, summary: DispatchSummary): void {
+    this.sending.set(delivery.agencyId, (this.sending.get(delivery.agencyId) ?? 0) + 1);
     const task = this.attempt(delivery).then(
       (record) => this.recorder.add(record, summary),
       // Not expected (the sender reports failures, never throws); the claim's lease brings it back.
@@ -175,6 +203,9 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     this.inFlight.add(task);
     void task.then(() => {
       this.inFlight.delete(task);
+      const sending = (this.sending.get(delivery.agencyId) ?? 1) - 1;
+      if (sending > 0) this.sending.set(delivery.agencyId, sending);
+      else this.sending.delete(delivery.agencyId);
       this.giveBack([delivery]);
       this.completions++;
       this.wake();
