@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { sendBookingETags } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
 import { Metrics } from '#libs/observability';
 import { createValidationPipe, ProblemDetailsFilter } from '#libs/shared';
@@ -56,6 +57,7 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   logRequests(fastify);
   recordHttpMetrics(fastify, app.get(Metrics));
   echoRequestIds(fastify);
+  sendBookingETags(fastify);
   closeConnectionsOnShutdown(fastify);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ApiHeaderOptions } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -6,7 +6,6 @@ import { CurrentPrincipal, Principal, uuidParam } from '#libs/access';
 import { AuditEventDto, AuditHistoryDto, AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, EmptyBody, ValidationFailed } from '#libs/shared';
 import { BookingAmendments } from './booking-amendment.service';
-import { BookingETagInterceptor } from './booking-etag.interceptor';
 import { BookingsService } from './bookings.service';
 import { AmendBookingDto } from './dto/amend-booking.dto';
 import { parseIfMatch } from './version-precondition';
@@ -35,7 +34,6 @@ function validatedIdempotencyKey(idempotencyKey: string | undefined): string | u
 @ApiTags('bookings')
 @ApiBearerAuth()
 @Controller('v1/bookings')
-@UseInterceptors(BookingETagInterceptor)
 export class BookingsController {
   constructor(
     private readonly bookings: BookingsService,

@@ -16,3 +16,4 @@ export * from './version-precondition';
 export * from './dto/amend-booking.dto';
 export * from './exposure.controller';
 export * from './exposure.service';
+export * from './booking-etags';
