@@ -462,7 +462,8 @@ async function waitForRedis(url: string, isRunning: () => boolean, logFile: stri
   }
 }
 
-function findOnPath(program: string): string | undefined {
+/** The program's path in one of the PATH's directories, if it is there and executable. */
+export function findOnPath(program: string): string | undefined {
   for (const directory of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!directory) continue;
     const candidate = path.join(directory, program);

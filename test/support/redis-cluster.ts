@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { findOnPath } from '../../scripts/local-services';
 import { freePort, startProcess, ServiceProcess } from './service-processes';
 
 /** One `redis-server --cluster-enabled yes` process of a test cluster. */
@@ -35,6 +36,14 @@ const NODE_TIMEOUT_MS = 1_000;
 export async function startRedisCluster(options: { primaries?: number; replicasPerPrimary?: number } = {}): Promise<RedisClusterProcesses> {
   const primaries = options.primaries ?? 3;
   const replicasPerPrimary = options.replicasPerPrimary ?? 1;
+  // Said plainly rather than as a spawn error: unlike `npm start`, a cluster has no stand-in from npm.
+  const missing = ['redis-server', 'redis-cli'].filter((program) => !findOnPath(program));
+  if (missing.length > 0) {
+    throw new Error(
+      `The redis-cluster test project needs ${missing.join(' and ')} on the PATH (Debian: apt-get install -y redis-server). ` +
+        'Install Redis, or run the other tests alone with `npx jest --selectProjects default`.',
+    );
+  }
   const directory = mkdtempSync(path.join(tmpdir(), 'kalma-test-redis-cluster-'));
   const nodes: ClusterNodeProcess[] = [];
   const stop = async (): Promise<void> => {
