@@ -33,14 +33,9 @@ const project = {
  * replicas on loopback, started by the project's global setup): bookings, hold expiry, ban
  * enforcement, webhooks, rate limits; and the failover suite, which runs only there.
  */
-const redisClusterSuites = [
-  'bookings-concurrency',
-  'holds',
-  'restrictions',
-  'webhooks',
-  'rate-limits',
-  'redis-cluster',
-].map((name) => `<rootDir>/test/${name}.e2e-spec.ts`);
+const redisClusterSuites = ['bookings-concurrency', 'holds', 'restrictions', 'webhooks', 'rate-limits', 'redis-cluster'].map(
+  (name) => `<rootDir>/test/${name}.e2e-spec.ts`,
+);
 
 module.exports = {
   projects: [

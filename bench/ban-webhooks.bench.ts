@@ -25,16 +25,20 @@ export async function runBanWebhooksBench(): Promise<BanWebhooksResult> {
   try {
     const result = await runBanBench({
       beforeBan: async ({ stack, agencyIds }) => {
-        for (const id of agencyIds) await call(stack.apiUrls[0], stack.operationsKey, 'PATCH', `/v1/agencies/${id}`, { webhookUrl: receiver.url });
+        for (const id of agencyIds)
+          await call(stack.apiUrls[0], stack.operationsKey, 'PATCH', `/v1/agencies/${id}`, { webhookUrl: receiver.url });
       },
       afterEnforcement: async ({ stack, restrictionId }) => {
-        const { rows } = await stack.pool.query(`SELECT count(*)::int AS count FROM notifications WHERE data->>'restrictionId' = $1`, [restrictionId]);
+        const { rows } = await stack.pool.query(`SELECT count(*)::int AS count FROM notifications WHERE data->>'restrictionId' = $1`, [
+          restrictionId,
+        ]);
         // The warm-up ban covers nobody, so every id the receiver sees belongs to this ban.
         if (await receiver.until(rows[0].count, DELIVERY_TIMEOUT_MS)) deliveredAt = Date.now();
         return {};
       },
     });
-    const deliveredSeconds = deliveredAt === null ? null : Math.round(((deliveredAt as number) - Date.parse(result.effectiveFrom)) / 10) / 100;
+    const deliveredSeconds =
+      deliveredAt === null ? null : Math.round(((deliveredAt as number) - Date.parse(result.effectiveFrom)) / 10) / 100;
     return {
       ...result,
       webhooksReceived: receiver.ids.size,

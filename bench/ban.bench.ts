@@ -59,7 +59,13 @@ export interface BanBenchResult {
  * Bookings straight into the tables, spread over 30 check-in dates from tomorrow, 2 guests and
  * 3 nights each; nights' counters raised to match, as admission would have.
  */
-async function seedBookings(pool: Pool, agencyIds: string[], count: number, nationalities: string[], referencePrefix: string): Promise<void> {
+async function seedBookings(
+  pool: Pool,
+  agencyIds: string[],
+  count: number,
+  nationalities: string[],
+  referencePrefix: string,
+): Promise<void> {
   const today = resortToday();
   const guests = JSON.stringify(nationalities.map((nationality, index) => ({ fullName: `Bench Guest ${index}`, nationality })));
   const client = await pool.connect();
@@ -95,7 +101,8 @@ async function waitForCompletion(stack: BenchStack, restrictionId: string, timeo
   for (;;) {
     const restriction = await call(stack.apiUrls[0], stack.operationsKey, 'GET', `/v1/restrictions/${restrictionId}`);
     if (restriction.enforcement.state === 'completed') return restriction;
-    if (Date.now() > deadline) throw new Error(`enforcement of ${restrictionId} not completed after ${timeoutMs} ms: ${JSON.stringify(restriction.enforcement)}`);
+    if (Date.now() > deadline)
+      throw new Error(`enforcement of ${restrictionId} not completed after ${timeoutMs} ms: ${JSON.stringify(restriction.enforcement)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -145,7 +152,10 @@ export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchRe
     const effectiveAt = new Date(done.effectiveFrom).getTime();
     const startedAt = new Date(done.enforcement.startedAt).getTime();
     const completedAt = new Date(done.enforcement.completedAt).getTime();
-    const { rows: notifications } = await stack.pool.query(`SELECT count(*)::int AS count FROM notifications WHERE data->>'restrictionId' = $1`, [created.id]);
+    const { rows: notifications } = await stack.pool.query(
+      `SELECT count(*)::int AS count FROM notifications WHERE data->>'restrictionId' = $1`,
+      [created.id],
+    );
     return {
       webhookDispatch: WEBHOOK_DISPATCH,
       effectiveFrom: done.effectiveFrom,

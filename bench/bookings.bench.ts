@@ -4,7 +4,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { addDays, BenchStack, call, invariantsHold, localPostgresPids, measureCpu, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
+import {
+  addDays,
+  BenchStack,
+  call,
+  invariantsHold,
+  localPostgresPids,
+  measureCpu,
+  resortToday,
+  sampleResidentMemory,
+  startBenchStack,
+} from './support/bench-stack';
 
 /**
  * `npm run bench:bookings`: booking throughput on peak nights through HTTP, and, in the same
@@ -51,9 +61,14 @@ export function workloadFromEnvironment(): BookingWorkload {
 }
 
 export function describeWorkload(workload: BookingWorkload): string {
-  const nights = workload.checkInDays <= 3 ? `peak nights (check-in within ${workload.checkInDays} days)` : `spread out (check-in within ${workload.checkInDays} days)`;
+  const nights =
+    workload.checkInDays <= 3
+      ? `peak nights (check-in within ${workload.checkInDays} days)`
+      : `spread out (check-in within ${workload.checkInDays} days)`;
   const described = workload.withFlights ? `${nights}, with outbound and return flights` : `${nights}, stay only`;
-  return workload.amendmentShare > 0 ? `${described}, ${Math.round(workload.amendmentShare * 100)} % of requests amend a booking's dates` : described;
+  return workload.amendmentShare > 0
+    ? `${described}, ${Math.round(workload.amendmentShare * 100)} % of requests amend a booking's dates`
+    : described;
 }
 
 /** Flight ids by resort date: outbound flights arrive on it, return flights leave on it. */
@@ -128,13 +143,21 @@ async function scheduleFlights(stack: BenchStack, workload: BookingWorkload, tod
     const date = addDays(today, offset);
     if (offset < workload.checkInDays) {
       const flight = await call(api, key, 'POST', '/v1/flights', {
-        routeId: inbound.id, flightNumber: `KB${1000 + offset}`, departureAt: at(date, '02:00'), arrivalAt: at(date, '10:00'), seats: 1_000_000,
+        routeId: inbound.id,
+        flightNumber: `KB${1000 + offset}`,
+        departureAt: at(date, '02:00'),
+        arrivalAt: at(date, '10:00'),
+        seats: 1_000_000,
       });
       flights.outbound.set(date, flight.id);
     }
     if (offset >= 2) {
       const flight = await call(api, key, 'POST', '/v1/flights', {
-        routeId: outbound.id, flightNumber: `KB${5000 + offset}`, departureAt: at(date, '14:00'), arrivalAt: at(date, '22:00'), seats: 1_000_000,
+        routeId: outbound.id,
+        flightNumber: `KB${5000 + offset}`,
+        departureAt: at(date, '14:00'),
+        arrivalAt: at(date, '22:00'),
+        seats: 1_000_000,
       });
       flights.return.set(date, flight.id);
     }
@@ -156,13 +179,24 @@ interface LoadRequest {
 function nextRequest(workload: BookingWorkload, today: string, flights: BenchFlights | null, amendable: string[]): LoadRequest {
   if (amendable.length > 0 && Math.random() < workload.amendmentShare) {
     const stay = stayOf(workload, today);
-    const segments = flights ? { outboundFlightId: flights.outbound.get(stay.checkIn), returnFlightId: flights.return.get(stay.checkOut) } : {};
-    return { method: 'PATCH', path: `/v1/bookings/${amendable[randomInt(0, amendable.length - 1)]}`, body: JSON.stringify({ ...stay, ...segments }) };
+    const segments = flights
+      ? { outboundFlightId: flights.outbound.get(stay.checkIn), returnFlightId: flights.return.get(stay.checkOut) }
+      : {};
+    return {
+      method: 'PATCH',
+      path: `/v1/bookings/${amendable[randomInt(0, amendable.length - 1)]}`,
+      body: JSON.stringify({ ...stay, ...segments }),
+    };
   }
   return { method: 'POST', path: '/v1/bookings', body: bookingBody(workload, today, flights) };
 }
 
-async function runHttpLoad(stack: BenchStack, agentKey: string, next: () => LoadRequest, durationSeconds: number): Promise<autocannon.Result[]> {
+async function runHttpLoad(
+  stack: BenchStack,
+  agentKey: string,
+  next: () => LoadRequest,
+  durationSeconds: number,
+): Promise<autocannon.Result[]> {
   // One autocannon instance per API process, connections split between them (a load balancer's job in production).
   return Promise.all(
     stack.apiUrls.map(
@@ -241,7 +275,9 @@ COMMIT;
     const match = /tps = ([\d.]+)/.exec(output);
     return match ? Number(match[1]) : null;
   } catch (error) {
-    console.error(`pgbench could not run (${(error as Error).message.split('\n')[0]}); install the PostgreSQL client tools for the ceiling`);
+    console.error(
+      `pgbench could not run (${(error as Error).message.split('\n')[0]}); install the PostgreSQL client tools for the ceiling`,
+    );
     return null;
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -258,7 +294,9 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     const amendable: string[] = [];
     const next = (): LoadRequest => nextRequest(workload, today, flights, amendable);
     const agency = await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: 'Bench Travel' });
-    const { key: agentKey } = await call(stack.apiUrls[0], stack.operationsKey, 'POST', `/v1/agencies/${agency.id}/api-keys`, { label: 'bench' });
+    const { key: agentKey } = await call(stack.apiUrls[0], stack.operationsKey, 'POST', `/v1/agencies/${agency.id}/api-keys`, {
+      label: 'bench',
+    });
 
     // Warm up every API process (JIT, connection pools, caches) under the same load, then measure.
     const warmUp = await runHttpLoad(stack, agentKey, next, WARM_UP_SECONDS);
@@ -267,20 +305,30 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     // Requests still in flight when the warm-up stopped commit meanwhile, not into the count.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     if (workload.amendmentShare > 0) {
-      const { rows } = await stack.pool.query<{ id: string }>(`SELECT id FROM bookings WHERE status = 'confirmed' ORDER BY random() LIMIT 5000`);
+      const { rows } = await stack.pool.query<{ id: string }>(
+        `SELECT id FROM bookings WHERE status = 'confirmed' ORDER BY random() LIMIT 5000`,
+      );
       amendable.push(...rows.map((row) => row.id));
     }
     // Applied amendments are counted by the versions they added (nothing else changes a booking here).
-    const { rows: before } = await stack.pool.query(`SELECT count(*)::int AS count, coalesce(sum(version - 1), 0)::int AS changes FROM bookings`);
+    const { rows: before } = await stack.pool.query(
+      `SELECT count(*)::int AS count, coalesce(sum(version - 1), 0)::int AS changes FROM bookings`,
+    );
     const memory = sampleResidentMemory(stack.processes);
     const apiCpu = await measureCpu(() => pidsOf(stack.processes));
     const postgresCpu = await measureCpu(() => localPostgresPids(stack.pool));
     const loadGeneratorStart = process.cpuUsage();
     const results = await runHttpLoad(stack, agentKey, next, DURATION_SECONDS);
     const loadGeneratorCpu = process.cpuUsage(loadGeneratorStart);
-    const cpuMs = { api: await apiCpu.stop(), postgres: await postgresCpu.stop(), loadGenerator: (loadGeneratorCpu.user + loadGeneratorCpu.system) / 1000 };
+    const cpuMs = {
+      api: await apiCpu.stop(),
+      postgres: await postgresCpu.stop(),
+      loadGenerator: (loadGeneratorCpu.user + loadGeneratorCpu.system) / 1000,
+    };
     const apiPeakResidentMb = memory.stop();
-    const { rows: after } = await stack.pool.query(`SELECT count(*)::int AS count, coalesce(sum(version - 1), 0)::int AS changes FROM bookings`);
+    const { rows: after } = await stack.pool.query(
+      `SELECT count(*)::int AS count, coalesce(sum(version - 1), 0)::int AS changes FROM bookings`,
+    );
     const created = after[0].count - before[0].count;
     const amended = after[0].changes - before[0].changes;
 
@@ -301,7 +349,10 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
       apiProcesses: API_PROCESSES,
       bookingsPerSecond: Math.round(bookingsPerSecond),
       ...(workload.amendmentShare > 0
-        ? { amendmentsPerSecond: Math.round(amended / DURATION_SECONDS), bookingsAndAmendmentsPerSecond: Math.round((created + amended) / DURATION_SECONDS) }
+        ? {
+            amendmentsPerSecond: Math.round(amended / DURATION_SECONDS),
+            bookingsAndAmendmentsPerSecond: Math.round((created + amended) / DURATION_SECONDS),
+          }
         : {}),
       p50Ms: Math.round(weighted((result) => result.latency.p50)),
       // autocannon reports p99 per instance; the larger of the instances' p99 bounds the combined p99 from above.

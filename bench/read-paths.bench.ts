@@ -62,17 +62,19 @@ async function load(url: string, path: string, key: string, seconds: number): Pr
  * invariant holds exactly as if they had come through the API.
  */
 async function seedBookings(stack: BenchStack, today: string): Promise<string[]> {
-  const { rows: agencies } = await stack.pool.query<{ id: string }>(
-    `INSERT INTO agencies (name, webhook_secret, party_policy)
-     SELECT 'Bench agency ' || n, 'whsec_' || encode(gen_random_bytes(24), 'base64'), ($2::text[])[1 + n % 3] FROM generate_series(1, $1) n RETURNING id`,
-    [AGENCIES, PARTY_POLICIES],
-  ).catch(async () =>
-    stack.pool.query<{ id: string }>(
+  const { rows: agencies } = await stack.pool
+    .query<{ id: string }>(
       `INSERT INTO agencies (name, webhook_secret, party_policy)
-       SELECT 'Bench agency ' || n, 'whsec_' || md5(random()::text), ($2::text[])[1 + n % 3] FROM generate_series(1, $1) n RETURNING id`,
+     SELECT 'Bench agency ' || n, 'whsec_' || encode(gen_random_bytes(24), 'base64'), ($2::text[])[1 + n % 3] FROM generate_series(1, $1) n RETURNING id`,
       [AGENCIES, PARTY_POLICIES],
-    ),
-  );
+    )
+    .catch(async () =>
+      stack.pool.query<{ id: string }>(
+        `INSERT INTO agencies (name, webhook_secret, party_policy)
+       SELECT 'Bench agency ' || n, 'whsec_' || md5(random()::text), ($2::text[])[1 + n % 3] FROM generate_series(1, $1) n RETURNING id`,
+        [AGENCIES, PARTY_POLICIES],
+      ),
+    );
   const agencyIds = agencies.map((agency) => agency.id);
   const nationalities = ['RU', 'CN', 'KP', 'BY', 'VN', 'DE', 'US', 'GB', 'IR', 'LA'];
   const chunk = 250_000;

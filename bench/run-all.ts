@@ -34,10 +34,14 @@ function machine(): string {
   const cpus = os.cpus();
   let postgres = 'unknown';
   try {
-    postgres = execFileSync('psql', [process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', '-Atc', 'SHOW server_version'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
+    postgres = execFileSync(
+      'psql',
+      [process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', '-Atc', 'SHOW server_version'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).trim();
   } catch {
     // psql absent: the version is left unknown
   }
@@ -102,7 +106,9 @@ async function main(): Promise<void> {
     result: `${amending.bookingsAndAmendmentsPerSecond}/s (${amending.bookingsPerSecond} bookings, ${amending.amendmentsPerSecond} amendments); p50 ${amending.p50Ms} ms, p99 ${amending.p99Ms} ms; ${amending.errors} errors, ${amending.refused} non-2xx; invariant ${amending.invariantHolds ? 'holds' : 'BROKEN'}`,
     met: amending.invariantHolds ? null : false,
   });
-  const apiMemory = Math.max(...[peak, peakWithFlights, spread, amending].flatMap((result) => result.apiPeakResidentMb.map((value) => value ?? 0)));
+  const apiMemory = Math.max(
+    ...[peak, peakWithFlights, spread, amending].flatMap((result) => result.apiPeakResidentMb.map((value) => value ?? 0)),
+  );
 
   const ban = await runBanWebhooksBench();
   details.ban = ban;
@@ -115,7 +121,10 @@ async function main(): Promise<void> {
   rows.push({
     measure: `Ban webhooks: effectiveFrom → ${ban.notifications} delivered to a local receiver`,
     target: '≤ 20 s',
-    result: ban.effectiveFromToDeliveredSeconds === null ? `timed out (${ban.webhooksReceived} received)` : `${ban.effectiveFromToDeliveredSeconds} s`,
+    result:
+      ban.effectiveFromToDeliveredSeconds === null
+        ? `timed out (${ban.webhooksReceived} received)`
+        : `${ban.effectiveFromToDeliveredSeconds} s`,
     met: ban.deliveryTargetMet,
   });
 
@@ -131,7 +140,12 @@ async function main(): Promise<void> {
   const reads = await runReadPathsBench();
   details.readPaths = reads;
   rows.push(
-    { measure: 'Capacity calendar, 366 nights', target: 'p99 ≤ 10 ms', result: `p50 ${reads.calendarP50Ms} ms, p99 ${reads.calendarP99Ms} ms`, met: reads.calendarP99Ms <= 10 },
+    {
+      measure: 'Capacity calendar, 366 nights',
+      target: 'p99 ≤ 10 ms',
+      result: `p50 ${reads.calendarP50Ms} ms, p99 ${reads.calendarP99Ms} ms`,
+      met: reads.calendarP99Ms <= 10,
+    },
     {
       measure: `Agency booking list page (50), ${reads.bookingsLoaded.toLocaleString('en')} bookings loaded (seeded in ${reads.seedSeconds} s)`,
       target: 'p99 ≤ 20 ms',
@@ -184,7 +198,9 @@ async function main(): Promise<void> {
   const start = current.indexOf(START_MARKER);
   const end = current.indexOf(END_MARKER);
   const updated =
-    start >= 0 && end > start ? `${current.slice(0, start)}${table}${current.slice(end + END_MARKER.length)}` : `${current.trimEnd()}\n\n${table}\n`;
+    start >= 0 && end > start
+      ? `${current.slice(0, start)}${table}${current.slice(end + END_MARKER.length)}`
+      : `${current.trimEnd()}\n\n${table}\n`;
   writeFileSync(BENCHMARKS_FILE, updated);
   console.log(table);
   if (rows.some((row) => row.met === false)) console.log('\nSome targets are not met (marked **no** above).');

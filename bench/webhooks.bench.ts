@@ -105,7 +105,12 @@ export class CountingReceiver {
 }
 
 /** `count` notifications for each agency, interleaved (as a ban's chunks write them), in one statement. */
-async function insertNotifications(pool: { query: (text: string, values: unknown[]) => Promise<unknown> }, agencyIds: string[], count: number, tag: string): Promise<void> {
+async function insertNotifications(
+  pool: { query: (text: string, values: unknown[]) => Promise<unknown> },
+  agencyIds: string[],
+  count: number,
+  tag: string,
+): Promise<void> {
   await pool.query(
     `INSERT INTO notifications (agency_id, type, data, dedupe_key)
      SELECT agency.id, 'booking.cancelled',
@@ -121,23 +126,30 @@ export async function runWebhooksBench(): Promise<WebhookBenchResult> {
   const receiver = new CountingReceiver();
   await receiver.start();
   // WEBHOOK_* settings of this shell (e.g. WEBHOOK_CONCURRENCY) are handed to the worker, to compare tunings.
-  const tuning = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('WEBHOOK_') && entry[1] !== undefined));
+  const tuning = Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('WEBHOOK_') && entry[1] !== undefined),
+  );
   const stack = await startBenchStack({ apiProcesses: 1, workers: WORKERS, env: { WORKER_METRICS_PORT: '0', ...tuning } });
   try {
     const agencyIds: string[] = [];
     for (let index = 0; index < AGENCIES; index++) {
       const webhookUrl = AGENCIES === 1 ? receiver.url : `${receiver.origin}/agency/${index}`;
-      agencyIds.push((await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: `Bench Webhooks ${index}`, webhookUrl })).id);
+      agencyIds.push(
+        (await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: `Bench Webhooks ${index}`, webhookUrl })).id,
+      );
     }
     const stuckIds: string[] = [];
     for (let index = 0; index < STUCK_AGENCIES; index++) {
       const webhookUrl = `${receiver.origin}/stuck/${index}`;
-      stuckIds.push((await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: `Bench Stuck ${index}`, webhookUrl })).id);
+      stuckIds.push(
+        (await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: `Bench Stuck ${index}`, webhookUrl })).id,
+      );
     }
 
     // Warm-up: the worker is up and delivering (schedulers declared, pools and connections open).
     await insertNotifications(stack.pool, agencyIds, Math.ceil(200 / AGENCIES), 'warm-up');
-    if (!(await receiver.until(Math.ceil(200 / AGENCIES) * AGENCIES, 60_000))) throw new Error('the worker delivered nothing during warm-up');
+    if (!(await receiver.until(Math.ceil(200 / AGENCIES) * AGENCIES, 60_000)))
+      throw new Error('the worker delivered nothing during warm-up');
 
     const perAgency = Math.ceil(NOTIFICATIONS / AGENCIES);
     const total = perAgency * AGENCIES;
@@ -163,7 +175,8 @@ export async function runWebhooksBench(): Promise<WebhookBenchResult> {
               percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at))::float8 AS p99
          FROM notifications WHERE dedupe_key LIKE 'bench:%' AND delivery_state = 'delivered'`,
     )) as { rows: { p50: number | null; p99: number | null }[] };
-    const round = (value: number | null, digits = 2): number | null => (value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits);
+    const round = (value: number | null, digits = 2): number | null =>
+      value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
     return {
       agencies: AGENCIES,
       stuckAgencies: STUCK_AGENCIES,

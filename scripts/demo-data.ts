@@ -85,7 +85,10 @@ export async function ensureDemoData(options: {
 }
 
 /** Seeds the demo flights and records that it did, so that later starts skip them. */
-async function seedFlightsOnce(data: DemoData, options: { baseUrl: string; operationsKey: string; dataDir: string; log: (message: string) => void }): Promise<DemoData> {
+async function seedFlightsOnce(
+  data: DemoData,
+  options: { baseUrl: string; operationsKey: string; dataDir: string; log: (message: string) => void },
+): Promise<DemoData> {
   await seedDemoFlights(options.baseUrl, options.operationsKey);
   options.log('created the demo routes and flights');
   const seeded: DemoData = { ...data, flightsSeededAt: new Date().toISOString() };
@@ -118,11 +121,29 @@ const DEMO_RESORT_AIRPORT = 'WOS';
 const DEMO_SEASON_DAYS = 60;
 const DEMO_SCHEDULES: DemoSchedule[] = [
   // Vladivostok: daily, Vladivostok UTC+10, the resort UTC+9.
-  { airport: 'VVO', seats: 180, everyDays: 1, inbound: { flightNumber: 'JS611', departs: '09:30+10:00', arrives: '10:45+09:00' }, outbound: { flightNumber: 'JS612', departs: '12:30+09:00', arrives: '15:40+10:00' } },
+  {
+    airport: 'VVO',
+    seats: 180,
+    everyDays: 1,
+    inbound: { flightNumber: 'JS611', departs: '09:30+10:00', arrives: '10:45+09:00' },
+    outbound: { flightNumber: 'JS612', departs: '12:30+09:00', arrives: '15:40+10:00' },
+  },
   // Pyongyang: daily shuttle.
-  { airport: 'FNJ', seats: 150, everyDays: 1, inbound: { flightNumber: 'JS151', departs: '08:00+09:00', arrives: '08:50+09:00' }, outbound: { flightNumber: 'JS152', departs: '17:00+09:00', arrives: '17:50+09:00' } },
+  {
+    airport: 'FNJ',
+    seats: 150,
+    everyDays: 1,
+    inbound: { flightNumber: 'JS151', departs: '08:00+09:00', arrives: '08:50+09:00' },
+    outbound: { flightNumber: 'JS152', departs: '17:00+09:00', arrives: '17:50+09:00' },
+  },
   // Moscow: a weekly overnight charter, Moscow UTC+3; it lands the next morning and turns around the same day.
-  { airport: 'SVO', seats: 280, everyDays: 7, inbound: { flightNumber: 'SU1902', departs: '21:00+03:00', arrives: '12:30+09:00', arrivesNextDay: true }, outbound: { flightNumber: 'SU1903', departs: '14:00+09:00', arrives: '17:00+03:00' } },
+  {
+    airport: 'SVO',
+    seats: 280,
+    everyDays: 7,
+    inbound: { flightNumber: 'SU1902', departs: '21:00+03:00', arrives: '12:30+09:00', arrivesNextDay: true },
+    outbound: { flightNumber: 'SU1903', departs: '14:00+09:00', arrives: '17:00+03:00' },
+  },
 ];
 
 /**
@@ -131,7 +152,14 @@ const DEMO_SCHEDULES: DemoSchedule[] = [
  * some of them already: an existing route is reused and an existing flight skipped.
  */
 export async function seedDemoFlights(baseUrl: string, operationsKey: string): Promise<void> {
-  const existingRoutes = await callApi<{ data: { id: string; origin: string; destination: string }[] }>(baseUrl, operationsKey, 'GET', '/v1/routes?limit=200', undefined, 200);
+  const existingRoutes = await callApi<{ data: { id: string; origin: string; destination: string }[] }>(
+    baseUrl,
+    operationsKey,
+    'GET',
+    '/v1/routes?limit=200',
+    undefined,
+    200,
+  );
   const routeId = async (origin: string, destination: string): Promise<string> => {
     const known = existingRoutes.data.find((route) => route.origin === origin && route.destination === destination);
     if (known) return known.id;

@@ -145,13 +145,18 @@ async function startPostgres(
     name: 'postgres',
     command: binaries.postgres,
     args: [
-      '-D', clusterDir,
-      '-p', String(port),
-      '-c', 'listen_addresses=127.0.0.1',
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
       // No Unix socket: nothing to clash with in /tmp, and the URL says TCP anyway.
-      '-c', 'unix_socket_directories=',
+      '-c',
+      'unix_socket_directories=',
       // Room for several API processes, the worker and tests, each with its own pool.
-      '-c', 'max_connections=200',
+      '-c',
+      'max_connections=200',
     ],
     cwd: dataDir,
     stdio: ['ignore', logDescriptor, logDescriptor],
@@ -336,7 +341,14 @@ async function waitForPostgres(server: ManagedProcess, port: number, password: s
     if (!server.isRunning()) {
       throw new Error(`PostgreSQL exited during start-up. Its log (${logFile}) ends with:\n${tailOf(logFile)}`);
     }
-    const client = new pg.Client({ host: '127.0.0.1', port, user: DATABASE_USER, password, database: 'postgres', connectionTimeoutMillis: 2_000 });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: DATABASE_USER,
+      password,
+      database: 'postgres',
+      connectionTimeoutMillis: 2_000,
+    });
     try {
       await client.connect();
       await client.end();
@@ -347,9 +359,12 @@ async function waitForPostgres(server: ManagedProcess, port: number, password: s
         throw new Error(`PostgreSQL rejected the password stored in ${STATE_FILE}: delete the data directory's postgres/ to start afresh.`);
       }
       if (Date.now() > deadline) {
-        throw new Error(`PostgreSQL did not accept connections within ${START_TIMEOUT_MILLISECONDS / 1000} s. Its log ends with:\n${tailOf(logFile)}`, {
-          cause: error,
-        });
+        throw new Error(
+          `PostgreSQL did not accept connections within ${START_TIMEOUT_MILLISECONDS / 1000} s. Its log ends with:\n${tailOf(logFile)}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
     await delay(200);
@@ -388,14 +403,22 @@ async function startRedis(dataDir: string, port: number, log: (message: string) 
     name: 'redis',
     command: binary,
     args: [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--dir', redisDir,
-      '--appendonly', 'yes',
-      '--save', '',
-      '--maxmemory-policy', 'noeviction',
-      '--daemonize', 'no',
-      '--logfile', '', // to stdout, which is the log file
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      redisDir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--logfile',
+      '', // to stdout, which is the log file
     ],
     stdio: ['ignore', logDescriptor, logDescriptor],
     stopSignal: 'SIGTERM', // flushes the append-only file, then exits

@@ -82,9 +82,7 @@ export function spawnManagedProcess(options: ManagedProcessOptions): ManagedProc
       if (!running) return exited;
       sendSignal(child, stopSignal, { wholeGroup: false });
       const forceKill = setTimeout(() => {
-        process.stderr.write(
-          `${options.name} did not stop within ${timeoutMilliseconds / 1000} s of ${stopSignal}: killing it\n`,
-        );
+        process.stderr.write(`${options.name} did not stop within ${timeoutMilliseconds / 1000} s of ${stopSignal}: killing it\n`);
         sendSignal(child, 'SIGKILL', { wholeGroup: true });
       }, timeoutMilliseconds);
       const exit = await exited;

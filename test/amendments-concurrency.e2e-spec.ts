@@ -1,4 +1,12 @@
-import { amend, bookOrFail, deadlocksSoFar, FlightFactory, holdCountersOutOfBalance, party, setCapacity } from './support/amendment-helpers';
+import {
+  amend,
+  bookOrFail,
+  deadlocksSoFar,
+  FlightFactory,
+  holdCountersOutOfBalance,
+  party,
+  setCapacity,
+} from './support/amendment-helpers';
 import { brokenInvariants } from './support/database-snapshot';
 import { dateFromToday, HttpResult, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
@@ -42,7 +50,16 @@ describe('amendments under concurrency (two API processes)', () => {
     const seeded: string[] = [];
     for (let index = 0; index < 8; index++) {
       const start = index % nights;
-      seeded.push((await bookOrFail(agents[index % 2], { checkIn: day(first + start), checkOut: day(first + Math.min(start + 2, nights)), guests: party(2), hold: index % 3 === 0 })).id);
+      seeded.push(
+        (
+          await bookOrFail(agents[index % 2], {
+            checkIn: day(first + start),
+            checkOut: day(first + Math.min(start + 2, nights)),
+            guests: party(2),
+            hold: index % 3 === 0,
+          })
+        ).id,
+      );
     }
     const stay = (): { checkIn: string; checkOut: string } => {
       const start = randomInt(0, nights - 1);
@@ -55,21 +72,30 @@ describe('amendments under concurrency (two API processes)', () => {
       while (Date.now() < until) bookings.push(await agents[worker % 2].createBooking({ ...stay(), guests: party(randomInt(1, 2)) }));
     };
     const amender = async (worker: number): Promise<void> => {
-      while (Date.now() < until) amendments.push(await amend(agents[worker % 2], pick(seeded), { ...stay(), guests: party(randomInt(1, 4)) }));
+      while (Date.now() < until)
+        amendments.push(await amend(agents[worker % 2], pick(seeded), { ...stay(), guests: party(randomInt(1, 4)) }));
     };
-    await Promise.all([...Array.from({ length: 4 }, (_, worker) => booker(worker)), ...Array.from({ length: 4 }, (_, worker) => amender(worker))]);
+    await Promise.all([
+      ...Array.from({ length: 4 }, (_, worker) => booker(worker)),
+      ...Array.from({ length: 4 }, (_, worker) => amender(worker)),
+    ]);
 
     for (const response of bookings) expect([201, 409]).toContain(response.status);
     for (const response of amendments) {
       expect({ status: response.status, code: response.body.code }).toEqual(
-        response.status === 200 ? { status: 200, code: undefined } : { status: expect.any(Number), code: expect.stringMatching(/^(capacity_exhausted|validation_failed)$/) },
+        response.status === 200
+          ? { status: 200, code: undefined }
+          : { status: expect.any(Number), code: expect.stringMatching(/^(capacity_exhausted|validation_failed)$/) },
       );
     }
     // The race was real: the nights filled up, amendments went through and were refused.
     expect(bookings.filter((response) => response.status === 409).length).toBeGreaterThan(0);
     expect(amendments.filter((response) => response.status === 200).length).toBeGreaterThan(10);
     expect(amendments.filter((response) => response.body.code === 'capacity_exhausted').length).toBeGreaterThan(0);
-    const { rows } = await stack.database.pool.query(`SELECT date::text, reserved, capacity FROM nights WHERE date >= $1 AND date < $2`, [day(first), day(first + nights)]);
+    const { rows } = await stack.database.pool.query(`SELECT date::text, reserved, capacity FROM nights WHERE date >= $1 AND date < $2`, [
+      day(first),
+      day(first + nights),
+    ]);
     for (const night of rows) expect(night.reserved).toBeLessThanOrEqual(capacity);
     // No capacity lost: every night's counter is exactly its live guests (afterEach), and some night is full to the last place.
     expect(rows.some((night) => night.reserved >= capacity - 1)).toBe(true);
@@ -80,7 +106,15 @@ describe('amendments under concurrency (two API processes)', () => {
     const first = 30;
     const seeded: string[] = [];
     for (let index = 0; index < 30; index++) {
-      seeded.push((await bookOrFail(agents[index % 2], { checkIn: day(first + (index % 5)), checkOut: day(first + (index % 5) + 2), guests: party(1) })).id);
+      seeded.push(
+        (
+          await bookOrFail(agents[index % 2], {
+            checkIn: day(first + (index % 5)),
+            checkOut: day(first + (index % 5) + 2),
+            guests: party(1),
+          })
+        ).id,
+      );
     }
     const results: { status: number; code?: string; at: number; addsCovered: boolean }[] = [];
     let stopAt = Date.now() + 15_000;
@@ -89,7 +123,9 @@ describe('amendments under concurrency (two API processes)', () => {
     const amender = async (worker: number): Promise<void> => {
       for (let attempt = 0; Date.now() < stopAt; attempt++) {
         const addsCovered = (worker + attempt) % 2 === 0;
-        const response = await amend(agents[worker % 2], pick(seeded), { guests: addsCovered ? party(2, ['RU', covered]) : party(randomInt(1, 2)) });
+        const response = await amend(agents[worker % 2], pick(seeded), {
+          guests: addsCovered ? party(2, ['RU', covered]) : party(randomInt(1, 2)),
+        });
         results.push({ status: response.status, code: response.body?.code, at: Date.now(), addsCovered });
       }
     };
@@ -112,7 +148,9 @@ describe('amendments under concurrency (two API processes)', () => {
     await waitForRestriction(operations, restrictionId as string, enforcementCompleted, 30_000);
 
     for (const result of results) {
-      expect(['200', '400:validation_failed', '409:invalid_state', '422:nationality_restricted']).toContain(result.status === 200 ? '200' : `${result.status}:${result.code}`);
+      expect(['200', '400:validation_failed', '409:invalid_state', '422:nationality_restricted']).toContain(
+        result.status === 200 ? '200' : `${result.status}:${result.code}`,
+      );
     }
     expect(results.filter((result) => result.status === 200 && result.addsCovered && result.at < banCreatedAt).length).toBeGreaterThan(0);
     expect(results.filter((result) => result.code === 'nationality_restricted').length).toBeGreaterThan(0);
@@ -129,11 +167,14 @@ describe('amendments under concurrency (two API processes)', () => {
     for (let round = 0; round < 5; round++) {
       const booking = await bookOrFail(agents[round % 2], { checkIn: day(50), checkOut: day(52), guests: party(2) });
       const responses = await Promise.all(
-        Array.from({ length: 20 }, (_, index) => amend(agents[index % 2], booking.id, { checkOut: day(53 + (index % 5)), guests: party(1 + (index % 3)) }, { 'if-match': '"1"' })),
+        Array.from({ length: 20 }, (_, index) =>
+          amend(agents[index % 2], booking.id, { checkOut: day(53 + (index % 5)), guests: party(1 + (index % 3)) }, { 'if-match': '"1"' }),
+        ),
       );
       const statuses = responses.map((response) => response.status).sort();
       expect(statuses).toEqual([200, ...Array(19).fill(412)]);
-      for (const refused of responses.filter((response) => response.status === 412)) expect(refused.body).toMatchObject({ code: 'version_mismatch', currentVersion: 2 });
+      for (const refused of responses.filter((response) => response.status === 412))
+        expect(refused.body).toMatchObject({ code: 'version_mismatch', currentVersion: 2 });
       const winner = responses.find((response) => response.status === 200) as HttpResult;
       const current = (await agents[1].get(`/v1/bookings/${booking.id}`)).body;
       expect(current).toEqual(winner.body);
@@ -153,7 +194,10 @@ describe('amendments under concurrency (two API processes)', () => {
     // Pairs of bookings that swap stays and flights with each other, over and over.
     const pairs: [string, string][] = [];
     for (let index = 0; index < 4; index++) {
-      pairs.push([(await bookOrFail(agents[0], { ...stays[0], guests: party(2) })).id, (await bookOrFail(agents[1], { ...stays[1], guests: party(2) })).id]);
+      pairs.push([
+        (await bookOrFail(agents[0], { ...stays[0], guests: party(2) })).id,
+        (await bookOrFail(agents[1], { ...stays[1], guests: party(2) })).id,
+      ]);
     }
     const deadlocksBefore = await deadlocksSoFar(stack.database.pool);
     const answers: HttpResult[] = [];
@@ -171,9 +215,14 @@ describe('amendments under concurrency (two API processes)', () => {
         if (created.status === 201) answers.push(await agents[(worker + 1) % 2].post(`/v1/bookings/${created.body.id}/cancel`));
       }
     };
-    await Promise.all([...pairs.map((pair, index) => swapper(pair, index)), ...Array.from({ length: 4 }, (_, worker) => bookAndCancel(worker))]);
+    await Promise.all([
+      ...pairs.map((pair, index) => swapper(pair, index)),
+      ...Array.from({ length: 4 }, (_, worker) => bookAndCancel(worker)),
+    ]);
 
-    const unexpected = answers.filter((answer) => answer.status >= 500 || (answer.status >= 400 && answer.body?.code !== 'validation_failed'));
+    const unexpected = answers.filter(
+      (answer) => answer.status >= 500 || (answer.status >= 400 && answer.body?.code !== 'validation_failed'),
+    );
     expect(unexpected.map((answer) => `${answer.status} ${JSON.stringify(answer.body)}`)).toEqual([]);
     expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThan(20);
     // PostgreSQL's own count: not one deadlock detected (a retried one would not show in the answers).
@@ -187,7 +236,16 @@ describe('amendments under concurrency (two API processes)', () => {
       const first = 80;
       const seeded: string[] = [];
       for (let index = 0; index < 20; index++) {
-        seeded.push((await bookOrFail(agents[index % 2], { checkIn: day(first), checkOut: day(first + 2), guests: party(3, ['RU', 'KP', 'CN']), hold: index % 2 === 0 })).id);
+        seeded.push(
+          (
+            await bookOrFail(agents[index % 2], {
+              checkIn: day(first),
+              checkOut: day(first + 2),
+              guests: party(3, ['RU', 'KP', 'CN']),
+              hold: index % 2 === 0,
+            })
+          ).id,
+        );
       }
       const until = Date.now() + 4_000;
       let restrictionId: string | undefined;
@@ -196,11 +254,19 @@ describe('amendments under concurrency (two API processes)', () => {
       };
       const ban = async (): Promise<void> => {
         await new Promise((resolve) => setTimeout(resolve, 1_000));
-        restrictionId = (await operations.post('/v1/restrictions', { nationalities: ['CN'], effectiveFrom: new Date().toISOString(), reason: 'Reduce under amendments' })).body.id;
+        restrictionId = (
+          await operations.post('/v1/restrictions', {
+            nationalities: ['CN'],
+            effectiveFrom: new Date().toISOString(),
+            reason: 'Reduce under amendments',
+          })
+        ).body.id;
       };
       await Promise.all([...Array.from({ length: 4 }, (_, worker) => amender(worker)), ban()]);
       await waitForRestriction(operations, restrictionId as string, enforcementCompleted, 30_000);
-      const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS live FROM bookings WHERE status IN ('held', 'confirmed') AND 'CN' = ANY(nationalities)`);
+      const { rows } = await stack.database.pool.query(
+        `SELECT count(*)::int AS live FROM bookings WHERE status IN ('held', 'confirmed') AND 'CN' = ANY(nationalities)`,
+      );
       expect(rows[0].live).toBe(0);
       await operations.post(`/v1/restrictions/${restrictionId}/lift`);
     } finally {

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { RESTRICTIONS_ADVISORY_LOCK } from '#libs/restrictions';
-import { amend, bookOrFail, FlightFactory, holdCountersOutOfBalance, party, setCapacity, uniqueKey, writableState } from './support/amendment-helpers';
+import {
+  amend,
+  bookOrFail,
+  FlightFactory,
+  holdCountersOutOfBalance,
+  party,
+  setCapacity,
+  uniqueKey,
+  writableState,
+} from './support/amendment-helpers';
 import { brokenInvariants } from './support/database-snapshot';
 import { dateFromToday, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
@@ -20,7 +29,11 @@ describe('booking amendments, versions and If-Match', () => {
 
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
-    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { MAX_HELD_GUESTS_PER_AGENCY: '10', WEBHOOK_DISPATCH_INTERVAL_MS: '200' } });
+    stack = await startKalmaStack({
+      apiCount: 1,
+      workerCount: 1,
+      env: { MAX_HELD_GUESTS_PER_AGENCY: '10', WEBHOOK_DISPATCH_INTERVAL_MS: '200' },
+    });
     operations = stack.operations;
     const agency = await operations.createAgencyWithAgentKey('Amending agency', `${receiver.baseUrl}/amending`);
     agencyId = agency.agencyId;
@@ -55,7 +68,12 @@ describe('booking amendments, versions and If-Match', () => {
       const again = await agent.post(`/v1/bookings/${id}/confirm`);
       expect([again.status, again.body.version]).toEqual([200, 4]);
       const cancelled = await agent.post(`/v1/bookings/${id}/cancel`, undefined, { 'if-match': '"4"' });
-      expect([cancelled.status, cancelled.body.status, cancelled.body.version, cancelled.headers.get('etag')]).toEqual([200, 'cancelled', 5, '"5"']);
+      expect([cancelled.status, cancelled.body.status, cancelled.body.version, cancelled.headers.get('etag')]).toEqual([
+        200,
+        'cancelled',
+        5,
+        '"5"',
+      ]);
       // Lists carry versions but no ETag.
       const list = await agent.get('/v1/bookings?limit=5');
       expect(list.headers.get('etag')).toBeNull();
@@ -92,7 +110,10 @@ describe('booking amendments, versions and If-Match', () => {
       expect(await writableState(stack.database.pool)).toEqual(before);
       // The current version, a list naming it, or * go through.
       expect((await amend(agent, held.id, { checkOut: day(11) }, { 'if-match': '"1", "2"' })).status).toBe(200);
-      expect((await agent.post(`/v1/bookings/${held.id}/confirm`, undefined, { 'if-match': '*' })).body).toMatchObject({ status: 'confirmed', version: 4 });
+      expect((await agent.post(`/v1/bookings/${held.id}/confirm`, undefined, { 'if-match': '*' })).body).toMatchObject({
+        status: 'confirmed',
+        version: 4,
+      });
     });
 
     it('a malformed If-Match is 400 validation_failed before anything is looked at', async () => {
@@ -120,7 +141,9 @@ describe('booking amendments, versions and If-Match', () => {
       expect(shrunk.body).toMatchObject({ guestCount: 1, guests: [{ fullName: 'Kept 1', nationality: 'KP' }] });
       const grownBack = await amend(agent, booking.id, { guests: party(2) });
       expect(grownBack.status).toBe(200);
-      expect((await agent.get(`/v1/capacity?from=${day(20)}&to=${day(24)}`)).body.nights.map((night: any) => night.available)).toEqual([2, 0, 0, 2]);
+      expect((await agent.get(`/v1/capacity?from=${day(20)}&to=${day(24)}`)).body.nights.map((night: any) => night.available)).toEqual([
+        2, 0, 0, 2,
+      ]);
       expect(await brokenInvariants(stack.database.pool)).toEqual([]);
     });
 
@@ -142,7 +165,13 @@ describe('booking amendments, versions and If-Match', () => {
       const arriving = await flights.arriving(day(30), 2);
       const leaving = await flights.leaving(day(33), 2);
       const laterLeaving = await flights.leaving(day(34), 2);
-      const booking = await bookOrFail(agent, { checkIn: day(30), checkOut: day(33), guests: party(2), outboundFlightId: arriving, returnFlightId: leaving });
+      const booking = await bookOrFail(agent, {
+        checkIn: day(30),
+        checkOut: day(33),
+        guests: party(2),
+        outboundFlightId: arriving,
+        returnFlightId: leaving,
+      });
 
       // The return flight is kept but no longer leaves on the new check-out date.
       let before = await writableState(stack.database.pool);
@@ -159,7 +188,10 @@ describe('booking amendments, versions and If-Match', () => {
       expect(grown.status).toBe(409);
       expect(grown.body).toMatchObject({ code: 'seats_exhausted' });
       expect(grown.body.shortFlights).toEqual(
-        expect.arrayContaining([{ flightId: arriving, segment: 'outbound', requested: 3, available: 2 }, { flightId: laterLeaving, segment: 'return', requested: 3, available: 2 }]),
+        expect.arrayContaining([
+          { flightId: arriving, segment: 'outbound', requested: 3, available: 2 },
+          { flightId: laterLeaving, segment: 'return', requested: 3, available: 2 },
+        ]),
       );
       expect(await writableState(stack.database.pool)).toEqual(before);
       const withoutOutbound = await amend(agent, booking.id, { outboundFlightId: null, guests: party(1) });
@@ -309,12 +341,16 @@ describe('booking amendments, versions and If-Match', () => {
     });
 
     it('a pending decision (actionRequired) is answered by the amendment; past its deadline the booking cannot be amended', async () => {
-      const restriction = await operations.post('/v1/restrictions', { nationalities: ['AQ'], effectiveFrom: `${day(300)}T00:00:00+09:00`, reason: 'Decision' });
+      const restriction = await operations.post('/v1/restrictions', {
+        nationalities: ['AQ'],
+        effectiveFrom: `${day(300)}T00:00:00+09:00`,
+        reason: 'Decision',
+      });
       const pending = await bookOrFail(agent, { checkIn: day(70), checkOut: day(72), guests: party(2) });
       const overdue = await bookOrFail(agent, { checkIn: day(70), checkOut: day(72), guests: party(2) });
       for (const [id, deadline] of [
-        [pending.id, 'now() + interval \'1 hour\''],
-        [overdue.id, 'now() - interval \'1 second\''],
+        [pending.id, "now() + interval '1 hour'"],
+        [overdue.id, "now() - interval '1 second'"],
       ]) {
         await stack.database.pool.query(
           `UPDATE bookings SET action_required_reason = 'guests_removed', action_required_restriction_id = $2, action_required_deadline = ${deadline} WHERE id = $1`,
@@ -371,7 +407,9 @@ describe('booking amendments, versions and If-Match', () => {
       expect(replayed.headers.get('content-type')).toContain('application/problem+json');
 
       const duplicateKey = uniqueKey();
-      const duplicates = await Promise.all(Array.from({ length: 10 }, () => amend(agent, booking.id, { guests: party(4) }, { 'idempotency-key': duplicateKey })));
+      const duplicates = await Promise.all(
+        Array.from({ length: 10 }, () => amend(agent, booking.id, { guests: party(4) }, { 'idempotency-key': duplicateKey })),
+      );
       expect(duplicates.map((response) => response.status)).toEqual(Array(10).fill(200));
       for (const response of duplicates) expect(response.body).toEqual(duplicates[0].body);
       expect((await agent.get(`/v1/bookings/${booking.id}`)).body).toMatchObject({ guestCount: 4, version: 2 });
@@ -443,7 +481,16 @@ describe('booking amendments, versions and If-Match', () => {
     }
     const bookings: string[] = [];
     for (let index = 0; index < 3; index++) {
-      bookings.push((await bookOrFail(agent, { checkIn: day(first + index), checkOut: day(first + index + 2), guests: party(1 + index), hold: index === 1 })).id);
+      bookings.push(
+        (
+          await bookOrFail(agent, {
+            checkIn: day(first + index),
+            checkOut: day(first + index + 2),
+            guests: party(1 + index),
+            hold: index === 1,
+          })
+        ).id,
+      );
     }
     const amendment = fc.record(
       {

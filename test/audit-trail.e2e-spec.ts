@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { dateFromToday, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { pageThrough } from './support/pagination';
-import { enforcementCompleted, instantFromNow, seedBookings, waitForEnforcingWorker, waitForRestriction } from './support/restriction-helpers';
+import {
+  enforcementCompleted,
+  instantFromNow,
+  seedBookings,
+  waitForEnforcingWorker,
+  waitForRestriction,
+} from './support/restriction-helpers';
 
 /** Personal data the guests of this suite carry: none of it may ever reach the audit table. */
 const SECRET_NAME = 'Zorvath Quillbeck';
@@ -37,7 +43,9 @@ describe('audit trail', () => {
     stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { SWEEP_INTERVAL_SECONDS: '1' } });
     operations = stack.operations;
     await waitForEnforcingWorker(operations);
-    const { rows } = await stack.database.pool.query<{ id: string }>(`SELECT id FROM api_keys WHERE agency_id IS NULL AND role = 'operations'`);
+    const { rows } = await stack.database.pool.query<{ id: string }>(
+      `SELECT id FROM api_keys WHERE agency_id IS NULL AND role = 'operations'`,
+    );
     operationsKeyId = rows[0].id;
   });
 
@@ -46,9 +54,16 @@ describe('audit trail', () => {
   });
 
   /** Sends a request with a fresh x-request-id; returns the response and that id. */
-  async function send(client: KalmaClient, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; requestId: string }> {
+  async function send(
+    client: KalmaClient,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any; requestId: string }> {
     const requestId = `test-${randomUUID()}`;
-    const response = await client.request(method, path, body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}), { 'x-request-id': requestId });
+    const response = await client.request(method, path, body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}), {
+      'x-request-id': requestId,
+    });
     return { status: response.status, body: response.body, requestId };
   }
 
@@ -73,7 +88,9 @@ describe('audit trail', () => {
     const events: any[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await operations.get(`/v1/audit-events?from=${encodeURIComponent(from)}&limit=200${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: any = await operations.get(
+        `/v1/audit-events?from=${encodeURIComponent(from)}&limit=200${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(page.status).toBe(200);
       events.push(...page.body.data);
       cursor = page.body.nextCursor;
@@ -134,24 +151,59 @@ describe('audit trail', () => {
       outboundFlightId: flightA.body.id,
     });
     byAgent('booking.created', booked.body.id, booked.requestId);
-    const held = await sendOk(agent, 'POST', '/v1/bookings', { checkIn, checkOut, guests: [guestWithPersonalData('KZ', 3)], hold: true, outboundFlightId: flightB.body.id });
+    const held = await sendOk(agent, 'POST', '/v1/bookings', {
+      checkIn,
+      checkOut,
+      guests: [guestWithPersonalData('KZ', 3)],
+      hold: true,
+      outboundFlightId: flightB.body.id,
+    });
     byAgent('booking.created', held.body.id, held.requestId);
     const confirmed = await sendOk(agent, 'POST', `/v1/bookings/${held.body.id}/confirm`);
     byAgent('booking.confirmed', held.body.id, confirmed.requestId);
-    const british = await sendOk(agent, 'POST', '/v1/bookings', { checkIn, checkOut, guests: [guestWithPersonalData('GB', 4), guestWithPersonalData('GB', 5)] });
+    const british = await sendOk(agent, 'POST', '/v1/bookings', {
+      checkIn,
+      checkOut,
+      guests: [guestWithPersonalData('GB', 4), guestWithPersonalData('GB', 5)],
+    });
     byAgent('booking.created', british.body.id, british.requestId);
-    const amended = await sendOk(agent, 'PATCH', `/v1/bookings/${booked.body.id}`, { checkOut: dateFromToday(34), guests: [guestWithPersonalData('RU', 1), guestWithPersonalData('KZ', 6)] });
+    const amended = await sendOk(agent, 'PATCH', `/v1/bookings/${booked.body.id}`, {
+      checkOut: dateFromToday(34),
+      guests: [guestWithPersonalData('RU', 1), guestWithPersonalData('KZ', 6)],
+    });
     byAgent('booking.amended', booked.body.id, amended.requestId);
 
     // Operations set a night's capacity, ban the British (now), wait for the worker, and lift the ban.
     const capacity = await sendOk(operations, 'PUT', `/v1/capacity/${dateFromToday(31)}`, { capacity: 15000 });
     byOperations('capacity.set', dateFromToday(31), capacity.requestId);
-    const ban = await sendOk(operations, 'POST', '/v1/restrictions', { nationalities: ['GB'], effectiveFrom: new Date().toISOString(), reason: 'Audit day ban' });
+    const ban = await sendOk(operations, 'POST', '/v1/restrictions', {
+      nationalities: ['GB'],
+      effectiveFrom: new Date().toISOString(),
+      reason: 'Audit day ban',
+    });
     byOperations('restriction.created', ban.body.id, ban.requestId);
     await waitForRestriction(operations, ban.body.id, enforcementCompleted);
-    expected.push({ action: 'restriction.enforcement_started', entityId: ban.body.id, actor: system, cause: { type: 'restriction' }, requestId: null });
-    expected.push({ action: 'booking.cancelled', entityId: british.body.id, actor: system, cause: { type: 'restriction', id: ban.body.id }, requestId: null });
-    expected.push({ action: 'restriction.enforcement_completed', entityId: ban.body.id, actor: system, cause: { type: 'restriction' }, requestId: null });
+    expected.push({
+      action: 'restriction.enforcement_started',
+      entityId: ban.body.id,
+      actor: system,
+      cause: { type: 'restriction' },
+      requestId: null,
+    });
+    expected.push({
+      action: 'booking.cancelled',
+      entityId: british.body.id,
+      actor: system,
+      cause: { type: 'restriction', id: ban.body.id },
+      requestId: null,
+    });
+    expected.push({
+      action: 'restriction.enforcement_completed',
+      entityId: ban.body.id,
+      actor: system,
+      cause: { type: 'restriction' },
+      requestId: null,
+    });
     const lifted = await sendOk(operations, 'POST', `/v1/restrictions/${ban.body.id}/lift`);
     byOperations('restriction.lifted', ban.body.id, lifted.requestId);
 
@@ -159,7 +211,13 @@ describe('audit trail', () => {
     const cancelledFlight = await sendOk(operations, 'POST', `/v1/flights/${flightA.body.id}/cancel`, { reason: 'Aircraft unavailable' });
     byOperations('flight.cancelled', flightA.body.id, cancelledFlight.requestId);
     await waitForDisruption(flightA.body.id);
-    expected.push({ action: 'booking.flight_removed', entityId: booked.body.id, actor: system, cause: { type: 'flight_cancellation', id: flightA.body.id }, requestId: null });
+    expected.push({
+      action: 'booking.flight_removed',
+      entityId: booked.body.id,
+      actor: system,
+      cause: { type: 'flight_cancellation', id: flightA.body.id },
+      requestId: null,
+    });
     const suspension = await sendOk(operations, 'POST', `/v1/routes/${routeB.body.id}/suspend`, {
       from: `${dateFromToday(29)}T00:00:00+09:00`,
       until: `${dateFromToday(35)}T00:00:00+09:00`,
@@ -168,7 +226,13 @@ describe('audit trail', () => {
     byOperations('route.suspended', routeB.body.id, suspension.requestId);
     byOperations('flight.cancelled', flightB.body.id, suspension.requestId, { type: 'route_suspension', id: suspension.body.id });
     await waitForDisruption(flightB.body.id);
-    expected.push({ action: 'booking.flight_removed', entityId: held.body.id, actor: system, cause: { type: 'route_suspension', id: suspension.body.id }, requestId: null });
+    expected.push({
+      action: 'booking.flight_removed',
+      entityId: held.body.id,
+      actor: system,
+      cause: { type: 'route_suspension', id: suspension.body.id },
+      requestId: null,
+    });
 
     // Evening: the agent's key is revoked.
     const revoked = await sendOk(operations, 'DELETE', `/v1/api-keys/${agentKeyId}`);
@@ -201,13 +265,19 @@ describe('audit trail', () => {
       checkOut: { from: checkOut, to: dateFromToday(34) },
       guests: { from: { count: 2, nationalities: { RU: 2 } }, to: { count: 2, nationalities: { KZ: 1, RU: 1 } } },
     });
-    expect(find('booking.confirmed', held.body.id).changes).toEqual({ status: { from: 'held', to: 'confirmed' }, holdExpiresAt: { from: held.body.holdExpiresAt, to: null } });
+    expect(find('booking.confirmed', held.body.id).changes).toEqual({
+      status: { from: 'held', to: 'confirmed' },
+      holdExpiresAt: { from: held.body.holdExpiresAt, to: null },
+    });
     expect(find('booking.cancelled', british.body.id).changes).toEqual({
       status: { from: 'confirmed', to: 'cancelled' },
       cancellationReason: { from: null, to: 'restriction' },
       cancellationRestrictionId: { from: null, to: ban.body.id },
     });
-    expect(find('capacity.set', dateFromToday(31))).toMatchObject({ entityType: 'night', changes: { capacity: { from: 20000, to: 15000 } } });
+    expect(find('capacity.set', dateFromToday(31))).toMatchObject({
+      entityType: 'night',
+      changes: { capacity: { from: 20000, to: 15000 } },
+    });
     expect(find('booking.flight_removed', booked.body.id).changes).toEqual({ outboundFlightId: { from: flightA.body.id, to: null } });
     expect(find('api_key.revoked', agentKeyId).changes).toEqual({ revokedAt: { from: null, to: expect.any(String) } });
 
@@ -218,7 +288,10 @@ describe('audit trail', () => {
     );
     expect(rows[0].leaks).toBe(0);
     // (The check can fail: the bookings themselves hold that data.)
-    const { rows: bookingRows } = await stack.database.pool.query<{ named: number }>(`SELECT count(*)::int AS named FROM bookings b WHERE b::text ILIKE $1`, [`%${SECRET_NAME}%`]);
+    const { rows: bookingRows } = await stack.database.pool.query<{ named: number }>(
+      `SELECT count(*)::int AS named FROM bookings b WHERE b::text ILIKE $1`,
+      [`%${SECRET_NAME}%`],
+    );
     expect(bookingRows[0].named).toBeGreaterThan(0);
 
     // A booking's history, oldest first: its agency and operations may read it, another agency may not.
@@ -234,15 +307,30 @@ describe('audit trail', () => {
   it('shows an agency the history of its own bookings, without operations key ids, and answers 404 for an unknown booking', async () => {
     const { agentKey } = await operations.createAgencyWithAgentKey();
     const agent = operations.as(agentKey);
-    const created = await sendOk(agent, 'POST', '/v1/bookings', { checkIn: dateFromToday(40), checkOut: dateFromToday(42), guests: [guestWithPersonalData('RU')] });
+    const created = await sendOk(agent, 'POST', '/v1/bookings', {
+      checkIn: dateFromToday(40),
+      checkOut: dateFromToday(42),
+      guests: [guestWithPersonalData('RU')],
+    });
     const cancelled = await sendOk(operations, 'POST', `/v1/bookings/${created.body.id}/cancel`);
     const history = await agent.get(`/v1/bookings/${created.body.id}/history`);
     expect(history.status).toBe(200);
     expect(history.body.data).toEqual([
-      expect.objectContaining({ action: 'booking.created', requestId: created.requestId, actor: expect.objectContaining({ type: 'api_key', role: 'agent', keyId: expect.any(String) }) }),
-      expect.objectContaining({ action: 'booking.cancelled', requestId: cancelled.requestId, actor: { type: 'api_key', role: 'operations', agencyId: null } }),
+      expect.objectContaining({
+        action: 'booking.created',
+        requestId: created.requestId,
+        actor: expect.objectContaining({ type: 'api_key', role: 'agent', keyId: expect.any(String) }),
+      }),
+      expect.objectContaining({
+        action: 'booking.cancelled',
+        requestId: cancelled.requestId,
+        actor: { type: 'api_key', role: 'operations', agencyId: null },
+      }),
     ]);
-    expect(history.body.data[1].changes).toEqual({ status: { from: 'confirmed', to: 'cancelled' }, cancellationReason: { from: null, to: 'operations' } });
+    expect(history.body.data[1].changes).toEqual({
+      status: { from: 'confirmed', to: 'cancelled' },
+      cancellationReason: { from: null, to: 'operations' },
+    });
     expect((await agent.get(`/v1/bookings/${randomUUID()}/history`)).status).toBe(404);
     expect((await agent.get(`/v1/bookings/not-a-uuid/history`)).status).toBe(404);
   });
@@ -257,7 +345,11 @@ describe('audit trail', () => {
 
     // Refusals: capacity below what is reserved, a restricted guest, validation.
     const night = dateFromToday(50);
-    await sendOk(agent, 'POST', '/v1/bookings', { checkIn: night, checkOut: dateFromToday(51), guests: [guestWithPersonalData('RU'), guestWithPersonalData('RU', 1)] });
+    await sendOk(agent, 'POST', '/v1/bookings', {
+      checkIn: night,
+      checkOut: dateFromToday(51),
+      guests: [guestWithPersonalData('RU'), guestWithPersonalData('RU', 1)],
+    });
     const before = await countEvents();
     expect((await send(operations, 'PUT', `/v1/capacity/${night}`, { capacity: 1 })).status).toBe(409);
     expect((await send(agent, 'POST', '/v1/bookings', { checkIn: night, checkOut: dateFromToday(51), guests: [] })).status).toBe(400);
@@ -269,7 +361,9 @@ describe('audit trail', () => {
     const full = dateFromToday(52);
     await sendOk(operations, 'PUT', `/v1/capacity/${full}`, { capacity: 3 });
     const attempts = await Promise.all(
-      Array.from({ length: 8 }, (_, index) => send(agent, 'POST', '/v1/bookings', { checkIn: full, checkOut: dateFromToday(53), guests: [guestWithPersonalData('RU', index)] })),
+      Array.from({ length: 8 }, (_, index) =>
+        send(agent, 'POST', '/v1/bookings', { checkIn: full, checkOut: dateFromToday(53), guests: [guestWithPersonalData('RU', index)] }),
+      ),
     );
     const admitted = attempts.filter((attempt) => attempt.status === 201);
     expect(admitted).toHaveLength(3);
@@ -301,14 +395,28 @@ describe('audit trail', () => {
   });
 
   it('lists everything one restriction did, one event per booking it touched, through every page', async () => {
-    const agency = await sendOk(operations, 'POST', '/v1/agencies', { name: `Reducing ${randomUUID().slice(0, 6)}`, partyPolicy: 'remove_covered_guests' });
+    const agency = await sendOk(operations, 'POST', '/v1/agencies', {
+      name: `Reducing ${randomUUID().slice(0, 6)}`,
+      partyPolicy: 'remove_covered_guests',
+    });
     const agencyId: string = agency.body.id;
     const checkIn = dateFromToday(60);
     const checkOut = dateFromToday(62);
     await seedBookings(stack.database.pool, { agencyId, checkIn, checkOut, nationalities: ['US'], count: 23, referencePrefix: 'AUD-US' });
-    await seedBookings(stack.database.pool, { agencyId, checkIn, checkOut, nationalities: ['US', 'RU'], count: 11, referencePrefix: 'AUD-MIX' });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn,
+      checkOut,
+      nationalities: ['US', 'RU'],
+      count: 11,
+      referencePrefix: 'AUD-MIX',
+    });
     await seedBookings(stack.database.pool, { agencyId, checkIn, checkOut, nationalities: ['RU'], count: 5, referencePrefix: 'AUD-RU' });
-    const ban = await sendOk(operations, 'POST', '/v1/restrictions', { nationalities: ['US'], effectiveFrom: instantFromNow(0), reason: 'Audit cause' });
+    const ban = await sendOk(operations, 'POST', '/v1/restrictions', {
+      nationalities: ['US'],
+      effectiveFrom: instantFromNow(0),
+      reason: 'Audit cause',
+    });
     await waitForRestriction(operations, ban.body.id, enforcementCompleted);
 
     // Page sizes that cross nothing and everything: 7 (several pages), 34 (exactly one), 200.
@@ -317,12 +425,22 @@ describe('audit trail', () => {
       expect(ids).toHaveLength(34);
       expect(new Set(ids).size).toBe(34);
     }
-    const { rows } = await stack.database.pool.query<{ id: string; reference: string }>(`SELECT id, reference FROM bookings WHERE agency_id = $1`, [agencyId]);
+    const { rows } = await stack.database.pool.query<{ id: string; reference: string }>(
+      `SELECT id, reference FROM bookings WHERE agency_id = $1`,
+      [agencyId],
+    );
     const events = (await operations.get(`/v1/audit-events?causeId=${ban.body.id}&limit=200`)).body.data;
     const referenceOf = new Map(rows.map((row) => [row.id, row.reference]));
-    const touched = events.map((event: any) => ({ reference: referenceOf.get(event.entityId)?.replace(/-\d+$/, ''), action: event.action }));
-    expect(touched.filter((entry: any) => entry.reference === 'AUD-US').every((entry: any) => entry.action === 'booking.cancelled')).toBe(true);
-    expect(touched.filter((entry: any) => entry.reference === 'AUD-MIX').every((entry: any) => entry.action === 'booking.guests_removed')).toBe(true);
+    const touched = events.map((event: any) => ({
+      reference: referenceOf.get(event.entityId)?.replace(/-\d+$/, ''),
+      action: event.action,
+    }));
+    expect(touched.filter((entry: any) => entry.reference === 'AUD-US').every((entry: any) => entry.action === 'booking.cancelled')).toBe(
+      true,
+    );
+    expect(
+      touched.filter((entry: any) => entry.reference === 'AUD-MIX').every((entry: any) => entry.action === 'booking.guests_removed'),
+    ).toBe(true);
     expect(touched.filter((entry: any) => entry.reference === 'AUD-US')).toHaveLength(23);
     expect(touched.filter((entry: any) => entry.reference === 'AUD-RU')).toHaveLength(0);
     const reduced = events.find((event: any) => event.action === 'booking.guests_removed');
@@ -351,7 +469,12 @@ describe('audit trail', () => {
     };
 
     // A hold whose time has come (moved to the past in SQL): the sweep releases it.
-    const hold = await sendOk(agent, 'POST', '/v1/bookings', { checkIn: dateFromToday(70), checkOut: dateFromToday(72), guests: [guestWithPersonalData('RU')], hold: true });
+    const hold = await sendOk(agent, 'POST', '/v1/bookings', {
+      checkIn: dateFromToday(70),
+      checkOut: dateFromToday(72),
+      guests: [guestWithPersonalData('RU')],
+      hold: true,
+    });
     await stack.database.pool.query(`UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE id = $1`, [hold.body.id]);
     await waitForStatus(hold.body.id, 'cancelled');
     expect(await historyOf(hold.body.id)).toEqual([
@@ -371,16 +494,26 @@ describe('audit trail', () => {
       checkOut: dateFromToday(73),
       guests: [guestWithPersonalData('NZ', 1), guestWithPersonalData('RU', 2)],
     });
-    const ban = await sendOk(operations, 'POST', '/v1/restrictions', { nationalities: ['NZ'], effectiveFrom: new Date().toISOString(), reason: 'Deadline test' });
+    const ban = await sendOk(operations, 'POST', '/v1/restrictions', {
+      nationalities: ['NZ'],
+      effectiveFrom: new Date().toISOString(),
+      reason: 'Deadline test',
+    });
     await waitForRestriction(operations, ban.body.id, enforcementCompleted);
     const reduced = (await historyOf(party.body.id))[1];
     expect(reduced).toMatchObject({
       action: 'booking.guests_removed',
       actor: { type: 'system' },
       cause: { type: 'restriction', id: ban.body.id },
-      changes: { guestCount: { from: 2, to: 1 }, nationalities: { from: ['NZ', 'RU'], to: ['RU'] }, actionRequired: { from: null, to: expect.objectContaining({ restrictionId: ban.body.id }) } },
+      changes: {
+        guestCount: { from: 2, to: 1 },
+        nationalities: { from: ['NZ', 'RU'], to: ['RU'] },
+        actionRequired: { from: null, to: expect.objectContaining({ restrictionId: ban.body.id }) },
+      },
     });
-    await stack.database.pool.query(`UPDATE bookings SET action_required_deadline = now() - interval '1 second' WHERE id = $1`, [party.body.id]);
+    await stack.database.pool.query(`UPDATE bookings SET action_required_deadline = now() - interval '1 second' WHERE id = $1`, [
+      party.body.id,
+    ]);
     await waitForStatus(party.body.id, 'cancelled');
     expect((await historyOf(party.body.id)).map((event) => [event.action, event.cause])).toEqual([
       ['booking.created', { type: 'request' }],
@@ -395,9 +528,15 @@ describe('audit trail', () => {
     const events = (await operations.get(`/v1/audit-events?entityId=${agencyId}`)).body.data;
     expect(events.map((event: any) => event.action)).toEqual(['agency.created']);
     const created = events[0];
-    expect((await operations.get(`/v1/audit-events?entityType=agency&action=agency.created&actorKeyId=${operationsKeyId}&limit=200`)).body.data.map((event: any) => event.id)).toContain(created.id);
+    expect(
+      (
+        await operations.get(`/v1/audit-events?entityType=agency&action=agency.created&actorKeyId=${operationsKeyId}&limit=200`)
+      ).body.data.map((event: any) => event.id),
+    ).toContain(created.id);
     expect((await operations.get(`/v1/audit-events?entityType=booking&entityId=${agencyId}`)).body.data).toEqual([]);
-    expect((await operations.get(`/v1/audit-events?entityId=${agencyId}&from=${encodeURIComponent(created.at)}`)).body.data).toHaveLength(1);
+    expect((await operations.get(`/v1/audit-events?entityId=${agencyId}&from=${encodeURIComponent(created.at)}`)).body.data).toHaveLength(
+      1,
+    );
     expect((await operations.get(`/v1/audit-events?entityId=${agencyId}&to=${encodeURIComponent(created.at)}`)).body.data).toHaveLength(0);
 
     const newestFirst = (await operations.get('/v1/audit-events?limit=50')).body.data.map((event: any) => event.at);

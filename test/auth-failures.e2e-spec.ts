@@ -55,11 +55,14 @@ describe('authentication failures and the queue board, rate limited (two API pro
     const attacker = newAddress();
     const neighbour = newAddress();
     const { agentKey } = await stack.operations.createAgencyWithAgentKey();
-    for (let index = 0; index < FAILURE_LIMIT + 2; index++) await api(index % 2).request('GET', calendarPath, undefined, from(attacker, badKey(index)));
+    for (let index = 0; index < FAILURE_LIMIT + 2; index++)
+      await api(index % 2).request('GET', calendarPath, undefined, from(attacker, badKey(index)));
     for (const index of [0, 1]) {
       // Never looked up on either process yet: telling it from a guess would take the database read the block spares.
       expectRateLimited(await api(index).request('GET', calendarPath, undefined, from(attacker, { authorization: `Bearer ${agentKey}` })));
-      expect((await api(index).request('GET', calendarPath, undefined, from(neighbour, { authorization: `Bearer ${agentKey}` }))).status).toBe(200);
+      expect(
+        (await api(index).request('GET', calendarPath, undefined, from(neighbour, { authorization: `Bearer ${agentKey}` }))).status,
+      ).toBe(200);
       expect((await api(index).request('GET', calendarPath, undefined, from(neighbour, badKey(index)))).status).toBe(401);
     }
   });
@@ -82,10 +85,15 @@ describe('authentication failures and the queue board, rate limited (two API pro
     const operator = newAddress();
     const board = [];
     for (let index = 0; index < KEY_LIMIT; index++) {
-      board.push((await api(index % 2).request('GET', '/admin/queues', undefined, from(operator, { authorization: `Bearer ${issued.body.key}` }))).status);
+      board.push(
+        (await api(index % 2).request('GET', '/admin/queues', undefined, from(operator, { authorization: `Bearer ${issued.body.key}` })))
+          .status,
+      );
     }
     expect(board).toEqual(Array(KEY_LIMIT).fill(200));
-    expectRateLimited(await api(0).request('GET', '/admin/queues', undefined, from(operator, { authorization: `Bearer ${issued.body.key}` })));
+    expectRateLimited(
+      await api(0).request('GET', '/admin/queues', undefined, from(operator, { authorization: `Bearer ${issued.body.key}` })),
+    );
     // One budget per key, shared with its API calls.
     expectRateLimited(await api(1).request('GET', calendarPath, undefined, from(operator, { authorization: `Bearer ${issued.body.key}` })));
   });

@@ -68,7 +68,8 @@ describe('authorization matrix (every documented route × every kind of caller)'
     const expected = expectationFor(ACCESS[route.name], caller);
     const problem = result.status >= 400 && route.name !== 'GET /health' ? result.body : undefined;
     if (result.status >= 500) return `answered ${result.status} ${JSON.stringify(result.body)}`;
-    if (problem && (typeof problem !== 'object' || typeof problem.code !== 'string')) return `error without a problem code: ${JSON.stringify(problem)}`;
+    if (problem && (typeof problem !== 'object' || typeof problem.code !== 'string'))
+      return `error without a problem code: ${JSON.stringify(problem)}`;
     if (expected === 'allowed') {
       if (result.status === 401 || result.status === 403) return `expected to be allowed, got ${result.status} ${problem?.code}`;
       if (result.status === 404 && result.allParametersReal) return `expected to find its own resource, got 404 ${problem?.detail}`;
@@ -131,7 +132,12 @@ describe('authorization matrix (every documented route × every kind of caller)'
   describe('agencies never see or act for one another', () => {
     it("answers 404 for another agency's booking, and the booking is untouched", async () => {
       const other = clients.otherAgency;
-      const booking = await clients.owner.createBooking({ checkIn: dateFromToday(70), checkOut: dateFromToday(72), guests: [guest('KP')], hold: true });
+      const booking = await clients.owner.createBooking({
+        checkIn: dateFromToday(70),
+        checkOut: dateFromToday(72),
+        guests: [guest('KP')],
+        hold: true,
+      });
       expect(booking.status).toBe(201);
       for (const attempt of [
         () => other.get(`/v1/bookings/${booking.body.id}`),
@@ -148,7 +154,11 @@ describe('authorization matrix (every documented route × every kind of caller)'
     });
 
     it("lists only the agency's own bookings", async () => {
-      const otherBooking = await clients.otherAgency.createBooking({ checkIn: dateFromToday(80), checkOut: dateFromToday(81), guests: [guest('RU')] });
+      const otherBooking = await clients.otherAgency.createBooking({
+        checkIn: dateFromToday(80),
+        checkOut: dateFromToday(81),
+        guests: [guest('RU')],
+      });
       expect(otherBooking.status).toBe(201);
       const ownerList = await clients.owner.get('/v1/bookings?limit=200');
       expect(ownerList.status).toBe(200);
@@ -160,7 +170,12 @@ describe('authorization matrix (every documented route × every kind of caller)'
 
     it('refuses an agent naming another agency (403), to book or to list', async () => {
       const before = await snapshotTables(stack.database.pool);
-      const booking = await clients.owner.createBooking({ agencyId: fixtures.other.agencyId, checkIn: dateFromToday(90), checkOut: dateFromToday(91), guests: [guest()] });
+      const booking = await clients.owner.createBooking({
+        agencyId: fixtures.other.agencyId,
+        checkIn: dateFromToday(90),
+        checkOut: dateFromToday(91),
+        guests: [guest()],
+      });
       expect({ status: booking.status, code: booking.body.code }).toEqual({ status: 403, code: 'forbidden' });
       const list = await clients.owner.get(`/v1/bookings?agencyId=${fixtures.other.agencyId}`);
       expect({ status: list.status, code: list.body.code }).toEqual({ status: 403, code: 'forbidden' });
@@ -193,7 +208,15 @@ describe('authorization matrix (every documented route × every kind of caller)'
 
     it('refuses malformed credentials with 401', async () => {
       const path = `/v1/bookings/${fixtures.ownerBookingId}`;
-      for (const authorization of ['', 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `Token ${randomUUID()}`, `Bearer ${'x'.repeat(600)}`, 'Bearer a b']) {
+      for (const authorization of [
+        '',
+        'Bearer',
+        'Bearer ',
+        'Basic dXNlcjpwYXNz',
+        `Token ${randomUUID()}`,
+        `Bearer ${'x'.repeat(600)}`,
+        'Bearer a b',
+      ]) {
         const result = await clients.none.request('GET', path, undefined, { authorization });
         expect({ authorization: authorization.slice(0, 20), status: result.status, code: result.body?.code }).toEqual({
           authorization: authorization.slice(0, 20),

@@ -56,7 +56,10 @@ describe('booking admission under concurrency (two API processes)', () => {
 
     const calendar = await agents[0].get(`/v1/capacity?from=${night}&to=${checkOut}`);
     expect(calendar.body.nights).toEqual([{ date: night, capacity: 50, reserved: 50, held: 0, available: 0 }]);
-    const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM bookings WHERE check_in = $1 AND status = 'confirmed'`, [night]);
+    const { rows } = await stack.database.pool.query(
+      `SELECT count(*)::int AS count FROM bookings WHERE check_in = $1 AND status = 'confirmed'`,
+      [night],
+    );
     expect(rows[0].count).toBe(50);
   });
 
@@ -70,7 +73,9 @@ describe('booking admission under concurrency (two API processes)', () => {
     const requests = Array.from({ length: 300 }, (_, index) => {
       const start = 20 + ((index * 7) % 15);
       const length = 1 + ((index * 3) % 5);
-      const guests = Array.from({ length: 1 + (index % 4) }, (_, position) => guest(position % 2 ? 'CN' : 'RU', `Guest ${index}.${position}`));
+      const guests = Array.from({ length: 1 + (index % 4) }, (_, position) =>
+        guest(position % 2 ? 'CN' : 'RU', `Guest ${index}.${position}`),
+      );
       return { checkIn: dateFromToday(start), checkOut: dateFromToday(start + length), guests, hold: index % 3 === 0 };
     });
     // Submit in reverse order on one API and forwards on the other: lock orders would cross without date-ordered locking.
@@ -85,7 +90,9 @@ describe('booking admission under concurrency (two API processes)', () => {
     const live = await liveGuestsByNight(from, to);
     for (const [date, guests] of live) expect({ date, reserved: reserved.get(date) }).toEqual({ date, reserved: guests });
     for (const [date, count] of reserved) expect({ date, guests: live.get(date) ?? 0 }).toEqual({ date, guests: count });
-    const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS over FROM nights WHERE reserved > capacity OR held > reserved`);
+    const { rows } = await stack.database.pool.query(
+      `SELECT count(*)::int AS over FROM nights WHERE reserved > capacity OR held > reserved`,
+    );
     expect(rows[0].over).toBe(0);
     for (const offset of [25, 28, 31]) expect(reserved.get(dateFromToday(offset))).toBeLessThanOrEqual(60);
   });
@@ -105,13 +112,16 @@ describe('booking admission under concurrency (two API processes)', () => {
     expect(reused.body.code).toBe('idempotency_key_reused');
   });
 
-  it('leaves no row for a request refused inside a batch, and replays each request\'s own answer for its Idempotency-Key', async () => {
+  it("leaves no row for a request refused inside a batch, and replays each request's own answer for its Idempotency-Key", async () => {
     // Bookings are written before the night locks and deleted when admission refuses them:
     // a refused request must leave nothing behind, and its key must replay the refusal.
     const night = dateFromToday(60);
     const checkOut = dateFromToday(61);
     expect((await stack.operations.put(`/v1/capacity/${night}`, { capacity: 30 })).status).toBe(200);
-    const attempts = Array.from({ length: 120 }, (_, index) => ({ key: randomUUID(), body: { checkIn: night, checkOut, guests: [guest('VN', `Guest ${index}`)] } }));
+    const attempts = Array.from({ length: 120 }, (_, index) => ({
+      key: randomUUID(),
+      body: { checkIn: night, checkOut, guests: [guest('VN', `Guest ${index}`)] },
+    }));
     const first = await Promise.all(attempts.map(({ key, body }, index) => agents[index % 2].createBooking(body, key)));
     expect(first.filter((result) => result.status === 201)).toHaveLength(30);
     expect(first.filter((result) => result.status === 409)).toHaveLength(90);

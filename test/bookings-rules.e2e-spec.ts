@@ -57,7 +57,11 @@ describe('booking rules and access', () => {
       ['an unknown country code', () => ({ ...valid(), guests: [guest('XX')] }), 'guests[0].nationality'],
       ['a missing name', () => ({ ...valid(), guests: [{ nationality: 'RU' }] }), 'guests[0].fullName'],
       ['a blank name', () => ({ ...valid(), guests: [{ fullName: '   ', nationality: 'RU' }] }), 'guests[0].fullName'],
-      ['a birth date in the future', () => ({ ...valid(), guests: [{ ...guest(), dateOfBirth: dateFromToday(5) }] }), 'guests[0].dateOfBirth'],
+      [
+        'a birth date in the future',
+        () => ({ ...valid(), guests: [{ ...guest(), dateOfBirth: dateFromToday(5) }] }),
+        'guests[0].dateOfBirth',
+      ],
       ['an unknown field', () => ({ ...valid(), discount: 50 }), 'discount'],
       ['an unknown guest field', () => ({ ...valid(), guests: [{ ...guest(), vip: true }] }), 'guests[0].vip'],
       ['a wrong type', () => ({ ...valid(), hold: 'yes' }), 'hold'],
@@ -164,7 +168,9 @@ describe('booking rules and access', () => {
       };
       const before = await counts();
       const created = await Promise.all(
-        Array.from({ length: 20 }, (_, index) => agentA.createBooking({ checkIn: dateFromToday(90 + (index % 3)), checkOut: dateFromToday(93), guests: [guest()] })),
+        Array.from({ length: 20 }, (_, index) =>
+          agentA.createBooking({ checkIn: dateFromToday(90 + (index % 3)), checkOut: dateFromToday(93), guests: [guest()] }),
+        ),
       );
       expect(created.map((response) => response.status)).toEqual(Array(20).fill(201));
       const after = await counts();
@@ -180,7 +186,10 @@ describe('booking rules and access', () => {
       await stack.operations.put(`/v1/capacity/${dateFromToday(71)}`, { capacity: 2 });
       const refused = await agentA.createBooking({ checkIn: date, checkOut: dateFromToday(73), guests: [guest(), guest(), guest()] });
       expect(refused.status).toBe(409);
-      expect(refused.body).toMatchObject({ code: 'capacity_exhausted', shortNights: [{ date: dateFromToday(71), requested: 3, available: 2 }] });
+      expect(refused.body).toMatchObject({
+        code: 'capacity_exhausted',
+        shortNights: [{ date: dateFromToday(71), requested: 3, available: 2 }],
+      });
       const calendar = await agentA.get(`/v1/capacity?from=${date}&to=${dateFromToday(73)}`);
       expect(calendar.body.nights.map((night: { reserved: number }) => night.reserved)).toEqual([0, 0, 0]);
     });
@@ -211,7 +220,10 @@ describe('booking rules and access', () => {
     it('lists bookings newest first with cursor pagination and filters', async () => {
       const created: string[] = [];
       for (let index = 0; index < 5; index++) {
-        created.push((await agentB.createBooking({ checkIn: dateFromToday(90 + index), checkOut: dateFromToday(91 + index), guests: [guest()] })).body.id);
+        created.push(
+          (await agentB.createBooking({ checkIn: dateFromToday(90 + index), checkOut: dateFromToday(91 + index), guests: [guest()] })).body
+            .id,
+        );
       }
       const seen = await pageThrough(agentB, `/v1/bookings?checkInFrom=${dateFromToday(90)}&checkInTo=${dateFromToday(95)}`, { limit: 2 });
       expect(seen).toEqual([...created].reverse());
@@ -253,16 +265,28 @@ describe('booking rules and access', () => {
 
   it('lets an Idempotency-Key be used afresh once its first use is more than 24 hours old', async () => {
     const key = 'reused-after-a-day';
-    const first = await agentA.createBooking({ checkIn: dateFromToday(24), checkOut: dateFromToday(25), guests: [guest('CN', 'Li Day One')] }, key);
+    const first = await agentA.createBooking(
+      { checkIn: dateFromToday(24), checkOut: dateFromToday(25), guests: [guest('CN', 'Li Day One')] },
+      key,
+    );
     expect(first.status).toBe(201);
-    const sameDay = await agentA.createBooking({ checkIn: dateFromToday(26), checkOut: dateFromToday(27), guests: [guest('CN', 'Li Day One')] }, key);
+    const sameDay = await agentA.createBooking(
+      { checkIn: dateFromToday(26), checkOut: dateFromToday(27), guests: [guest('CN', 'Li Day One')] },
+      key,
+    );
     expect(sameDay.body.code).toBe('idempotency_key_reused');
 
     await stack.database.pool.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
-    const nextDay = await agentA.createBooking({ checkIn: dateFromToday(26), checkOut: dateFromToday(27), guests: [guest('CN', 'Li Day Two')] }, key);
+    const nextDay = await agentA.createBooking(
+      { checkIn: dateFromToday(26), checkOut: dateFromToday(27), guests: [guest('CN', 'Li Day Two')] },
+      key,
+    );
     expect(nextDay.status).toBe(201);
     expect(nextDay.body.id).not.toBe(first.body.id);
-    const replayed = await agentA.createBooking({ checkIn: dateFromToday(26), checkOut: dateFromToday(27), guests: [guest('CN', 'Li Day Two')] }, key);
+    const replayed = await agentA.createBooking(
+      { checkIn: dateFromToday(26), checkOut: dateFromToday(27), guests: [guest('CN', 'Li Day Two')] },
+      key,
+    );
     expect(replayed.body).toEqual(nextDay.body);
   });
 });

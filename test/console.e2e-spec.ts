@@ -5,7 +5,17 @@ import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { seedBookings, waitForEnforcingWorker } from './support/restriction-helpers';
 import { freePort } from './support/service-processes';
-import { BrowserSession, hasFocus, SCREENSHOT_DIRECTORY, launchBrowser, screenshot, seriousAccessibilityViolations, sessionStorageLength, SKIP_BROWSER_TESTS, tabTo } from './support/browser';
+import {
+  BrowserSession,
+  hasFocus,
+  SCREENSHOT_DIRECTORY,
+  launchBrowser,
+  screenshot,
+  seriousAccessibilityViolations,
+  sessionStorageLength,
+  SKIP_BROWSER_TESTS,
+  tabTo,
+} from './support/browser';
 
 const describeInBrowser = SKIP_BROWSER_TESTS ? describe.skip : describe;
 
@@ -38,13 +48,24 @@ describeInBrowser('web console (Chromium)', () => {
     agency = await operations.createAgencyWithAgentKey('Sea Breeze Travel', `http://127.0.0.1:${await freePort()}/kalma-hooks`);
     agent = operations.as(agency.agentKey);
     await waitForEnforcingWorker(operations);
-    const booking = await agent.createBooking({ checkIn: dateFromToday(3), checkOut: dateFromToday(6), guests: [guest('RU', 'Ivan Petrov'), guest('RU', 'Olga Petrova')] });
+    const booking = await agent.createBooking({
+      checkIn: dateFromToday(3),
+      checkOut: dateFromToday(6),
+      guests: [guest('RU', 'Ivan Petrov'), guest('RU', 'Olga Petrova')],
+    });
     if (booking.status !== 201) throw new Error(`booking: ${booking.status} ${JSON.stringify(booking.body)}`);
     banned = booking.body;
     // Enough bookings (of another agency, whose inbox nobody reads here) that enforcement runs
     // over several chunks: the bar has something to move through.
     const other = await operations.createAgencyWithAgentKey('Harbour Tours');
-    await seedBookings(stack.database.pool, { agencyId: other.agencyId, checkIn: dateFromToday(4), checkOut: dateFromToday(6), nationalities: ['RU'], count: 3000, referencePrefix: 'SEED' });
+    await seedBookings(stack.database.pool, {
+      agencyId: other.agencyId,
+      checkIn: dateFromToday(4),
+      checkOut: dateFromToday(6),
+      nationalities: ['RU'],
+      count: 3000,
+      referencePrefix: 'SEED',
+    });
     await agent.createBooking({ checkIn: dateFromToday(3), checkOut: dateFromToday(5), guests: [guest('GB', 'Jane Smith')] });
   }, 120_000);
 
@@ -101,7 +122,12 @@ describeInBrowser('web console (Chromium)', () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect(asset.headers.get('content-security-policy')).toContain("default-src 'none'");
-    for (const missing of ['/console/assets/nope.js', '/console/assets/..%2f..%2fpackage.json', '/console/assets/../../package.json', '/console/index.html.map']) {
+    for (const missing of [
+      '/console/assets/nope.js',
+      '/console/assets/..%2f..%2fpackage.json',
+      '/console/assets/../../package.json',
+      '/console/index.html.map',
+    ]) {
       const refused = await fetch(`${stack.apis[0].baseUrl}${missing}`);
       expect({ missing, status: refused.status }).toEqual({ missing, status: 404 });
     }
@@ -135,7 +161,9 @@ describeInBrowser('web console (Chromium)', () => {
     const night = page.locator(`button.night[data-date="${dateFromToday(4)}"]`);
     await tabTo(page, night);
     // 3,000 seeded, the Petrovs and Jane Smith.
-    await expect(details.textContent()).resolves.toContain(`${dateFromToday(4)}: 3,003 of 20,000 reserved (15 %), 0 held, 16,997 available`);
+    await expect(details.textContent()).resolves.toContain(
+      `${dateFromToday(4)}: 3,003 of 20,000 reserved (15 %), 0 held, 16,997 available`,
+    );
     await page.locator(`button.night[data-date="${dateFromToday(10)}"]`).hover();
     await expect(details.textContent()).resolves.toContain(`${dateFromToday(10)}: 0 of 20,000 reserved`);
     await tabTo(page, night);
@@ -151,7 +179,10 @@ describeInBrowser('web console (Chromium)', () => {
     await page.keyboard.type('19000');
     await tabTo(page, page.getByRole('button', { name: 'Set capacity' }));
     await page.keyboard.press('Enter');
-    await page.getByRole('status').filter({ hasText: `Capacity of ${dateFromToday(4)} set to 19000` }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Capacity of ${dateFromToday(4)} set to 19000` })
+      .waitFor();
     await expectAccessible(page, 'occupancy');
     await tabTo(page, page.getByRole('button', { name: 'Next nights' }));
     await page.keyboard.press('Enter');
@@ -187,8 +218,18 @@ describeInBrowser('web console (Chromium)', () => {
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('preview-to-cancel').textContent()).resolves.toBe('3,001');
     // Per agency: the Petrovs' booking, and the 3,000 of the other agency.
-    expect(await page.getByRole('row', { name: /^Sea Breeze Travel/ }).locator('td').allTextContents()).toEqual(['Sea Breeze Travel', '1', '0', '2', '0']);
-    expect(await page.getByRole('row', { name: /^Harbour Tours/ }).locator('td').allTextContents()).toEqual(['Harbour Tours', '3,000', '0', '3,000', '0']);
+    expect(
+      await page
+        .getByRole('row', { name: /^Sea Breeze Travel/ })
+        .locator('td')
+        .allTextContents(),
+    ).toEqual(['Sea Breeze Travel', '1', '0', '2', '0']);
+    expect(
+      await page
+        .getByRole('row', { name: /^Harbour Tours/ })
+        .locator('td')
+        .allTextContents(),
+    ).toEqual(['Harbour Tours', '3,000', '0', '3,000', '0']);
     // Nothing applied by the preview.
     expect((await operations.get('/v1/restrictions')).body.data).toHaveLength(restrictionsBefore);
     await expectAccessible(page, 'restrictions-preview');
@@ -235,11 +276,17 @@ describeInBrowser('web console (Chromium)', () => {
     const row = page.locator(`tr[data-agency-id="${agency.agencyId}"]`);
     await row.locator('td.last-failure').filter({ hasText: /\S/ }).filter({ hasNotText: '—' }).waitFor({ timeout: 30_000 });
     const [delivered, pending, failed] = await row.locator('td.delivery-count').allTextContents();
-    expect({ delivered, undelivered: Number(pending.replace('+', '')) + Number(failed.replace('+', '')) }).toEqual({ delivered: '0', undelivered: expect.any(Number) });
+    expect({ delivered, undelivered: Number(pending.replace('+', '')) + Number(failed.replace('+', '')) }).toEqual({
+      delivered: '0',
+      undelivered: expect.any(Number),
+    });
     expect(Number(pending.replace('+', '')) + Number(failed.replace('+', ''))).toBeGreaterThanOrEqual(1);
     await tabTo(page, row.getByRole('button', { name: /^Retry undelivered/ }));
     await page.keyboard.press('Space');
-    await row.getByRole('status').filter({ hasText: /^[1-9]\d* deliveries rescheduled/ }).waitFor();
+    await row
+      .getByRole('status')
+      .filter({ hasText: /^[1-9]\d* deliveries rescheduled/ })
+      .waitFor();
     await expectAccessible(page, 'agencies');
     await tabTo(page, row.getByLabel('Party policy of Sea Breeze Travel', { exact: true }));
     // From cancel_booking (the default) down to the third policy.
@@ -254,7 +301,13 @@ describeInBrowser('web console (Chromium)', () => {
     const route = await operations.post('/v1/routes', { origin: 'VVO', destination: 'WOS' });
     const departure = `${dateFromToday(5)}T10:00:00+09:00`;
     const arrival = `${dateFromToday(5)}T12:00:00+09:00`;
-    const flight = await operations.post('/v1/flights', { routeId: route.body.id, flightNumber: 'KR101', departureAt: departure, arrivalAt: arrival, seats: 180 });
+    const flight = await operations.post('/v1/flights', {
+      routeId: route.body.id,
+      flightNumber: 'KR101',
+      departureAt: departure,
+      arrivalAt: arrival,
+      seats: 180,
+    });
     expect(flight.status).toBe(201);
     await goTo(page, 'Flights');
     await tabTo(page, page.getByRole('button', { name: 'Cancel flight KR101' }));
@@ -271,14 +324,18 @@ describeInBrowser('web console (Chromium)', () => {
     await tabTo(page, page.getByRole('button', { name: 'Suspend route', exact: true }));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Suspend VVO → WOS' }).waitFor({ state: 'detached' });
-    expect((await operations.get(`/v1/routes/${route.body.id}/suspensions`)).body.data).toEqual([expect.objectContaining({ reason: 'Runway works' })]);
+    expect((await operations.get(`/v1/routes/${route.body.id}/suspensions`)).body.data).toEqual([
+      expect.objectContaining({ reason: 'Runway works' }),
+    ]);
     await expectAccessible(page, 'flights');
 
     // Lift the ban.
     await goTo(page, 'Restrictions');
     await tabTo(page, page.getByRole('button', { name: /^Lift/ }));
     await page.keyboard.press('Enter');
-    const ours = (await operations.get('/v1/restrictions')).body.data.find((restriction: { reason: string }) => restriction.reason === 'Border closed to Russian tourists');
+    const ours = (await operations.get('/v1/restrictions')).body.data.find(
+      (restriction: { reason: string }) => restriction.reason === 'Border closed to Russian tourists',
+    );
     await page.locator(`tr[data-restriction-id="${ours.id}"] .badge-lifted`).waitFor();
     expect((await operations.get(`/v1/restrictions/${ours.id}`)).body.status).toBe('lifted');
 
@@ -347,7 +404,11 @@ describeInBrowser('web console (Chromium)', () => {
     agentReference = reference;
     const detail = page.getByRole('article');
     await detail.getByRole('heading', { name: `Booking ${reference}` }).waitFor();
-    expect((await agent.get(`/v1/bookings?reference=${reference}`)).body.data[0]).toMatchObject({ status: 'confirmed', guestCount: 1, checkIn: dateFromToday(20) });
+    expect((await agent.get(`/v1/bookings?reference=${reference}`)).body.data[0]).toMatchObject({
+      status: 'confirmed',
+      guestCount: 1,
+      checkIn: dateFromToday(20),
+    });
     await expectAccessible(page, 'agent-bookings');
 
     // The inbox: the earlier ban's cancellations are there; a new ban fills it while it is open.
@@ -357,7 +418,11 @@ describeInBrowser('web console (Chromium)', () => {
     await tabTo(page, page.getByRole('button', { name: 'Acknowledge all shown' }));
     await page.keyboard.press('Enter');
     await page.getByText('Everything is acknowledged.').waitFor();
-    const ban = await operations.post('/v1/restrictions', { nationalities: ['CN'], effectiveFrom: new Date().toISOString(), reason: 'Closed to Chinese tourists' });
+    const ban = await operations.post('/v1/restrictions', {
+      nationalities: ['CN'],
+      effectiveFrom: new Date().toISOString(),
+      reason: 'Closed to Chinese tourists',
+    });
     expect(ban.status).toBe(201);
     const arrived = page.locator('tr[data-notification-type="booking.cancelled"]').filter({ hasText: reference });
     await arrived.waitFor({ timeout: 30_000 });
@@ -373,12 +438,26 @@ describeInBrowser('web console (Chromium)', () => {
 
   it('agent: keeps a party a ban reduced, confirms a hold and cancels a booking', async () => {
     // The ops test set Sea Breeze's party policy to ask: a ban on part of a party removes those guests and asks.
-    const mixed = await agent.createBooking({ checkIn: dateFromToday(40), checkOut: dateFromToday(42), guests: [guest('KP', 'Pak Chol'), guest('US', 'John Doe')] });
-    const single = await agent.createBooking({ checkIn: dateFromToday(44), checkOut: dateFromToday(45), guests: [guest('KP', 'Han Mi')], hold: true });
-    const ban = await operations.post('/v1/restrictions', { nationalities: ['US'], effectiveFrom: new Date().toISOString(), reason: 'Closed to US tourists' });
+    const mixed = await agent.createBooking({
+      checkIn: dateFromToday(40),
+      checkOut: dateFromToday(42),
+      guests: [guest('KP', 'Pak Chol'), guest('US', 'John Doe')],
+    });
+    const single = await agent.createBooking({
+      checkIn: dateFromToday(44),
+      checkOut: dateFromToday(45),
+      guests: [guest('KP', 'Han Mi')],
+      hold: true,
+    });
+    const ban = await operations.post('/v1/restrictions', {
+      nationalities: ['US'],
+      effectiveFrom: new Date().toISOString(),
+      reason: 'Closed to US tourists',
+    });
     expect(ban.status).toBe(201);
     const deadline = Date.now() + 30_000;
-    while ((await agent.get(`/v1/bookings/${mixed.body.id}`)).body.actionRequired === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    while ((await agent.get(`/v1/bookings/${mixed.body.id}`)).body.actionRequired === null && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
 
     const page = await openConsole();
     await signIn(page, agency.agentKey);
@@ -390,7 +469,11 @@ describeInBrowser('web console (Chromium)', () => {
     await tabTo(page, detail.getByRole('button', { name: 'Keep reduced party' }));
     await page.keyboard.press('Enter');
     await detail.getByText('Decision needed').waitFor({ state: 'detached' });
-    expect((await agent.get(`/v1/bookings/${mixed.body.id}`)).body).toMatchObject({ status: 'confirmed', guestCount: 1, actionRequired: null });
+    expect((await agent.get(`/v1/bookings/${mixed.body.id}`)).body).toMatchObject({
+      status: 'confirmed',
+      guestCount: 1,
+      actionRequired: null,
+    });
 
     await tabTo(page, page.getByRole('button', { name: `Open ${single.body.reference}` }));
     await page.keyboard.press('Enter');
@@ -435,7 +518,10 @@ describeInBrowser('web console (Chromium)', () => {
     await tabTo(page, detail.getByRole('button', { name: 'Save amendment' }));
     await page.keyboard.press('Enter');
     await detail.getByText(`${dateFromToday(30)} to ${dateFromToday(34)} (4 nights)`).waitFor();
-    expect((await agent.get(`/v1/bookings?reference=${reference}`)).body.data[0]).toMatchObject({ checkOut: dateFromToday(34), version: 2 });
+    expect((await agent.get(`/v1/bookings?reference=${reference}`)).body.data[0]).toMatchObject({
+      checkOut: dateFromToday(34),
+      version: 2,
+    });
     await expectAccessible(page, 'agent-amend');
     await page.close();
   }, 240_000);

@@ -78,11 +78,18 @@ describe('database outage under booking load', () => {
 
   /** The distinct errors the API logged as internal errors (to say what to fix when a 500 shows up). */
   function internalErrorsLogged(): string[] {
-    const lines = stack.apis[0].output().split('\n').filter((line) => line.includes('"code":"internal_error"'));
-    return [...new Set(lines.map((line) => {
-      const { err } = JSON.parse(line) as { err?: { type?: string; message?: string; stack?: string } };
-      return `${err?.type}: ${err?.message} at ${err?.stack?.split('\n')[1]?.trim()}`;
-    }))];
+    const lines = stack.apis[0]
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"code":"internal_error"'));
+    return [
+      ...new Set(
+        lines.map((line) => {
+          const { err } = JSON.parse(line) as { err?: { type?: string; message?: string; stack?: string } };
+          return `${err?.type}: ${err?.message} at ${err?.stack?.split('\n')[1]?.trim()}`;
+        }),
+      ),
+    ];
   }
 
   async function terminateApiConnections(): Promise<number> {
@@ -111,7 +118,10 @@ describe('database outage under booking load', () => {
     // 1. The outage was real, and the API process survived it.
     expect(terminated).toBeGreaterThan(10);
     const exitCode = stack.apis[0].child.exitCode;
-    expect({ exitCode, lastWords: exitCode === null ? '' : stack.apis[0].output().slice(-3_000) }).toEqual({ exitCode: null, lastWords: '' });
+    expect({ exitCode, lastWords: exitCode === null ? '' : stack.apis[0].output().slice(-3_000) }).toEqual({
+      exitCode: null,
+      lastWords: '',
+    });
 
     // 2. Every answer during the outage was a success, a capacity refusal or a 503 problem — never a 500 or a dropped connection.
     const unexpected = attempts
@@ -126,7 +136,8 @@ describe('database outage under booking load', () => {
       expect(answer.body).toMatchObject({ status: 503, code: 'service_unavailable' });
       expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
-    for (const { result } of attempts.filter((entry) => entry.result.status === 409)) expect((result as HttpResult).body.code).toBe('capacity_exhausted');
+    for (const { result } of attempts.filter((entry) => entry.result.status === 409))
+      expect((result as HttpResult).body.code).toBe('capacity_exhausted');
     expect(attempts.filter(({ result }) => result.status === 201).length).toBeGreaterThan(0);
 
     // 3. Recovery without a restart: the health check and new bookings succeed again within a few seconds...
@@ -157,11 +168,16 @@ describe('database outage under booking load', () => {
       const again = await agent.createBooking(body, idempotencyKey);
       expect([201, 409]).toContain(again.status);
       const firstGuest = (body as { guests: { fullName: string }[] }).guests[0].fullName;
-      const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM bookings WHERE guests -> 0 ->> 'fullName' = $1`, [firstGuest]);
+      const { rows } = await stack.database.pool.query(
+        `SELECT count(*)::int AS count FROM bookings WHERE guests -> 0 ->> 'fullName' = $1`,
+        [firstGuest],
+      );
       expect({ firstGuest, bookings: rows[0].count }).toEqual({ firstGuest, bookings: again.status === 201 ? 1 : 0 });
     }
     const createdIds = attempts.filter(({ result }) => result.status === 201).map(({ result }) => (result as HttpResult).body.id as string);
-    const { rows: found } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM bookings WHERE id = ANY($1::uuid[])`, [createdIds]);
+    const { rows: found } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM bookings WHERE id = ANY($1::uuid[])`, [
+      createdIds,
+    ]);
     expect(found[0].count).toBe(createdIds.length); // a 201 always means a committed booking
     expect(await brokenInvariants(stack.database.pool)).toEqual([]);
   });

@@ -10,7 +10,11 @@ interface Stay {
 }
 
 /** What GET /v1/exposure must say for these stays over [fromDay, toDay): live guests per night by nationality. */
-function expectedExposure(stays: Stay[], fromDay: number, toDay: number): { nights: { date: string; guests: number; byNationality: Record<string, number> }[]; totals: Record<string, number> } {
+function expectedExposure(
+  stays: Stay[],
+  fromDay: number,
+  toDay: number,
+): { nights: { date: string; guests: number; byNationality: Record<string, number> }[]; totals: Record<string, number> } {
   const nights = [];
   const totals: Record<string, number> = {};
   for (let day = fromDay; day < toDay; day++) {
@@ -57,7 +61,9 @@ describe('exposure (live guests per night by nationality)', () => {
         fc.integer({ min: 1, max: 10 }),
         fc.integer({ min: 1, max: 12 }),
         async (stays, fromDay, length) => {
-          await stack.database.pool.query(`UPDATE bookings SET status = 'cancelled', cancellation_reason = 'operations', cancelled_at = now() WHERE status <> 'cancelled'`);
+          await stack.database.pool.query(
+            `UPDATE bookings SET status = 'cancelled', cancellation_reason = 'operations', cancelled_at = now() WHERE status <> 'cancelled'`,
+          );
           for (const stay of stays) {
             const created = await agent.createBooking({
               checkIn: dateFromToday(stay.checkInDay),
@@ -91,7 +97,11 @@ describe('exposure (live guests per night by nationality)', () => {
   });
 
   it('finds a booking by its reference (the console search)', async () => {
-    const created = await agent.createBooking({ checkIn: dateFromToday(3), checkOut: dateFromToday(4), guests: [{ fullName: 'Ri Chol', nationality: 'KP' }] });
+    const created = await agent.createBooking({
+      checkIn: dateFromToday(3),
+      checkOut: dateFromToday(4),
+      guests: [{ fullName: 'Ri Chol', nationality: 'KP' }],
+    });
     const found = await operations.get(`/v1/bookings?reference=${created.body.reference}`);
     expect(found.body.data.map((booking: { id: string }) => booking.id)).toEqual([created.body.id]);
     expect((await operations.get('/v1/bookings?reference=KAL-NOSUCH')).body.data).toEqual([]);

@@ -55,7 +55,11 @@ describe('held bookings with flights', () => {
     // Give a duplicate expiry (the delayed job and the sweep both fire) time to run: it must release nothing more.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     for (const flight of [arriving.body, leaving.body]) {
-      expect((await stack.operations.get(`/v1/flights/${flight.id}`)).body).toMatchObject({ seats: 3, seatsReserved: 0, seatsAvailable: 3 });
+      expect((await stack.operations.get(`/v1/flights/${flight.id}`)).body).toMatchObject({
+        seats: 3,
+        seatsReserved: 0,
+        seatsAvailable: 3,
+      });
     }
     const { rows } = await stack.database.pool.query(`SELECT reserved FROM nights WHERE date = $1`, [checkIn]);
     expect(rows[0].reserved).toBe(0);

@@ -115,13 +115,32 @@ describe('flights, seats and disruptions', () => {
     it('lists flights by resort-local departure date and shows their seats', async () => {
       const date = dateFromToday(70);
       const created = await arrivingOn(date, 120);
-      expect(created).toMatchObject({ seats: 120, seatsReserved: 0, seatsAvailable: 120, status: 'scheduled', origin: 'VVO', destination: 'WOS' });
+      expect(created).toMatchObject({
+        seats: 120,
+        seatsReserved: 0,
+        seatsAvailable: 120,
+        status: 'scheduled',
+        origin: 'VVO',
+        destination: 'WOS',
+      });
       // Departs 09:00 Vladivostok time = 08:00 resort time on `date`.
       const onTheDay = await agents[1].get(`/v1/flights?from=${date}&to=${dateFromToday(71)}&origin=VVO&destination=WOS`);
       expect(onTheDay.status).toBe(200);
       expect(onTheDay.body.data.map((entry: any) => entry.id)).toEqual([created.id]);
       expect(Object.keys(onTheDay.body.data[0])).toEqual(
-        expect.arrayContaining(['id', 'routeId', 'flightNumber', 'origin', 'destination', 'departureAt', 'arrivalAt', 'seats', 'seatsReserved', 'seatsAvailable', 'status']),
+        expect.arrayContaining([
+          'id',
+          'routeId',
+          'flightNumber',
+          'origin',
+          'destination',
+          'departureAt',
+          'arrivalAt',
+          'seats',
+          'seatsReserved',
+          'seatsAvailable',
+          'status',
+        ]),
       );
       expect((await agents[1].get(`/v1/flights?from=${dateFromToday(71)}&to=${dateFromToday(72)}&origin=VVO`)).body.data).toEqual([]);
       expect((await agents[1].get(`/v1/flights?from=${date}&to=${date}`)).status).toBe(400);
@@ -182,7 +201,12 @@ describe('flights, seats and disruptions', () => {
 
       const laterCheckIn = dateFromToday(24);
       const tiny = await arrivingOn(laterCheckIn, 1);
-      const flightFull = await agents[1].createBooking({ checkIn: laterCheckIn, checkOut: dateFromToday(26), guests: party, outboundFlightId: tiny.id });
+      const flightFull = await agents[1].createBooking({
+        checkIn: laterCheckIn,
+        checkOut: dateFromToday(26),
+        guests: party,
+        outboundFlightId: tiny.id,
+      });
       expect(flightFull.status).toBe(409);
       expect(flightFull.body.code).toBe('seats_exhausted');
       expect(await nightReserved(laterCheckIn)).toBe(0);
@@ -238,7 +262,10 @@ describe('flights, seats and disruptions', () => {
       const tooFew = await stack.operations.request('PATCH', `/v1/flights/${arriving.id}`, { seats: 2 });
       expect(tooFew.status).toBe(409);
       expect(tooFew.body.code).toBe('capacity_below_reserved');
-      expect((await stack.operations.request('PATCH', `/v1/flights/${arriving.id}`, { seats: 3 })).body).toMatchObject({ seats: 3, seatsAvailable: 0 });
+      expect((await stack.operations.request('PATCH', `/v1/flights/${arriving.id}`, { seats: 3 })).body).toMatchObject({
+        seats: 3,
+        seatsAvailable: 0,
+      });
       await expect(stack.database.pool.query(`UPDATE flights SET seats_reserved = seats + 1 WHERE id = $1`, [arriving.id])).rejects.toThrow(
         /seats_reserved_within_seats/,
       );
@@ -256,18 +283,30 @@ describe('flights, seats and disruptions', () => {
       const second = await arrivingOn(checkIn, 10);
       const leaving = await leavingOn(checkOut, 10);
       const party = [guest('RU', 'A'), guest('RU', 'B')];
-      const booking = await agents[0].createBooking({ checkIn, checkOut, guests: party, outboundFlightId: first.id, returnFlightId: leaving.id });
+      const booking = await agents[0].createBooking({
+        checkIn,
+        checkOut,
+        guests: party,
+        outboundFlightId: first.id,
+        returnFlightId: leaving.id,
+      });
       expect(booking.status).toBe(201);
       const path = `/v1/bookings/${booking.body.id}/flights`;
 
       const refused = await agents[1].put(path, { outboundFlightId: full.id, returnFlightId: leaving.id });
       expect(refused.status).toBe(409);
       expect(refused.body.code).toBe('seats_exhausted');
-      const mismatch = await agents[1].put(path, { outboundFlightId: second.id, returnFlightId: (await leavingOn(dateFromToday(47), 10)).id });
+      const mismatch = await agents[1].put(path, {
+        outboundFlightId: second.id,
+        returnFlightId: (await leavingOn(dateFromToday(47), 10)).id,
+      });
       expect(mismatch.status).toBe(422);
       expect(mismatch.body.code).toBe('flight_mismatch');
       // Neither refusal changed anything: not the booking, not a seat.
-      expect((await agents[0].get(`/v1/bookings/${booking.body.id}`)).body).toMatchObject({ outboundFlightId: first.id, returnFlightId: leaving.id });
+      expect((await agents[0].get(`/v1/bookings/${booking.body.id}`)).body).toMatchObject({
+        outboundFlightId: first.id,
+        returnFlightId: leaving.id,
+      });
       expect((await flight(first.id)).seatsReserved).toBe(2);
       expect((await flight(second.id)).seatsReserved).toBe(0);
       expect((await flight(full.id)).seatsReserved).toBe(0);
@@ -334,7 +373,9 @@ describe('flights, seats and disruptions', () => {
       expect(suspension.status).toBe(201);
       expect(suspension.body.cancelledFlightIds).toEqual([hit.id]);
       const suspensions = await agent.get(`/v1/routes/${routeId}/suspensions`);
-      expect(suspensions.body.data).toEqual([expect.objectContaining({ id: suspension.body.id, cancelledFlightIds: [hit.id], until: expect.any(String) })]);
+      expect(suspensions.body.data).toEqual([
+        expect.objectContaining({ id: suspension.body.id, cancelledFlightIds: [hit.id], until: expect.any(String) }),
+      ]);
 
       const done = await waitForDisruption(hit.id);
       expect(done).toMatchObject({
@@ -354,14 +395,25 @@ describe('flights, seats and disruptions', () => {
 
       const notifications = (await notificationsOf(agent)).filter((notification) => notification.type === 'booking.flight_cancelled');
       expect(notifications).toHaveLength(6);
-      expect(new Set(notifications.map((notification) => notification.data.bookingId))).toEqual(new Set(bookings.map((booking) => booking.id)));
+      expect(new Set(notifications.map((notification) => notification.data.bookingId))).toEqual(
+        new Set(bookings.map((booking) => booking.id)),
+      );
       for (const notification of notifications) {
-        expect(notification.data).toMatchObject({ flightId: hit.id, flightNumber: hit.flightNumber, segment: 'outbound', suspensionId: suspension.body.id });
+        expect(notification.data).toMatchObject({
+          flightId: hit.id,
+          flightNumber: hit.flightNumber,
+          segment: 'outbound',
+          suspensionId: suspension.body.id,
+        });
         // Only flights that fit the kept stay (landing at the resort on its check-in date) with a seat for every guest:
         // not the day before on the same route, nor the flight 5 days later, nor the one with a single seat.
         expect(notification.data.alternatives.map((alternative: any) => alternative.flightId)).toEqual([sameDayOtherRoute.id]);
       }
-      expect([dayBefore.id, farAway.id, sameDayTooSmall.id].every((id) => notifications.every((n) => !JSON.stringify(n.data.alternatives).includes(id)))).toBe(true);
+      expect(
+        [dayBefore.id, farAway.id, sameDayTooSmall.id].every((id) =>
+          notifications.every((n) => !JSON.stringify(n.data.alternatives).includes(id)),
+        ),
+      ).toBe(true);
       // What is offered is what PUT …/flights accepts.
       const rebooked = await agent.put(`/v1/bookings/${bookings[1].id}/flights`, {
         outboundFlightId: notifications[0].data.alternatives[0].flightId,
@@ -379,9 +431,10 @@ describe('flights, seats and disruptions', () => {
         seats: 10,
       });
       expect(inWindow.status).toBe(409);
-      const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM notifications WHERE type = 'booking.flight_cancelled' AND data->>'flightId' = $1`, [
-        hit.id,
-      ]);
+      const { rows } = await stack.database.pool.query(
+        `SELECT count(*)::int AS count FROM notifications WHERE type = 'booking.flight_cancelled' AND data->>'flightId' = $1`,
+        [hit.id],
+      );
       expect(rows[0].count).toBe(6);
     });
 
@@ -392,7 +445,12 @@ describe('flights, seats and disruptions', () => {
       for (let start = 0; start < 600; start += 100) {
         const created = await Promise.all(
           Array.from({ length: 100 }, (_, index) =>
-            agents[index % 2].createBooking({ checkIn, checkOut: dateFromToday(77), guests: [guest('RU', `Chunk ${start + index}`)], outboundFlightId: big.id }),
+            agents[index % 2].createBooking({
+              checkIn,
+              checkOut: dateFromToday(77),
+              guests: [guest('RU', `Chunk ${start + index}`)],
+              outboundFlightId: big.id,
+            }),
           ),
         );
         expect(created.map((result) => result.status)).toEqual(Array(100).fill(201));
@@ -412,9 +470,10 @@ describe('flights, seats and disruptions', () => {
         [big.id],
       );
       expect(rows[0]).toEqual({ notified: 600, bookings: 600 });
-      const live = await stack.database.pool.query(`SELECT count(*)::int AS count FROM bookings WHERE id = ANY($1::uuid[]) AND status = 'confirmed' AND outbound_flight_id IS NULL`, [
-        bookingIds,
-      ]);
+      const live = await stack.database.pool.query(
+        `SELECT count(*)::int AS count FROM bookings WHERE id = ANY($1::uuid[]) AND status = 'confirmed' AND outbound_flight_id IS NULL`,
+        [bookingIds],
+      );
       expect(live.rows[0].count).toBe(600);
     });
 
@@ -424,7 +483,12 @@ describe('flights, seats and disruptions', () => {
       for (let start = 0; start < 800; start += 100) {
         const created = await Promise.all(
           Array.from({ length: 100 }, (_, index) =>
-            agents[index % 2].createBooking({ checkIn, checkOut: dateFromToday(81), guests: [guest('RU', `Crash ${start + index}`)], outboundFlightId: big.id }),
+            agents[index % 2].createBooking({
+              checkIn,
+              checkOut: dateFromToday(81),
+              guests: [guest('RU', `Crash ${start + index}`)],
+              outboundFlightId: big.id,
+            }),
           ),
         );
         expect(created.every((result) => result.status === 201)).toBe(true);
@@ -432,7 +496,8 @@ describe('flights, seats and disruptions', () => {
       expect((await stack.operations.post(`/v1/flights/${big.id}/cancel`, { reason: 'Runway closed' })).status).toBe(200);
       // Kill the worker as soon as it has started on the flight (or at the latest after 5 s).
       const killBy = Date.now() + 5_000;
-      while ((await flight(big.id)).disruption.state === 'pending' && Date.now() < killBy) await new Promise((resolve) => setTimeout(resolve, 10));
+      while ((await flight(big.id)).disruption.state === 'pending' && Date.now() < killBy)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       await stack.workers[0].kill();
       stack.startWorker();
 
@@ -450,7 +515,12 @@ describe('flights, seats and disruptions', () => {
     it('finishes a disruption whose job was lost, through the periodic reconciler', async () => {
       const checkIn = dateFromToday(62);
       const arriving = await arrivingOn(checkIn, 10);
-      const booking = await agents[0].createBooking({ checkIn, checkOut: dateFromToday(63), guests: [guest('RU', 'Olga')], outboundFlightId: arriving.id });
+      const booking = await agents[0].createBooking({
+        checkIn,
+        checkOut: dateFromToday(63),
+        guests: [guest('RU', 'Olga')],
+        outboundFlightId: arriving.id,
+      });
       expect(booking.status).toBe(201);
       // What a cancellation leaves behind when Redis lost its job: the flight cancelled, the disruption pending, no job.
       await stack.database.pool.query(
@@ -486,7 +556,11 @@ describe('flights, seats and disruptions', () => {
       // The flight cancellation and the ban race each other over the same bookings.
       const [cancelled, ban] = await Promise.all([
         stack.operations.post(`/v1/flights/${arriving.id}/cancel`, { reason: 'Crew strike' }),
-        stack.operations.post('/v1/restrictions', { nationalities: ['JP'], effectiveFrom: new Date().toISOString(), reason: 'Entry suspended' }),
+        stack.operations.post('/v1/restrictions', {
+          nationalities: ['JP'],
+          effectiveFrom: new Date().toISOString(),
+          reason: 'Entry suspended',
+        }),
       ]);
       expect(cancelled.status).toBe(200);
       expect(ban.status).toBe(201);
@@ -497,13 +571,17 @@ describe('flights, seats and disruptions', () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
 
-      const { rows } = await stack.database.pool.query(`SELECT status FROM bookings WHERE id = ANY($1::uuid[])`, [bookings.map((booking) => booking.body.id)]);
+      const { rows } = await stack.database.pool.query(`SELECT status FROM bookings WHERE id = ANY($1::uuid[])`, [
+        bookings.map((booking) => booking.body.id),
+      ]);
       expect(rows.map((row) => row.status)).toEqual(Array(10).fill('cancelled'));
       expect(await nightReserved(checkIn)).toBe(0);
       expect((await flight(arriving.id)).seatsReserved).toBe(0);
       expect((await flight(leaving.id)).seatsReserved).toBe(0);
       expect(await liveGuestsOn(leaving.id)).toBe(0);
-      const invariant = await stack.database.pool.query(`SELECT count(*)::int AS broken FROM flights WHERE seats_reserved < 0 OR seats_reserved > seats`);
+      const invariant = await stack.database.pool.query(
+        `SELECT count(*)::int AS broken FROM flights WHERE seats_reserved < 0 OR seats_reserved > seats`,
+      );
       expect(invariant.rows[0].broken).toBe(0);
     });
   });

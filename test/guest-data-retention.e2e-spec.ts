@@ -35,7 +35,15 @@ async function seedCancelledBookings(
     `INSERT INTO bookings (reference, agency_id, status, check_in, check_out, guests, guest_count, nationalities, cancellation_reason, cancelled_at)
      SELECT $1 || '-' || n, $2, 'cancelled', $3, $4, $5::jsonb, 2, ARRAY['GB', 'RU'], 'operations', $6
        FROM generate_series(1, $7::int) AS n`,
-    [options.referencePrefix, options.agencyId, options.checkIn, options.checkOut, JSON.stringify(guests), options.cancelledAt, options.count],
+    [
+      options.referencePrefix,
+      options.agencyId,
+      options.checkIn,
+      options.checkOut,
+      JSON.stringify(guests),
+      options.cancelledAt,
+      options.count,
+    ],
   );
 }
 
@@ -96,7 +104,11 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
     const cancelled = await agent.post(`/v1/bookings/${toCancel.body.id}/cancel`);
     expect(cancelled.status).toBe(200);
     const cancelledAt = Date.now();
-    const anonymised = await waitFor(() => agent.get(`/v1/bookings/${toCancel.body.id}`), (result) => result.body.anonymisedAt !== null, 10_000);
+    const anonymised = await waitFor(
+      () => agent.get(`/v1/bookings/${toCancel.body.id}`),
+      (result) => result.body.anonymisedAt !== null,
+      10_000,
+    );
     // One sweep: the next run of the scheduler (every second), plus its own time.
     expect(Date.now() - cancelledAt).toBeLessThan(SWEEP_INTERVAL_SECONDS * 1000 + 4_000);
     expect(anonymised.body).toMatchObject({
@@ -111,11 +123,23 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
     });
     expect(anonymised.body.guests.every((guest: object) => Object.keys(guest).sort().join() === 'fullName,nationality')).toBe(true);
     expect(Date.parse(anonymised.body.anonymisedAt)).toBeGreaterThanOrEqual(Date.parse(anonymised.body.cancellation.at));
-    const { rows } = await stack.database.pool.query(`SELECT guests::text, guest_count, nationalities FROM bookings WHERE id = $1`, [toCancel.body.id]);
-    expect(rows[0]).toEqual({ guests: expect.not.stringMatching(/Ivan|Li Wei|Anna|1988|751234567|E12345678/), guest_count: 3, nationalities: ['CN', 'RU'] });
+    const { rows } = await stack.database.pool.query(`SELECT guests::text, guest_count, nationalities FROM bookings WHERE id = $1`, [
+      toCancel.body.id,
+    ]);
+    expect(rows[0]).toEqual({
+      guests: expect.not.stringMatching(/Ivan|Li Wei|Anna|1988|751234567|E12345678/),
+      guest_count: 3,
+      nationalities: ['CN', 'RU'],
+    });
 
     const untouched = await agent.get(`/v1/bookings/${live.body.id}`);
-    expect(untouched.body).toMatchObject({ status: 'confirmed', anonymisedAt: null, guests, guestCount: 3, updatedAt: live.body.updatedAt });
+    expect(untouched.body).toMatchObject({
+      status: 'confirmed',
+      anonymisedAt: null,
+      guests,
+      guestCount: 3,
+      updatedAt: live.body.updatedAt,
+    });
 
     // Lists show the same counts.
     const list = await agent.get('/v1/bookings?limit=10');
@@ -134,7 +158,9 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
       requestId: null,
       changes: { anonymisedAt: { from: null, to: anonymised.body.anonymisedAt }, guestsWithPersonalData: { from: 3, to: 0 } },
     });
-    const { rows: audit } = await stack.database.pool.query(`SELECT count(*)::int AS leaks FROM audit_events e WHERE e::text ~ 'Ivan|Li Wei|Anna|1988-04-12|751234567|E12345678'`);
+    const { rows: audit } = await stack.database.pool.query(
+      `SELECT count(*)::int AS leaks FROM audit_events e WHERE e::text ~ 'Ivan|Li Wei|Anna|1988-04-12|751234567|E12345678'`,
+    );
     expect(audit[0].leaks).toBe(0);
   });
 
@@ -142,15 +168,46 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
     // Checked out days ago, checking out today (its check-out instant, the start of today in
     // resort time, has passed), and still staying (check-out tomorrow).
     const pastCount = 2 * RETENTION_CHUNK_SIZE + 500;
-    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(-5), checkOut: dateFromToday(-2), nationalities: ['RU', 'DE'], count: pastCount, referencePrefix: 'PAST' });
-    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(-3), checkOut: dateFromToday(0), nationalities: ['RU'], count: 1, referencePrefix: 'TODAY' });
-    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(-1), checkOut: dateFromToday(1), nationalities: ['RU'], count: 1, referencePrefix: 'STAYING' });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(-5),
+      checkOut: dateFromToday(-2),
+      nationalities: ['RU', 'DE'],
+      count: pastCount,
+      referencePrefix: 'PAST',
+    });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(-3),
+      checkOut: dateFromToday(0),
+      nationalities: ['RU'],
+      count: 1,
+      referencePrefix: 'TODAY',
+    });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(-1),
+      checkOut: dateFromToday(1),
+      nationalities: ['RU'],
+      count: 1,
+      referencePrefix: 'STAYING',
+    });
     const calendarBefore = await agent.get(`/v1/capacity?from=${dateFromToday(-5)}&to=${dateFromToday(2)}`);
     expect(calendarBefore.status).toBe(200);
 
-    const done = await waitFor(() => anonymisedCounts(stack.database.pool, 'PAST'), (counts) => counts.anonymised === pastCount, 20_000);
+    const done = await waitFor(
+      () => anonymisedCounts(stack.database.pool, 'PAST'),
+      (counts) => counts.anonymised === pastCount,
+      20_000,
+    );
     expect(done).toEqual({ total: pastCount, anonymised: pastCount });
-    expect(await waitFor(() => anonymisedCounts(stack.database.pool, 'TODAY'), (counts) => counts.anonymised === 1, 5_000)).toEqual({ total: 1, anonymised: 1 });
+    expect(
+      await waitFor(
+        () => anonymisedCounts(stack.database.pool, 'TODAY'),
+        (counts) => counts.anonymised === 1,
+        5_000,
+      ),
+    ).toEqual({ total: 1, anonymised: 1 });
     // A few more sweeps: still untouched.
     await new Promise((resolve) => setTimeout(resolve, 3 * SWEEP_INTERVAL_SECONDS * 1000));
     expect(await anonymisedCounts(stack.database.pool, 'STAYING')).toEqual({ total: 1, anonymised: 0 });
@@ -158,7 +215,14 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
     const { rows } = await stack.database.pool.query(
       `SELECT DISTINCT guests::text AS guests, guest_count, nationalities, status FROM bookings WHERE reference LIKE 'PAST-%'`,
     );
-    expect(rows).toEqual([{ guests: '[{"fullName": null, "nationality": "RU"}, {"fullName": null, "nationality": "DE"}]', guest_count: 2, nationalities: ['DE', 'RU'], status: 'confirmed' }]);
+    expect(rows).toEqual([
+      {
+        guests: '[{"fullName": null, "nationality": "RU"}, {"fullName": null, "nationality": "DE"}]',
+        guest_count: 2,
+        nationalities: ['DE', 'RU'],
+        status: 'confirmed',
+      },
+    ]);
     const calendarAfter = await agent.get(`/v1/capacity?from=${dateFromToday(-5)}&to=${dateFromToday(2)}`);
     expect(calendarAfter.body).toEqual(calendarBefore.body);
     expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
@@ -176,7 +240,9 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
       );
     }
     const keys = async (): Promise<string[]> =>
-      (await stack.database.pool.query(`SELECT key FROM idempotency_keys WHERE key LIKE 'retention-%' ORDER BY key`)).rows.map((row) => row.key);
+      (await stack.database.pool.query(`SELECT key FROM idempotency_keys WHERE key LIKE 'retention-%' ORDER BY key`)).rows.map(
+        (row) => row.key,
+      );
     expect(await waitFor(keys, (left) => left.length === 2, 10_000)).toEqual(['retention-fresh', 'retention-recent']);
   });
 
@@ -184,16 +250,30 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
     // Live bookings are never anonymised before their check-out, and a preview only sees stays that
     // have not started: so these are anonymised directly, with the job's own statement.
     const prefix = `PREVIEW${randomUUID().slice(0, 4)}`;
-    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(60), checkOut: dateFromToday(62), nationalities: ['FR', 'FR', 'IT'], count: 3, referencePrefix: `${prefix}MIXED` });
-    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(60), checkOut: dateFromToday(62), nationalities: ['FR'], count: 2, referencePrefix: `${prefix}FR` });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(60),
+      checkOut: dateFromToday(62),
+      nationalities: ['FR', 'FR', 'IT'],
+      count: 3,
+      referencePrefix: `${prefix}MIXED`,
+    });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(60),
+      checkOut: dateFromToday(62),
+      nationalities: ['FR'],
+      count: 2,
+      referencePrefix: `${prefix}FR`,
+    });
     const previews = async (): Promise<unknown[]> =>
       Promise.all(
-        [
-          { nationalities: ['FR'] },
-          { nationalities: ['IT'] },
-          { allForeign: true, except: ['FR'] },
-        ].map(async (coverage) => {
-          const preview = await stack.operations.post('/v1/restrictions/preview', { ...coverage, effectiveFrom: new Date().toISOString(), reason: 'Preview check' });
+        [{ nationalities: ['FR'] }, { nationalities: ['IT'] }, { allForeign: true, except: ['FR'] }].map(async (coverage) => {
+          const preview = await stack.operations.post('/v1/restrictions/preview', {
+            ...coverage,
+            effectiveFrom: new Date().toISOString(),
+            reason: 'Preview check',
+          });
           expect(preview.status).toBe(200);
           return preview.body;
         }),
@@ -201,10 +281,17 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
     const before = await previews();
     expect(before[0]).toMatchObject({ affectedBookings: 5, affectedGuests: 11, coveredGuests: 8 });
 
-    const dataSource = await new DataSource(buildDataSourceOptions({ url: stack.database.url, poolSize: 2, applicationName: 'retention-test' })).initialize();
+    const dataSource = await new DataSource(
+      buildDataSourceOptions({ url: stack.database.url, poolSize: 2, applicationName: 'retention-test' }),
+    ).initialize();
     try {
       const { rows } = await stack.database.pool.query(`SELECT id FROM bookings WHERE reference LIKE $1`, [`${prefix}%`]);
-      const anonymised = await dataSource.transaction((manager) => new BookingsRepository(dataSource).anonymiseGuests(manager, rows.map((row) => row.id)));
+      const anonymised = await dataSource.transaction((manager) =>
+        new BookingsRepository(dataSource).anonymiseGuests(
+          manager,
+          rows.map((row) => row.id),
+        ),
+      );
       expect(anonymised).toHaveLength(5);
     } finally {
       await dataSource.destroy();
@@ -223,9 +310,20 @@ describe('guest data retention (worker, GUEST_DATA_RETENTION_DAYS=0)', () => {
       redis.disconnect();
       await maintenance.close();
     }
-    await seedCancelledBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(10), checkOut: dateFromToday(12), cancelledAt: new Date(), count: 3, referencePrefix: 'FLUSHED' });
+    await seedCancelledBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(10),
+      checkOut: dateFromToday(12),
+      cancelledAt: new Date(),
+      count: 3,
+      referencePrefix: 'FLUSHED',
+    });
     // Re-declared within 30 s (the worker's re-arm interval), then the next sweep anonymises them.
-    const done = await waitFor(() => anonymisedCounts(stack.database.pool, 'FLUSHED'), (counts) => counts.anonymised === 3, 45_000);
+    const done = await waitFor(
+      () => anonymisedCounts(stack.database.pool, 'FLUSHED'),
+      (counts) => counts.anonymised === 3,
+      45_000,
+    );
     expect(done).toEqual({ total: 3, anonymised: 3 });
   }, 60_000);
 });
@@ -244,12 +342,24 @@ describe('GuestDataRetentionService (database, GUEST_DATA_RETENTION_DAYS=90)', (
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(buildDataSourceOptions({ url: database.url, poolSize: 2, applicationName: 'retention-test' })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions({ url: database.url, poolSize: 2, applicationName: 'retention-test' }),
+    ).initialize();
     const config = loadConfig({ DATABASE_URL: database.url });
     const clock = new Clock();
     clock.now = () => now;
-    service = new GuestDataRetentionService(dataSource, new BookingsRepository(dataSource), new NotificationsRepository(dataSource), config, new Metrics(), clock, new AuditService(new AuditRepository(dataSource)));
-    const { rows } = await database.pool.query(`INSERT INTO agencies (name, webhook_secret) VALUES ('Retention', 'whsec_test') RETURNING id`);
+    service = new GuestDataRetentionService(
+      dataSource,
+      new BookingsRepository(dataSource),
+      new NotificationsRepository(dataSource),
+      config,
+      new Metrics(),
+      clock,
+      new AuditService(new AuditRepository(dataSource)),
+    );
+    const { rows } = await database.pool.query(
+      `INSERT INTO agencies (name, webhook_secret) VALUES ('Retention', 'whsec_test') RETURNING id`,
+    );
     agencyId = rows[0].id;
   });
 
@@ -260,16 +370,50 @@ describe('GuestDataRetentionService (database, GUEST_DATA_RETENTION_DAYS=90)', (
 
   it('anonymises 90 days after check-out or cancellation, whichever is first, once', async () => {
     const cutoffDate = localDateOf(new Date(now.getTime() - 90 * DAY_MS), timeZone);
-    const dayAfter = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+    const dayAfter = (date: string, days: number): string =>
+      new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
     // Checked out: on the cutoff date (due: the start of that date is at least 90 days ago), the day after (not yet).
-    await seedBookings(database.pool, { agencyId, checkIn: dayAfter(cutoffDate, -3), checkOut: cutoffDate, nationalities: ['RU'], count: 2, referencePrefix: 'OUT-DUE' });
-    await seedBookings(database.pool, { agencyId, checkIn: dayAfter(cutoffDate, -3), checkOut: dayAfter(cutoffDate, 1), nationalities: ['RU'], count: 2, referencePrefix: 'OUT-KEPT' });
+    await seedBookings(database.pool, {
+      agencyId,
+      checkIn: dayAfter(cutoffDate, -3),
+      checkOut: cutoffDate,
+      nationalities: ['RU'],
+      count: 2,
+      referencePrefix: 'OUT-DUE',
+    });
+    await seedBookings(database.pool, {
+      agencyId,
+      checkIn: dayAfter(cutoffDate, -3),
+      checkOut: dayAfter(cutoffDate, 1),
+      nationalities: ['RU'],
+      count: 2,
+      referencePrefix: 'OUT-KEPT',
+    });
     // Cancelled: 90 days and a minute ago (due), 89 days ago (not yet), both for stays far ahead.
     const stay = { checkIn: dayAfter(cutoffDate, 200), checkOut: dayAfter(cutoffDate, 203) };
-    await seedCancelledBookings(database.pool, { agencyId, ...stay, cancelledAt: new Date(now.getTime() - 90 * DAY_MS - 60_000), count: RETENTION_CHUNK_SIZE + 1, referencePrefix: 'CANCELLED-DUE' });
-    await seedCancelledBookings(database.pool, { agencyId, ...stay, cancelledAt: new Date(now.getTime() - 89 * DAY_MS), count: 2, referencePrefix: 'CANCELLED-KEPT' });
+    await seedCancelledBookings(database.pool, {
+      agencyId,
+      ...stay,
+      cancelledAt: new Date(now.getTime() - 90 * DAY_MS - 60_000),
+      count: RETENTION_CHUNK_SIZE + 1,
+      referencePrefix: 'CANCELLED-DUE',
+    });
+    await seedCancelledBookings(database.pool, {
+      agencyId,
+      ...stay,
+      cancelledAt: new Date(now.getTime() - 89 * DAY_MS),
+      count: 2,
+      referencePrefix: 'CANCELLED-KEPT',
+    });
     // Cancelled recently, but checked out long ago: check-out came first.
-    await seedCancelledBookings(database.pool, { agencyId, checkIn: dayAfter(cutoffDate, -10), checkOut: dayAfter(cutoffDate, -8), cancelledAt: now, count: 1, referencePrefix: 'CHECKED-OUT-FIRST' });
+    await seedCancelledBookings(database.pool, {
+      agencyId,
+      checkIn: dayAfter(cutoffDate, -10),
+      checkOut: dayAfter(cutoffDate, -8),
+      cancelledAt: now,
+      count: 1,
+      referencePrefix: 'CHECKED-OUT-FIRST',
+    });
     await database.pool.query(
       `INSERT INTO idempotency_keys (agency_id, key, request_hash, created_at)
        SELECT $1, 'key-' || n, 'hash', now() - make_interval(hours => CASE WHEN n <= 3 THEN 49 ELSE 47 END) FROM generate_series(1, 5) AS n`,
@@ -294,12 +438,20 @@ describe('GuestDataRetentionService (database, GUEST_DATA_RETENTION_DAYS=90)', (
       { due: true, removedGuests: [{ fullName: null, nationality: 'GB' }] },
       { due: true, removedGuests: [{ fullName: null, nationality: 'GB' }] },
     ]);
-    const expected = { 'OUT-DUE': 2, 'OUT-KEPT': 0, 'CANCELLED-DUE': RETENTION_CHUNK_SIZE + 1, 'CANCELLED-KEPT': 0, 'CHECKED-OUT-FIRST': 1 };
+    const expected = {
+      'OUT-DUE': 2,
+      'OUT-KEPT': 0,
+      'CANCELLED-DUE': RETENTION_CHUNK_SIZE + 1,
+      'CANCELLED-KEPT': 0,
+      'CHECKED-OUT-FIRST': 1,
+    };
     const actual: Record<string, number> = {};
     for (const prefix of Object.keys(expected)) actual[prefix] = (await anonymisedCounts(database.pool, prefix)).anonymised;
     expect(actual).toEqual(expected);
     expect(await personalDataLeftInAnonymisedBookings(database.pool)).toBe(0);
-    const { rows: kept } = await database.pool.query(`SELECT DISTINCT guests->0->>'passportNumber' AS passport FROM bookings WHERE reference LIKE 'CANCELLED-KEPT-%'`);
+    const { rows: kept } = await database.pool.query(
+      `SELECT DISTINCT guests->0->>'passportNumber' AS passport FROM bookings WHERE reference LIKE 'CANCELLED-KEPT-%'`,
+    );
     expect(kept).toEqual([{ passport: 'P1234567' }]);
 
     // Again: nothing is due any more, and not a row changes.

@@ -14,7 +14,10 @@ describe('hold limit per agency (two API processes)', () => {
   let agents: KalmaClient[];
 
   beforeAll(async () => {
-    stack = await startKalmaStack({ apiCount: 2, env: { MAX_HELD_GUESTS_PER_AGENCY: String(LIMIT), HOLD_TTL_SECONDS: '600', SWEEP_INTERVAL_SECONDS: '1' } });
+    stack = await startKalmaStack({
+      apiCount: 2,
+      env: { MAX_HELD_GUESTS_PER_AGENCY: String(LIMIT), HOLD_TTL_SECONDS: '600', SWEEP_INTERVAL_SECONDS: '1' },
+    });
     const agency = await stack.operations.createAgencyWithAgentKey();
     agencyId = agency.agencyId;
     agents = stack.apis.map((api) => new KalmaClient(api.baseUrl, agency.agentKey));
@@ -50,7 +53,9 @@ describe('hold limit per agency (two API processes)', () => {
     const sizes = Array.from({ length: 80 }, () => 1 + Math.floor(Math.random() * 8));
     const results = await Promise.all(sizes.map((size, index) => hold(agents[index % 2], size)));
 
-    const admitted = results.flatMap((result, index) => (result.status === 201 ? [{ id: result.body.id as string, guests: sizes[index] }] : []));
+    const admitted = results.flatMap((result, index) =>
+      result.status === 201 ? [{ id: result.body.id as string, guests: sizes[index] }] : [],
+    );
     const refused = results.flatMap((result, index) => (result.status === 201 ? [] : [{ result, guests: sizes[index] }]));
     const heldGuests = admitted.reduce((sum, booking) => sum + booking.guests, 0);
     expect(heldGuests).toBeLessThanOrEqual(LIMIT);

@@ -47,14 +47,24 @@ describe('holds', () => {
     expect(Date.parse(created.body.holdExpiresAt)).toBeGreaterThan(Date.now());
     expect(await night(checkIn)).toMatchObject({ reserved: 2, held: 2 });
 
-    const expired = await waitFor(() => agent.get(`/v1/bookings/${created.body.id}`), (result) => result.body.status === 'cancelled');
+    const expired = await waitFor(
+      () => agent.get(`/v1/bookings/${created.body.id}`),
+      (result) => result.body.status === 'cancelled',
+    );
     expect(expired.body.cancellation).toMatchObject({ reason: 'hold_expired' });
     expect(await night(checkIn)).toMatchObject({ reserved: 0, held: 0 });
 
-    const inbox = await waitFor(() => agent.get('/v1/notifications'), (result) => result.body.data.length > 0);
+    const inbox = await waitFor(
+      () => agent.get('/v1/notifications'),
+      (result) => result.body.data.length > 0,
+    );
     const forBooking = inbox.body.data.filter((notification: any) => notification.data.bookingId === created.body.id);
     expect(forBooking).toHaveLength(1);
-    expect(forBooking[0]).toMatchObject({ type: 'booking.hold_expired', acknowledgedAt: null, data: { reference: created.body.reference } });
+    expect(forBooking[0]).toMatchObject({
+      type: 'booking.hold_expired',
+      acknowledgedAt: null,
+      data: { reference: created.body.reference },
+    });
 
     // Confirming an expired hold is an invalid state.
     const confirm = await agent.post(`/v1/bookings/${created.body.id}/confirm`);
@@ -73,9 +83,14 @@ describe('holds', () => {
     await job?.remove();
     await queue.close();
 
-    const expired = await waitFor(() => agent.get(`/v1/bookings/${created.body.id}`), (result) => result.body.status === 'cancelled');
+    const expired = await waitFor(
+      () => agent.get(`/v1/bookings/${created.body.id}`),
+      (result) => result.body.status === 'cancelled',
+    );
     expect(expired.body.cancellation).toMatchObject({ reason: 'hold_expired' });
-    const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM notifications WHERE data->>'bookingId' = $1`, [created.body.id]);
+    const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM notifications WHERE data->>'bookingId' = $1`, [
+      created.body.id,
+    ]);
     expect(rows[0].count).toBe(1);
     expect(await night(checkIn)).toMatchObject({ reserved: 0, held: 0 });
   });

@@ -3,7 +3,16 @@ import fc from 'fast-check';
 import { brokenInvariants, snapshotTables } from './support/database-snapshot';
 import { dateFromToday, HttpResult, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
-import { fetchOpenApiDocument, OpenApiDocument, OpenApiSchema, requestBodySchema, resolveSchema, Route, routesOf, typeOf } from './support/openapi-routes';
+import {
+  fetchOpenApiDocument,
+  OpenApiDocument,
+  OpenApiSchema,
+  requestBodySchema,
+  resolveSchema,
+  Route,
+  routesOf,
+  typeOf,
+} from './support/openapi-routes';
 import { ACCESS } from './support/route-access';
 import { concretePath, createRouteFixtures, RouteFixtures } from './support/route-fixtures';
 
@@ -98,7 +107,11 @@ const hostileValue: fc.Arbitrary<Json> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.integer({ min: 1_000, max: 300_000 }).map((length) => 'x'.repeat(length)),
-  fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -1, -0, 2 ** 31, 2 ** 53, 1e308, -1e308, 0.5)),
+  fc.oneof(
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.constantFrom(0, -1, -0, 2 ** 31, 2 ** 53, 1e308, -1e308, 0.5),
+  ),
   fc.boolean(),
   fc.constant(null),
   fc.array(fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, { maxLength: 5 }),
@@ -109,7 +122,23 @@ const hostileValue: fc.Arbitrary<Json> = fc.oneof(
 
 /** Raw bodies that are not JSON, or JSON in forms a parser may choke on. */
 const hostileRawBody: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('{', '{"a":}', "{'a':1}", 'undefined', '[1,2', '{"a":1}garbage', '\u0000', 'NaN', '{"a":1,}', '{"a":01}', '{"a":"\\x41"}', '"\\ud800"', '{"a":1e999999}', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}'),
+  fc.constantFrom(
+    '{',
+    '{"a":}',
+    "{'a':1}",
+    'undefined',
+    '[1,2',
+    '{"a":1}garbage',
+    '\u0000',
+    'NaN',
+    '{"a":1,}',
+    '{"a":01}',
+    '{"a":"\\x41"}',
+    '"\\ud800"',
+    '{"a":1e999999}',
+    '{"__proto__":{"polluted":true}}',
+    '{"constructor":{"prototype":{"polluted":true}}}',
+  ),
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.integer({ min: 1_000, max: 120_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
   fc.integer({ min: 1_000, max: 60_000 }).map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
@@ -117,7 +146,8 @@ const hostileRawBody: fc.Arbitrary<string> = fc.oneof(
 
 function pathsOf(value: Json, prefix: PathStep[] = []): PathStep[][] {
   if (Array.isArray(value)) return value.flatMap((item, index) => [[...prefix, index], ...pathsOf(item, [...prefix, index])]);
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => [[...prefix, key], ...pathsOf(item, [...prefix, key])]);
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, item]) => [[...prefix, key], ...pathsOf(item, [...prefix, key])]);
   return [];
 }
 
@@ -132,24 +162,40 @@ function withChange(base: Json, path: PathStep[], change: (parent: any, step: Pa
 /** A valid-looking body with one thing wrong: a value replaced, a field removed or added, or the whole body replaced. */
 function hostileBody(base: Json): fc.Arbitrary<Json> {
   const paths = pathsOf(base);
-  const objectPaths: PathStep[][] = [[], ...paths.filter((path) => {
-    let value: any = base;
-    for (const step of path) value = value[step];
-    return value && typeof value === 'object' && !Array.isArray(value);
-  })];
+  const objectPaths: PathStep[][] = [
+    [],
+    ...paths.filter((path) => {
+      let value: any = base;
+      for (const step of path) value = value[step];
+      return value && typeof value === 'object' && !Array.isArray(value);
+    }),
+  ];
   const mutations: fc.Arbitrary<Json>[] = [
-    fc.tuple(fc.constantFrom(...objectPaths), fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('__proto__', 'constructor', 'id', 'agencyId', 'status')), hostileValue).map(
-      ([path, key, value]) => withChange(base, [...path, key], (parent, step) => (parent[step] = value)),
-    ),
+    fc
+      .tuple(
+        fc.constantFrom(...objectPaths),
+        fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('__proto__', 'constructor', 'id', 'agencyId', 'status')),
+        hostileValue,
+      )
+      .map(([path, key, value]) => withChange(base, [...path, key], (parent, step) => (parent[step] = value))),
     hostileValue,
   ];
   if (paths.length > 0) {
     mutations.push(
-      fc.tuple(fc.constantFrom(...paths), hostileValue).map(([path, value]) => withChange(base, path, (parent, step) => (parent[step] = value))),
-      fc.constantFrom(...paths).map((path) => withChange(base, path, (parent, step) => (Array.isArray(parent) ? parent.splice(Number(step), 1) : delete parent[step]))),
+      fc
+        .tuple(fc.constantFrom(...paths), hostileValue)
+        .map(([path, value]) => withChange(base, path, (parent, step) => (parent[step] = value))),
+      fc
+        .constantFrom(...paths)
+        .map((path) =>
+          withChange(base, path, (parent, step) => (Array.isArray(parent) ? parent.splice(Number(step), 1) : delete parent[step])),
+        ),
     );
   }
-  return fc.oneof({ weight: 3, arbitrary: mutations[0] }, ...mutations.slice(1).map((arbitrary) => ({ weight: mutations.length > 2 ? 4 : 1, arbitrary })));
+  return fc.oneof(
+    { weight: 3, arbitrary: mutations[0] },
+    ...mutations.slice(1).map((arbitrary) => ({ weight: mutations.length > 2 ? 4 : 1, arbitrary })),
+  );
 }
 
 describe('hostile input (generated from the OpenAPI document)', () => {
@@ -189,11 +235,21 @@ describe('hostile input (generated from the OpenAPI document)', () => {
       'PATCH /v1/agencies/{id}': { name: 'Renamed Agency', webhookUrl: 'https://example.com/other-hook' },
       'POST /v1/agencies/{id}/api-keys': { label: 'a key', role: 'agent' },
       'PUT /v1/capacity/{date}': { capacity: 30_000 },
-      'POST /v1/restrictions': { nationalities: ['AQ'], effectiveFrom: new Date(Date.now() + 300 * 86_400_000).toISOString(), reason: 'fuzzing' },
+      'POST /v1/restrictions': {
+        nationalities: ['AQ'],
+        effectiveFrom: new Date(Date.now() + 300 * 86_400_000).toISOString(),
+        reason: 'fuzzing',
+      },
       'POST /v1/restrictions/preview': { allForeign: true, except: ['RU'], effectiveFrom: new Date().toISOString(), reason: 'fuzzing' },
       'POST /v1/routes': { origin: 'PEK', destination: 'WOS' },
       'POST /v1/routes/{id}/suspend': { from: new Date(Date.now() + 300 * 86_400_000).toISOString(), reason: 'fuzzing' },
-      'POST /v1/flights': { routeId: fixtures.resourceIds.routes ?? null, flightNumber: 'JS272', departureAt: `${day}T08:00:00+09:00`, arrivalAt: `${day}T10:30:00+09:00`, seats: 50 },
+      'POST /v1/flights': {
+        routeId: fixtures.resourceIds.routes ?? null,
+        flightNumber: 'JS272',
+        departureAt: `${day}T08:00:00+09:00`,
+        arrivalAt: `${day}T10:30:00+09:00`,
+        seats: 50,
+      },
       'PATCH /v1/flights/{id}': { seats: 120 },
       'POST /v1/flights/{id}/cancel': { reason: 'fuzzing' },
       'PUT /v1/bookings/{id}/flights': { outboundFlightId: fixtures.resourceIds.flights ?? null },
@@ -227,19 +283,29 @@ describe('hostile input (generated from the OpenAPI document)', () => {
   /** The checks every answer must pass; a refused request must also have left every table as it was. */
   async function checkAnswer(what: string, result: HttpResult): Promise<void> {
     if (result.status >= 500) {
-      const lastError = stack.apis[0].output().split('\n').filter((line) => line.includes('"level":50')).at(-1);
-      throw new Error(`${what}: answered ${result.status} ${JSON.stringify(result.body).slice(0, 300)}\nserver log: ${lastError?.slice(0, 1500)}`);
+      const lastError = stack.apis[0]
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":50'))
+        .at(-1);
+      throw new Error(
+        `${what}: answered ${result.status} ${JSON.stringify(result.body).slice(0, 300)}\nserver log: ${lastError?.slice(0, 1500)}`,
+      );
     }
     const after = await snapshotTables(stack.database.pool);
     if (result.status >= 400) {
       const contentType = result.headers.get('content-type') ?? '';
-      if (!contentType.startsWith('application/problem+json')) throw new Error(`${what}: ${result.status} with content-type ${contentType}`);
-      if (typeof result.body?.code !== 'string') throw new Error(`${what}: problem without a code: ${JSON.stringify(result.body).slice(0, 300)}`);
+      if (!contentType.startsWith('application/problem+json'))
+        throw new Error(`${what}: ${result.status} with content-type ${contentType}`);
+      if (typeof result.body?.code !== 'string')
+        throw new Error(`${what}: problem without a code: ${JSON.stringify(result.body).slice(0, 300)}`);
       // A booking refused by a rule (409, 422) stores its answer under its Idempotency-Key, so that a retry gets the same answer.
       const mayChange = result.status === 409 || result.status === 422 ? ['idempotency_keys'] : [];
       for (const [table, state] of Object.entries(after)) {
         if (!mayChange.includes(table) && JSON.stringify(state) !== JSON.stringify(baseline[table])) {
-          throw new Error(`${what}: refused with ${result.status} ${result.body.code}, but table ${table} changed (${JSON.stringify(baseline[table])} → ${JSON.stringify(state)})`);
+          throw new Error(
+            `${what}: refused with ${result.status} ${result.body.code}, but table ${table} changed (${JSON.stringify(baseline[table])} → ${JSON.stringify(state)})`,
+          );
         }
       }
     }
@@ -253,7 +319,8 @@ describe('hostile input (generated from the OpenAPI document)', () => {
     return clientFor(route).request(route.method.toUpperCase(), path, body, headers);
   }
 
-  const describeRun = (route: Route, body: string | undefined): string => `${route.name} with ${body === undefined ? 'no body' : body.length > 300 ? `${body.slice(0, 300)}… (${body.length} characters)` : body}`;
+  const describeRun = (route: Route, body: string | undefined): string =>
+    `${route.name} with ${body === undefined ? 'no body' : body.length > 300 ? `${body.slice(0, 300)}… (${body.length} characters)` : body}`;
 
   const writeRoutes = (): Route[] => routes.filter((route) => route.method !== 'get');
 
@@ -267,7 +334,9 @@ describe('hostile input (generated from the OpenAPI document)', () => {
       const details = await fc.check(property(route), { numRuns });
       if (details.failed) {
         const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-        failures.push(`${route.name} (seed ${details.seed}, after ${details.numRuns} runs, shrunk ${details.numShrinks} times): ${error.slice(0, 2_000)}`);
+        failures.push(
+          `${route.name} (seed ${details.seed}, after ${details.numRuns} runs, shrunk ${details.numShrinks} times): ${error.slice(0, 2_000)}`,
+        );
       }
       baseline = await snapshotTables(stack.database.pool);
     }
@@ -321,7 +390,8 @@ describe('hostile input (generated from the OpenAPI document)', () => {
         fc.asyncProperty(hostileRawBody, async (raw) => {
           const result = await send(route, raw);
           await checkAnswer(describeRun(route, raw), result);
-          if (!isJson(raw) && raw.trim() !== '' && result.status !== 400) throw new Error(`${describeRun(route, raw)}: not JSON, answered ${result.status}`);
+          if (!isJson(raw) && raw.trim() !== '' && result.status !== 400)
+            throw new Error(`${describeRun(route, raw)}: not JSON, answered ${result.status}`);
         }),
       15,
     );
@@ -333,17 +403,30 @@ describe('hostile input (generated from the OpenAPI document)', () => {
       const oversized = JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT_BYTES + 1024) });
       const result = await send(route, oversized);
       await checkAnswer(describeRun(route, oversized), result);
-      expect({ route: route.name, status: result.status, code: result.body?.code }).toEqual({ route: route.name, status: 413, code: 'payload_too_large' });
+      expect({ route: route.name, status: result.status, code: result.body?.code }).toEqual({
+        route: route.name,
+        status: 413,
+        code: 'payload_too_large',
+      });
 
       const valid = JSON.stringify(validBody(route));
-      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', 'application/xml']) {
+      for (const contentType of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/json; charset=utf-16',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+      ]) {
         await checkAnswer(`${describeRun(route, valid)} as ${contentType}`, await send(route, valid, { contentType }));
       }
       // Declared JSON that is really gzip: refused, never decompressed into a 5xx.
-      await checkAnswer(`${route.name} gzip-encoded`, await clientFor(route).request(route.method.toUpperCase(), concretePath(route, fixtures.resourceIds).path, '\x1f\x8b\x08\x00', {
-        'content-type': 'application/json',
-        'content-encoding': 'gzip',
-      }));
+      await checkAnswer(
+        `${route.name} gzip-encoded`,
+        await clientFor(route).request(route.method.toUpperCase(), concretePath(route, fixtures.resourceIds).path, '\x1f\x8b\x08\x00', {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        }),
+      );
     }
   });
 
@@ -353,13 +436,20 @@ describe('hostile input (generated from the OpenAPI document)', () => {
     const failures = await failuresOf(
       withParameters,
       (route) =>
-        fc.asyncProperty(fc.oneof(nastyString, fc.string({ unit: 'binary', maxLength: 60 }), fc.integer({ min: 300, max: 20_000 }).map((length) => '9'.repeat(length))), async (value) => {
-          fc.pre(encodable(value) && value !== '' && value !== '.' && value !== '..');
-          const { path } = concretePath(route, fixtures.resourceIds, value);
-          const result = await send(route, route.method === 'get' ? undefined : JSON.stringify(validBody(route)), { path });
-          await checkAnswer(`${route.name} at ${path.slice(0, 200)}`, result);
-          if (result.status < 400) throw new Error(`${route.name} at ${path.slice(0, 200)}: accepted (${result.status})`);
-        }),
+        fc.asyncProperty(
+          fc.oneof(
+            nastyString,
+            fc.string({ unit: 'binary', maxLength: 60 }),
+            fc.integer({ min: 300, max: 20_000 }).map((length) => '9'.repeat(length)),
+          ),
+          async (value) => {
+            fc.pre(encodable(value) && value !== '' && value !== '.' && value !== '..');
+            const { path } = concretePath(route, fixtures.resourceIds, value);
+            const result = await send(route, route.method === 'get' ? undefined : JSON.stringify(validBody(route)), { path });
+            await checkAnswer(`${route.name} at ${path.slice(0, 200)}`, result);
+            if (result.status < 400) throw new Error(`${route.name} at ${path.slice(0, 200)}: accepted (${result.status})`);
+          },
+        ),
       15,
     );
     expect(failures).toEqual([]);
@@ -371,13 +461,18 @@ describe('hostile input (generated from the OpenAPI document)', () => {
       (route) => {
         const names = (route.operation.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
         const keys = fc.oneof(fc.constantFrom(...names, 'unknown', '__proto__', 'limit[]', 'cursor[a]'), fc.string({ maxLength: 10 }));
-        return fc.asyncProperty(fc.array(fc.tuple(keys, fc.oneof(nastyString, fc.string({ unit: 'binary', maxLength: 40 }), fc.integer().map(String))), { maxLength: 4 }), async (pairs) => {
-          fc.pre(pairs.every(([key, value]) => encodable(key) && encodable(value)));
-          const query = pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
-          const { path } = concretePath(route, fixtures.resourceIds);
-          const result = await clientFor(route).request('GET', `${path}?${query}`);
-          await checkAnswer(`GET ${path}?${query.slice(0, 300)}`, result);
-        });
+        return fc.asyncProperty(
+          fc.array(fc.tuple(keys, fc.oneof(nastyString, fc.string({ unit: 'binary', maxLength: 40 }), fc.integer().map(String))), {
+            maxLength: 4,
+          }),
+          async (pairs) => {
+            fc.pre(pairs.every(([key, value]) => encodable(key) && encodable(value)));
+            const query = pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
+            const { path } = concretePath(route, fixtures.resourceIds);
+            const result = await clientFor(route).request('GET', `${path}?${query}`);
+            await checkAnswer(`GET ${path}?${query.slice(0, 300)}`, result);
+          },
+        );
       },
       20,
     );
@@ -419,7 +514,9 @@ describe('hostile input (generated from the OpenAPI document)', () => {
     const inBody = Object.entries(bodySchema?.properties ?? {})
       .filter(([, schema]) => isIdSchema(schema))
       .map(([name]) => ({ kind: 'body' as const, name }));
-    const inQuery = parameters.filter((parameter) => parameter.in === 'query' && isIdSchema(parameter.schema)).map((parameter) => ({ kind: 'query' as const, name: parameter.name }));
+    const inQuery = parameters
+      .filter((parameter) => parameter.in === 'query' && isIdSchema(parameter.schema))
+      .map((parameter) => ({ kind: 'query' as const, name: parameter.name }));
     return [...inPath, ...inBody, ...inQuery];
   }
 
@@ -428,7 +525,12 @@ describe('hostile input (generated from the OpenAPI document)', () => {
     const failures: string[] = [];
     // The admission creates a stay's night rows (at the default capacity) before its transaction,
     // even for a request it then refuses: create them once here, so that "refused wrote nothing" holds.
-    await stack.operations.as(fixtures.owner.agentKey).createBooking({ ...(validBody(routes.find((route) => route.name === 'POST /v1/bookings') as Route) as object), outboundFlightId: randomUUID() });
+    await stack.operations
+      .as(fixtures.owner.agentKey)
+      .createBooking({
+        ...(validBody(routes.find((route) => route.name === 'POST /v1/bookings') as Route) as object),
+        outboundFlightId: randomUUID(),
+      });
     baseline = await snapshotTables(stack.database.pool);
     for (const route of routes) {
       for (const position of idPositionsOf(route)) {
@@ -437,21 +539,43 @@ describe('hostile input (generated from the OpenAPI document)', () => {
           const property = fc.asyncProperty(fc.uuid(), async (unknownId) => {
             const base = route.method === 'get' ? undefined : (validBody(route) as Record<string, Json>);
             const body = position.kind === 'body' ? { ...base, [position.name]: unknownId } : base;
-            let path = position.kind === 'path' ? pathWith(route, position.position as number, unknownId) : concretePath(route, fixtures.resourceIds).path;
+            let path =
+              position.kind === 'path'
+                ? pathWith(route, position.position as number, unknownId)
+                : concretePath(route, fixtures.resourceIds).path;
             if (position.kind === 'query') path += `?${position.name}=${unknownId}`;
             const headers: Record<string, string> = { 'content-type': 'application/json' };
             if (route.name === 'POST /v1/bookings') headers['idempotency-key'] = `unknown-id-${randomUUID()}`;
-            const result = await client.request(route.method.toUpperCase(), path, body === undefined ? undefined : JSON.stringify(body), headers);
-            await checkAnswer(`${route.name} (${client === stack.operations ? 'operations' : 'agent'}) with unknown ${position.kind} ${position.name} ${unknownId} at ${path}`, result);
+            const result = await client.request(
+              route.method.toUpperCase(),
+              path,
+              body === undefined ? undefined : JSON.stringify(body),
+              headers,
+            );
+            await checkAnswer(
+              `${route.name} (${client === stack.operations ? 'operations' : 'agent'}) with unknown ${position.kind} ${position.name} ${unknownId} at ${path}`,
+              result,
+            );
           });
           const details = await fc.check(property, { numRuns: 5 });
-          if (details.failed) failures.push(`${route.name} ${position.kind} ${position.name} (seed ${details.seed}): ${String(details.errorInstance instanceof Error ? details.errorInstance.message : details.errorInstance).slice(0, 1_500)}`);
+          if (details.failed)
+            failures.push(
+              `${route.name} ${position.kind} ${position.name} (seed ${details.seed}): ${String(details.errorInstance instanceof Error ? details.errorInstance.message : details.errorInstance).slice(0, 1_500)}`,
+            );
           baseline = await snapshotTables(stack.database.pool);
         }
       }
     }
     // The sweep reaches the ids the issue names (a route renamed away from its id would show here).
-    for (const expected of ['POST /v1/bookings body agencyId', 'POST /v1/bookings body outboundFlightId', 'POST /v1/bookings body returnFlightId', 'POST /v1/flights body routeId', 'POST /v1/notifications/ack body upTo', 'DELETE /v1/api-keys/{id} path id', 'GET /v1/bookings/{id} path id']) {
+    for (const expected of [
+      'POST /v1/bookings body agencyId',
+      'POST /v1/bookings body outboundFlightId',
+      'POST /v1/bookings body returnFlightId',
+      'POST /v1/flights body routeId',
+      'POST /v1/notifications/ack body upTo',
+      'DELETE /v1/api-keys/{id} path id',
+      'GET /v1/bookings/{id} path id',
+    ]) {
       expect(swept).toContain(expected);
     }
     expect(swept.filter((entry) => entry.includes(' path ')).length).toBeGreaterThanOrEqual(10);
@@ -459,11 +583,20 @@ describe('hostile input (generated from the OpenAPI document)', () => {
   });
 
   it('answers well-formed cursors naming rows that do not exist without a 5xx, on every list', async () => {
-    const lists = routes.filter((route) => route.method === 'get' && (route.operation.parameters ?? []).some((parameter) => parameter.in === 'query' && parameter.name === 'cursor'));
+    const lists = routes.filter(
+      (route) =>
+        route.method === 'get' &&
+        (route.operation.parameters ?? []).some((parameter) => parameter.in === 'query' && parameter.name === 'cursor'),
+    );
     expect(lists.length).toBeGreaterThanOrEqual(3);
     const cursor = fc
       .oneof(
-        fc.record({ createdAt: fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }).map((date) => date.toISOString().replace('Z', '123Z')), id: fc.uuid() }),
+        fc.record({
+          createdAt: fc
+            .date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true })
+            .map((date) => date.toISOString().replace('Z', '123Z')),
+          id: fc.uuid(),
+        }),
         fc.record({ sequence: fc.oneof(fc.integer({ min: 0 }), fc.constant(Number.MAX_SAFE_INTEGER)), id: fc.uuid() }),
         fc.record({ sequence: fc.integer({ min: 0 }).map(String), id: fc.uuid() }),
         fc.record({ id: fc.uuid() }),

@@ -56,7 +56,10 @@ describe('HTTP security', () => {
   it('answers requests refused by the HTTP parser itself (URL or headers too large, malformed HTTP) with a problem document', async () => {
     const base = stack.apis[0].baseUrl;
     const longUrl = await fetch(`${base}/v1/bookings/${'9'.repeat(20_000)}`);
-    expect({ status: longUrl.status, contentType: longUrl.headers.get('content-type') }).toEqual({ status: 431, contentType: 'application/problem+json' });
+    expect({ status: longUrl.status, contentType: longUrl.headers.get('content-type') }).toEqual({
+      status: 431,
+      contentType: 'application/problem+json',
+    });
     expect(await longUrl.json()).toMatchObject({ status: 431, code: 'headers_too_large' });
 
     const bigHeader = await fetch(`${base}/health`, { headers: { 'x-padding': 'x'.repeat(20_000) } });
@@ -81,7 +84,9 @@ describe('HTTP security', () => {
 
   it('never writes an API key to the logs, valid or not, wherever the client puts it', async () => {
     const { agentKey } = await stack.operations.createAgencyWithAgentKey();
-    const revoked = await stack.operations.post(`/v1/agencies/${(await stack.operations.createAgencyWithAgentKey()).agencyId}/api-keys`, { label: 'to revoke' });
+    const revoked = await stack.operations.post(`/v1/agencies/${(await stack.operations.createAgencyWithAgentKey()).agencyId}/api-keys`, {
+      label: 'to revoke',
+    });
     expect((await stack.operations.request('DELETE', `/v1/api-keys/${revoked.body.id}`)).status).toBe(200);
     const unknownKey = `kalma_agt_${randomBytes(32).toString('base64url')}`;
     const secrets = { agentKey, revokedKey: revoked.body.key as string, unknownKey, operationsKey: stack.operationsKey };
@@ -90,15 +95,29 @@ describe('HTTP security', () => {
     const send = async (key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
       const requestId = `log-probe-${randomUUID()}`;
       requestIds.push(requestId);
-      return stack.operations.as(undefined).request(method, path, body, { authorization: `Bearer ${key}`, 'x-request-id': requestId, ...headers });
+      return stack.operations
+        .as(undefined)
+        .request(method, path, body, { authorization: `Bearer ${key}`, 'x-request-id': requestId, ...headers });
     };
     const statuses: number[] = [];
     for (const key of Object.values(secrets)) {
       statuses.push((await send(key, 'GET', `/v1/capacity?from=${dateFromToday(1)}&to=${dateFromToday(2)}`)).status);
       statuses.push((await send(key, 'GET', `/v1/bookings/${randomUUID()}`)).status);
-      statuses.push((await send(key, 'POST', '/v1/bookings', { checkIn: dateFromToday(3), checkOut: dateFromToday(4), guests: [guest()] }, { 'idempotency-key': randomUUID() })).status);
+      statuses.push(
+        (
+          await send(
+            key,
+            'POST',
+            '/v1/bookings',
+            { checkIn: dateFromToday(3), checkOut: dateFromToday(4), guests: [guest()] },
+            { 'idempotency-key': randomUUID() },
+          )
+        ).status,
+      );
       // The key echoed where it does not belong: in a rejected body and a wrongly-cased scheme.
-      statuses.push((await send(key, 'POST', '/v1/bookings', { checkIn: key, guests: [{ fullName: key, nationality: key }], apiKey: key })).status);
+      statuses.push(
+        (await send(key, 'POST', '/v1/bookings', { checkIn: key, guests: [{ fullName: key, nationality: key }], apiKey: key })).status,
+      );
       statuses.push((await send(key, 'GET', '/v1/notifications', undefined, { authorization: `bearer ${key}` })).status);
     }
     // Valid keys succeed and fail in several ways; revoked and unknown keys are refused every time.

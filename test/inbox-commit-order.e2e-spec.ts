@@ -17,7 +17,9 @@ describe('inbox writers that commit out of order', () => {
 
   beforeAll(async () => {
     stack = await startKalmaStack();
-    dataSource = await new DataSource(buildDataSourceOptions({ url: stack.database.url, poolSize: 4, applicationName: 'inbox-order-test' })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions({ url: stack.database.url, poolSize: 4, applicationName: 'inbox-order-test' }),
+    ).initialize();
     repository = new NotificationsRepository(dataSource);
   });
 
@@ -107,7 +109,9 @@ describe('inbox writers that commit out of order', () => {
     await poll();
     await poll();
 
-    const { rows } = await stack.database.pool.query(`SELECT id FROM notifications WHERE agency_id = $1 AND acknowledged_at IS NOT NULL`, [agencyId]);
+    const { rows } = await stack.database.pool.query(`SELECT id FROM notifications WHERE agency_id = $1 AND acknowledged_at IS NOT NULL`, [
+      agencyId,
+    ]);
     const acknowledged = rows.map((row) => row.id);
     expect(new Set(acknowledged)).toEqual(new Set([olderId, newerId]));
     expect(acknowledged.filter((id) => !seen.has(id))).toEqual([]);

@@ -68,7 +68,9 @@ describe('key revocation across API processes', () => {
     try {
       // The subscribers of this stack's two API processes, named after its QUEUE_PREFIX.
       const name = `${stack.env.QUEUE_PREFIX}:api-key-revocations-subscriber`;
-      const clients = ((await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string).split('\n').filter((line) => line.includes(` name=${name} `));
+      const clients = ((await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string)
+        .split('\n')
+        .filter((line) => line.includes(` name=${name} `));
       expect(clients).toHaveLength(2);
       for (const line of clients) await redis.call('CLIENT', 'KILL', 'ID', (/\bid=(\d+)/.exec(line) as RegExpExecArray)[1]);
     } finally {

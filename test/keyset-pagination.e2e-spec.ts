@@ -26,7 +26,8 @@ describe('keyset pagination on (timestamp, id)', () => {
     await stack?.stop();
   });
 
-  const everyPage = (client: KalmaClient, path: string, limit: number): Promise<string[]> => pageThrough(client, path, { limit, maxPages: 100 });
+  const everyPage = (client: KalmaClient, path: string, limit: number): Promise<string[]> =>
+    pageThrough(client, path, { limit, maxPages: 100 });
 
   async function column(sql: string, parameters: unknown[] = []): Promise<string[]> {
     const { rows } = await stack.database.pool.query(sql, parameters);
@@ -45,7 +46,14 @@ describe('keyset pagination on (timestamp, id)', () => {
   }
 
   it('bookings: every row once, newest first, for an agent and for operations', async () => {
-    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(40), checkOut: dateFromToday(41), nationalities: ['RU'], count: 13, referencePrefix: 'PAGE' });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(40),
+      checkOut: dateFromToday(41),
+      nationalities: ['RU'],
+      count: 13,
+      referencePrefix: 'PAGE',
+    });
     await stack.database.pool.query(withinOneMillisecond('bookings', 'created_at', 6, `reference LIKE 'PAGE-%'`));
     const expected = await column(`SELECT id FROM bookings WHERE agency_id = $1 ORDER BY created_at DESC, id DESC`, [agencyId]);
     expect(expected).toHaveLength(13);
@@ -69,7 +77,11 @@ describe('keyset pagination on (timestamp, id)', () => {
 
   it('restrictions: every row once, newest first', async () => {
     for (let index = 0; index < 5; index++) {
-      const created = await stack.operations.post('/v1/restrictions', { nationalities: ['AQ'], effectiveFrom: instantFromNow(3600), reason: `Paged ${index}` });
+      const created = await stack.operations.post('/v1/restrictions', {
+        nationalities: ['AQ'],
+        effectiveFrom: instantFromNow(3600),
+        reason: `Paged ${index}`,
+      });
       expect(created.status).toBe(201);
     }
     await stack.database.pool.query(withinOneMillisecond('restrictions', 'created_at', 2, 'true'));
@@ -99,7 +111,8 @@ describe('keyset pagination on (timestamp, id)', () => {
     );
     const expected = await column(`SELECT id FROM flights ORDER BY departure_at, id`);
     expect(expected).toHaveLength(6);
-    for (const limit of [1, 2, 4]) expect(await everyPage(agent, `/v1/flights?from=${date}&to=${dateFromToday(61)}`, limit)).toEqual(expected);
+    for (const limit of [1, 2, 4])
+      expect(await everyPage(agent, `/v1/flights?from=${date}&to=${dateFromToday(61)}`, limit)).toEqual(expected);
   });
 
   it.each([

@@ -18,8 +18,14 @@ import { pageThrough } from './support/pagination';
  */
 
 const BOUNDARY_COUNTS = [9, 10, 11, 99, 100, 101, 999, 1000, 1001];
-const rowCount = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...BOUNDARY_COUNTS) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 1001 }) });
-const pageSize = fc.oneof({ weight: 1, arbitrary: fc.constantFrom(1, 2, 9, 10, 11, 99, 100, 101, 199, 200) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 200 }) });
+const rowCount = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...BOUNDARY_COUNTS) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 1001 }) },
+);
+const pageSize = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(1, 2, 9, 10, 11, 99, 100, 101, 199, 200) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 200 }) },
+);
 /** Walks of at most this many pages (about the row count plus the rows added, over the page size): the machine is shared. */
 const MAX_PAGES = 60;
 const countAndPageSize = fc.tuple(rowCount, pageSize).filter(([count, limit]) => Math.ceil((count + 8) / limit) <= MAX_PAGES);
@@ -177,7 +183,11 @@ describe('list pagination: every row exactly once, in the documented order (prop
             model.added([created.body.id], idsSoFar);
           },
         });
-        expectRows(`agencies, ${count} seeded, limit ${limit}`, returned, model.expected(await ids(`SELECT id FROM agencies ORDER BY created_at, id`)));
+        expectRows(
+          `agencies, ${count} seeded, limit ${limit}`,
+          returned,
+          model.expected(await ids(`SELECT id FROM agencies ORDER BY created_at, id`)),
+        );
       }),
       RUNS,
     );
@@ -197,10 +207,18 @@ describe('list pagination: every row exactly once, in the documented order (prop
              FROM generate_series(1, $5::int) AS n`,
           [run, agency.agencyId, checkIn, checkOut, count],
         );
-        await pool.query(`INSERT INTO nights (date, capacity, reserved) VALUES ($1, 20000, $2) ON CONFLICT (date) DO UPDATE SET reserved = nights.reserved + excluded.reserved`, [checkIn, count]);
+        await pool.query(
+          `INSERT INTO nights (date, capacity, reserved) VALUES ($1, 20000, $2) ON CONFLICT (date) DO UPDATE SET reserved = nights.reserved + excluded.reserved`,
+          [checkIn, count],
+        );
         // The agent sees its agency's bookings; operations, through another index, those of the check-in range.
         const scope = asOperations
-          ? { client: stack.operations, path: `/v1/bookings?checkInFrom=${checkIn}&checkInTo=${checkOut}`, sql: `check_in >= $1 AND check_in < $2`, parameters: [checkIn, checkOut] }
+          ? {
+              client: stack.operations,
+              path: `/v1/bookings?checkInFrom=${checkIn}&checkInTo=${checkOut}`,
+              sql: `check_in >= $1 AND check_in < $2`,
+              parameters: [checkIn, checkOut],
+            }
           : { client: owner, path: '/v1/bookings', sql: `agency_id = $1`, parameters: [agency.agencyId] };
         const ordered = () => ids(`SELECT id FROM bookings WHERE ${scope.sql} ORDER BY created_at DESC, id DESC`, scope.parameters);
         const model = new PagingModel(await ordered());
@@ -213,7 +231,11 @@ describe('list pagination: every row exactly once, in the documented order (prop
             model.added([created.body.id], idsSoFar);
           },
         });
-        expectRows(`bookings (${asOperations ? 'operations' : 'agent'}), ${count} seeded, limit ${limit}`, returned, model.expected(await ordered()));
+        expectRows(
+          `bookings (${asOperations ? 'operations' : 'agent'}), ${count} seeded, limit ${limit}`,
+          returned,
+          model.expected(await ordered()),
+        );
       }),
       RUNS,
     );
@@ -253,75 +275,85 @@ describe('list pagination: every row exactly once, in the documented order (prop
 
   it('routes: by origin, then destination', async () => {
     await fc.assert(
-      fc.asyncProperty(countAndPageSize, pagesToChangeAfter, fc.nat({ max: 26 ** 3 - 1 }), async ([count, limit], changeAfter, addedCode) => {
-        run++;
-        await pool.query(`DELETE FROM routes WHERE origin_name = 'Paged route'`);
-        // Two destinations per origin, so that the second key decides too.
-        await pool.query(
-          `INSERT INTO routes (origin, destination, origin_name, destination_name)
+      fc.asyncProperty(
+        countAndPageSize,
+        pagesToChangeAfter,
+        fc.nat({ max: 26 ** 3 - 1 }),
+        async ([count, limit], changeAfter, addedCode) => {
+          run++;
+          await pool.query(`DELETE FROM routes WHERE origin_name = 'Paged route'`);
+          // Two destinations per origin, so that the second key decides too.
+          await pool.query(
+            `INSERT INTO routes (origin, destination, origin_name, destination_name)
            SELECT ${threeLetters('n / 2')}, CASE n % 2 WHEN 0 THEN 'WOT' ELSE 'WOU' END, 'Paged route', 'Paged'
              FROM generate_series(0, $1::int - 1) AS n`,
-          [count],
-        );
-        const ordered = () => ids(`SELECT id FROM routes ORDER BY origin COLLATE "C", destination COLLATE "C"`);
-        const model = new PagingModel(await ordered());
-        let added = 0;
-        const returned = await pageThrough(agent, '/v1/routes', {
-          limit,
-          betweenPages: async (pageIndex, idsSoFar) => {
-            if (!changeAfter.includes(pageIndex)) return;
-            // Anywhere in the order: before the cursor (never returned) or after it (returned).
-            const created = await ids(
-              `INSERT INTO routes (origin, destination, origin_name, destination_name)
+            [count],
+          );
+          const ordered = () => ids(`SELECT id FROM routes ORDER BY origin COLLATE "C", destination COLLATE "C"`);
+          const model = new PagingModel(await ordered());
+          let added = 0;
+          const returned = await pageThrough(agent, '/v1/routes', {
+            limit,
+            betweenPages: async (pageIndex, idsSoFar) => {
+              if (!changeAfter.includes(pageIndex)) return;
+              // Anywhere in the order: before the cursor (never returned) or after it (returned).
+              const created = await ids(
+                `INSERT INTO routes (origin, destination, origin_name, destination_name)
                VALUES (${threeLetters('$1::int')}, 'WOV', 'Paged route', 'Paged') ON CONFLICT DO NOTHING RETURNING id`,
-              [notWov((addedCode + 7919 * added++) % 26 ** 3)],
-            );
-            model.added(created, idsSoFar);
-          },
-        });
-        expectRows(`routes, ${count} seeded, limit ${limit}`, returned, model.expected(await ordered()));
-      }),
+                [notWov((addedCode + 7919 * added++) % 26 ** 3)],
+              );
+              model.added(created, idsSoFar);
+            },
+          });
+          expectRows(`routes, ${count} seeded, limit ${limit}`, returned, model.expected(await ordered()));
+        },
+      ),
       RUNS,
     );
   }, 60_000);
 
   it('flights: by departure', async () => {
     await fc.assert(
-      fc.asyncProperty(countAndPageSize, pagesToChangeAfter, fc.double({ min: 0, max: 1, noNaN: true }), async ([count, limit], changeAfter, where) => {
-        run++;
-        const routeId = await seedRoute();
-        // A day per run: (flight number, departure) is unique across routes.
-        const firstDeparture = `${dateFromToday(60 + run)}T09:00:00+09:00`;
-        // Three flights per departure (different numbers), departures 1.000007 s apart.
-        await pool.query(
-          `INSERT INTO flights (route_id, flight_number, departure_at, arrival_at, seats)
+      fc.asyncProperty(
+        countAndPageSize,
+        pagesToChangeAfter,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async ([count, limit], changeAfter, where) => {
+          run++;
+          const routeId = await seedRoute();
+          // A day per run: (flight number, departure) is unique across routes.
+          const firstDeparture = `${dateFromToday(60 + run)}T09:00:00+09:00`;
+          // Three flights per departure (different numbers), departures 1.000007 s apart.
+          await pool.query(
+            `INSERT INTO flights (route_id, flight_number, departure_at, arrival_at, seats)
            SELECT $1, 'KP' || n, $2::timestamptz + (n / 3) * interval '1.000007 seconds',
                   $2::timestamptz + (n / 3) * interval '1.000007 seconds' + interval '2 hours', 100
              FROM generate_series(1, $3::int) AS n`,
-          [routeId, firstDeparture, count],
-        );
-        const ordered = () => ids(`SELECT id FROM flights WHERE route_id = $1 ORDER BY departure_at, id`, [routeId]);
-        const model = new PagingModel(await ordered());
-        let added = 0;
-        const returned = await pageThrough(agent, `/v1/flights?routeId=${routeId}`, {
-          limit,
-          betweenPages: async (pageIndex, idsSoFar) => {
-            if (!changeAfter.includes(pageIndex)) return;
-            // Through HTTP, departing somewhere among the seeded ones.
-            const departure = new Date(Date.parse(firstDeparture) + Math.floor(((where + 0.37 * added) % 1) * (count / 3)) * 1000 + 500);
-            const created = await stack.operations.post('/v1/flights', {
-              routeId,
-              flightNumber: `ZZ${++added}`,
-              departureAt: departure.toISOString(),
-              arrivalAt: new Date(departure.getTime() + 7_200_000).toISOString(),
-              seats: 10,
-            });
-            expect(created.status).toBe(201);
-            model.added([created.body.id], idsSoFar);
-          },
-        });
-        expectRows(`flights, ${count} seeded, limit ${limit}`, returned, model.expected(await ordered()));
-      }),
+            [routeId, firstDeparture, count],
+          );
+          const ordered = () => ids(`SELECT id FROM flights WHERE route_id = $1 ORDER BY departure_at, id`, [routeId]);
+          const model = new PagingModel(await ordered());
+          let added = 0;
+          const returned = await pageThrough(agent, `/v1/flights?routeId=${routeId}`, {
+            limit,
+            betweenPages: async (pageIndex, idsSoFar) => {
+              if (!changeAfter.includes(pageIndex)) return;
+              // Through HTTP, departing somewhere among the seeded ones.
+              const departure = new Date(Date.parse(firstDeparture) + Math.floor(((where + 0.37 * added) % 1) * (count / 3)) * 1000 + 500);
+              const created = await stack.operations.post('/v1/flights', {
+                routeId,
+                flightNumber: `ZZ${++added}`,
+                departureAt: departure.toISOString(),
+                arrivalAt: new Date(departure.getTime() + 7_200_000).toISOString(),
+                seats: 10,
+              });
+              expect(created.status).toBe(201);
+              model.added([created.body.id], idsSoFar);
+            },
+          });
+          expectRows(`flights, ${count} seeded, limit ${limit}`, returned, model.expected(await ordered()));
+        },
+      ),
       RUNS,
     );
   }, 60_000);
@@ -342,7 +374,11 @@ describe('list pagination: every row exactly once, in the documented order (prop
         expect(response.status).toBe(200);
         expect(response.body.nextCursor).toBeNull();
         const expected = await ids(`SELECT id FROM route_suspensions WHERE route_id = $1 ORDER BY suspended_from, id`, [routeId]);
-        expectRows(`suspensions, ${count} seeded`, response.body.data.map((row: { id: string }) => row.id), expected);
+        expectRows(
+          `suspensions, ${count} seeded`,
+          response.body.data.map((row: { id: string }) => row.id),
+          expected,
+        );
       }),
       { numRuns: 4, endOnFailure: true },
     );
@@ -363,7 +399,8 @@ describe('list pagination: every row exactly once, in the documented order (prop
           const owner = stack.operations.as(agency.agentKey);
           await seedNotifications(agency.agencyId, count, acknowledgedEvery);
           const all = () => ids(`SELECT id FROM notifications WHERE agency_id = $1 ORDER BY sequence`, [agency.agencyId]);
-          const unacknowledged = () => ids(`SELECT id FROM notifications WHERE agency_id = $1 AND acknowledged_at IS NULL ORDER BY sequence`, [agency.agencyId]);
+          const unacknowledged = () =>
+            ids(`SELECT id FROM notifications WHERE agency_id = $1 AND acknowledged_at IS NULL ORDER BY sequence`, [agency.agencyId]);
           const model = new PagingModel(unacknowledgedOnly ? await unacknowledged() : await all());
           let throughHttp = false;
           const returned = await pageThrough(owner, `/v1/notifications${unacknowledgedOnly ? '?unacknowledged=true' : ''}`, {
@@ -374,7 +411,11 @@ describe('list pagination: every row exactly once, in the documented order (prop
                 if (!throughHttp) {
                   // One the way the product writes it: operations cancel one of the agency's bookings.
                   throughHttp = true;
-                  const booking = await owner.createBooking({ checkIn: dateFromToday(200), checkOut: dateFromToday(201), guests: [guest('CN')] });
+                  const booking = await owner.createBooking({
+                    checkIn: dateFromToday(200),
+                    checkOut: dateFromToday(201),
+                    guests: [guest('CN')],
+                  });
                   expect(booking.status).toBe(201);
                   expect((await stack.operations.post(`/v1/bookings/${booking.body.id}/cancel`)).status).toBe(200);
                   model.added(await ids(`SELECT id FROM notifications WHERE data->>'bookingId' = $1`, [booking.body.id]), idsSoFar);
@@ -420,18 +461,25 @@ describe('list pagination: every row exactly once, in the documented order (prop
           const agencyId: string = agency.body.id;
           await seedNotifications(agencyId, count, 0);
           const ordered = () =>
-            ids(`SELECT id FROM notifications WHERE agency_id = $1 AND ($2::text IS NULL OR delivery_state = $2) ORDER BY sequence DESC`, [agencyId, state ?? null]);
+            ids(`SELECT id FROM notifications WHERE agency_id = $1 AND ($2::text IS NULL OR delivery_state = $2) ORDER BY sequence DESC`, [
+              agencyId,
+              state ?? null,
+            ]);
           const model = new PagingModel(await ordered());
-          const returned = await pageThrough(stack.operations, `/v1/agencies/${agencyId}/webhook-deliveries${state ? `?state=${state}` : ''}`, {
-            limit,
-            idOf: (row: { notificationId: string }) => row.notificationId,
-            betweenPages: async (pageIndex, idsSoFar) => {
-              // New ones are pending and newest: behind the cursor of a newest-first walk.
-              if (!addAfter.includes(pageIndex)) return;
-              const added = await addNotifications(agencyId, 2);
-              if (state === undefined || state === 'pending') model.added(added, idsSoFar);
+          const returned = await pageThrough(
+            stack.operations,
+            `/v1/agencies/${agencyId}/webhook-deliveries${state ? `?state=${state}` : ''}`,
+            {
+              limit,
+              idOf: (row: { notificationId: string }) => row.notificationId,
+              betweenPages: async (pageIndex, idsSoFar) => {
+                // New ones are pending and newest: behind the cursor of a newest-first walk.
+                if (!addAfter.includes(pageIndex)) return;
+                const added = await addNotifications(agencyId, 2);
+                if (state === undefined || state === 'pending') model.added(added, idsSoFar);
+              },
             },
-          });
+          );
           expectRows(`deliveries${state ? ` (${state})` : ''}, ${count} seeded, limit ${limit}`, returned, model.expected(await ordered()));
         },
       ),
@@ -466,12 +514,24 @@ describe('list pagination: every row exactly once, in the documented order (prop
           betweenPages: async (pageIndex, idsSoFar) => {
             if (!changeAfter.includes(pageIndex)) return;
             // Through HTTP: the newest event of the agency, behind the cursor of a newest-first walk.
-            const renamedAgency = await stack.operations.request('PATCH', `/v1/agencies/${agencyId}`, { name: `Audited ${run} renamed ${++renamed}` });
+            const renamedAgency = await stack.operations.request('PATCH', `/v1/agencies/${agencyId}`, {
+              name: `Audited ${run} renamed ${++renamed}`,
+            });
             expect(renamedAgency.status).toBe(200);
-            if (!byCause) model.added(await ids(`SELECT id FROM audit_events WHERE entity_id = $1 AND cause_type = 'request' AND action = 'agency.updated'`, [agencyId]), idsSoFar);
+            if (!byCause)
+              model.added(
+                await ids(`SELECT id FROM audit_events WHERE entity_id = $1 AND cause_type = 'request' AND action = 'agency.updated'`, [
+                  agencyId,
+                ]),
+                idsSoFar,
+              );
           },
         });
-        expectRows(`audit events (${byCause ? 'cause' : 'entity'}), ${count} seeded, limit ${limit}`, returned, model.expected(await ordered()));
+        expectRows(
+          `audit events (${byCause ? 'cause' : 'entity'}), ${count} seeded, limit ${limit}`,
+          returned,
+          model.expected(await ordered()),
+        );
       }),
       RUNS,
     );
@@ -524,7 +584,9 @@ describe('list pagination: every row exactly once, in the documented order (prop
     const { rows } = await pool.query(`SELECT id FROM agencies LIMIT 1`);
     const path = template.replace('{agency}', rows[0].id);
     const separator = path.includes('?') ? '&' : '?';
-    const response = await client.get(`${path}${separator}cursor=${encodeCursor(listOf(template), position as Record<string, string | number>)}`);
+    const response = await client.get(
+      `${path}${separator}cursor=${encodeCursor(listOf(template), position as Record<string, string | number>)}`,
+    );
     expect({ status: response.status, code: response.body?.code }).toEqual({ status: 400, code: 'validation_failed' });
   });
 });

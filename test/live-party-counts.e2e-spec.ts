@@ -32,7 +32,9 @@ describe('the preview counts (live_party_counts)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(buildDataSourceOptions({ url: database.url, poolSize: 4, applicationName: 'party-counts-test' })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions({ url: database.url, poolSize: 4, applicationName: 'party-counts-test' }),
+    ).initialize();
     repository = new RestrictionsRepository(dataSource);
     const { rows } = await database.pool.query<{ id: string }>(
       `INSERT INTO agencies (name, webhook_secret, party_policy)
@@ -85,17 +87,25 @@ describe('the preview counts (live_party_counts)', () => {
       exactly18: eighteenth,
       almost18: new Date(Date.parse(`${eighteenth}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10),
     }[guest.age];
-    return dateOfBirth === undefined ? { fullName: `Guest ${index}`, nationality: guest.nationality } : { fullName: `Guest ${index}`, nationality: guest.nationality, dateOfBirth };
+    return dateOfBirth === undefined
+      ? { fullName: `Guest ${index}`, nationality: guest.nationality }
+      : { fullName: `Guest ${index}`, nationality: guest.nationality, dateOfBirth };
   }
 
   /** A change to the bookings, as one statement (or transaction) of the kinds the services run. */
   const operationArbitrary = fc.oneof(
     fc.record({
       kind: fc.constant('admit' as const),
-      bookings: fc.array(fc.record({ agency: fc.nat(2), checkIn: fc.nat(2), held: fc.boolean(), party: partyArbitrary }), { minLength: 1, maxLength: 6 }),
+      bookings: fc.array(fc.record({ agency: fc.nat(2), checkIn: fc.nat(2), held: fc.boolean(), party: partyArbitrary }), {
+        minLength: 1,
+        maxLength: 6,
+      }),
       dropDrafts: fc.nat(2),
     }),
-    fc.record({ kind: fc.constantFrom('confirm' as const, 'cancel' as const, 'delete' as const, 'erase' as const, 'move' as const, 'fold' as const), pick: fc.nat(1000) }),
+    fc.record({
+      kind: fc.constantFrom('confirm' as const, 'cancel' as const, 'delete' as const, 'erase' as const, 'move' as const, 'fold' as const),
+      pick: fc.nat(1000),
+    }),
     fc.record({ kind: fc.constant('regroup' as const), pick: fc.nat(1000), party: partyArbitrary }),
     fc.record({ kind: fc.constant('removeCovered' as const), pick: fc.nat(1000), nationality: fc.constantFrom(...pool) }),
   );
@@ -139,9 +149,10 @@ describe('the preview counts (live_party_counts)', () => {
         return;
       }
       case 'confirm':
-        await database.pool.query(`UPDATE bookings SET status = 'confirmed', hold_expires_at = NULL WHERE id = ANY($1::uuid[]) AND status = 'held'`, [
-          await pickedIds(operation.pick, 3),
-        ]);
+        await database.pool.query(
+          `UPDATE bookings SET status = 'confirmed', hold_expires_at = NULL WHERE id = ANY($1::uuid[]) AND status = 'held'`,
+          [await pickedIds(operation.pick, 3)],
+        );
         return;
       case 'cancel':
         await database.pool.query(
@@ -169,7 +180,10 @@ describe('the preview counts (live_party_counts)', () => {
       case 'regroup': {
         const [id] = await pickedIds(operation.pick, 1);
         if (!id) return;
-        const { rows } = await database.pool.query<{ checkIn: string }>(`SELECT to_char(check_in, 'YYYY-MM-DD') AS "checkIn" FROM bookings WHERE id = $1`, [id]);
+        const { rows } = await database.pool.query<{ checkIn: string }>(
+          `SELECT to_char(check_in, 'YYYY-MM-DD') AS "checkIn" FROM bookings WHERE id = $1`,
+          [id],
+        );
         const guests = operation.party.map((guest, index) => storedGuest(guest, index, rows[0].checkIn));
         await database.pool.query(
           `UPDATE bookings SET guests = $2::jsonb, guest_count = jsonb_array_length($2::jsonb),
@@ -197,45 +211,82 @@ describe('the preview counts (live_party_counts)', () => {
 
   const coverageArbitrary: fc.Arbitrary<Coverage> = fc.oneof(
     fc.record({ allForeign: fc.constant(false as const), nationalities: fc.subarray(pool, { minLength: 1 }) }),
-    fc.record({ allForeign: fc.constant(true as const), homeCountry: fc.constant('KP'), except: fc.subarray(pool.filter((code) => code !== 'KP')) }),
+    fc.record({
+      allForeign: fc.constant(true as const),
+      homeCountry: fc.constant('KP'),
+      except: fc.subarray(pool.filter((code) => code !== 'KP')),
+    }),
   );
-  const windowArbitrary = fc.constantFrom({ from: checkIns[0], to: null }, { from: checkIns[1], to: null }, { from: checkIns[0], to: checkIns[2] }, { from: '2031-03-04', to: null });
+  const windowArbitrary = fc.constantFrom(
+    { from: checkIns[0], to: null },
+    { from: checkIns[1], to: null },
+    { from: checkIns[0], to: checkIns[2] },
+    { from: '2031-03-04', to: null },
+  );
 
   it('property: after any sequence of booking changes and folds, the preview equals the per-booking count of every restriction', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(operationArbitrary, { minLength: 1, maxLength: 25 }), fc.array(fc.tuple(coverageArbitrary, windowArbitrary), { minLength: 1, maxLength: 4 }), async (operations, targets) => {
-        try {
-          for (const operation of operations) await apply(operation);
-          for (const [coverage, window] of targets) {
-            const target = { coverage, window };
-            const expected = (await impactFromBookings(target)) as ({ agencyId: string; coveredGuests: number } & Record<string, number | string>)[];
-            const impact = await repository.impact(target);
-            expect(impact.byAgency).toEqual(expected.map(({ coveredGuests, ...agency }) => agency));
-            expect(impact.coveredGuests).toBe(expected.reduce((sum, agency) => sum + agency.coveredGuests, 0));
-          }
-          // A fold changes no sum, and leaves one total per key (none of them zero).
-          await dataSource.transaction((manager) => repository.foldPartyCounts(manager));
-          const { rows } = await database.pool.query(
-            `SELECT count(*) FILTER (WHERE NOT folded)::int AS changes, count(*) FILTER (WHERE folded AND bookings = 0)::int AS empty,
+      fc.asyncProperty(
+        fc.array(operationArbitrary, { minLength: 1, maxLength: 25 }),
+        fc.array(fc.tuple(coverageArbitrary, windowArbitrary), { minLength: 1, maxLength: 4 }),
+        async (operations, targets) => {
+          try {
+            for (const operation of operations) await apply(operation);
+            for (const [coverage, window] of targets) {
+              const target = { coverage, window };
+              const expected = (await impactFromBookings(target)) as ({ agencyId: string; coveredGuests: number } & Record<
+                string,
+                number | string
+              >)[];
+              const impact = await repository.impact(target);
+              expect(impact.byAgency).toEqual(expected.map(({ coveredGuests, ...agency }) => agency));
+              expect(impact.coveredGuests).toBe(expected.reduce((sum, agency) => sum + agency.coveredGuests, 0));
+            }
+            // A fold changes no sum, and leaves one total per key (none of them zero).
+            await dataSource.transaction((manager) => repository.foldPartyCounts(manager));
+            const { rows } = await database.pool.query(
+              `SELECT count(*) FILTER (WHERE NOT folded)::int AS changes, count(*) FILTER (WHERE folded AND bookings = 0)::int AS empty,
                     (SELECT count(*)::int FROM bookings WHERE status IN ('held', 'confirmed')) AS live, COALESCE(sum(bookings), 0)::int AS counted
                FROM live_party_counts`,
-          );
-          expect(rows[0]).toEqual({ changes: 0, empty: 0, live: rows[0].counted, counted: rows[0].live });
-        } finally {
-          await database.pool.query(`DELETE FROM bookings`);
-          await dataSource.transaction((manager) => repository.foldPartyCounts(manager));
-        }
-      }),
+            );
+            expect(rows[0]).toEqual({ changes: 0, empty: 0, live: rows[0].counted, counted: rows[0].live });
+          } finally {
+            await database.pool.query(`DELETE FROM bookings`);
+            await dataSource.transaction((manager) => repository.foldPartyCounts(manager));
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   }, 240_000);
 
   it('keeps counting across a TRUNCATE of bookings', async () => {
-    await apply({ kind: 'admit', bookings: [{ agency: 0, checkIn: 0, held: false, party: [{ nationality: 'GB', age: 'adult' }] }], dropDrafts: 0 });
+    await apply({
+      kind: 'admit',
+      bookings: [{ agency: 0, checkIn: 0, held: false, party: [{ nationality: 'GB', age: 'adult' }] }],
+      dropDrafts: 0,
+    });
     await database.pool.query(`TRUNCATE bookings CASCADE`);
     expect((await database.pool.query(`SELECT count(*)::int AS count FROM live_party_counts`)).rows[0].count).toBe(0);
-    await apply({ kind: 'admit', bookings: [{ agency: 1, checkIn: 0, held: true, party: [{ nationality: 'GB', age: 'adult' }, { nationality: 'RU', age: 'child' }] }], dropDrafts: 0 });
-    const impact = await repository.impact({ coverage: { allForeign: false, nationalities: ['GB'] }, window: { from: checkIns[0], to: null } });
+    await apply({
+      kind: 'admit',
+      bookings: [
+        {
+          agency: 1,
+          checkIn: 0,
+          held: true,
+          party: [
+            { nationality: 'GB', age: 'adult' },
+            { nationality: 'RU', age: 'child' },
+          ],
+        },
+      ],
+      dropDrafts: 0,
+    });
+    const impact = await repository.impact({
+      coverage: { allForeign: false, nationalities: ['GB'] },
+      window: { from: checkIns[0], to: null },
+    });
     expect(impact).toMatchObject({ affectedBookings: 1, bookingsToCancel: 1, bookingsToReduce: 0, coveredGuests: 1 });
   });
 });

@@ -42,7 +42,11 @@ describe('log privacy', () => {
   let admin: Client;
   let agencyId: string;
   let agentKey: string;
-  const invalidKeys = [`kalma_ops_${randomBytes(32).toString('base64url')}`, `kalma_agt_${randomBytes(32).toString('base64url')}`, `not-a-kalma-key-${randomBytes(12).toString('hex')}`];
+  const invalidKeys = [
+    `kalma_ops_${randomBytes(32).toString('base64url')}`,
+    `kalma_agt_${randomBytes(32).toString('base64url')}`,
+    `not-a-kalma-key-${randomBytes(12).toString('hex')}`,
+  ];
   const results: HttpResult[] = [];
 
   beforeAll(async () => {
@@ -99,10 +103,22 @@ describe('log privacy', () => {
     // 3. Unknown and invalid keys: 401, on the API and on the queue board (Bearer and Basic).
     for (const key of invalidKeys) {
       expect((await record(agent().as(key).get('/v1/bookings'))).status).toBe(401);
-      expect((await record(agent().as(key).createBooking(booking([GUESTS[0]]))))).toMatchObject({ status: 401 });
-      await record(agent().request('GET', '/admin/queues', undefined, { authorization: `Basic ${Buffer.from(`ops:${key}`).toString('base64')}` }));
+      expect(
+        await record(
+          agent()
+            .as(key)
+            .createBooking(booking([GUESTS[0]])),
+        ),
+      ).toMatchObject({ status: 401 });
+      await record(
+        agent().request('GET', '/admin/queues', undefined, { authorization: `Basic ${Buffer.from(`ops:${key}`).toString('base64')}` }),
+      );
     }
-    await record(agent().request('GET', '/admin/queues', undefined, { authorization: `Basic ${Buffer.from(`ops:${stack.operationsKey}`).toString('base64')}` }));
+    await record(
+      agent().request('GET', '/admin/queues', undefined, {
+        authorization: `Basic ${Buffer.from(`ops:${stack.operationsKey}`).toString('base64')}`,
+      }),
+    );
 
     // 4. An agency that does not exist, named by operations: 404, the guests in flight.
     // (Checked at the end, with the logs: a 500 here is what leaked a passport number before.)
@@ -129,7 +145,11 @@ describe('log privacy', () => {
           record(agent().createBooking(booking(guests, {}, 40 + (counter % 20)))),
           record(stack.operations.createBooking(booking(guests, { agencyId }, 40 + (counter % 20)))),
           record(agent().get(`/v1/bookings/${created.body.id}`)),
-          record(agent().as(invalidKeys[counter % invalidKeys.length]).createBooking(booking(guests))),
+          record(
+            agent()
+              .as(invalidKeys[counter % invalidKeys.length])
+              .createBooking(booking(guests)),
+          ),
         ]);
         answers.push(...batch);
         counter++;
@@ -150,7 +170,9 @@ describe('log privacy', () => {
     expect(duringOutage.filter((answer) => answer.status === 503).length).toBeGreaterThan(0);
 
     // 7. Let the worker expire a hold and the processes shut down (their last lines are searched too).
-    await stack.database.pool.query(`UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE id = $1`, [created.body.id]).catch(() => undefined);
+    await stack.database.pool
+      .query(`UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE id = $1`, [created.body.id])
+      .catch(() => undefined);
     await sleep(2_500);
     await Promise.all([...stack.apis, ...stack.workers].map((handle) => handle.stop()));
 
@@ -167,7 +189,9 @@ describe('log privacy', () => {
         { what: 'passport number', value: guest.passportNumber },
         { what: 'date of birth', value: guest.dateOfBirth },
       ]),
-      ...[stack.operationsKey, agentKey, ...invalidKeys].flatMap((key) => keyFragments(key).map((fragment) => ({ what: `part of API key ${key.slice(0, 4)}…`, value: fragment }))),
+      ...[stack.operationsKey, agentKey, ...invalidKeys].flatMap((key) =>
+        keyFragments(key).map((fragment) => ({ what: `part of API key ${key.slice(0, 4)}…`, value: fragment })),
+      ),
     ];
     const found = secrets.flatMap(({ what, value }) => {
       const line = logs.split('\n').find((candidate) => candidate.includes(value));
@@ -175,6 +199,9 @@ describe('log privacy', () => {
     });
     // One hit per kind is enough to say what to fix.
     const leaks = [...new Map(found.map((hit) => [hit.split(' "')[0], hit])).values()];
-    expect({ unknownAgency: { status: unknownAgency.status, code: unknownAgency.body?.code }, leaks }).toEqual({ unknownAgency: { status: 404, code: 'not_found' }, leaks: [] });
+    expect({ unknownAgency: { status: unknownAgency.status, code: unknownAgency.body?.code }, leaks }).toEqual({
+      unknownAgency: { status: 404, code: 'not_found' },
+      leaks: [],
+    });
   });
 });

@@ -6,7 +6,17 @@ import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { dateFromToday, guest, HttpResult, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
-import { fetchOpenApiDocument, OpenApiDocument, OpenApiParameter, OpenApiSchema, requestBodySchema, resolveSchema, Route, routesOf, typeOf } from './support/openapi-routes';
+import {
+  fetchOpenApiDocument,
+  OpenApiDocument,
+  OpenApiParameter,
+  OpenApiSchema,
+  requestBodySchema,
+  resolveSchema,
+  Route,
+  routesOf,
+  typeOf,
+} from './support/openapi-routes';
 import { startValidatingProxy, ValidatingProxy, Violation } from './support/openapi-validator';
 import { instantFromNow, waitForEnforcingWorker, waitForRestriction } from './support/restriction-helpers';
 import { waitFor, WebhookReceiver } from './support/webhook-receiver';
@@ -87,13 +97,31 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
     expect: 201,
   }),
   'DELETE /v1/api-keys/{id}': async (context) => {
-    const key = await created(context.operations.post(`/v1/agencies/${context.owner.agencyId}/api-keys`, { label: 'to revoke' }), 'key to revoke');
+    const key = await created(
+      context.operations.post(`/v1/agencies/${context.owner.agencyId}/api-keys`, { label: 'to revoke' }),
+      'key to revoke',
+    );
     return { caller: 'operations', path: `/v1/api-keys/${key.id}`, expect: 200 };
   },
 
-  'GET /v1/capacity': async () => ({ caller: 'owner', path: '/v1/capacity', query: { from: dateFromToday(10), to: dateFromToday(17) }, expect: 200 }),
-  'GET /v1/exposure': async () => ({ caller: 'operations', path: '/v1/exposure', query: { from: dateFromToday(20), to: dateFromToday(50) }, expect: 200 }),
-  'PUT /v1/capacity/{date}': async () => ({ caller: 'operations', path: `/v1/capacity/${dateFromToday(90)}`, body: { capacity: 19000 }, expect: 200 }),
+  'GET /v1/capacity': async () => ({
+    caller: 'owner',
+    path: '/v1/capacity',
+    query: { from: dateFromToday(10), to: dateFromToday(17) },
+    expect: 200,
+  }),
+  'GET /v1/exposure': async () => ({
+    caller: 'operations',
+    path: '/v1/exposure',
+    query: { from: dateFromToday(20), to: dateFromToday(50) },
+    expect: 200,
+  }),
+  'PUT /v1/capacity/{date}': async () => ({
+    caller: 'operations',
+    path: `/v1/capacity/${dateFromToday(90)}`,
+    body: { capacity: 19000 },
+    expect: 200,
+  }),
 
   'POST /v1/bookings': async () => ({
     caller: 'owner',
@@ -114,21 +142,45 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
     expect: 200,
   }),
   'GET /v1/bookings/{id}': async (context) => ({ caller: 'owner', path: `/v1/bookings/${await heldBooking(context)}`, expect: 200 }),
-  'GET /v1/bookings/{id}/history': async (context) => ({ caller: 'owner', path: `/v1/bookings/${await heldBooking(context)}/history`, expect: 200 }),
+  'GET /v1/bookings/{id}/history': async (context) => ({
+    caller: 'owner',
+    path: `/v1/bookings/${await heldBooking(context)}/history`,
+    expect: 200,
+  }),
   'GET /v1/audit-events': async (context) => ({
     caller: 'operations',
     path: '/v1/audit-events',
-    query: { entityType: 'booking', action: 'booking.created', from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString(), limit: '20' },
+    query: {
+      entityType: 'booking',
+      action: 'booking.created',
+      from: new Date(Date.now() - 3_600_000).toISOString(),
+      to: new Date(Date.now() + 3_600_000).toISOString(),
+      limit: '20',
+    },
     expect: 200,
   }),
-  'POST /v1/bookings/{id}/confirm': async (context) => ({ caller: 'owner', path: `/v1/bookings/${await heldBooking(context)}/confirm`, expect: 200 }),
-  'POST /v1/bookings/{id}/cancel': async (context) => ({ caller: 'owner', path: `/v1/bookings/${await heldBooking(context)}/cancel`, body: {}, expect: 200 }),
+  'POST /v1/bookings/{id}/confirm': async (context) => ({
+    caller: 'owner',
+    path: `/v1/bookings/${await heldBooking(context)}/confirm`,
+    expect: 200,
+  }),
+  'POST /v1/bookings/{id}/cancel': async (context) => ({
+    caller: 'owner',
+    path: `/v1/bookings/${await heldBooking(context)}/cancel`,
+    body: {},
+    expect: 200,
+  }),
   'PUT /v1/bookings/{id}/flights': async (context) => {
     const booking = await created(
       context.owner.client.createBooking({ checkIn: context.flightDay, checkOut: dateFromToday(33), guests: [guest('RU')], hold: true }),
       'booking for flights',
     );
-    return { caller: 'owner', path: `/v1/bookings/${booking.id}/flights`, body: { outboundFlightId: context.flightId, returnFlightId: null }, expect: 200 };
+    return {
+      caller: 'owner',
+      path: `/v1/bookings/${booking.id}/flights`,
+      body: { outboundFlightId: context.flightId, returnFlightId: null },
+      expect: 200,
+    };
   },
   'PATCH /v1/bookings/{id}': async (context) => ({
     // By operations: the owner is notified (booking.amended), in its inbox and by webhook.
@@ -140,12 +192,25 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
   }),
   'POST /v1/bookings/{id}/keep': async (context) => {
     // A party a ban reduced under the `ask` policy: the booking asks for a decision.
-    const asking = await created(context.operations.post('/v1/agencies', { name: 'Asking', partyPolicy: 'ask', webhookUrl: `${context.receiver.baseUrl}/asking` }), 'asking agency');
+    const asking = await created(
+      context.operations.post('/v1/agencies', { name: 'Asking', partyPolicy: 'ask', webhookUrl: `${context.receiver.baseUrl}/asking` }),
+      'asking agency',
+    );
     const key = await created(context.operations.post(`/v1/agencies/${asking.id}/api-keys`, {}), 'asking key');
     const checkIn = dateFromToday(45);
-    const booking = await created(context.operations.as(key.key).createBooking({ checkIn, checkOut: dateFromToday(47), guests: [guest('RU'), guest('GB', 'Jane Smith')] }), 'mixed party');
+    const booking = await created(
+      context.operations
+        .as(key.key)
+        .createBooking({ checkIn, checkOut: dateFromToday(47), guests: [guest('RU'), guest('GB', 'Jane Smith')] }),
+      'mixed party',
+    );
     const restriction = await created(
-      context.operations.post('/v1/restrictions', { nationalities: ['GB'], effectiveFrom: instantFromNow(0), effectiveUntil: `${dateFromToday(46)}T00:00:00+09:00`, reason: 'contract: keep' }),
+      context.operations.post('/v1/restrictions', {
+        nationalities: ['GB'],
+        effectiveFrom: instantFromNow(0),
+        effectiveUntil: `${dateFromToday(46)}T00:00:00+09:00`,
+        reason: 'contract: keep',
+      }),
       'restriction reducing the party',
     );
     await waitForRestriction(context.operations, restriction.id, (value) => value.enforcement?.state === 'completed', 60_000);
@@ -155,7 +220,12 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
   'POST /v1/restrictions': async () => ({
     caller: 'operations',
     path: '/v1/restrictions',
-    body: { allForeign: true, except: ['RU', 'CN', 'GB'], effectiveFrom: new Date(Date.now() + 300 * 86_400_000).toISOString(), reason: 'contract' },
+    body: {
+      allForeign: true,
+      except: ['RU', 'CN', 'GB'],
+      effectiveFrom: new Date(Date.now() + 300 * 86_400_000).toISOString(),
+      reason: 'contract',
+    },
     expect: 201,
   }),
   'POST /v1/restrictions/preview': async () => ({
@@ -164,20 +234,41 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
     body: { nationalities: ['RU'], effectiveFrom: instantFromNow(3600), reason: 'what if' },
     expect: 200,
   }),
-  'GET /v1/restrictions': async () => ({ caller: 'owner', path: '/v1/restrictions', query: { status: 'scheduled', nationality: 'AQ', limit: '5' }, expect: 200 }),
-  'GET /v1/restrictions/{id}': async (context) => ({ caller: 'owner', path: `/v1/restrictions/${await scheduledRestriction(context)}`, expect: 200 }),
-  'POST /v1/restrictions/{id}/lift': async (context) => ({ caller: 'operations', path: `/v1/restrictions/${await scheduledRestriction(context)}/lift`, expect: 200 }),
+  'GET /v1/restrictions': async () => ({
+    caller: 'owner',
+    path: '/v1/restrictions',
+    query: { status: 'scheduled', nationality: 'AQ', limit: '5' },
+    expect: 200,
+  }),
+  'GET /v1/restrictions/{id}': async (context) => ({
+    caller: 'owner',
+    path: `/v1/restrictions/${await scheduledRestriction(context)}`,
+    expect: 200,
+  }),
+  'POST /v1/restrictions/{id}/lift': async (context) => ({
+    caller: 'operations',
+    path: `/v1/restrictions/${await scheduledRestriction(context)}/lift`,
+    expect: 200,
+  }),
 
   'POST /v1/routes': async () => ({ caller: 'operations', path: '/v1/routes', body: { origin: 'FNJ', destination: 'WOS' }, expect: 201 }),
   'GET /v1/routes': async () => ({ caller: 'owner', path: '/v1/routes', query: { limit: '5' }, expect: 200 }),
   'GET /v1/routes/{id}': async (context) => ({ caller: 'owner', path: `/v1/routes/${context.routeId}`, expect: 200 }),
-  'GET /v1/routes/{id}/suspensions': async (context) => ({ caller: 'owner', path: `/v1/routes/${context.routeId}/suspensions`, expect: 200 }),
+  'GET /v1/routes/{id}/suspensions': async (context) => ({
+    caller: 'owner',
+    path: `/v1/routes/${context.routeId}/suspensions`,
+    expect: 200,
+  }),
   'POST /v1/routes/{id}/suspend': async (context) => {
     const route = await created(context.operations.post('/v1/routes', { origin: 'WOS', destination: 'VVO' }), 'route to suspend');
     return {
       caller: 'operations',
       path: `/v1/routes/${route.id}/suspend`,
-      body: { from: new Date(Date.now() + 300 * 86_400_000).toISOString(), until: new Date(Date.now() + 310 * 86_400_000).toISOString(), reason: 'contract' },
+      body: {
+        from: new Date(Date.now() + 300 * 86_400_000).toISOString(),
+        until: new Date(Date.now() + 310 * 86_400_000).toISOString(),
+        reason: 'contract',
+      },
       expect: 201,
     };
   },
@@ -194,18 +285,43 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
     expect: 200,
   }),
   'GET /v1/flights/{id}': async (context) => ({ caller: 'owner', path: `/v1/flights/${context.flightId}`, expect: 200 }),
-  'PATCH /v1/flights/{id}': async (context) => ({ caller: 'operations', path: `/v1/flights/${context.flightId}`, body: { seats: 150 }, expect: 200 }),
+  'PATCH /v1/flights/{id}': async (context) => ({
+    caller: 'operations',
+    path: `/v1/flights/${context.flightId}`,
+    body: { seats: 150 },
+    expect: 200,
+  }),
   'POST /v1/flights/{id}/cancel': async (context) => {
     // A flight with a booking on it: its cancellation notifies the owner (booking.flight_cancelled).
     const day = dateFromToday(35);
-    const flight = await created(context.operations.post('/v1/flights', { routeId: context.routeId, flightNumber: 'JS275', ...MINUTE_OF_FLIGHT(day), seats: 20 }), 'flight to cancel');
-    await created(context.owner.client.createBooking({ checkIn: day, checkOut: dateFromToday(37), guests: [guest('RU')], outboundFlightId: flight.id }), 'booking on it');
+    const flight = await created(
+      context.operations.post('/v1/flights', { routeId: context.routeId, flightNumber: 'JS275', ...MINUTE_OF_FLIGHT(day), seats: 20 }),
+      'flight to cancel',
+    );
+    await created(
+      context.owner.client.createBooking({ checkIn: day, checkOut: dateFromToday(37), guests: [guest('RU')], outboundFlightId: flight.id }),
+      'booking on it',
+    );
     return { caller: 'operations', path: `/v1/flights/${flight.id}/cancel`, body: { reason: 'Aircraft unavailable' }, expect: 200 };
   },
 
-  'GET /v1/notifications': async () => ({ caller: 'owner', path: '/v1/notifications', query: { unacknowledged: 'true', limit: '50' }, expect: 200 }),
-  'POST /v1/notifications/ack': async (context) => ({ caller: 'owner', path: '/v1/notifications/ack', body: { upTo: await ownerNotification(context) }, expect: 200 }),
-  'GET /v1/notifications/{id}/deliveries': async (context) => ({ caller: 'operations', path: `/v1/notifications/${await ownerNotification(context)}/deliveries`, expect: 200 }),
+  'GET /v1/notifications': async () => ({
+    caller: 'owner',
+    path: '/v1/notifications',
+    query: { unacknowledged: 'true', limit: '50' },
+    expect: 200,
+  }),
+  'POST /v1/notifications/ack': async (context) => ({
+    caller: 'owner',
+    path: '/v1/notifications/ack',
+    body: { upTo: await ownerNotification(context) },
+    expect: 200,
+  }),
+  'GET /v1/notifications/{id}/deliveries': async (context) => ({
+    caller: 'operations',
+    path: `/v1/notifications/${await ownerNotification(context)}/deliveries`,
+    expect: 200,
+  }),
   'GET /v1/agencies/{id}/webhook-deliveries': async (context) => ({
     caller: 'operations',
     path: `/v1/agencies/${context.owner.agencyId}/webhook-deliveries`,
@@ -220,13 +336,20 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
 };
 
 async function heldBooking(context: Context): Promise<string> {
-  const booking = await created(context.owner.client.createBooking({ checkIn: dateFromToday(25), checkOut: dateFromToday(27), guests: [guest('RU')], hold: true }), 'held booking');
+  const booking = await created(
+    context.owner.client.createBooking({ checkIn: dateFromToday(25), checkOut: dateFromToday(27), guests: [guest('RU')], hold: true }),
+    'held booking',
+  );
   return booking.id;
 }
 
 async function scheduledRestriction(context: Context): Promise<string> {
   const restriction = await created(
-    context.operations.post('/v1/restrictions', { nationalities: ['AQ'], effectiveFrom: new Date(Date.now() + 200 * 86_400_000).toISOString(), reason: 'contract' }),
+    context.operations.post('/v1/restrictions', {
+      nationalities: ['AQ'],
+      effectiveFrom: new Date(Date.now() + 200 * 86_400_000).toISOString(),
+      reason: 'contract',
+    }),
     'scheduled restriction',
   );
   return restriction.id;
@@ -269,7 +392,8 @@ function violationsOf(document: OpenApiDocument, schema: OpenApiSchema | undefin
       const item = resolved.items ? exampleOf(document, resolved.items) : 'x';
       out.push({ rule: 'maxItems', value: Array.from({ length: resolved.maxItems + 1 }, () => item) });
     }
-    for (const itemViolation of violationsOf(document, resolved.items).slice(0, 3)) out.push({ rule: `items ${itemViolation.rule}`, value: [itemViolation.value] });
+    for (const itemViolation of violationsOf(document, resolved.items).slice(0, 3))
+      out.push({ rule: `items ${itemViolation.rule}`, value: [itemViolation.value] });
   } else if (type === 'object') {
     out.push({ rule: 'type', value: 'a string' });
   }
@@ -279,7 +403,8 @@ function violationsOf(document: OpenApiDocument, schema: OpenApiSchema | undefin
 function exampleOf(document: OpenApiDocument, schema: OpenApiSchema | undefined): unknown {
   const resolved = resolveSchema(document, schema) ?? {};
   if (resolved.examples?.length) return resolved.examples[0];
-  if (typeOf(resolved) === 'object') return Object.fromEntries((resolved.required ?? []).map((name) => [name, exampleOf(document, resolved.properties?.[name])]));
+  if (typeOf(resolved) === 'object')
+    return Object.fromEntries((resolved.required ?? []).map((name) => [name, exampleOf(document, resolved.properties?.[name])]));
   return 'x';
 }
 
@@ -304,8 +429,18 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
     const owner = await operations.createAgencyWithAgentKey('Contract Owner', `${receiver.baseUrl}/owner`);
     const route = await created(operations.post('/v1/routes', { origin: 'VVO', destination: 'WOS' }), 'route');
     const flightDay = dateFromToday(30);
-    const flight = await created(operations.post('/v1/flights', { routeId: route.id, flightNumber: 'JS271', ...MINUTE_OF_FLIGHT(flightDay), seats: 100 }), 'flight');
-    context = { operations, owner: { ...owner, client: operations.as(owner.agentKey) }, receiver, routeId: route.id, flightId: flight.id, flightDay };
+    const flight = await created(
+      operations.post('/v1/flights', { routeId: route.id, flightNumber: 'JS271', ...MINUTE_OF_FLIGHT(flightDay), seats: 100 }),
+      'flight',
+    );
+    context = {
+      operations,
+      owner: { ...owner, client: operations.as(owner.agentKey) },
+      receiver,
+      routeId: route.id,
+      flightId: flight.id,
+      flightDay,
+    };
     clients.set('operations', operations).set('owner', context.owner.client).set('none', operations.as(undefined));
   }, 120_000);
 
@@ -317,11 +452,26 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
 
   async function send(
     spec: RequestSpec,
-    change: { body?: unknown; rawBody?: string; contentType?: string; query?: Record<string, string>; path?: string; caller?: Caller; headers?: Record<string, string> } = {},
+    change: {
+      body?: unknown;
+      rawBody?: string;
+      contentType?: string;
+      query?: Record<string, string>;
+      path?: string;
+      caller?: Caller;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<{ result: HttpResult; violations: Violation[] }> {
     const client = clients.get(change.caller ?? spec.caller) as KalmaClient;
     const query = new URLSearchParams(change.query ?? spec.query ?? {}).toString();
-    const body = 'rawBody' in change ? change.rawBody : 'body' in change ? JSON.stringify(change.body) : spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const body =
+      'rawBody' in change
+        ? change.rawBody
+        : 'body' in change
+          ? JSON.stringify(change.body)
+          : spec.body === undefined
+            ? undefined
+            : JSON.stringify(spec.body);
     const method = spec.method ?? 'GET';
     const before = proxy.exchanges.length;
     const changed = Object.keys(change).length > 0;
@@ -346,7 +496,10 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
       encoding: 'utf8',
       env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
     });
-    const report = JSON.parse(lint.stdout.slice(lint.stdout.indexOf('{'))) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string }[] };
+    const report = JSON.parse(lint.stdout.slice(lint.stdout.indexOf('{'))) as {
+      totals: { errors: number; warnings: number };
+      problems: { ruleId: string; message: string }[];
+    };
     expect({ totals: report.totals, problems: report.problems.map((problem) => `${problem.ruleId}: ${problem.message}`) }).toEqual({
       totals: expect.objectContaining({ errors: 0, warnings: 0 }),
       problems: [],
@@ -355,11 +508,26 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
   });
 
   it('catches what it should (the validator can fail)', () => {
-    const booking = (document.paths['/v1/bookings/{id}'].get?.responses?.['200'] as { content: Record<string, { schema: OpenApiSchema }> }).content['application/json'].schema;
+    const booking = (document.paths['/v1/bookings/{id}'].get?.responses?.['200'] as { content: Record<string, { schema: OpenApiSchema }> })
+      .content['application/json'].schema;
     const valid = {
-      id: randomUUID(), reference: 'KAL-7F3K9Q', agencyId: randomUUID(), status: 'held', checkIn: '2027-07-01', checkOut: '2027-07-03', nights: 2,
-      guests: [{ fullName: 'A B', nationality: 'RU' }], guestCount: 1, holdExpiresAt: null, outboundFlightId: null, returnFlightId: null,
-      cancellation: null, actionRequired: null, anonymisedAt: null, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
+      id: randomUUID(),
+      reference: 'KAL-7F3K9Q',
+      agencyId: randomUUID(),
+      status: 'held',
+      checkIn: '2027-07-01',
+      checkOut: '2027-07-03',
+      nights: 2,
+      guests: [{ fullName: 'A B', nationality: 'RU' }],
+      guestCount: 1,
+      holdExpiresAt: null,
+      outboundFlightId: null,
+      returnFlightId: null,
+      cancellation: null,
+      actionRequired: null,
+      anonymisedAt: null,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
       ...((resolveSchema(document, booking)?.properties ?? {}).version ? { version: 1 } : {}),
     };
     expect(proxy.validator.check(booking, valid)).toBeUndefined();
@@ -376,7 +544,8 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
       const spec = { ...(await GOOD[route.name](context)), method: route.method.toUpperCase() };
       specs.set(route.name, spec);
       const { result, violations } = await send(spec);
-      if (result.status !== spec.expect) failures.push(`${route.name}: expected ${spec.expect}, got ${result.status} ${JSON.stringify(result.body)}`);
+      if (result.status !== spec.expect)
+        failures.push(`${route.name}: expected ${spec.expect}, got ${result.status} ${JSON.stringify(result.body)}`);
       for (const violation of violations) failures.push(`${violation.route} ${violation.status} ${violation.side}: ${violation.message}`);
     }
     expect(failures).toEqual([]);
@@ -386,13 +555,20 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
     expect(specs.size).toBe(routes.length);
     const failures: string[] = [];
     let sent = 0;
-    const expectRefused = async (what: string, spec: RequestSpec, change: Parameters<typeof send>[1], statuses?: number[]): Promise<void> => {
+    const expectRefused = async (
+      what: string,
+      spec: RequestSpec,
+      change: Parameters<typeof send>[1],
+      statuses?: number[],
+    ): Promise<void> => {
       sent++;
       const { result, violations } = await send(spec, change);
       const responseViolations = violations.filter((violation) => violation.side === 'response');
       const flagged = violations.some((violation) => violation.side === 'request');
       if (result.status < 400 || result.status >= 500 || (statuses && !statuses.includes(result.status))) {
-        failures.push(`${what}: expected ${statuses?.join('/') ?? '4xx'}, got ${result.status} ${JSON.stringify(result.body).slice(0, 300)}`);
+        failures.push(
+          `${what}: expected ${statuses?.join('/') ?? '4xx'}, got ${result.status} ${JSON.stringify(result.body).slice(0, 300)}`,
+        );
       }
       if (!flagged) failures.push(`${what}: the validator did not flag the request`);
       for (const violation of responseViolations) failures.push(`${what}: ${violation.status} response: ${violation.message}`);
@@ -405,28 +581,55 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
 
       const parameters = (route.operation.parameters ?? []) as OpenApiParameter[];
       for (const parameter of parameters.filter((candidate) => candidate.in === 'path')) {
-        const badPath = spec.path.split('/').map((segment, index) => (route.path.split('/')[index] === `{${parameter.name}}` ? 'not-an-id' : segment)).join('/');
+        const badPath = spec.path
+          .split('/')
+          .map((segment, index) => (route.path.split('/')[index] === `{${parameter.name}}` ? 'not-an-id' : segment))
+          .join('/');
         await expectRefused(`${route.name} with path ${parameter.name}=not-an-id`, spec, { path: badPath }, [400, 404]);
-        const longPath = spec.path.split('/').map((segment, index) => (route.path.split('/')[index] === `{${parameter.name}}` ? 'x'.repeat(1_001) : segment)).join('/');
+        const longPath = spec.path
+          .split('/')
+          .map((segment, index) => (route.path.split('/')[index] === `{${parameter.name}}` ? 'x'.repeat(1_001) : segment))
+          .join('/');
         await expectRefused(`${route.name} with a path ${parameter.name} of 1001 characters`, spec, { path: longPath }, [414]);
       }
       const queryParameters = parameters.filter((candidate) => candidate.in === 'query');
       for (const parameter of queryParameters) {
         for (const { rule, value } of violationsOf(document, parameter.schema).filter((violation) => typeof violation.value !== 'object')) {
           if (rule === 'type') continue; // a query value is always a string, read as its schema types it
-          await expectRefused(`${route.name} with query ${parameter.name} breaking ${rule}`, spec, { query: { ...(spec.query ?? {}), [parameter.name]: String(value) } }, [400]);
+          await expectRefused(
+            `${route.name} with query ${parameter.name} breaking ${rule}`,
+            spec,
+            { query: { ...(spec.query ?? {}), [parameter.name]: String(value) } },
+            [400],
+          );
         }
       }
       for (const parameter of parameters.filter((candidate) => candidate.in === 'header' && candidate.schema?.pattern)) {
         const value = 'a value with spaces';
         if (new RegExp(parameter.schema?.pattern ?? '', 'u').test(value)) continue;
-        await expectRefused(`${route.name} with header ${parameter.name} breaking its pattern`, spec, { headers: { [parameter.name.toLowerCase()]: value } }, [400]);
+        await expectRefused(
+          `${route.name} with header ${parameter.name} breaking its pattern`,
+          spec,
+          { headers: { [parameter.name.toLowerCase()]: value } },
+          [400],
+        );
       }
-      if (queryParameters.length > 0) await expectRefused(`${route.name} with an unknown query parameter`, spec, { query: { ...(spec.query ?? {}), unexpected: '1' } }, [400]);
+      if (queryParameters.length > 0)
+        await expectRefused(
+          `${route.name} with an unknown query parameter`,
+          spec,
+          { query: { ...(spec.query ?? {}), unexpected: '1' } },
+          [400],
+        );
 
       if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(spec.method ?? 'GET')) {
         await expectRefused(`${route.name} with a text/plain body`, spec, { rawBody: 'hello', contentType: 'text/plain' }, [415]);
-        await expectRefused(`${route.name} with a body over 256 KiB`, spec, { rawBody: JSON.stringify({ padding: 'x'.repeat(300 * 1024) }) }, [413]);
+        await expectRefused(
+          `${route.name} with a body over 256 KiB`,
+          spec,
+          { rawBody: JSON.stringify({ padding: 'x'.repeat(300 * 1024) }) },
+          [413],
+        );
       }
       const bodySchema = requestBodySchema(document, route);
       if (!bodySchema) continue;
@@ -447,7 +650,9 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
   }, 300_000);
 
   it('answers any value in any body member with a documented answer, and refuses every value the validator refuses', async () => {
-    const writeRoutes = routes.filter((route) => requestBodySchema(document, route)?.properties && specs.get(route.name)?.body !== undefined);
+    const writeRoutes = routes.filter(
+      (route) => requestBodySchema(document, route)?.properties && specs.get(route.name)?.body !== undefined,
+    );
     expect(writeRoutes.length).toBeGreaterThan(10);
     const failures: string[] = [];
     await fc.assert(
@@ -457,8 +662,10 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
         const name = names[pick % names.length];
         const { result, violations } = await send(spec, { body: { ...(spec.body as object), [name]: value } });
         const flagged = violations.some((violation) => violation.side === 'request');
-        for (const violation of violations.filter((candidate) => candidate.side === 'response')) failures.push(`${route.name} ${name}=${JSON.stringify(value)}: ${violation.message}`);
-        if (flagged && result.status < 400) failures.push(`${route.name} ${name}=${JSON.stringify(value)}: the document refuses it, the server answered ${result.status}`);
+        for (const violation of violations.filter((candidate) => candidate.side === 'response'))
+          failures.push(`${route.name} ${name}=${JSON.stringify(value)}: ${violation.message}`);
+        if (flagged && result.status < 400)
+          failures.push(`${route.name} ${name}=${JSON.stringify(value)}: the document refuses it, the server answered ${result.status}`);
         if (result.status >= 500) failures.push(`${route.name} ${name}=${JSON.stringify(value)}: ${result.status}`);
         return failures.length === 0;
       }),
@@ -487,7 +694,9 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
     expect(webhooks.map((request) => JSON.parse(request.body).type)).toEqual(
       expect.arrayContaining(['booking.action_required', 'booking.amended', 'booking.cancelled', 'booking.flight_cancelled']),
     );
-    const problems = webhooks.flatMap((request) => proxy.validator.validateWebhook(request.headers, request.body).map((problem) => `${request.id}: ${problem}`));
+    const problems = webhooks.flatMap((request) =>
+      proxy.validator.validateWebhook(request.headers, request.body).map((problem) => `${request.id}: ${problem}`),
+    );
     expect(problems).toEqual([]);
     const signer = new Webhook(context.owner.webhookSecret);
     for (const request of webhooks.filter((candidate) => candidate.path === '/owner')) {

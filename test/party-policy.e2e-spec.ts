@@ -3,7 +3,13 @@ import fc from 'fast-check';
 import { jobIds, QUEUES } from '#libs/jobs';
 import { dateFromToday, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
-import { enforcementCompleted, instantFromNow, nightsOutOfBalance, waitForEnforcingWorker, waitForRestriction } from './support/restriction-helpers';
+import {
+  enforcementCompleted,
+  instantFromNow,
+  nightsOutOfBalance,
+  waitForEnforcingWorker,
+  waitForRestriction,
+} from './support/restriction-helpers';
 
 type Policy = 'cancel_booking' | 'remove_covered_guests' | 'ask';
 type TestGuest = { fullName: string; nationality: string; dateOfBirth?: string };
@@ -19,8 +25,18 @@ async function agencyWithPolicy(operations: KalmaClient, partyPolicy: Policy): P
   return { agencyId: agency.agencyId, agent: operations.as(agency.agentKey) };
 }
 
-async function bookOrFail(client: KalmaClient, guests: TestGuest[], checkInDays: number, extra: Record<string, unknown> = {}): Promise<any> {
-  const response = await client.createBooking({ checkIn: dateFromToday(checkInDays), checkOut: dateFromToday(checkInDays + 2), guests, ...extra });
+async function bookOrFail(
+  client: KalmaClient,
+  guests: TestGuest[],
+  checkInDays: number,
+  extra: Record<string, unknown> = {},
+): Promise<any> {
+  const response = await client.createBooking({
+    checkIn: dateFromToday(checkInDays),
+    checkOut: dateFromToday(checkInDays + 2),
+    guests,
+    ...extra,
+  });
   if (response.status !== 201) throw new Error(`booking failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
@@ -73,7 +89,9 @@ describe('party policies', () => {
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ name: 'Default policy', partyPolicy: 'remove_covered_guests' });
     // A rename leaves the policy alone.
-    expect((await operations.request('PATCH', `/v1/agencies/${created.body.id}`, { name: 'Renamed' })).body.partyPolicy).toBe('remove_covered_guests');
+    expect((await operations.request('PATCH', `/v1/agencies/${created.body.id}`, { name: 'Renamed' })).body.partyPolicy).toBe(
+      'remove_covered_guests',
+    );
 
     for (const partyPolicy of ['cancel', null, 3]) {
       const refused = await operations.request('PATCH', `/v1/agencies/${created.body.id}`, { partyPolicy });
@@ -91,22 +109,40 @@ describe('party policies', () => {
     const inboundRoute = (await operations.post('/v1/routes', { origin: 'VVO', destination: 'WOS' })).body.id;
     const outboundRoute = (await operations.post('/v1/routes', { origin: 'WOS', destination: 'VVO' })).body.id;
     const arriving = await operations.post('/v1/flights', {
-      routeId: inboundRoute, flightNumber: 'KR101', departureAt: `${checkIn}T09:00:00+10:00`, arrivalAt: `${checkIn}T12:00:00+09:00`, seats: 100,
+      routeId: inboundRoute,
+      flightNumber: 'KR101',
+      departureAt: `${checkIn}T09:00:00+10:00`,
+      arrivalAt: `${checkIn}T12:00:00+09:00`,
+      seats: 100,
     });
     const leaving = await operations.post('/v1/flights', {
-      routeId: outboundRoute, flightNumber: 'KR102', departureAt: `${checkOut}T14:00:00+09:00`, arrivalAt: `${checkOut}T17:00:00+10:00`, seats: 100,
+      routeId: outboundRoute,
+      flightNumber: 'KR102',
+      departureAt: `${checkOut}T14:00:00+09:00`,
+      arrivalAt: `${checkOut}T17:00:00+10:00`,
+      seats: 100,
     });
     expect([arriving.status, leaving.status]).toEqual([201, 201]);
     const flights = { outboundFlightId: arriving.body.id, returnFlightId: leaving.body.id };
 
     const family = await bookOrFail(agent, [adult('US', 'Anna'), adult('RU', 'Boris'), child('RU', 'Vera')], 3, { ...flights, hold: true });
     // No date of birth: an adult.
-    const friends = await bookOrFail(agent, [{ fullName: 'Dan', nationality: 'US' }, { fullName: 'Egor', nationality: 'RU' }], 3);
+    const friends = await bookOrFail(
+      agent,
+      [
+        { fullName: 'Dan', nationality: 'US' },
+        { fullName: 'Egor', nationality: 'RU' },
+      ],
+      3,
+    );
     const childLeft = await bookOrFail(agent, [adult('US'), child('RU')], 3, flights);
     const allCovered = await bookOrFail(agent, [adult('US'), adult('US')], 3);
     const untouched = await bookOrFail(agent, [adult('RU')], 3);
     const nightsBefore = (await operations.get(`/v1/capacity?from=${checkIn}&to=${checkOut}`)).body.nights;
-    expect(nightsBefore.map((night: any) => [night.reserved, night.held])).toEqual([[10, 3], [10, 3]]);
+    expect(nightsBefore.map((night: any) => [night.reserved, night.held])).toEqual([
+      [10, 3],
+      [10, 3],
+    ]);
 
     const done = await banAndWait(operations, { nationalities: ['US'] });
     expect(done.enforcement).toMatchObject({ affectedBookings: 4, cancelledBookings: 2, reducedBookings: 2 });
@@ -114,15 +150,25 @@ describe('party policies', () => {
     const reduced = (await agent.get(`/v1/bookings/${family.id}`)).body;
     expect(reduced).toMatchObject({ status: 'held', guestCount: 2, actionRequired: null, cancellation: null });
     expect(reduced.guests.map((guest: TestGuest) => guest.fullName)).toEqual(['Boris', 'Vera']);
-    expect((await agent.get(`/v1/bookings/${friends.id}`)).body).toMatchObject({ status: 'confirmed', guestCount: 1, guests: [{ fullName: 'Egor', nationality: 'RU' }] });
+    expect((await agent.get(`/v1/bookings/${friends.id}`)).body).toMatchObject({
+      status: 'confirmed',
+      guestCount: 1,
+      guests: [{ fullName: 'Egor', nationality: 'RU' }],
+    });
     for (const cancelled of [childLeft, allCovered]) {
-      expect((await agent.get(`/v1/bookings/${cancelled.id}`)).body).toMatchObject({ status: 'cancelled', cancellation: { reason: 'restriction', restrictionId: done.id } });
+      expect((await agent.get(`/v1/bookings/${cancelled.id}`)).body).toMatchObject({
+        status: 'cancelled',
+        cancellation: { reason: 'restriction', restrictionId: done.id },
+      });
     }
     expect((await agent.get(`/v1/bookings/${untouched.id}`)).body).toMatchObject({ status: 'confirmed', guestCount: 1 });
 
     // Nights: 10 guests, minus 1 (family) + 1 (friends) removed, minus 2 + 2 cancelled; held: the family's one removed guest.
     const nightsAfter = (await operations.get(`/v1/capacity?from=${checkIn}&to=${checkOut}`)).body.nights;
-    expect(nightsAfter.map((night: any) => [night.reserved, night.held])).toEqual([[4, 2], [4, 2]]);
+    expect(nightsAfter.map((night: any) => [night.reserved, night.held])).toEqual([
+      [4, 2],
+      [4, 2],
+    ]);
     // Seats: family 3 → 2, childLeft 2 → 0.
     for (const flightId of [arriving.body.id, leaving.body.id]) {
       expect((await operations.get(`/v1/flights/${flightId}`)).body.seatsReserved).toBe(2);
@@ -132,8 +178,20 @@ describe('party policies', () => {
     const inbox = (await agent.get('/v1/notifications?limit=100')).body.data;
     const removals = inbox.filter((notification: any) => notification.type === 'booking.guests_removed');
     expect(removals.map((notification: any) => notification.data).sort((a: any, b: any) => a.guestCount - b.guestCount)).toEqual([
-      expect.objectContaining({ bookingId: friends.id, reference: friends.reference, restrictionId: done.id, removedGuests: [{ fullName: 'Dan', nationality: 'US' }], guestCount: 1 }),
-      expect.objectContaining({ bookingId: family.id, reference: family.reference, restrictionId: done.id, removedGuests: [{ fullName: 'Anna', nationality: 'US' }], guestCount: 2 }),
+      expect.objectContaining({
+        bookingId: friends.id,
+        reference: friends.reference,
+        restrictionId: done.id,
+        removedGuests: [{ fullName: 'Dan', nationality: 'US' }],
+        guestCount: 1,
+      }),
+      expect.objectContaining({
+        bookingId: family.id,
+        reference: family.reference,
+        restrictionId: done.id,
+        removedGuests: [{ fullName: 'Anna', nationality: 'US' }],
+        guestCount: 2,
+      }),
     ]);
     // Only names and nationalities of the removed guests go out.
     expect(JSON.stringify(removals)).not.toContain('1980-05-05');
@@ -153,7 +211,11 @@ describe('party policies', () => {
     expect(done.enforcement).toMatchObject({ affectedBookings: 2, cancelledBookings: 0, reducedBookings: 2 });
 
     const waiting = (await agent.get(`/v1/bookings/${kept.id}`)).body;
-    expect(waiting).toMatchObject({ status: 'confirmed', guestCount: 1, actionRequired: { reason: 'guests_removed', restrictionId: done.id } });
+    expect(waiting).toMatchObject({
+      status: 'confirmed',
+      guestCount: 1,
+      actionRequired: { reason: 'guests_removed', restrictionId: done.id },
+    });
     const deadline = Date.parse(waiting.actionRequired.deadline);
     expect(deadline).toBeGreaterThanOrEqual(startedAt + 48 * 3600_000 - 1000);
     expect(deadline).toBeLessThanOrEqual(Date.now() + 48 * 3600_000);
@@ -191,7 +253,11 @@ describe('party policies', () => {
     const pool = ['RU', 'GB', 'US', 'KP', 'CN'];
     const ages = ['none', 'adult', 'child', 'exactly18', 'almost18'] as const;
     const guestArbitrary = fc.record({ nationality: fc.constantFrom(...pool), age: fc.constantFrom(...ages) });
-    const bookingArbitrary = fc.record({ agency: fc.integer({ min: 0, max: 2 }), checkInDays: fc.integer({ min: 2, max: 4 }), guests: fc.array(guestArbitrary, { minLength: 1, maxLength: 4 }) });
+    const bookingArbitrary = fc.record({
+      agency: fc.integer({ min: 0, max: 2 }),
+      checkInDays: fc.integer({ min: 2, max: 4 }),
+      guests: fc.array(guestArbitrary, { minLength: 1, maxLength: 4 }),
+    });
     const coverageArbitrary = fc.oneof(
       fc.record({ allForeign: fc.constant(false as const), nationalities: fc.subarray(pool, { minLength: 1 }) }),
       fc.record({ allForeign: fc.constant(true as const), except: fc.subarray(pool.filter((code) => code !== 'KP')) }),
@@ -211,18 +277,33 @@ describe('party policies', () => {
       fc.asyncProperty(fc.array(bookingArbitrary, { minLength: 1, maxLength: 14 }), coverageArbitrary, async (parties, coverage) => {
         try {
           const covered = (nationality: string): boolean =>
-            coverage.allForeign ? nationality !== 'KP' && !coverage.except.includes(nationality) : coverage.nationalities.includes(nationality);
-          const expected = new Map(agencies.map((agency) => [agency.agencyId, { bookingsToCancel: 0, bookingsToReduce: 0, guestsToRemove: 0 }]));
+            coverage.allForeign
+              ? nationality !== 'KP' && !coverage.except.includes(nationality)
+              : coverage.nationalities.includes(nationality);
+          const expected = new Map(
+            agencies.map((agency) => [agency.agencyId, { bookingsToCancel: 0, bookingsToReduce: 0, guestsToRemove: 0 }]),
+          );
           for (const party of parties) {
             const checkIn = dateFromToday(party.checkInDays);
-            const guests = party.guests.map((guest, index) => ({ fullName: `Guest ${index}`, nationality: guest.nationality, dateOfBirth: dateOfBirth(guest.age, checkIn) }));
-            await bookOrFail(operations, guests.map((guest) => (guest.dateOfBirth ? guest : { fullName: guest.fullName, nationality: guest.nationality })), party.checkInDays, {
-              agencyId: agencies[party.agency].agencyId,
-            });
+            const guests = party.guests.map((guest, index) => ({
+              fullName: `Guest ${index}`,
+              nationality: guest.nationality,
+              dateOfBirth: dateOfBirth(guest.age, checkIn),
+            }));
+            await bookOrFail(
+              operations,
+              guests.map((guest) => (guest.dateOfBirth ? guest : { fullName: guest.fullName, nationality: guest.nationality })),
+              party.checkInDays,
+              {
+                agencyId: agencies[party.agency].agencyId,
+              },
+            );
             const removed = guests.filter((guest) => covered(guest.nationality)).length;
             if (removed === 0) continue;
             const kept = guests.filter((guest) => !covered(guest.nationality));
-            const keptAdult = kept.some((guest) => guest.dateOfBirth === undefined || ['adult', 'exactly18'].includes(party.guests[guests.indexOf(guest)].age));
+            const keptAdult = kept.some(
+              (guest) => guest.dateOfBirth === undefined || ['adult', 'exactly18'].includes(party.guests[guests.indexOf(guest)].age),
+            );
             const counts = expected.get(agencies[party.agency].agencyId)!;
             if (kept.length === 0 || policies[party.agency] === 'cancel_booking' || !keptAdult) counts.bookingsToCancel++;
             else {
@@ -238,7 +319,8 @@ describe('party policies', () => {
             if (counts.bookingsToCancel + counts.bookingsToReduce === 0) expect(previewed.has(agencyId)).toBe(false);
             else expect(previewed.get(agencyId)).toMatchObject(counts);
           }
-          const sum = (field: 'bookingsToCancel' | 'bookingsToReduce' | 'guestsToRemove'): number => [...expected.values()].reduce((total, counts) => total + counts[field], 0);
+          const sum = (field: 'bookingsToCancel' | 'bookingsToReduce' | 'guestsToRemove'): number =>
+            [...expected.values()].reduce((total, counts) => total + counts[field], 0);
           expect(preview.body).toMatchObject({
             bookingsToCancel: sum('bookingsToCancel'),
             bookingsToReduce: sum('bookingsToReduce'),
@@ -292,7 +374,11 @@ describe('party decision deadlines', () => {
   let operations: KalmaClient;
 
   beforeAll(async () => {
-    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { PARTY_DECISION_HOURS: String(decisionMs / 3_600_000), SWEEP_INTERVAL_SECONDS: '1' } });
+    stack = await startKalmaStack({
+      apiCount: 1,
+      workerCount: 1,
+      env: { PARTY_DECISION_HOURS: String(decisionMs / 3_600_000), SWEEP_INTERVAL_SECONDS: '1' },
+    });
     operations = stack.operations;
     await waitForEnforcingWorker(operations);
   });
@@ -308,7 +394,9 @@ describe('party decision deadlines', () => {
   async function waitUntilNoDecisionPending(timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS pending FROM bookings WHERE action_required_deadline IS NOT NULL`);
+      const { rows } = await stack.database.pool.query(
+        `SELECT count(*)::int AS pending FROM bookings WHERE action_required_deadline IS NOT NULL`,
+      );
       if (rows[0].pending === 0) return;
       if (Date.now() > until) throw new Error(`${rows[0].pending} decisions still pending`);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -387,12 +475,19 @@ describe('party decision deadlines', () => {
     await waitUntilNoDecisionPending(15_000);
     for (const booking of [byJob, bySweep]) {
       const final = (await agent.get(`/v1/bookings/${booking.id}`)).body;
-      expect(final).toMatchObject({ status: 'cancelled', actionRequired: null, cancellation: { reason: 'restriction', restrictionId: done.id } });
+      expect(final).toMatchObject({
+        status: 'cancelled',
+        actionRequired: null,
+        cancellation: { reason: 'restriction', restrictionId: done.id },
+      });
     }
     const inbox = (await agent.get('/v1/notifications?limit=100')).body.data;
-    expect(inbox.filter((notification: any) => notification.type === 'booking.cancelled').map((notification: any) => notification.data.bookingId).sort()).toEqual(
-      [byJob.id, bySweep.id].sort(),
-    );
+    expect(
+      inbox
+        .filter((notification: any) => notification.type === 'booking.cancelled')
+        .map((notification: any) => notification.data.bookingId)
+        .sort(),
+    ).toEqual([byJob.id, bySweep.id].sort());
     expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
   }, 60_000);
 });

@@ -59,13 +59,20 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
     // Small first nights and small flights, so that capacity and seats run out during the test
     // and the counters are checked at their limits; the later nights stay open, so bookings
     // without flights go on succeeding after the kill.
-    for (const day of [30, 31]) expect((await stack.operations.put(`/v1/capacity/${dateFromToday(day)}`, { capacity: 40 })).status).toBe(200);
+    for (const day of [30, 31])
+      expect((await stack.operations.put(`/v1/capacity/${dateFromToday(day)}`, { capacity: 40 })).status).toBe(200);
     const inbound = await stack.operations.post('/v1/routes', { origin: 'VVO', destination: 'WOS' });
     const outbound = await stack.operations.post('/v1/routes', { origin: 'WOS', destination: 'VVO' });
     expect([inbound.status, outbound.status]).toEqual([201, 201]);
     let flightNumber = 700;
     const addFlight = async (routeId: string, departureAt: string, arrivalAt: string): Promise<string> => {
-      const created = await stack.operations.post('/v1/flights', { routeId, flightNumber: `KR${flightNumber++}`, departureAt, arrivalAt, seats: 30 });
+      const created = await stack.operations.post('/v1/flights', {
+        routeId,
+        flightNumber: `KR${flightNumber++}`,
+        departureAt,
+        arrivalAt,
+        seats: 30,
+      });
       expect(created.status).toBe(201);
       return created.body.id;
     };
@@ -120,7 +127,14 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
    * the client made earlier. A client stops at its first connection error (its server is gone)
    * or when `stop()` says so.
    */
-  function runClients(api: Sent['api'], baseUrl: string, clients: number, counter: { next: number }, sent: Sent[], stop: () => boolean): Promise<void> {
+  function runClients(
+    api: Sent['api'],
+    baseUrl: string,
+    clients: number,
+    counter: { next: number },
+    sent: Sent[],
+    stop: () => boolean,
+  ): Promise<void> {
     const agent = new KalmaClient(baseUrl, agencyKey);
     const operations = new KalmaClient(baseUrl, stack.operationsKey);
     return Promise.all(
@@ -131,11 +145,24 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
           let entry: Sent;
           if (round % 6 === 0 && mine.length > 0) {
             const bookingId = mine.shift() as string;
-            entry = { api, kind: 'cancel', startedAt, bookingId, outcome: await attempt(() => operations.post(`/v1/bookings/${bookingId}/cancel`)) };
+            entry = {
+              api,
+              kind: 'cancel',
+              startedAt,
+              bookingId,
+              outcome: await attempt(() => operations.post(`/v1/bookings/${bookingId}/cancel`)),
+            };
           } else {
             const body = bookingBody(counter.next++, api);
             const idempotencyKey = randomUUID();
-            entry = { api, kind: 'create', startedAt, idempotencyKey, body, outcome: await attempt(() => agent.createBooking(body, idempotencyKey)) };
+            entry = {
+              api,
+              kind: 'create',
+              startedAt,
+              idempotencyKey,
+              body,
+              outcome: await attempt(() => agent.createBooking(body, idempotencyKey)),
+            };
             if (entry.outcome.status === 201) mine.push((entry.outcome as HttpResult).body.id);
           }
           sent.push(entry);
@@ -169,7 +196,10 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
       // 1. Both APIs under load, bookings made and refused on both.
       await waitFor(
         'both APIs answering bookings',
-        async () => ({ victim: sent.filter((entry) => entry.api === 'victim').length, survivor: sent.filter((entry) => entry.api === 'survivor').length }),
+        async () => ({
+          victim: sent.filter((entry) => entry.api === 'victim').length,
+          survivor: sent.filter((entry) => entry.api === 'survivor').length,
+        }),
         (answered) => answered.victim >= 150 && answered.survivor >= 60,
         20_000,
       );
@@ -216,7 +246,12 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
       await blocker.query('ROLLBACK');
       await waitFor(
         'every session of the killed API to end',
-        async () => (await stack.database.pool.query(`SELECT pid, state, query FROM pg_stat_activity WHERE application_name = $1`, [VICTIM_APPLICATION_NAME])).rows,
+        async () =>
+          (
+            await stack.database.pool.query(`SELECT pid, state, query FROM pg_stat_activity WHERE application_name = $1`, [
+              VICTIM_APPLICATION_NAME,
+            ])
+          ).rows,
         (rows) => rows.length === 0,
         10_000,
       );
@@ -239,13 +274,17 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
       // 6. The victim's clients whose requests were open got connection errors (not a hang, not an answer).
       const cut = victimSent.filter((entry) => entry.outcome.status === 0);
       expect(cut.length).toBeGreaterThan(0);
-      expect(cut.filter((entry) => !CONNECTION_ERRORS.includes((entry.outcome as { error: string }).error)).map((entry) => entry.outcome)).toEqual([]);
+      expect(
+        cut.filter((entry) => !CONNECTION_ERRORS.includes((entry.outcome as { error: string }).error)).map((entry) => entry.outcome),
+      ).toEqual([]);
 
       // 7. The survivor lost no request.
       expect(survivorSent.filter((entry) => entry.outcome.status === 0).map((entry) => entry.outcome)).toEqual([]);
 
       // 8. Every 201 is a committed booking, as answered.
-      const created = sent.filter((entry) => entry.kind === 'create' && entry.outcome.status === 201).map((entry) => (entry.outcome as HttpResult).body);
+      const created = sent
+        .filter((entry) => entry.kind === 'create' && entry.outcome.status === 201)
+        .map((entry) => (entry.outcome as HttpResult).body);
       expect(created.length).toBeGreaterThan(20);
       const { rows: stored } = await stack.database.pool.query(
         `SELECT id, guest_count AS "guestCount", outbound_flight_id AS "outboundFlightId", return_flight_id AS "returnFlightId"
@@ -279,11 +318,14 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
       for (const entry of cutCreates) {
         const retried = await survivorAgent.createBooking(entry.body, entry.idempotencyKey);
         expect({ status: retried.status, code: retried.body.code }).toEqual(
-          retried.status === 201 ? { status: 201, code: undefined } : { status: 409, code: expect.stringMatching(/^(capacity|seats)_exhausted$/) },
+          retried.status === 201
+            ? { status: 201, code: undefined }
+            : { status: 409, code: expect.stringMatching(/^(capacity|seats)_exhausted$/) },
         );
-        const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS count FROM bookings WHERE guests -> 0 ->> 'fullName' = $1`, [
-          entry.body.guests[0].fullName,
-        ]);
+        const { rows } = await stack.database.pool.query(
+          `SELECT count(*)::int AS count FROM bookings WHERE guests -> 0 ->> 'fullName' = $1`,
+          [entry.body.guests[0].fullName],
+        );
         expect(rows[0].count).toBe(retried.status === 201 ? 1 : 0);
       }
       // A cut cancellation either committed (booking cancelled, its agency notified once) or left the booking live: retried, it ends cancelled.
@@ -324,7 +366,11 @@ describe('Redis killed and restarted empty under a running API and worker', () =
     // A private Redis: the test kills it, and every other test file shares the run's Redis.
     redis = await startRedisServer();
     // Holds long enough to outlive the outage (their delayed jobs are lost with Redis), sweeps every second.
-    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { REDIS_URL: redis.url, HOLD_TTL_SECONDS: '10', SWEEP_INTERVAL_SECONDS: '1' } });
+    stack = await startKalmaStack({
+      apiCount: 1,
+      workerCount: 1,
+      env: { REDIS_URL: redis.url, HOLD_TTL_SECONDS: '10', SWEEP_INTERVAL_SECONDS: '1' },
+    });
     agent = stack.operations.as((await stack.operations.createAgencyWithAgentKey()).agentKey);
     await waitForEnforcingWorker(stack.operations);
   });
@@ -361,7 +407,11 @@ describe('Redis killed and restarted empty under a running API and worker', () =
     // 1. Work whose trigger lives in Redis: a hold's expiry, and a ban that takes effect later.
     const banned = await agent.createBooking(booking('JP', false));
     expect(banned.status).toBe(201);
-    const ban = await stack.operations.post('/v1/restrictions', { nationalities: ['JP'], effectiveFrom: instantFromNow(12), reason: 'Redis fault test' });
+    const ban = await stack.operations.post('/v1/restrictions', {
+      nationalities: ['JP'],
+      effectiveFrom: instantFromNow(12),
+      reason: 'Redis fault test',
+    });
     expect(ban.status).toBe(201);
     const heldBefore = await agent.createBooking(booking('RU', true));
     expect(heldBefore.status).toBe(201);
@@ -391,23 +441,34 @@ describe('Redis killed and restarted empty under a running API and worker', () =
       duringOutage.push({ what: 'banned booking', outcome: await timed(() => agent.createBooking(booking('JP', false))) });
       await sleep(200);
     }
-    const slow = duringOutage.filter(({ outcome }) => outcome.milliseconds > ANSWER_BOUND_MS).map(({ what, outcome }) => `${what}: ${outcome.milliseconds} ms`);
+    const slow = duringOutage
+      .filter(({ outcome }) => outcome.milliseconds > ANSWER_BOUND_MS)
+      .map(({ what, outcome }) => `${what}: ${outcome.milliseconds} ms`);
     expect(slow).toEqual([]);
     const wrong = duringOutage.filter(({ what, outcome }) => {
       if (outcome.status === 503) {
         const { headers, body } = outcome as HttpResult;
-        if (!headers.get('content-type')?.includes('application/problem+json') || body.code !== 'service_unavailable' || headers.get('retry-after') === null) return true;
+        if (
+          !headers.get('content-type')?.includes('application/problem+json') ||
+          body.code !== 'service_unavailable' ||
+          headers.get('retry-after') === null
+        )
+          return true;
         // The health check says what is down: Redis, not Postgres.
         // The health check says what is down (Redis, not Postgres) and nothing else: no address, port or driver message.
         if (what !== 'health') return false;
-        const leaks = /ECONN|ETIMEDOUT|\d+\.\d+\.\d+\.\d+|localhost|\[::|redis:\/\/|postgres(ql)?:\/\/|\bport\b/i.test(JSON.stringify(body));
+        const leaks = /ECONN|ETIMEDOUT|\d+\.\d+\.\d+\.\d+|localhost|\[::|redis:\/\/|postgres(ql)?:\/\/|\bport\b/i.test(
+          JSON.stringify(body),
+        );
         return leaks || JSON.stringify(body.checks) !== JSON.stringify({ postgres: { status: 'up' }, redis: { status: 'down' } });
       }
       if (what === 'health') return true;
       if (what === 'banned booking') return outcome.status !== 422 || (outcome as HttpResult).body.code !== 'nationality_restricted';
       return outcome.status !== 201;
     });
-    expect(wrong.map(({ what, outcome }) => `${what}: ${outcome.status} ${JSON.stringify('body' in outcome ? outcome.body : outcome.error)}`)).toEqual([]);
+    expect(
+      wrong.map(({ what, outcome }) => `${what}: ${outcome.status} ${JSON.stringify('body' in outcome ? outcome.body : outcome.error)}`),
+    ).toEqual([]);
     expect(duringOutage.filter(({ what }) => what === 'health').every(({ outcome }) => outcome.status === 503)).toBe(true);
 
     // 3. Redis comes back on the same address, empty.
@@ -415,7 +476,12 @@ describe('Redis killed and restarted empty under a running API and worker', () =
     const backAt = Date.now();
 
     // 4. The API recovers without a restart: healthy again, and bookings go through.
-    await waitFor('/health back to 200', () => agent.get('/health'), (health) => health.status === 200, 15_000);
+    await waitFor(
+      '/health back to 200',
+      () => agent.get('/health'),
+      (health) => health.status === 200,
+      15_000,
+    );
     const after = await agent.createBooking(booking('RU', true));
     expect(after.status).toBe(201);
 
@@ -432,7 +498,10 @@ describe('Redis killed and restarted empty under a running API and worker', () =
     const banDueBy = Math.max(Date.parse(ban.body.effectiveFrom), backAt) + LOST_WORK_DONE_WITHIN_MS;
     const done = await waitForRestriction(stack.operations, ban.body.id, enforcementCompleted, Math.max(banDueBy - Date.now(), 0));
     expect(done.enforcement).toMatchObject({ affectedBookings: 1, cancelledBookings: 1 });
-    expect((await agent.get(`/v1/bookings/${banned.body.id}`)).body.cancellation).toMatchObject({ reason: 'restriction', restrictionId: ban.body.id });
+    expect((await agent.get(`/v1/bookings/${banned.body.id}`)).body.cancellation).toMatchObject({
+      reason: 'restriction',
+      restrictionId: ban.body.id,
+    });
     for (const hold of holds) expect(await notificationsFor(hold.id)).toEqual([{ type: 'booking.hold_expired' }]);
     expect(await notificationsFor(banned.body.id)).toEqual([{ type: 'booking.cancelled' }]);
     // Confirmed bookings made during the outage are untouched.

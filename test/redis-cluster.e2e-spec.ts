@@ -43,18 +43,28 @@ describe('on a Redis Cluster', () => {
   it('keeps each queue in one slot under QUEUE_PREFIX:{queue}, the queues spread over the primaries', async () => {
     const agency = await stack.operations.createAgencyWithAgentKey();
     const agent = new KalmaClient(stack.apis[0].baseUrl, agency.agentKey);
-    expect((await agent.createBooking({ checkIn: dateFromToday(90), checkOut: dateFromToday(91), guests: [guest()], hold: true })).status).toBe(201);
+    expect(
+      (await agent.createBooking({ checkIn: dateFromToday(90), checkOut: dateFromToday(91), guests: [guest()], hold: true })).status,
+    ).toBe(201);
 
     const redis = stackRedis(stack);
     try {
       const keys = await waitFor(
         () => keysMatching(redis, `${stack.env.QUEUE_PREFIX}:*`),
-        (found) => ['bookings', 'maintenance', 'webhooks'].every((queue) => found.some((key) => key.startsWith(`${stack.env.QUEUE_PREFIX}:{${queue}}:${queue}:`))),
+        (found) =>
+          ['bookings', 'maintenance', 'webhooks'].every((queue) =>
+            found.some((key) => key.startsWith(`${stack.env.QUEUE_PREFIX}:{${queue}}:${queue}:`)),
+          ),
       );
       const queueKeys = keys.filter((key) => !key.startsWith(`${stack.env.QUEUE_PREFIX}:ratelimit:`));
       // Every queue key is hash-tagged by its queue; nothing else is written outside the rate limits.
-      for (const key of queueKeys) expect(key).toMatch(new RegExp(`^${stack.env.QUEUE_PREFIX}:\\{(bookings|maintenance|restrictions|webhooks|disruptions)\\}:\\1:`));
-      const slots = new Set(await Promise.all(['bookings', 'maintenance', 'restrictions', 'webhooks', 'disruptions'].map((queue) => cluster.keySlot(`{${queue}}`))));
+      for (const key of queueKeys)
+        expect(key).toMatch(new RegExp(`^${stack.env.QUEUE_PREFIX}:\\{(bookings|maintenance|restrictions|webhooks|disruptions)\\}:\\1:`));
+      const slots = new Set(
+        await Promise.all(
+          ['bookings', 'maintenance', 'restrictions', 'webhooks', 'disruptions'].map((queue) => cluster.keySlot(`{${queue}}`)),
+        ),
+      );
       const primaries = new Set(await Promise.all([...slots].map(async (slot) => (await cluster.shardOf(slot)).primary.port)));
       expect(primaries.size).toBeGreaterThan(1);
     } finally {
@@ -64,7 +74,13 @@ describe('on a Redis Cluster', () => {
     // The queue board and the queue-depth metric read the queues through the cluster.
     const board = await stack.operations.get('/admin/queues/api/queues');
     expect(board.status).toBe(200);
-    expect(board.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(['bookings', 'disruptions', 'maintenance', 'restrictions', 'webhooks']);
+    expect(board.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual([
+      'bookings',
+      'disruptions',
+      'maintenance',
+      'restrictions',
+      'webhooks',
+    ]);
     const metrics = await fetch(`${stack.apis[0].baseUrl}/metrics`).then((response) => response.text());
     expect(metrics).toMatch(/kalma_queue_jobs\{queue="bookings",state="delayed"\} [1-9]/);
   });
@@ -109,7 +125,11 @@ describe('on a Redis Cluster', () => {
     const banned = await agent.createBooking({ checkIn, checkOut: dateFromToday(122), guests: [guest('BR')] });
     expect([hold.status, banned.status]).toEqual([201, 201]);
     // Due a few seconds from now: its delayed job sits in Redis when the primary dies.
-    const restriction = await stack.operations.post('/v1/restrictions', { nationalities: ['BR'], effectiveFrom: instantFromNow(4), reason: 'failover test' });
+    const restriction = await stack.operations.post('/v1/restrictions', {
+      nationalities: ['BR'],
+      effectiveFrom: instantFromNow(4),
+      reason: 'failover test',
+    });
     expect(restriction.status).toBe(201);
 
     const { primary, replicas } = await cluster.shardOf(await cluster.keySlot('{bookings}'));
@@ -124,14 +144,23 @@ describe('on a Redis Cluster', () => {
     expect((await cluster.shardOf(await cluster.keySlot('{bookings}'))).primary.port).toBe(replicas[0].port);
 
     for (const booking of [hold.body, during.body]) {
-      const expired = await waitFor(() => agent.get(`/v1/bookings/${booking.id}`), (result) => result.body.status === 'cancelled', 30_000);
+      const expired = await waitFor(
+        () => agent.get(`/v1/bookings/${booking.id}`),
+        (result) => result.body.status === 'cancelled',
+        30_000,
+      );
       expect(expired.body.cancellation).toMatchObject({ reason: 'hold_expired' });
     }
     await waitForRestriction(stack.operations, restriction.body.id, enforcementCompleted, 30_000);
-    expect((await agent.get(`/v1/bookings/${banned.body.id}`)).body.cancellation).toMatchObject({ reason: 'restriction', restrictionId: restriction.body.id });
+    expect((await agent.get(`/v1/bookings/${banned.body.id}`)).body.cancellation).toMatchObject({
+      reason: 'restriction',
+      restrictionId: restriction.body.id,
+    });
 
     // Every notification delivered by webhook, each once.
-    const { rows } = await stack.database.pool.query<{ id: string }>(`SELECT id FROM notifications WHERE agency_id = $1`, [agency.agencyId]);
+    const { rows } = await stack.database.pool.query<{ id: string }>(`SELECT id FROM notifications WHERE agency_id = $1`, [
+      agency.agencyId,
+    ]);
     expect(rows).toHaveLength(3);
     const delivered = await waitFor(
       () => receiver.received.filter((request) => request.path === '/failover' && request.status === 200),
@@ -140,10 +169,17 @@ describe('on a Redis Cluster', () => {
     );
     expect(new Set(delivered.map((request) => request.id))).toEqual(new Set(rows.map((row) => row.id)));
     // The capacity went back, once per booking.
-    expect((await agent.get(`/v1/capacity?from=${checkIn}&to=${dateFromToday(121)}`)).body.nights[0]).toMatchObject({ reserved: 0, held: 0 });
+    expect((await agent.get(`/v1/capacity?from=${checkIn}&to=${dateFromToday(121)}`)).body.nights[0]).toMatchObject({
+      reserved: 0,
+      held: 0,
+    });
 
     // And the API is healthy again, and books as before.
-    await waitFor(() => stack.operations.get('/health'), (result) => result.status === 200, 10_000);
+    await waitFor(
+      () => stack.operations.get('/health'),
+      (result) => result.status === 200,
+      10_000,
+    );
     for (const api of stack.apis) expect((await fetch(`${api.baseUrl}/health`)).status).toBe(200);
     expect((await agent.createBooking({ checkIn: dateFromToday(130), checkOut: dateFromToday(131), guests: [guest()] })).status).toBe(201);
   });

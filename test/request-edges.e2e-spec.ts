@@ -69,7 +69,9 @@ describe('request edges', () => {
         expect(refused.status).toBe(409);
         expect(refused.body).toMatchObject({ code: 'flight_unavailable', reason: 'departed' });
       }
-      const seats = await stack.database.pool.query(`SELECT sum(seats_reserved)::int AS reserved FROM flights WHERE id = ANY($1::uuid[])`, [[departed.id, landed.id]]);
+      const seats = await stack.database.pool.query(`SELECT sum(seats_reserved)::int AS reserved FROM flights WHERE id = ANY($1::uuid[])`, [
+        [departed.id, landed.id],
+      ]);
       expect(seats.rows[0].reserved).toBe(0);
 
       const accepted = await agent.put(`/v1/bookings/${booking.body.id}/flights`, { outboundFlightId: later.id });
@@ -80,22 +82,52 @@ describe('request edges', () => {
 
   describe('actions that take no body', () => {
     it('refuse unknown fields (400 validation_failed, nothing changed) and work with no body or {}', async () => {
-      const held = await agent.createBooking({ checkIn: dateFromToday(30), checkOut: dateFromToday(32), guests: [guest('RU')], hold: true });
+      const held = await agent.createBooking({
+        checkIn: dateFromToday(30),
+        checkOut: dateFromToday(32),
+        guests: [guest('RU')],
+        hold: true,
+      });
       expect(held.status).toBe(201);
-      const restriction = await stack.operations.post('/v1/restrictions', { nationalities: ['NZ'], effectiveFrom: instantFromNow(3600), reason: 'Announced' });
+      const restriction = await stack.operations.post('/v1/restrictions', {
+        nationalities: ['NZ'],
+        effectiveFrom: instantFromNow(3600),
+        reason: 'Announced',
+      });
       expect(restriction.status).toBe(201);
 
       const actions: { client: KalmaClient; path: string; check: () => Promise<unknown> }[] = [
-        { client: agent, path: `/v1/bookings/${held.body.id}/confirm`, check: async () => (await agent.get(`/v1/bookings/${held.body.id}`)).body.status },
-        { client: agent, path: `/v1/bookings/${held.body.id}/cancel`, check: async () => (await agent.get(`/v1/bookings/${held.body.id}`)).body.status },
-        { client: stack.operations, path: `/v1/restrictions/${restriction.body.id}/lift`, check: async () => (await stack.operations.get(`/v1/restrictions/${restriction.body.id}`)).body.status },
+        {
+          client: agent,
+          path: `/v1/bookings/${held.body.id}/confirm`,
+          check: async () => (await agent.get(`/v1/bookings/${held.body.id}`)).body.status,
+        },
+        {
+          client: agent,
+          path: `/v1/bookings/${held.body.id}/cancel`,
+          check: async () => (await agent.get(`/v1/bookings/${held.body.id}`)).body.status,
+        },
+        {
+          client: stack.operations,
+          path: `/v1/restrictions/${restriction.body.id}/lift`,
+          check: async () => (await stack.operations.get(`/v1/restrictions/${restriction.body.id}`)).body.status,
+        },
         { client: stack.operations, path: `/v1/agencies/${agencyId}/webhook-deliveries/retry`, check: async () => 'no state' },
-        { client: stack.operations, path: `/v1/agencies/${agencyId}/webhook-secret`, check: async () => (await stack.database.pool.query(`SELECT webhook_secret FROM agencies WHERE id = $1`, [agencyId])).rows[0] },
+        {
+          client: stack.operations,
+          path: `/v1/agencies/${agencyId}/webhook-secret`,
+          check: async () => (await stack.database.pool.query(`SELECT webhook_secret FROM agencies WHERE id = $1`, [agencyId])).rows[0],
+        },
       ];
       for (const { client, path, check } of actions) {
         const before = await check();
         const refused = await client.post(path, { reason: 'the client thinks this is recorded' });
-        expect({ path, status: refused.status, code: refused.body.code, fields: refused.body.errors?.map((error: any) => error.field) }).toEqual({
+        expect({
+          path,
+          status: refused.status,
+          code: refused.body.code,
+          fields: refused.body.errors?.map((error: any) => error.field),
+        }).toEqual({
           path,
           status: 400,
           code: 'validation_failed',

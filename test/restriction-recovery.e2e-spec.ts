@@ -4,7 +4,14 @@ import { jobIds, unlinkKeysMatching } from '#libs/jobs';
 import { dateFromToday } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { freePort } from './support/service-processes';
-import { enforcementCompleted, instantFromNow, nightsOutOfBalance, seedBookings, waitForEnforcingWorker, waitForRestriction } from './support/restriction-helpers';
+import {
+  enforcementCompleted,
+  instantFromNow,
+  nightsOutOfBalance,
+  seedBookings,
+  waitForEnforcingWorker,
+  waitForRestriction,
+} from './support/restriction-helpers';
 
 /**
  * Ban enforcement survives its infrastructure: a worker killed mid-enforcement, and a Redis
@@ -24,7 +31,11 @@ describe('restriction enforcement recovery', () => {
   beforeAll(async () => {
     workerMetricsPort = await freePort();
     // A fast sweep so that the reconciler's re-trigger is seen within the test's patience.
-    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { SWEEP_INTERVAL_SECONDS: '1', WORKER_METRICS_PORT: String(workerMetricsPort) } });
+    stack = await startKalmaStack({
+      apiCount: 1,
+      workerCount: 1,
+      env: { SWEEP_INTERVAL_SECONDS: '1', WORKER_METRICS_PORT: String(workerMetricsPort) },
+    });
     agencyId = (await stack.operations.createAgencyWithAgentKey()).agencyId;
     await waitForEnforcingWorker(stack.operations);
   });
@@ -36,7 +47,14 @@ describe('restriction enforcement recovery', () => {
   it('a worker SIGKILLed mid-enforcement and restarted: every affected booking cancelled exactly once, one notification each', async () => {
     const count = 3000;
     const prefix = 'KILL';
-    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(2), checkOut: dateFromToday(5), nationalities: ['US', 'RU'], count, referencePrefix: prefix });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(2),
+      checkOut: dateFromToday(5),
+      nationalities: ['US', 'RU'],
+      count,
+      referencePrefix: prefix,
+    });
 
     // Hold one booking from the middle (in id order, the order enforcement locks in) so the
     // enforcement is certainly mid-way, with chunks committed before it, when the worker dies.
@@ -49,9 +67,17 @@ describe('restriction enforcement recovery', () => {
         Math.floor(count * 0.6),
       ]);
       await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
-      const created = await stack.operations.post('/v1/restrictions', { nationalities: ['US'], effectiveFrom: instantFromNow(0), reason: 'Kill test' });
+      const created = await stack.operations.post('/v1/restrictions', {
+        nationalities: ['US'],
+        effectiveFrom: instantFromNow(0),
+        reason: 'Kill test',
+      });
       expect(created.status).toBe(201);
-      const running = await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.cancelledBookings >= 1);
+      const running = await waitForRestriction(
+        stack.operations,
+        created.body.id,
+        (restriction) => restriction.enforcement.cancelledBookings >= 1,
+      );
       expect(running.enforcement.state).toBe('running');
       expect(running.enforcement.cancelledBookings).toBeLessThan(count);
 
@@ -86,7 +112,14 @@ describe('restriction enforcement recovery', () => {
     const count = 8000;
     const prefix = 'LIFT';
     const lowerHalf = '80000000-0000-0000-0000-000000000000';
-    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(6), checkOut: dateFromToday(8), nationalities: ['MX'], count, referencePrefix: prefix });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(6),
+      checkOut: dateFromToday(8),
+      nationalities: ['MX'],
+      count,
+      referencePrefix: prefix,
+    });
     const { rows: halves } = await stack.database.pool.query(
       `SELECT count(*) FILTER (WHERE id >= $2)::int AS upper FROM bookings WHERE reference LIKE $1`,
       [`${prefix}-%`, lowerHalf],
@@ -96,20 +129,32 @@ describe('restriction enforcement recovery', () => {
     try {
       // Blocks the lower lane in its second chunk; the upper lane runs to its end.
       await blocker.query('BEGIN');
-      const { rows: middle } = await blocker.query(`SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET ${Math.floor(ENFORCEMENT_CHUNK_SIZE * 1.5)} LIMIT 1`, [
-        `${prefix}-%`,
-        lowerHalf,
-      ]);
+      const { rows: middle } = await blocker.query(
+        `SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET ${Math.floor(ENFORCEMENT_CHUNK_SIZE * 1.5)} LIMIT 1`,
+        [`${prefix}-%`, lowerHalf],
+      );
       await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
-      const created = await stack.operations.post('/v1/restrictions', { nationalities: ['MX'], effectiveFrom: instantFromNow(0), reason: 'Lift test' });
+      const created = await stack.operations.post('/v1/restrictions', {
+        nationalities: ['MX'],
+        effectiveFrom: instantFromNow(0),
+        reason: 'Lift test',
+      });
       expect(created.status).toBe(201);
-      await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.cancelledBookings >= halves[0].upper + ENFORCEMENT_CHUNK_SIZE, 30_000);
+      await waitForRestriction(
+        stack.operations,
+        created.body.id,
+        (restriction) => restriction.enforcement.cancelledBookings >= halves[0].upper + ENFORCEMENT_CHUNK_SIZE,
+        30_000,
+      );
 
       // The lift does not wait for the blocked chunk: that chunk, once unblocked, finds the
       // restriction lifted when it records its progress, and rolls back.
       const lifted = await stack.operations.post(`/v1/restrictions/${created.body.id}/lift`);
       expect(lifted.status).toBe(200);
-      expect(lifted.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: halves[0].upper + ENFORCEMENT_CHUNK_SIZE } });
+      expect(lifted.body).toMatchObject({
+        status: 'lifted',
+        enforcement: { state: 'completed', cancelledBookings: halves[0].upper + ENFORCEMENT_CHUNK_SIZE },
+      });
       await blocker.query('ROLLBACK');
 
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -121,7 +166,11 @@ describe('restriction enforcement recovery', () => {
            FROM bookings WHERE reference LIKE $1`,
         [`${prefix}-%`, lifted.body.liftedAt],
       );
-      expect(rows[0]).toEqual({ cancelled: halves[0].upper + ENFORCEMENT_CHUNK_SIZE, live: count - halves[0].upper - ENFORCEMENT_CHUNK_SIZE, cancelledAfterLift: 0 });
+      expect(rows[0]).toEqual({
+        cancelled: halves[0].upper + ENFORCEMENT_CHUNK_SIZE,
+        live: count - halves[0].upper - ENFORCEMENT_CHUNK_SIZE,
+        cancelledAfterLift: 0,
+      });
       expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
       // The metric counts committed cancellations only, not the rolled-back chunk's.
       expect((await restrictionCancellationsCounted()) - countedBefore).toBe(halves[0].upper + ENFORCEMENT_CHUNK_SIZE);
@@ -134,7 +183,14 @@ describe('restriction enforcement recovery', () => {
   it("a Redis flush of this deployment's keys while a ban is scheduled: the reconciler still enforces it", async () => {
     const count = 200;
     const prefix = 'FLUSH';
-    await seedBookings(stack.database.pool, { agencyId, checkIn: dateFromToday(3), checkOut: dateFromToday(4), nationalities: ['JP'], count, referencePrefix: prefix });
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(3),
+      checkOut: dateFromToday(4),
+      nationalities: ['JP'],
+      count,
+      referencePrefix: prefix,
+    });
     const effectiveFrom = instantFromNow(4);
     const created = await stack.operations.post('/v1/restrictions', { nationalities: ['JP'], effectiveFrom, reason: 'Flush test' });
     expect(created.status).toBe(201);
@@ -152,7 +208,10 @@ describe('restriction enforcement recovery', () => {
     }
 
     await new Promise((resolve) => setTimeout(resolve, Math.max(new Date(effectiveFrom).getTime() - Date.now(), 0) + 1000));
-    const { rows: before } = await stack.database.pool.query(`SELECT count(*)::int AS live FROM bookings WHERE reference LIKE $1 AND status = 'confirmed'`, [`${prefix}-%`]);
+    const { rows: before } = await stack.database.pool.query(
+      `SELECT count(*)::int AS live FROM bookings WHERE reference LIKE $1 AND status = 'confirmed'`,
+      [`${prefix}-%`],
+    );
     expect(before[0].live).toBe(count);
 
     // The worker re-declares its schedulers every 30 s; the reconciler then finds the due ban in Postgres.
@@ -176,7 +235,12 @@ describe('restriction enforcement recovery', () => {
    * Russian adult), each reduced exactly once, its notification written once, its nights exact.
    */
   describe.each([
-    { policy: 'remove_covered_guests', notification: 'booking.guests_removed', codes: { kill: 'DE', lift: 'FR', flush: 'IT' }, liftCheckInDays: 9 },
+    {
+      policy: 'remove_covered_guests',
+      notification: 'booking.guests_removed',
+      codes: { kill: 'DE', lift: 'FR', flush: 'IT' },
+      liftCheckInDays: 9,
+    },
     { policy: 'ask', notification: 'booking.action_required', codes: { kill: 'ES', lift: 'PT', flush: 'NL' }, liftCheckInDays: 12 },
   ])('with party policy $policy', ({ policy, notification, codes, liftCheckInDays }) => {
     let policyAgencyId: string;
@@ -188,7 +252,10 @@ describe('restriction enforcement recovery', () => {
     });
 
     /** Of the seeded bookings: reduced (the Russian alone left), untouched (both guests), and anything else (should be none). */
-    async function endStates(prefix: string, restrictionId: string): Promise<{ reduced: number; untouched: number; other: number; waiting: number }> {
+    async function endStates(
+      prefix: string,
+      restrictionId: string,
+    ): Promise<{ reduced: number; untouched: number; other: number; waiting: number }> {
       const { rows } = await stack.database.pool.query(
         `SELECT count(*) FILTER (WHERE status = 'confirmed' AND guest_count = 1 AND nationalities = '{RU}' AND guests->0->>'nationality' = 'RU')::int AS reduced,
                 count(*) FILTER (WHERE status = 'confirmed' AND guest_count = 2)::int AS untouched,
@@ -212,15 +279,33 @@ describe('restriction enforcement recovery', () => {
     it('a worker SIGKILLed mid-enforcement and restarted: every party reduced exactly once, one notification each', async () => {
       const count = 3000;
       const prefix = `KILL${codes.kill}`;
-      await seedBookings(stack.database.pool, { agencyId: policyAgencyId, checkIn: dateFromToday(2), checkOut: dateFromToday(5), nationalities: [codes.kill, 'RU'], count, referencePrefix: prefix });
+      await seedBookings(stack.database.pool, {
+        agencyId: policyAgencyId,
+        checkIn: dateFromToday(2),
+        checkOut: dateFromToday(5),
+        nationalities: [codes.kill, 'RU'],
+        count,
+        referencePrefix: prefix,
+      });
       const blocker = await stack.database.pool.connect();
       try {
         await blocker.query('BEGIN');
-        const { rows: middle } = await blocker.query(`SELECT id FROM bookings WHERE reference LIKE $1 ORDER BY id OFFSET $2 LIMIT 1`, [`${prefix}-%`, Math.floor(count * 0.6)]);
+        const { rows: middle } = await blocker.query(`SELECT id FROM bookings WHERE reference LIKE $1 ORDER BY id OFFSET $2 LIMIT 1`, [
+          `${prefix}-%`,
+          Math.floor(count * 0.6),
+        ]);
         await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
-        const created = await stack.operations.post('/v1/restrictions', { nationalities: [codes.kill], effectiveFrom: instantFromNow(0), reason: 'Kill test' });
+        const created = await stack.operations.post('/v1/restrictions', {
+          nationalities: [codes.kill],
+          effectiveFrom: instantFromNow(0),
+          reason: 'Kill test',
+        });
         expect(created.status).toBe(201);
-        const running = await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.reducedBookings >= 1);
+        const running = await waitForRestriction(
+          stack.operations,
+          created.body.id,
+          (restriction) => restriction.enforcement.reducedBookings >= 1,
+        );
         expect(running.enforcement.state).toBe('running');
         expect(running.enforcement.reducedBookings).toBeLessThan(count);
 
@@ -230,7 +315,12 @@ describe('restriction enforcement recovery', () => {
 
         const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
         expect(done.enforcement).toMatchObject({ affectedBookings: count, cancelledBookings: 0, reducedBookings: count });
-        expect(await endStates(prefix, created.body.id)).toEqual({ reduced: count, untouched: 0, other: 0, waiting: policy === 'ask' ? count : 0 });
+        expect(await endStates(prefix, created.body.id)).toEqual({
+          reduced: count,
+          untouched: 0,
+          other: 0,
+          waiting: policy === 'ask' ? count : 0,
+        });
         expect(await notificationsOf(created.body.id)).toEqual({ notifications: count, bookings: count });
         expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
       } finally {
@@ -244,8 +334,18 @@ describe('restriction enforcement recovery', () => {
       const prefix = `LIFT${codes.lift}`;
       const lowerHalf = '80000000-0000-0000-0000-000000000000';
       // Nights of their own: the live parties of the other lift tests fill theirs.
-      await seedBookings(stack.database.pool, { agencyId: policyAgencyId, checkIn: dateFromToday(liftCheckInDays), checkOut: dateFromToday(liftCheckInDays + 2), nationalities: [codes.lift, 'RU'], count, referencePrefix: prefix });
-      const { rows: halves } = await stack.database.pool.query(`SELECT count(*) FILTER (WHERE id >= $2)::int AS upper FROM bookings WHERE reference LIKE $1`, [`${prefix}-%`, lowerHalf]);
+      await seedBookings(stack.database.pool, {
+        agencyId: policyAgencyId,
+        checkIn: dateFromToday(liftCheckInDays),
+        checkOut: dateFromToday(liftCheckInDays + 2),
+        nationalities: [codes.lift, 'RU'],
+        count,
+        referencePrefix: prefix,
+      });
+      const { rows: halves } = await stack.database.pool.query(
+        `SELECT count(*) FILTER (WHERE id >= $2)::int AS upper FROM bookings WHERE reference LIKE $1`,
+        [`${prefix}-%`, lowerHalf],
+      );
       const reducedBeforeLift = halves[0].upper + ENFORCEMENT_CHUNK_SIZE;
       const blocker = await stack.database.pool.connect();
       try {
@@ -255,13 +355,25 @@ describe('restriction enforcement recovery', () => {
           [`${prefix}-%`, lowerHalf],
         );
         await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
-        const created = await stack.operations.post('/v1/restrictions', { nationalities: [codes.lift], effectiveFrom: instantFromNow(0), reason: 'Lift test' });
+        const created = await stack.operations.post('/v1/restrictions', {
+          nationalities: [codes.lift],
+          effectiveFrom: instantFromNow(0),
+          reason: 'Lift test',
+        });
         expect(created.status).toBe(201);
-        await waitForRestriction(stack.operations, created.body.id, (restriction) => restriction.enforcement.reducedBookings >= reducedBeforeLift, 30_000);
+        await waitForRestriction(
+          stack.operations,
+          created.body.id,
+          (restriction) => restriction.enforcement.reducedBookings >= reducedBeforeLift,
+          30_000,
+        );
 
         const lifted = await stack.operations.post(`/v1/restrictions/${created.body.id}/lift`);
         expect(lifted.status).toBe(200);
-        expect(lifted.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: 0, reducedBookings: reducedBeforeLift } });
+        expect(lifted.body).toMatchObject({
+          status: 'lifted',
+          enforcement: { state: 'completed', cancelledBookings: 0, reducedBookings: reducedBeforeLift },
+        });
         await blocker.query('ROLLBACK');
 
         await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -283,13 +395,26 @@ describe('restriction enforcement recovery', () => {
     it("a Redis flush of this deployment's keys while a ban is scheduled: the reconciler still reduces every party once", async () => {
       const count = 200;
       const prefix = `FLUSH${codes.flush}`;
-      await seedBookings(stack.database.pool, { agencyId: policyAgencyId, checkIn: dateFromToday(3), checkOut: dateFromToday(4), nationalities: [codes.flush, 'RU'], count, referencePrefix: prefix });
+      await seedBookings(stack.database.pool, {
+        agencyId: policyAgencyId,
+        checkIn: dateFromToday(3),
+        checkOut: dateFromToday(4),
+        nationalities: [codes.flush, 'RU'],
+        count,
+        referencePrefix: prefix,
+      });
       const effectiveFrom = instantFromNow(4);
-      const created = await stack.operations.post('/v1/restrictions', { nationalities: [codes.flush], effectiveFrom, reason: 'Flush test' });
+      const created = await stack.operations.post('/v1/restrictions', {
+        nationalities: [codes.flush],
+        effectiveFrom,
+        reason: 'Flush test',
+      });
       expect(created.status).toBe(201);
       const redis = new Redis(stack.env.REDIS_URL);
       try {
-        expect(await redis.zrange(`${stack.env.QUEUE_PREFIX}:restrictions:delayed`, '0', '-1')).toEqual([jobIds.enforceRestriction(created.body.id)]);
+        expect(await redis.zrange(`${stack.env.QUEUE_PREFIX}:restrictions:delayed`, '0', '-1')).toEqual([
+          jobIds.enforceRestriction(created.body.id),
+        ]);
         await unlinkKeysMatching(redis, `${stack.env.QUEUE_PREFIX}:*`);
       } finally {
         redis.disconnect();
@@ -299,7 +424,12 @@ describe('restriction enforcement recovery', () => {
 
       const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
       expect(done.enforcement).toMatchObject({ affectedBookings: count, cancelledBookings: 0, reducedBookings: count });
-      expect(await endStates(prefix, created.body.id)).toEqual({ reduced: count, untouched: 0, other: 0, waiting: policy === 'ask' ? count : 0 });
+      expect(await endStates(prefix, created.body.id)).toEqual({
+        reduced: count,
+        untouched: 0,
+        other: 0,
+        waiting: policy === 'ask' ? count : 0,
+      });
       expect(await notificationsOf(created.body.id)).toEqual({ notifications: count, bookings: count });
       expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
     }, 120_000);

@@ -2,7 +2,14 @@ import { RESTRICTIONS_ADVISORY_LOCK } from '#libs/restrictions';
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { freePort } from './support/service-processes';
-import { enforcementCompleted, instantFromNow, nightsOutOfBalance, seedBookings, waitForEnforcingWorker, waitForRestriction } from './support/restriction-helpers';
+import {
+  enforcementCompleted,
+  instantFromNow,
+  nightsOutOfBalance,
+  seedBookings,
+  waitForEnforcingWorker,
+  waitForRestriction,
+} from './support/restriction-helpers';
 
 /** The resort-local midnight starting `days` from today: as effectiveUntil, the window ends before that date. */
 const midnightIn = (days: number): string => `${dateFromToday(days)}T00:00:00+09:00`;
@@ -83,8 +90,16 @@ describe('nationality restrictions', () => {
     for (const [body, field] of cases) {
       for (const path of ['/v1/restrictions', '/v1/restrictions/preview']) {
         const response = await operations.post(path, body);
-        expect({ body, path, status: response.status, code: response.body.code }).toEqual({ body, path, status: 400, code: 'validation_failed' });
-        expect({ body, fields: response.body.errors.map((error: { field: string }) => error.field) }).toEqual({ body, fields: expect.arrayContaining([field]) });
+        expect({ body, path, status: response.status, code: response.body.code }).toEqual({
+          body,
+          path,
+          status: 400,
+          code: 'validation_failed',
+        });
+        expect({ body, fields: response.body.errors.map((error: { field: string }) => error.field) }).toEqual({
+          body,
+          fields: expect.arrayContaining([field]),
+        });
       }
     }
     expect((await agent.post('/v1/restrictions', valid)).status).toBe(403);
@@ -95,13 +110,20 @@ describe('nationality restrictions', () => {
     expect(Object.keys(openApi.body.paths)).toEqual(
       expect.arrayContaining(['/v1/restrictions', '/v1/restrictions/preview', '/v1/restrictions/{id}', '/v1/restrictions/{id}/lift']),
     );
-    expect(Object.keys(openApi.body.components.schemas)).toEqual(expect.arrayContaining(['CreateRestrictionDto', 'RestrictionDto', 'RestrictionPreviewDto']));
+    expect(Object.keys(openApi.body.components.schemas)).toEqual(
+      expect.arrayContaining(['CreateRestrictionDto', 'RestrictionDto', 'RestrictionPreviewDto']),
+    );
   });
 
   it('applied at once: cancels live covered bookings checking in within the window, notifies, releases capacity, refuses new ones', async () => {
     // A stay that began yesterday (check-in before the window) cannot be booked through the API any more.
     await seedBookings(stack.database.pool, {
-      agencyId, checkIn: dateFromToday(-1), checkOut: dateFromToday(3), nationalities: ['US'], count: 1, referencePrefix: 'INPROGRESS',
+      agencyId,
+      checkIn: dateFromToday(-1),
+      checkOut: dateFromToday(3),
+      nationalities: ['US'],
+      count: 1,
+      referencePrefix: 'INPROGRESS',
     });
     const usEarly = await bookOrFail(['US'], 5);
     const mixedLate = await bookOrFail(['RU', 'US'], 19, 3);
@@ -135,7 +157,10 @@ describe('nationality restrictions', () => {
     expect(new Date(done.enforcement.completedAt).getTime()).toBeGreaterThanOrEqual(new Date(done.enforcement.startedAt).getTime());
 
     for (const booking of [usEarly, mixedLate]) {
-      expect(await statusOf(booking.id)).toEqual({ status: 'cancelled', cancellation: { reason: 'restriction', restrictionId, at: expect.any(String) } });
+      expect(await statusOf(booking.id)).toEqual({
+        status: 'cancelled',
+        cancellation: { reason: 'restriction', restrictionId, at: expect.any(String) },
+      });
     }
     for (const booking of [usAfterWindow, russian]) expect((await statusOf(booking.id)).status).toBe('confirmed');
     const { rows: inProgress } = await stack.database.pool.query(`SELECT status FROM bookings WHERE reference = 'INPROGRESS-1'`);
@@ -160,10 +185,22 @@ describe('nationality restrictions', () => {
   it('scheduled a few seconds ahead: refuses new bookings at once, cancels nothing before effectiveFrom, enforces within about a second of it', async () => {
     const existing = await bookOrFail(['GB'], 3);
     const effectiveFrom = instantFromNow(4);
-    const created = await operations.post('/v1/restrictions', { nationalities: ['GB', 'IE'], effectiveFrom, effectiveUntil: midnightIn(30), reason: 'Scheduled' });
+    const created = await operations.post('/v1/restrictions', {
+      nationalities: ['GB', 'IE'],
+      effectiveFrom,
+      effectiveUntil: midnightIn(30),
+      reason: 'Scheduled',
+    });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('scheduled');
-    expect(created.body.enforcement).toEqual({ state: 'pending', affectedBookings: 0, cancelledBookings: 0, reducedBookings: 0, startedAt: null, completedAt: null });
+    expect(created.body.enforcement).toEqual({
+      state: 'pending',
+      affectedBookings: 0,
+      cancelledBookings: 0,
+      reducedBookings: 0,
+      startedAt: null,
+      completedAt: null,
+    });
 
     const refused = await book(['IE'], 10);
     expect(refused.status).toBe(422);
@@ -186,7 +223,13 @@ describe('nationality restrictions', () => {
     const kept = [await bookOrFail(['RU'], 4), await bookOrFail(['KP'], 4), await bookOrFail(['RU', 'KP', 'KP'], 5)];
     const mixed = await bookOrFail(['RU', 'CN'], 6);
     const americans = await bookOrFail(['US', 'US', 'CA'], 7, 2, otherAgent);
-    const body = { allForeign: true, except: ['RU'], effectiveFrom: new Date().toISOString(), effectiveUntil: midnightIn(40), reason: 'Only Russian groups' };
+    const body = {
+      allForeign: true,
+      except: ['RU'],
+      effectiveFrom: new Date().toISOString(),
+      effectiveUntil: midnightIn(40),
+      reason: 'Only Russian groups',
+    };
 
     const countRestrictions = async (): Promise<number> =>
       (await stack.database.pool.query(`SELECT count(*)::int AS count FROM restrictions`)).rows[0].count;
@@ -222,7 +265,15 @@ describe('nationality restrictions', () => {
     const refused = await book(['RU', 'DE', 'CN'], 8);
     expect(refused.body).toMatchObject({ code: 'nationality_restricted', nationalities: ['CN', 'DE'] });
     const afterwards = await operations.post('/v1/restrictions/preview', body);
-    expect(afterwards.body).toEqual({ affectedBookings: 0, affectedGuests: 0, coveredGuests: 0, bookingsToCancel: 0, bookingsToReduce: 0, guestsToRemove: 0, byAgency: [] });
+    expect(afterwards.body).toEqual({
+      affectedBookings: 0,
+      affectedGuests: 0,
+      coveredGuests: 0,
+      bookingsToCancel: 0,
+      bookingsToReduce: 0,
+      guestsToRemove: 0,
+      byAgency: [],
+    });
   });
 
   it('lifted before it takes effect: nothing is ever cancelled and bookings are accepted again', async () => {
@@ -234,7 +285,10 @@ describe('nationality restrictions', () => {
     const lifted = await operations.post(`/v1/restrictions/${created.body.id}/lift`);
     expect(lifted.status).toBe(200);
     // Its enforcement will never run: the lift ends it, in a terminal state that says nothing was cancelled.
-    expect(lifted.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: 0, completedAt: expect.any(String) } });
+    expect(lifted.body).toMatchObject({
+      status: 'lifted',
+      enforcement: { state: 'completed', cancelledBookings: 0, completedAt: expect.any(String) },
+    });
     expect(lifted.body.liftedAt).toEqual(expect.any(String));
     const accepted = await bookOrFail(['CN'], 3);
 
@@ -242,7 +296,10 @@ describe('nationality restrictions', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(new Date(effectiveFrom).getTime() - Date.now(), 0) + 2000));
     for (const booking of [existing, accepted]) expect((await statusOf(booking.id)).status).toBe('confirmed');
     const after = await operations.get(`/v1/restrictions/${created.body.id}`);
-    expect(after.body).toMatchObject({ status: 'lifted', enforcement: { state: 'completed', cancelledBookings: 0, completedAt: lifted.body.enforcement.completedAt } });
+    expect(after.body).toMatchObject({
+      status: 'lifted',
+      enforcement: { state: 'completed', cancelledBookings: 0, completedAt: lifted.body.enforcement.completedAt },
+    });
 
     const again = await operations.post(`/v1/restrictions/${created.body.id}/lift`);
     expect(again.status).toBe(409);
@@ -251,7 +308,11 @@ describe('nationality restrictions', () => {
 
   it('lifted after it took effect: new bookings accepted again, cancelled ones stay cancelled; listed and filtered for any key', async () => {
     const existing = await bookOrFail(['FR'], 2);
-    const created = await operations.post('/v1/restrictions', { nationalities: ['FR'], effectiveFrom: instantFromNow(-60), reason: 'Immediate' });
+    const created = await operations.post('/v1/restrictions', {
+      nationalities: ['FR'],
+      effectiveFrom: instantFromNow(-60),
+      reason: 'Immediate',
+    });
     await waitForRestriction(operations, created.body.id, enforcementCompleted);
     expect((await statusOf(existing.id)).status).toBe('cancelled');
 
@@ -344,7 +405,9 @@ describe('nationality restrictions', () => {
       expect(created.status).toBe(201);
       const done = await waitForRestriction(operations, created.body.id, enforcementCompleted);
       expect(done.enforcement).toMatchObject({ affectedBookings: 1, cancelledBookings: 1 });
-      const { rows } = await stack.database.pool.query(`SELECT status, cancellation_restriction_id AS "restrictionId" FROM bookings WHERE reference = 'INFLIGHT-1'`);
+      const { rows } = await stack.database.pool.query(
+        `SELECT status, cancellation_restriction_id AS "restrictionId" FROM bookings WHERE reference = 'INFLIGHT-1'`,
+      );
       expect(rows[0]).toEqual({ status: 'cancelled', restrictionId: created.body.id });
       expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
     } finally {
@@ -387,7 +450,9 @@ describe('nationality restrictions', () => {
     await Promise.all([...Array.from({ length: 8 }, (_, worker) => loop(worker)), applyBan()]);
 
     const done = await waitForRestriction(operations, restrictionId as string, enforcementCompleted);
-    expect(results.every((result) => result.status === 201 || (result.status === 422 && result.code === 'nationality_restricted'))).toBe(true);
+    expect(results.every((result) => result.status === 201 || (result.status === 422 && result.code === 'nationality_restricted'))).toBe(
+      true,
+    );
     // The race really happened: bookings were admitted before the ban and refused after it.
     expect(results.filter((result) => result.status === 201 && result.at < banCreatedAt).length).toBeGreaterThan(0);
     expect(results.filter((result) => result.status === 422).length).toBeGreaterThan(0);

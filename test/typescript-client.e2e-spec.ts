@@ -40,7 +40,9 @@ describe('the TypeScript client example (openapi-typescript + openapi-fetch)', (
     const documentPath = path.join(workDirectory, 'openapi.json');
     writeFileSync(documentPath, JSON.stringify(proxy.validator.document));
     const generatedPath = path.join(workDirectory, 'kalma-api.ts');
-    const generation = spawnSync(process.execPath, [path.join(EXAMPLE, 'generate-types.mjs'), documentPath, generatedPath], { encoding: 'utf8' });
+    const generation = spawnSync(process.execPath, [path.join(EXAMPLE, 'generate-types.mjs'), documentPath, generatedPath], {
+      encoding: 'utf8',
+    });
     expect(generation.stderr).toBe('');
     expect(generation.status).toBe(0);
     const committed = readFileSync(path.join(EXAMPLE, 'src/kalma-api.ts'), 'utf8');
@@ -49,7 +51,9 @@ describe('the TypeScript client example (openapi-typescript + openapi-fetch)', (
   });
 
   it('type-checks under strict, with no casts', () => {
-    const check = spawnSync(path.join(PROJECT_ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(EXAMPLE, 'tsconfig.json')], { encoding: 'utf8' });
+    const check = spawnSync(path.join(PROJECT_ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(EXAMPLE, 'tsconfig.json')], {
+      encoding: 'utf8',
+    });
     expect(check.stdout + check.stderr).toBe('');
     expect(check.status).toBe(0);
     const source = readFileSync(path.join(EXAMPLE, 'src/flow.ts'), 'utf8')
@@ -61,12 +65,24 @@ describe('the TypeScript client example (openapi-typescript + openapi-fetch)', (
 
   it('books, lists, previews and applies a ban, reads the inbox and verifies the webhook, all as the document says', async () => {
     await waitForEnforcingWorker(new KalmaClient(stack.apis[0].baseUrl, stack.operationsKey));
-    const result = await runFlow({ baseUrl: proxy.baseUrl, operationsKey: stack.operationsKey, checkIn: dateFromToday(20), checkOut: dateFromToday(24), timeoutMs: 60_000 });
+    const result = await runFlow({
+      baseUrl: proxy.baseUrl,
+      operationsKey: stack.operationsKey,
+      checkIn: dateFromToday(20),
+      checkOut: dateFromToday(24),
+      timeoutMs: 60_000,
+    });
     expect(result.replayedSameBooking).toBe(true);
     expect(result.listed).toBe(true);
     expect(result.previewedBookings).toBeGreaterThanOrEqual(1);
-    expect(result.inboxNotification).toMatchObject({ type: 'booking.cancelled', data: { bookingId: result.booking.id, reason: 'restriction', restrictionId: result.restrictionId } });
-    expect(result.webhook).toMatchObject({ type: 'booking.cancelled', data: { bookingId: result.booking.id, reference: result.booking.reference } });
+    expect(result.inboxNotification).toMatchObject({
+      type: 'booking.cancelled',
+      data: { bookingId: result.booking.id, reason: 'restriction', restrictionId: result.restrictionId },
+    });
+    expect(result.webhook).toMatchObject({
+      type: 'booking.cancelled',
+      data: { bookingId: result.booking.id, reference: result.booking.reference },
+    });
     expect(proxy.violations()).toEqual([]);
     expect(proxy.exchanges.length).toBeGreaterThan(8);
   }, 120_000);

@@ -15,8 +15,13 @@ async function insertNotifications(stack: KalmaStack, agencyId: string, count: n
 
 /** Seconds from each notification being written to its first request reaching the receiver. */
 async function firstArrivalLags(stack: KalmaStack, receiver: WebhookReceiver, ids: string[]): Promise<number[]> {
-  const { rows } = await stack.database.pool.query<{ id: string; createdAt: Date }>(`SELECT id, created_at AS "createdAt" FROM notifications WHERE id = ANY($1::uuid[])`, [ids]);
-  return rows.map((row) => (Math.min(...receiver.requestsFor(row.id).map((request) => request.receivedAt)) - row.createdAt.getTime()) / 1000);
+  const { rows } = await stack.database.pool.query<{ id: string; createdAt: Date }>(
+    `SELECT id, created_at AS "createdAt" FROM notifications WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return rows.map(
+    (row) => (Math.min(...receiver.requestsFor(row.id).map((request) => request.receivedAt)) - row.createdAt.getTime()) / 1000,
+  );
 }
 
 /**
@@ -50,14 +55,22 @@ describe('webhook delivery is fair between agencies', () => {
     const healthy = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/healthy`);
     const backlog = await insertNotifications(stack, stuck.agencyId, 400);
     // A's requests are hanging in the worker before B has anything to send.
-    await waitFor(() => receiver.received.filter((request) => request.path === '/stuck').length, (count) => count >= 10, 15_000);
+    await waitFor(
+      () => receiver.received.filter((request) => request.path === '/stuck').length,
+      (count) => count >= 10,
+      15_000,
+    );
 
     const healthyIds: string[] = [];
     for (let wave = 0; wave < 4; wave++) {
       healthyIds.push(...(await insertNotifications(stack, healthy.agencyId, 25)));
       await new Promise((resolve) => setTimeout(resolve, 1_500));
     }
-    await waitFor(() => healthyIds.every((id) => receiver.requestsFor(id).length > 0), (done) => done, 20_000);
+    await waitFor(
+      () => healthyIds.every((id) => receiver.requestsFor(id).length > 0),
+      (done) => done,
+      20_000,
+    );
     const lags = await firstArrivalLags(stack, receiver, healthyIds);
     expect(lags.filter((lag) => !Number.isFinite(lag))).toEqual([]);
     expect(Math.max(...lags)).toBeLessThan(3);
@@ -82,10 +95,18 @@ describe('webhook delivery is fair between agencies', () => {
     const busy = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/slow`);
     const healthy = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/healthy-too`);
     const backlog = await insertNotifications(stack, busy.agencyId, 4_000);
-    await waitFor(() => receiver.received.filter((request) => request.path === '/slow').length, (count) => count >= 50, 15_000);
+    await waitFor(
+      () => receiver.received.filter((request) => request.path === '/slow').length,
+      (count) => count >= 50,
+      15_000,
+    );
 
     const healthyIds = await insertNotifications(stack, healthy.agencyId, 50);
-    await waitFor(() => healthyIds.every((id) => receiver.requestsFor(id).length > 0), (done) => done, 20_000);
+    await waitFor(
+      () => healthyIds.every((id) => receiver.requestsFor(id).length > 0),
+      (done) => done,
+      20_000,
+    );
     const lags = await firstArrivalLags(stack, receiver, healthyIds);
     expect(Math.max(...lags)).toBeLessThan(3);
     // B was served while A still had most of its backlog to go.
@@ -97,7 +118,13 @@ describe('webhook delivery is fair between agencies', () => {
 
     // Every one of A's deliveries is still delivered, once each (at least once; here exactly, with no lease run out).
     await waitFor(
-      async () => (await stack.database.pool.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM notifications WHERE id = ANY($1::uuid[]) AND delivery_state <> 'delivered'`, [backlog])).rows[0].pending,
+      async () =>
+        (
+          await stack.database.pool.query<{ pending: number }>(
+            `SELECT count(*)::int AS pending FROM notifications WHERE id = ANY($1::uuid[]) AND delivery_state <> 'delivered'`,
+            [backlog],
+          )
+        ).rows[0].pending,
       (pending) => pending === 0,
       60_000,
     );

@@ -17,7 +17,10 @@ async function insertNotifications(stack: KalmaStack, agencyId: string, count: n
 }
 
 async function deliveryStates(stack: KalmaStack, ids: string[]): Promise<string[]> {
-  const { rows } = await stack.database.pool.query<{ state: string }>(`SELECT delivery_state AS state FROM notifications WHERE id = ANY($1::uuid[])`, [ids]);
+  const { rows } = await stack.database.pool.query<{ state: string }>(
+    `SELECT delivery_state AS state FROM notifications WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
   return rows.map((row) => row.state);
 }
 
@@ -64,7 +67,10 @@ describe('webhook delivery', () => {
     expect(requests).toHaveLength(1);
     const [request] = requests;
     const payload = new Webhook(agency.webhookSecret).verify(request.body, request.headers as Record<string, string>) as any;
-    expect(payload).toMatchObject({ type: 'booking.hold_expired', data: { bookingId: created.body.id, reference: created.body.reference } });
+    expect(payload).toMatchObject({
+      type: 'booking.hold_expired',
+      data: { bookingId: created.body.id, reference: created.body.reference },
+    });
     expect(Number.isNaN(Date.parse(payload.timestamp))).toBe(false);
     expect(request.headers['webhook-signature']).toMatch(/^v1,/);
     expect(Math.abs(Number(request.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
@@ -102,7 +108,11 @@ describe('webhook delivery', () => {
     const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/flaky`);
     const ids = await insertNotifications(stack, agency.agencyId, 25);
 
-    const states = await waitFor(() => deliveryStates(stack, ids), (found) => found.every((state) => state === 'delivered'), 40_000);
+    const states = await waitFor(
+      () => deliveryStates(stack, ids),
+      (found) => found.every((state) => state === 'delivered'),
+      40_000,
+    );
     expect(states).toEqual(ids.map(() => 'delivered'));
 
     const signer = new Webhook(agency.webhookSecret);
@@ -131,8 +141,14 @@ describe('webhook delivery', () => {
     expect(list.status).toBe(200);
     expect(list.body.data).toHaveLength(10);
     expect(list.body.nextCursor).toEqual(expect.any(String));
-    expect(list.body.data[0]).toMatchObject({ agencyId: agency.agencyId, state: 'delivered', lastAttempt: { attempt: 3, statusCode: 200, succeeded: true } });
-    const rest = await stack.operations.get(`/v1/agencies/${agency.agencyId}/webhook-deliveries?state=delivered&limit=50&cursor=${list.body.nextCursor}`);
+    expect(list.body.data[0]).toMatchObject({
+      agencyId: agency.agencyId,
+      state: 'delivered',
+      lastAttempt: { attempt: 3, statusCode: 200, succeeded: true },
+    });
+    const rest = await stack.operations.get(
+      `/v1/agencies/${agency.agencyId}/webhook-deliveries?state=delivered&limit=50&cursor=${list.body.nextCursor}`,
+    );
     expect(rest.body.data).toHaveLength(15);
     expect(new Set([...list.body.data, ...rest.body.data].map((entry: any) => entry.notificationId))).toEqual(new Set(ids));
     expect((await stack.operations.get(`/v1/agencies/${agency.agencyId}/webhook-deliveries?state=lost`)).status).toBe(400);
@@ -152,12 +168,19 @@ describe('webhook delivery', () => {
     const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/rotating`);
     currentSecret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`; // nothing verifies: every attempt fails for now
     const [id] = await insertNotifications(stack, agency.agencyId, 1);
-    await waitFor(() => receiver.requestsFor(id), (found) => found.length >= 1);
+    await waitFor(
+      () => receiver.requestsFor(id),
+      (found) => found.length >= 1,
+    );
 
     const rotated = await stack.operations.post(`/v1/agencies/${agency.agencyId}/webhook-secret`);
     expect(rotated.status).toBe(200);
     currentSecret = rotated.body.webhookSecret;
-    const states = await waitFor(() => deliveryStates(stack, [id]), (found) => found[0] === 'delivered', 20_000);
+    const states = await waitFor(
+      () => deliveryStates(stack, [id]),
+      (found) => found[0] === 'delivered',
+      20_000,
+    );
     expect(states).toEqual(['delivered']);
     const requests = receiver.requestsFor(id);
     expect(requests[0].status).toBe(503);
@@ -190,14 +213,18 @@ describe('webhook delivery', () => {
     expect(text).toMatch(/kalma_webhook_delivery_lag_seconds_count [1-9]/);
   }, 40_000);
 
-  it('retries an agency\'s undelivered webhooks on request: a given-up delivery gets a fresh retry window, then arrives with the same webhook-id', async () => {
+  it("retries an agency's undelivered webhooks on request: a given-up delivery gets a fresh retry window, then arrives with the same webhook-id", async () => {
     let endpointWorks = false;
     receiver.on('/outage', () => (endpointWorks ? 200 : 503));
     const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/outage`);
     const retry = (agencyId = agency.agencyId) => stack.operations.post(`/v1/agencies/${agencyId}/webhook-deliveries/retry`);
     const attemptsOf = (id: string) => stack.operations.get(`/v1/notifications/${id}/deliveries`);
     const [id] = await insertNotifications(stack, agency.agencyId, 1);
-    const givenUp = await waitFor(() => attemptsOf(id), (result) => result.body.state === 'failed', 30_000);
+    const givenUp = await waitFor(
+      () => attemptsOf(id),
+      (result) => result.body.state === 'failed',
+      30_000,
+    );
     expect(givenUp.body).toMatchObject({ state: 'failed', attemptCount: 4 });
 
     // A delivery whose attempt is in flight, as a claim leaves it: its lease an hour out, its attempt not yet recorded.
@@ -208,13 +235,22 @@ describe('webhook delivery', () => {
     );
     const inFlight = claimed[0].id;
     const claimOf = async () =>
-      (await stack.database.pool.query(`SELECT delivery_attempts AS attempts, next_attempt_at > now() + interval '50 minutes' AS leased FROM notifications WHERE id = $1`, [inFlight])).rows[0];
+      (
+        await stack.database.pool.query(
+          `SELECT delivery_attempts AS attempts, next_attempt_at > now() + interval '50 minutes' AS leased FROM notifications WHERE id = $1`,
+          [inFlight],
+        )
+      ).rows[0];
 
     // Still failing: the retry gives it a whole new window (WEBHOOK_MAX_ATTEMPTS more attempts), after which it is given up again.
     const first = await retry();
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ rescheduled: 1 });
-    const givenUpAgain = await waitFor(() => attemptsOf(id), (result) => result.body.state === 'failed' && result.body.attemptCount >= 8, 30_000);
+    const givenUpAgain = await waitFor(
+      () => attemptsOf(id),
+      (result) => result.body.state === 'failed' && result.body.attemptCount >= 8,
+      30_000,
+    );
     expect(givenUpAgain.body).toMatchObject({ state: 'failed', attemptCount: 8, nextAttemptAt: null });
     expect(givenUpAgain.body.attempts.map((attempt: any) => [attempt.attempt, attempt.statusCode])).toEqual(
       [1, 2, 3, 4, 5, 6, 7, 8].map((attempt) => [attempt, 503]),
@@ -224,7 +260,10 @@ describe('webhook delivery', () => {
     endpointWorks = true;
     const second = await retry();
     expect(second.body).toEqual({ rescheduled: 1 });
-    const delivered = await waitFor(() => attemptsOf(id), (result) => result.body.state === 'delivered');
+    const delivered = await waitFor(
+      () => attemptsOf(id),
+      (result) => result.body.state === 'delivered',
+    );
     expect(delivered.body).toMatchObject({ state: 'delivered', attemptCount: 9, nextAttemptAt: null });
     const requests = receiver.requestsFor(id);
     expect(requests.map((request) => request.status)).toEqual([503, 503, 503, 503, 503, 503, 503, 503, 200]);
@@ -251,7 +290,10 @@ describe('webhook delivery', () => {
   it('settles notifications of agencies without a webhook URL as not applicable, and the inbox still works', async () => {
     const agency = await stack.operations.createAgencyWithAgentKey();
     const ids = await insertNotifications(stack, agency.agencyId, 3);
-    const states = await waitFor(() => deliveryStates(stack, ids), (found) => found.every((state) => state === 'not_applicable'));
+    const states = await waitFor(
+      () => deliveryStates(stack, ids),
+      (found) => found.every((state) => state === 'not_applicable'),
+    );
     expect(states).toEqual(['not_applicable', 'not_applicable', 'not_applicable']);
     const delivery = await stack.operations.get(`/v1/notifications/${ids[0]}/deliveries`);
     expect(delivery.body).toMatchObject({ state: 'not_applicable', attemptCount: 0, attempts: [] });
@@ -274,7 +316,10 @@ describe('webhook delivery', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(receiver.requestsFor(id)).toHaveLength(0);
     await stack.database.pool.query(`UPDATE notifications SET next_attempt_at = now() WHERE id = $1`, [id]);
-    const delivery = await waitFor(() => stack.operations.get(`/v1/notifications/${id}/deliveries`), (result) => result.body.state === 'delivered');
+    const delivery = await waitFor(
+      () => stack.operations.get(`/v1/notifications/${id}/deliveries`),
+      (result) => result.body.state === 'delivered',
+    );
     expect(delivery.body.attemptCount).toBe(2);
     expect(delivery.body.attempts).toEqual([expect.objectContaining({ attempt: 2, statusCode: 200 })]);
     expect(receiver.requestsFor(id)).toHaveLength(1);
@@ -284,14 +329,22 @@ describe('webhook delivery', () => {
     receiver.on('/slow', () => 200, { delayMs: 1_500 });
     const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/slow`);
     const ids = await insertNotifications(stack, agency.agencyId, 150);
-    await waitFor(() => ids.filter((id) => receiver.requestsFor(id).length > 0), (found) => found.length >= 20, 20_000);
+    await waitFor(
+      () => ids.filter((id) => receiver.requestsFor(id).length > 0),
+      (found) => found.length >= 20,
+      20_000,
+    );
     await stack.workers[0].kill(); // SIGKILL while about 100 requests are in flight, unrecorded
     const inFlightWhenKilled = ids.filter((id) => receiver.requestsFor(id).length > 0).length;
     expect(inFlightWhenKilled).toBeGreaterThanOrEqual(20);
     stack.startWorker();
 
     // Lease = 2 × WEBHOOK_TIMEOUT_MS (3 s) + 5 s = 11 s; then the new worker retries what the dead one had claimed.
-    const states = await waitFor(() => deliveryStates(stack, ids), (found) => found.every((state) => state === 'delivered'), 45_000);
+    const states = await waitFor(
+      () => deliveryStates(stack, ids),
+      (found) => found.every((state) => state === 'delivered'),
+      45_000,
+    );
     expect(states).toEqual(ids.map(() => 'delivered'));
     for (const id of ids) expect(receiver.requestsFor(id).length).toBeGreaterThanOrEqual(1);
     const { rows } = await stack.database.pool.query<{ retried: number }>(
@@ -306,7 +359,11 @@ describe('webhook delivery', () => {
     receiver.on('/slow-stop', () => 200, { delayMs: 1_000 });
     const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/slow-stop`);
     const ids = await insertNotifications(stack, agency.agencyId, 400);
-    await waitFor(() => ids.filter((id) => receiver.requestsFor(id).length > 0), (found) => found.length >= 20, 20_000);
+    await waitFor(
+      () => ids.filter((id) => receiver.requestsFor(id).length > 0),
+      (found) => found.length >= 20,
+      20_000,
+    );
     const worker = stack.workers[stack.workers.length - 1];
     await worker.stop();
     expect(worker.child.signalCode).not.toBe('SIGKILL'); // it shut down by itself, within the grace period
@@ -319,22 +376,38 @@ describe('webhook delivery', () => {
       [ids],
     );
     // Every claimed attempt was either made and recorded or handed back: no claim is left to a lease.
-    for (const row of rows) expect({ id: row.id, attempts: row.attempts, leased: row.leased ?? false }).toEqual({ id: row.id, attempts: row.recorded, leased: false });
+    for (const row of rows)
+      expect({ id: row.id, attempts: row.attempts, leased: row.leased ?? false }).toEqual({
+        id: row.id,
+        attempts: row.recorded,
+        leased: false,
+      });
     expect(rows.filter((row) => row.state === 'delivered').length).toBeGreaterThan(0);
     expect(rows.filter((row) => row.state === 'pending').length).toBeGreaterThan(0); // stopped mid-way
     // Requests in flight were allowed to finish: shutting down did not turn any into a failed attempt.
-    const failed = await stack.database.pool.query(`SELECT error FROM webhook_attempts WHERE notification_id = ANY($1::uuid[]) AND NOT succeeded`, [ids]);
+    const failed = await stack.database.pool.query(
+      `SELECT error FROM webhook_attempts WHERE notification_id = ANY($1::uuid[]) AND NOT succeeded`,
+      [ids],
+    );
     expect(failed.rows).toEqual([]);
 
     stack.startWorker();
-    const states = await waitFor(() => deliveryStates(stack, ids), (found) => found.every((state) => state === 'delivered'), 30_000);
+    const states = await waitFor(
+      () => deliveryStates(stack, ids),
+      (found) => found.every((state) => state === 'delivered'),
+      30_000,
+    );
     expect(states).toEqual(ids.map(() => 'delivered'));
   }, 90_000);
 
   it('documents the delivery endpoints in OpenAPI', async () => {
     const document = await stack.operations.as(undefined).get('/docs-json');
     expect(Object.keys(document.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/notifications/{id}/deliveries', '/v1/agencies/{id}/webhook-deliveries', '/v1/agencies/{id}/webhook-deliveries/retry']),
+      expect.arrayContaining([
+        '/v1/notifications/{id}/deliveries',
+        '/v1/agencies/{id}/webhook-deliveries',
+        '/v1/agencies/{id}/webhook-deliveries/retry',
+      ]),
     );
   });
 
@@ -460,10 +533,15 @@ describe('webhook URL policy (private addresses not allowed)', () => {
     // As if the URL's host had resolved publicly when it was set and to an internal address now.
     await stack.database.pool.query(`UPDATE agencies SET webhook_url = $2 WHERE id = $1`, [agency.body.id, `${receiver.baseUrl}/internal`]);
     const [id] = await insertNotifications(stack, agency.body.id, 1);
-    const delivery = await waitFor(() => stack.operations.get(`/v1/notifications/${id}/deliveries`), (result) => result.body.state === 'failed');
+    const delivery = await waitFor(
+      () => stack.operations.get(`/v1/notifications/${id}/deliveries`),
+      (result) => result.body.state === 'failed',
+    );
     if (delivery.body.state !== 'failed') console.log(`worker output:\n${stack.workers[0].output().slice(-4000)}`); // diagnosis if it ever times out
     expect(delivery.body.state).toBe('failed');
-    expect(delivery.body.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: null, succeeded: false, error: expect.stringMatching(/internal address/) })]);
+    expect(delivery.body.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, statusCode: null, succeeded: false, error: expect.stringMatching(/internal address/) }),
+    ]);
     expect(receiver.received).toHaveLength(0);
   });
 });
@@ -482,7 +560,7 @@ describe('a ban and its webhooks in one worker', () => {
     await receiver?.stop();
   });
 
-  it("cancels every booking of the ban before the worker starts sending their webhooks, then sends them all", async () => {
+  it('cancels every booking of the ban before the worker starts sending their webhooks, then sends them all', async () => {
     const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/ban`);
     // 12,000 bookings: three chunks per enforcement lane, so deliveries would start mid-enforcement
     // if the dispatcher did not wait (it used to, as soon as the first chunk committed).
@@ -500,7 +578,11 @@ describe('a ban and its webhooks in one worker', () => {
       [agency.agencyId, bookings],
     );
 
-    const ban = await stack.operations.post('/v1/restrictions', { nationalities: ['TV'], effectiveFrom: new Date().toISOString(), reason: 'ordering test' });
+    const ban = await stack.operations.post('/v1/restrictions', {
+      nationalities: ['TV'],
+      effectiveFrom: new Date().toISOString(),
+      reason: 'ordering test',
+    });
     expect(ban.status).toBe(201);
     const enforced = await waitFor(
       () => stack.operations.get(`/v1/restrictions/${ban.body.id}`),

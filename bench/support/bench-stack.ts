@@ -77,7 +77,11 @@ async function waitHealthy(baseUrl: string, child: ChildProcess): Promise<void> 
   throw new Error(`${baseUrl} did not become healthy`);
 }
 
-export async function startBenchStack(options: { apiProcesses: number; workers?: number; env?: Record<string, string> }): Promise<BenchStack> {
+export async function startBenchStack(options: {
+  apiProcesses: number;
+  workers?: number;
+  env?: Record<string, string>;
+}): Promise<BenchStack> {
   const databaseName = `kalma_bench_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: serverUrl() });
   await admin.connect();
@@ -248,13 +252,15 @@ function cpuMillisecondsOf(pid: number | undefined): number | null {
  */
 export async function localPostgresPids(pool: Pool): Promise<number[]> {
   const { rows } = await pool.query(`SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()`);
-  return rows.map((row: { pid: number }) => row.pid).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres');
-    } catch {
-      return false;
-    }
-  });
+  return rows
+    .map((row: { pid: number }) => row.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres');
+      } catch {
+        return false;
+      }
+    });
 }
 
 /**

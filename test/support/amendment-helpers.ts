@@ -9,7 +9,10 @@ export function amend(client: KalmaClient, id: string, body: unknown, headers: R
 
 /** Guests named by index, `count` of them, of these nationalities in turn. */
 export function party(count: number, nationalities: string[] = ['RU'], prefix = 'Guest'): { fullName: string; nationality: string }[] {
-  return Array.from({ length: count }, (_, index) => ({ fullName: `${prefix} ${index + 1}`, nationality: nationalities[index % nationalities.length] }));
+  return Array.from({ length: count }, (_, index) => ({
+    fullName: `${prefix} ${index + 1}`,
+    nationality: nationalities[index % nationalities.length],
+  }));
 }
 
 export async function bookOrFail(client: KalmaClient, body: Record<string, unknown>): Promise<any> {
@@ -70,7 +73,9 @@ export async function writableState(pool: Pool): Promise<Record<string, unknown[
   const read = async (sql: string): Promise<unknown[]> => (await pool.query(sql)).rows;
   return {
     bookings: await read(`SELECT b.* FROM bookings b ORDER BY b.id`),
-    nights: await read(`SELECT date::text, capacity, reserved, held FROM nights WHERE reserved <> 0 OR held <> 0 OR capacity <> 20000 ORDER BY date`),
+    nights: await read(
+      `SELECT date::text, capacity, reserved, held FROM nights WHERE reserved <> 0 OR held <> 0 OR capacity <> 20000 ORDER BY date`,
+    ),
     flights: await read(`SELECT id, seats, seats_reserved FROM flights ORDER BY id`),
     notifications: await read(`SELECT id, type, data FROM notifications ORDER BY sequence`),
     idempotencyKeys: await read(`SELECT agency_id, key, response_status, response_body FROM idempotency_keys ORDER BY agency_id, key`),

@@ -85,7 +85,12 @@ export async function seriousAccessibilityViolations(page: Page): Promise<{ id: 
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => ({ id: violation.id, impact: violation.impact ?? '', help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')) }));
+    .map((violation) => ({
+      id: violation.id,
+      impact: violation.impact ?? '',
+      help: violation.help,
+      nodes: violation.nodes.map((node) => node.target.join(' ')),
+    }));
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
@@ -112,7 +117,9 @@ export async function tabTo(page: Page, target: Locator, maxTabs = 150): Promise
 
 /** Whether `target` has the keyboard focus. (The test files compile without the DOM library.) */
 export async function hasFocus(target: Locator): Promise<boolean> {
-  return target.evaluate((element) => element === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement);
+  return target.evaluate(
+    (element) => element === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement,
+  );
 }
 
 /** How many items the tab's sessionStorage holds (the signed-in key is the only one). */

@@ -27,7 +27,9 @@ export async function snapshotTables(pool: Pool): Promise<Record<string, { rows:
  */
 export async function brokenInvariants(pool: Pool): Promise<string[]> {
   const problems: string[] = [];
-  const nights = await pool.query(`SELECT date::text, capacity, reserved, held FROM nights WHERE reserved > capacity OR held > reserved OR held < 0`);
+  const nights = await pool.query(
+    `SELECT date::text, capacity, reserved, held FROM nights WHERE reserved > capacity OR held > reserved OR held < 0`,
+  );
   for (const row of nights.rows) problems.push(`night ${JSON.stringify(row)}`);
   // Every night's `reserved` is exactly the guests of the live bookings staying that night.
   const drift = await pool.query(

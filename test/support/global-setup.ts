@@ -37,7 +37,13 @@ export default async function globalSetup(): Promise<void> {
     }
     await migrateDatabase(withDatabase(databaseUrl, templateDatabase));
 
-    const environment: TestEnvironment = { postgresServerUrl: withDatabase(databaseUrl, 'postgres'), templateDatabase, redisUrl, runId, temporaryDirectories };
+    const environment: TestEnvironment = {
+      postgresServerUrl: withDatabase(databaseUrl, 'postgres'),
+      templateDatabase,
+      redisUrl,
+      runId,
+      temporaryDirectories,
+    };
     process.env[TEST_ENVIRONMENT_VARIABLE] = JSON.stringify(environment);
   } catch (error) {
     // Jest runs no global teardown when the setup fails: stop and remove here what the setup made.

@@ -43,7 +43,9 @@ async function dropDatabases(postgresServerUrl: string, runId: string): Promise<
   await admin.connect();
   try {
     // `_` is a LIKE wildcard: escaped, so that only names made by this run match.
-    const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`kalma\\_test\\_${runId}\\_%`]);
+    const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+      `kalma\\_test\\_${runId}\\_%`,
+    ]);
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
   } finally {
     await admin.end();

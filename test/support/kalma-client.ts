@@ -50,7 +50,10 @@ export class KalmaClient {
   }
 
   /** Creates an agency and an agent key for it (needs an operations key). */
-  async createAgencyWithAgentKey(name = `Agency ${randomUUID().slice(0, 8)}`, webhookUrl?: string): Promise<{ agencyId: string; agentKey: string; webhookSecret: string }> {
+  async createAgencyWithAgentKey(
+    name = `Agency ${randomUUID().slice(0, 8)}`,
+    webhookUrl?: string,
+  ): Promise<{ agencyId: string; agentKey: string; webhookSecret: string }> {
     const agency = await this.post('/v1/agencies', { name, ...(webhookUrl ? { webhookUrl } : {}) });
     if (agency.status !== 201) throw new Error(`creating agency: ${agency.status} ${JSON.stringify(agency.body)}`);
     const key = await this.post(`/v1/agencies/${agency.body.id}/api-keys`, { label: 'test' });

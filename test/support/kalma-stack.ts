@@ -22,7 +22,9 @@ export interface KalmaStack {
  * A running Kalma for one test file: its own database and queue prefix, `apiCount` API
  * processes and `workerCount` workers, built from `dist/` exactly as production runs them.
  */
-export async function startKalmaStack(options: { apiCount?: number; workerCount?: number; env?: Record<string, string> } = {}): Promise<KalmaStack> {
+export async function startKalmaStack(
+  options: { apiCount?: number; workerCount?: number; env?: Record<string, string> } = {},
+): Promise<KalmaStack> {
   const database = await createTestDatabase();
   // In the redis-cluster jest project, every process of the stack uses the cluster instead.
   const redisClusterNodes = testRedisClusterNodes();

@@ -46,7 +46,9 @@ function mediaTypeOf(headers: IncomingHttpHeaders): string | undefined {
 }
 
 function describe(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}${error.params ? ` ${JSON.stringify(error.params)}` : ''}`).join('; ');
+  return (errors ?? [])
+    .map((error) => `${error.instancePath || '/'} ${error.message}${error.params ? ` ${JSON.stringify(error.params)}` : ''}`)
+    .join('; ');
 }
 
 /** A query or header value as its schema types it (they travel as strings). */
@@ -193,12 +195,14 @@ export class OpenApiValidator {
         if (parameter.required || parameter.in === 'path') add(`${parameter.in} parameter ${parameter.name} is required`);
         continue;
       }
-      if (parameter.in === 'query' && url.searchParams.getAll(parameter.name).length > 1) add(`query parameter ${parameter.name} is given more than once`);
+      if (parameter.in === 'query' && url.searchParams.getAll(parameter.name).length > 1)
+        add(`query parameter ${parameter.name} is given more than once`);
       const problem = parameter.schema ? this.check(parameter.schema, coerce(raw, parameter.schema)) : undefined;
       if (problem) add(`${parameter.in} parameter ${parameter.name}: ${problem}`);
     }
     for (const queryName of new Set(url.searchParams.keys())) {
-      if (!parameters.some((parameter) => parameter.in === 'query' && parameter.name === queryName)) add(`query parameter ${queryName} is not documented`);
+      if (!parameters.some((parameter) => parameter.in === 'query' && parameter.name === queryName))
+        add(`query parameter ${queryName} is not documented`);
     }
     if (operation.security && operation.security.length > 0 && !/^Bearer \S+$/.test(String(exchange.requestHeaders.authorization ?? ''))) {
       add('no Bearer credentials on a secured route');
@@ -232,7 +236,10 @@ export class OpenApiValidator {
   }
 
   private validateResponse(route: MatchedRoute, exchange: Exchange, add: (message: string) => void): void {
-    const responses = (route.operation.responses ?? {}) as Record<string, { content?: Record<string, { schema?: OpenApiSchema }>; headers?: Record<string, { required?: boolean; schema?: OpenApiSchema }> }>;
+    const responses = (route.operation.responses ?? {}) as Record<
+      string,
+      { content?: Record<string, { schema?: OpenApiSchema }>; headers?: Record<string, { required?: boolean; schema?: OpenApiSchema }> }
+    >;
     const documented = responses[String(exchange.status)] ?? responses[`${String(exchange.status)[0]}XX`];
     if (!documented) {
       add(`status ${exchange.status} is not documented (documented: ${Object.keys(responses).join(', ')})`);
@@ -296,7 +303,13 @@ export async function startValidatingProxy(targetBaseUrl: string, document: Open
     incoming.on('end', () => {
       const requestBody = Buffer.concat(chunks);
       const upstream = httpRequest(
-        { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: { ...incoming.headers, host: target.host },
+        },
         (answer) => {
           const answerChunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => answerChunks.push(chunk));
@@ -314,7 +327,14 @@ export async function startValidatingProxy(targetBaseUrl: string, document: Open
             try {
               violations = validator.validate(exchange);
             } catch (error) {
-              violations = [{ route: `${exchange.method} ${exchange.url}`, status: exchange.status, side: 'response', message: `the validator failed: ${(error as Error).message}` }];
+              violations = [
+                {
+                  route: `${exchange.method} ${exchange.url}`,
+                  status: exchange.status,
+                  side: 'response',
+                  message: `the validator failed: ${(error as Error).message}`,
+                },
+              ];
             }
             exchanges.push({ exchange, violations });
             const headers = { ...answer.headers };

@@ -76,15 +76,24 @@ async function startClusterNode(directory: string): Promise<ClusterNodeProcess> 
   const server = startProcess(
     'redis-server',
     [
-      '--port', String(port),
-      '--cluster-port', String(busPort),
-      '--bind', '127.0.0.1',
-      '--cluster-enabled', 'yes',
-      '--cluster-config-file', `nodes-${port}.conf`,
-      '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', directory,
+      '--port',
+      String(port),
+      '--cluster-port',
+      String(busPort),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      `nodes-${port}.conf`,
+      '--cluster-node-timeout',
+      String(NODE_TIMEOUT_MS),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      directory,
     ],
     { cwd: directory, env: { PATH: process.env.PATH ?? '' } },
   );
@@ -108,7 +117,9 @@ function run(command: string, args: string[]): Promise<void> {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`)),
+    );
   });
 }
 
@@ -118,7 +129,14 @@ function isAlive(node: ClusterNodeProcess): boolean {
 
 /** Runs one command on one node with a short-lived connection. */
 async function onNode<T>(node: ClusterNodeProcess, work: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({ host: '127.0.0.1', port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port: node.port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -179,7 +197,10 @@ function handle(nodes: ClusterNodeProcess[], primaries: number, stop: () => Prom
     },
     async shardOf(slot) {
       const lines = parseNodes(await onNode(someLiveNode(), (redis) => redis.cluster('NODES') as Promise<string>));
-      const primary = lines.find((line) => line.flags.includes('master') && !line.flags.includes('fail') && line.slots.some(([from, to]) => slot >= from && slot <= to));
+      const primary = lines.find(
+        (line) =>
+          line.flags.includes('master') && !line.flags.includes('fail') && line.slots.some(([from, to]) => slot >= from && slot <= to),
+      );
       if (!primary) throw new Error(`no primary serves slot ${slot}`);
       const replicas = lines.filter((line) => line.primaryId === primary.id && !line.flags.includes('fail'));
       return { primary: byPort(primary.port), replicas: replicas.map((line) => byPort(line.port)) };
@@ -192,7 +213,9 @@ function handle(nodes: ClusterNodeProcess[], primaries: number, stop: () => Prom
           const live = nodes.filter(isAlive);
           const states = await Promise.all(live.map((node) => onNode(node, (redis) => redis.cluster('INFO') as Promise<string>)));
           const lines = parseNodes(await onNode(live[0], (redis) => redis.cluster('NODES') as Promise<string>));
-          const servingPrimaries = lines.filter((line) => line.flags.includes('master') && !line.flags.includes('fail') && line.slots.length > 0);
+          const servingPrimaries = lines.filter(
+            (line) => line.flags.includes('master') && !line.flags.includes('fail') && line.slots.length > 0,
+          );
           const replicaLinks = await Promise.all(
             live
               .filter((node) => lines.find((line) => line.port === node.port)?.flags.includes('slave'))

@@ -14,7 +14,8 @@ export async function waitForRestriction(
     const response = await client.get(`/v1/restrictions/${id}`);
     last = response.body;
     if (response.status === 200 && done(last)) return last;
-    if (Date.now() > deadline) throw new Error(`restriction ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`restriction ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -79,7 +80,11 @@ export function instantFromNow(seconds: number): string {
  * Antarctica), waits for its enforcement to complete, and lifts it.
  */
 export async function waitForEnforcingWorker(operations: KalmaClient): Promise<void> {
-  const created = await operations.post('/v1/restrictions', { nationalities: ['AQ'], effectiveFrom: new Date().toISOString(), reason: 'worker warm-up' });
+  const created = await operations.post('/v1/restrictions', {
+    nationalities: ['AQ'],
+    effectiveFrom: new Date().toISOString(),
+    reason: 'worker warm-up',
+  });
   if (created.status !== 201) throw new Error(`warm-up restriction: ${created.status} ${JSON.stringify(created.body)}`);
   await waitForRestriction(operations, created.body.id, enforcementCompleted, 60_000);
   await operations.post(`/v1/restrictions/${created.body.id}/lift`);

@@ -88,7 +88,11 @@ export async function createRouteFixtures(operations: KalmaClient, routes: Route
  * A route's path with real ids in its parameters where there is a fixture for them (a random
  * uuid otherwise); `override` replaces every parameter (e.g. with a hostile value).
  */
-export function concretePath(route: Route, resourceIds: Record<string, string>, override?: string): { path: string; allParametersReal: boolean } {
+export function concretePath(
+  route: Route,
+  resourceIds: Record<string, string>,
+  override?: string,
+): { path: string; allParametersReal: boolean } {
   let allParametersReal = true;
   const segments = route.path.split('/');
   const path = segments

@@ -85,7 +85,10 @@ export function startWorker(env: Record<string, string>): ServiceProcess {
 }
 
 function startNodeScript(script: string, env: Record<string, string>): ServiceProcess {
-  return startProcess(process.execPath, [...NODE_RUNTIME_FLAGS, path.join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env } });
+  return startProcess(process.execPath, [...NODE_RUNTIME_FLAGS, path.join(PROJECT_ROOT, script)], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+  });
 }
 
 export interface RedisServerProcess extends ServiceProcess {

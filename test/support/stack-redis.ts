@@ -12,7 +12,11 @@ export function stackRedis(stack: Pick<KalmaStack, 'env'>): RedisClient {
 
 /** One of the stack's queues, under the prefix its processes use; `close` also closes a cluster connection. */
 export function stackQueue(stack: Pick<KalmaStack, 'env'>, name: QueueName): Queue {
-  const settings = { REDIS_URL: stack.env.REDIS_URL, REDIS_CLUSTER_NODES: stack.env.REDIS_CLUSTER_NODES, QUEUE_PREFIX: stack.env.QUEUE_PREFIX };
+  const settings = {
+    REDIS_URL: stack.env.REDIS_URL,
+    REDIS_CLUSTER_NODES: stack.env.REDIS_CLUSTER_NODES,
+    QUEUE_PREFIX: stack.env.QUEUE_PREFIX,
+  };
   const connection = bullMqConnection(settings, { failFast: false });
   const queue = new Queue(name, { connection: connection.connection, prefix: queuePrefix(settings, name) });
   const close = queue.close.bind(queue);

@@ -11,7 +11,13 @@ export interface ReceivedWebhook {
 }
 
 /** Decides the status code of each request; called with the request and how many times this id came before. */
-export type WebhookResponder = (request: { path: string; id: string; headers: IncomingHttpHeaders; body: string; previousDeliveries: number }) => number;
+export type WebhookResponder = (request: {
+  path: string;
+  id: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  previousDeliveries: number;
+}) => number;
 
 /** A local webhook receiver on 127.0.0.1 that records every request and answers as the test says. */
 export class WebhookReceiver {

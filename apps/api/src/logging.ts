@@ -64,7 +64,11 @@ export function logRequests(fastify: FastifyInstance): void {
       logger[level](
         // Not `req`/`res`: the logger's pino-http serializers expect Node's request and response
         // objects there (a plain object's statusCode would come out null).
-        { request: { id: request.id, method: request.method, url: loggableUrl(request.url) }, response: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) },
+        {
+          request: { id: request.id, method: request.method, url: loggableUrl(request.url) },
+          response: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime),
+        },
         'request completed',
       );
     }

@@ -57,7 +57,11 @@ export async function call<T>(path: string, options: RequestOptions = {}): Promi
       cache: 'no-store',
     });
   } catch (error) {
-    throw new ProblemError({ status: 0, title: 'The API cannot be reached', detail: error instanceof Error ? error.message : String(error) });
+    throw new ProblemError({
+      status: 0,
+      title: 'The API cannot be reached',
+      detail: error instanceof Error ? error.message : String(error),
+    });
   }
   const text = await response.text();
   let body: unknown = undefined;
@@ -74,14 +78,20 @@ export async function get<T>(path: string): Promise<T> {
   return (await call<T>(path)).body;
 }
 
-export async function send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown = {}, headers?: Record<string, string>): Promise<T> {
+export async function send<T>(
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body: unknown = {},
+  headers?: Record<string, string>,
+): Promise<T> {
   return (await call<T>(path, { method, body, headers })).body;
 }
 
 /** A query string of the defined, non-empty parameters. */
 export function query(parameters: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(parameters)) if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+  for (const [name, value] of Object.entries(parameters))
+    if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
 }

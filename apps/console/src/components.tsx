@@ -29,7 +29,13 @@ export function ProblemView({ problem }: { problem: Problem | null }) {
     <div class="problem" role="alert">
       <strong>{problem.title}</strong>
       {problem.detail ? <span> — {problem.detail}</span> : null}
-      {problem.status ? <span class="problem-status"> ({problem.status}{problem.code ? ` ${problem.code}` : ''})</span> : null}
+      {problem.status ? (
+        <span class="problem-status">
+          {' '}
+          ({problem.status}
+          {problem.code ? ` ${problem.code}` : ''})
+        </span>
+      ) : null}
     </div>
   );
 }
@@ -48,7 +54,8 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[]): [Resour
       const data = await loader.current();
       if (mine === generation.current) setResource({ state: 'ready', data });
     } catch (error) {
-      if (mine === generation.current) setResource((previous) => ({ state: 'failed', problem: problemOfError(error), data: previous.data }));
+      if (mine === generation.current)
+        setResource((previous) => ({ state: 'failed', problem: problemOfError(error), data: previous.data }));
     }
   }, []);
   useEffect(() => {
@@ -62,14 +69,27 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[]): [Resour
 }
 
 /** Shows a resource: loading, its problem, or `children(data)`. */
-export function Loaded<T>({ resource, children, what }: { resource: Resource<T>; children: (data: T) => ComponentChildren; what?: string }) {
+export function Loaded<T>({
+  resource,
+  children,
+  what,
+}: {
+  resource: Resource<T>;
+  children: (data: T) => ComponentChildren;
+  what?: string;
+}) {
   if (resource.state === 'failed') return <ProblemView problem={resource.problem} />;
   if (resource.data === undefined) return <Loading what={what} />;
   return <>{children(resource.data)}</>;
 }
 
 /** An action started by a button: busy while it runs, its problem if refused. */
-export function useAction(): { busy: boolean; problem: Problem | null; run: (action: () => Promise<unknown>) => Promise<boolean>; clear: () => void } {
+export function useAction(): {
+  busy: boolean;
+  problem: Problem | null;
+  run: (action: () => Promise<unknown>) => Promise<boolean>;
+  clear: () => void;
+} {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const run = useCallback(async (action: () => Promise<unknown>) => {
@@ -106,7 +126,15 @@ export function Status({ value }: { value: string }) {
 /** An enforcement (or any) progress bar: a real progressbar for assistive technology. */
 export function ProgressBar({ percent, label }: { percent: number; label: string }) {
   return (
-    <div class="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-valuetext={`${percent} %`}>
+    <div
+      class="progress"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent}
+      aria-valuetext={`${percent} %`}
+    >
       <div class="progress-fill" style={{ width: `${percent}%` }} />
       <span class="progress-text">{percent} %</span>
     </div>

@@ -131,4 +131,3 @@ function screenOf(role: Role, id: string): Screen {
 }
 
 render(<App />, document.getElementById('app')!);
-

@@ -24,11 +24,16 @@ export function weekdayOf(date: string): string {
 /** An instant in the resort's zone, e.g. "1 Jul 2027, 14:30 GMT+9". */
 export function formatInstant(instant: string | null | undefined, timeZone: string): string {
   if (!instant) return '—';
-  return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(instant)) + ` ${zoneLabel(timeZone, new Date(instant))}`;
+  return (
+    new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(instant)) +
+    ` ${zoneLabel(timeZone, new Date(instant))}`
+  );
 }
 
 function zoneLabel(timeZone: string, at: Date): string {
-  const part = new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName');
+  const part = new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'short' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName');
   return part?.value ?? timeZone;
 }
 

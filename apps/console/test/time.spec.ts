@@ -3,7 +3,15 @@ import { addDays, resortInstant, resortNowLocal, resortToday } from '../src/time
 
 /** The wall-clock minute of `instant` in `timeZone`, as a datetime-local field shows it. */
 function wallClock(instant: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(instant));
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(instant));
   const value = (type: string) => parts.find((part) => part.type === type)?.value;
   return `${value('year')}-${value('month')}-${value('day')}T${value('hour')}:${value('minute')}`;
 }

@@ -60,16 +60,25 @@ export class PeriodicJobs implements OnApplicationBootstrap, OnApplicationShutdo
       // due is one cheap index lookup. The ban preview's party counts are folded as often, so
       // that they stay about one row per key however many bookings change.
       const maintenance = this.jobs.queue(QUEUES.maintenance);
-      for (const name of ['sweep-expired-holds', 'sweep-party-decisions', 'reconcile-restrictions', 'reconcile-flight-disruptions', 'apply-data-retention', 'fold-party-counts'] as const) {
+      for (const name of [
+        'sweep-expired-holds',
+        'sweep-party-decisions',
+        'reconcile-restrictions',
+        'reconcile-flight-disruptions',
+        'apply-data-retention',
+        'fold-party-counts',
+      ] as const) {
         await maintenance.upsertJobScheduler(name, { every: this.config.SWEEP_INTERVAL_SECONDS * 1000 }, { name, data: {} });
       }
       // Webhook rounds: frequent, since this is what triggers delivery; each round drains whatever is due.
       // Keep little history: a round every second would otherwise fill Redis with completed jobs.
-      await this.jobs.queue(QUEUES.webhooks).upsertJobScheduler(
-        'dispatch-webhooks',
-        { every: this.config.WEBHOOK_DISPATCH_INTERVAL_MS },
-        { name: 'dispatch-webhooks', data: {}, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } } },
-      );
+      await this.jobs
+        .queue(QUEUES.webhooks)
+        .upsertJobScheduler(
+          'dispatch-webhooks',
+          { every: this.config.WEBHOOK_DISPATCH_INTERVAL_MS },
+          { name: 'dispatch-webhooks', data: {}, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } } },
+        );
     } catch (error) {
       this.logger.warn(`could not declare job schedulers (retrying in ${DECLARE_RETRY_MS} ms): ${(error as Error).message}`);
       // Webhook delivery and the sweeps depend on these schedulers: 30 s without them is too long.

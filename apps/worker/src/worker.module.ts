@@ -25,7 +25,10 @@ import { WorkerRedisConnection, WorkerRedisConnectionModule, WorkerRedisShutdown
 @Module({
   imports: [
     ConfigModule,
-    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => ({ pinoHttp: { level: config.LOG_LEVEL, serializers: logSerializers } }) }),
+    LoggerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ pinoHttp: { level: config.LOG_LEVEL, serializers: logSerializers } }),
+    }),
     DatabaseModule,
     JobsModule,
     ObservabilityModule,
@@ -37,7 +40,11 @@ import { WorkerRedisConnection, WorkerRedisConnectionModule, WorkerRedisShutdown
     }),
     // Each queue's prefix (hash-tagged on a cluster), used by its processor's worker too.
     ...Object.values(QUEUES).map((name) =>
-      BullModule.registerQueueAsync({ name, inject: [AppConfig], useFactory: (config: AppConfig) => ({ prefix: queuePrefix(config, name) }) }),
+      BullModule.registerQueueAsync({
+        name,
+        inject: [AppConfig],
+        useFactory: (config: AppConfig) => ({ prefix: queuePrefix(config, name) }),
+      }),
     ),
     AccessModule,
     BookingsModule,
@@ -46,6 +53,16 @@ import { WorkerRedisConnection, WorkerRedisConnectionModule, WorkerRedisShutdown
     DisruptionsModule,
     WebhooksModule,
   ],
-  providers: [BookingsProcessor, DisruptionsProcessor, MaintenanceProcessor, PeriodicJobs, RegisteredQueueErrorLog, RestrictionsProcessor, WebhooksProcessor, WorkerMetricsServer, WorkerRedisShutdown],
+  providers: [
+    BookingsProcessor,
+    DisruptionsProcessor,
+    MaintenanceProcessor,
+    PeriodicJobs,
+    RegisteredQueueErrorLog,
+    RestrictionsProcessor,
+    WebhooksProcessor,
+    WorkerMetricsServer,
+    WorkerRedisShutdown,
+  ],
 })
 export class WorkerModule {}

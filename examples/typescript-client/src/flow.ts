@@ -43,7 +43,10 @@ class FlowError extends Error {}
 /** Fails with the problem Kalma answered (`code`, `detail`), or returns the data. */
 function expectData<T>(what: string, result: { data?: T; error?: { code: string; detail?: string } | unknown; response: Response }): T {
   if (result.data !== undefined) return result.data;
-  const detail = typeof result.error === 'object' && result.error !== null && 'code' in result.error ? JSON.stringify(result.error) : String(result.response.status);
+  const detail =
+    typeof result.error === 'object' && result.error !== null && 'code' in result.error
+      ? JSON.stringify(result.error)
+      : String(result.response.status);
   throw new FlowError(`${what}: ${detail}`);
 }
 
@@ -122,16 +125,35 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
       await operations.POST('/v1/agencies', { body: { name: 'Typed Travel', webhookUrl: endpoint.url, partyPolicy: 'cancel_booking' } }),
     );
     webhookSecret = agency.webhookSecret;
-    const key = expectData('issue key', await operations.POST('/v1/agencies/{id}/api-keys', { params: { path: { id: agency.id } }, body: { label: 'typed client' } }));
+    const key = expectData(
+      'issue key',
+      await operations.POST('/v1/agencies/{id}/api-keys', { params: { path: { id: agency.id } }, body: { label: 'typed client' } }),
+    );
     const agent = createClient<paths>({ baseUrl: options.baseUrl, headers: { Authorization: `Bearer ${key.key}` } });
 
     // The agency books; a retry with the same Idempotency-Key returns the same booking.
     const idempotencyKey = randomUUID();
-    const body = { checkIn: options.checkIn, checkOut: options.checkOut, guests: [{ fullName: 'Mary Major', nationality: 'US' }, { fullName: 'John Doe', nationality: 'US' }] };
-    const booking = expectData('book', await agent.POST('/v1/bookings', { params: { header: { 'Idempotency-Key': idempotencyKey } }, body }));
-    const replay = expectData('book again', await agent.POST('/v1/bookings', { params: { header: { 'Idempotency-Key': idempotencyKey } }, body }));
+    const body = {
+      checkIn: options.checkIn,
+      checkOut: options.checkOut,
+      guests: [
+        { fullName: 'Mary Major', nationality: 'US' },
+        { fullName: 'John Doe', nationality: 'US' },
+      ],
+    };
+    const booking = expectData(
+      'book',
+      await agent.POST('/v1/bookings', { params: { header: { 'Idempotency-Key': idempotencyKey } }, body }),
+    );
+    const replay = expectData(
+      'book again',
+      await agent.POST('/v1/bookings', { params: { header: { 'Idempotency-Key': idempotencyKey } }, body }),
+    );
 
-    const page = expectData('list', await agent.GET('/v1/bookings', { params: { query: { status: 'confirmed', checkInFrom: options.checkIn, limit: 50 } } }));
+    const page = expectData(
+      'list',
+      await agent.GET('/v1/bookings', { params: { query: { status: 'confirmed', checkInFrom: options.checkIn, limit: 50 } } }),
+    );
     const listed = page.data.some((entry) => entry.id === booking.id);
 
     // Operations: what would a ban on US guests cancel? Then apply it from now on.
@@ -139,19 +161,26 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     const preview = expectData('preview', await operations.POST('/v1/restrictions/preview', { body: ban }));
     const restriction = expectData('apply', await operations.POST('/v1/restrictions', { body: ban }));
     await poll('enforcement', timeoutMs, async () => {
-      const current = expectData('restriction', await operations.GET('/v1/restrictions/{id}', { params: { path: { id: restriction.id } } }));
+      const current = expectData(
+        'restriction',
+        await operations.GET('/v1/restrictions/{id}', { params: { path: { id: restriction.id } } }),
+      );
       return current.enforcement.state === 'completed' ? current : undefined;
     });
 
     // The agency polls its inbox: the cancellation names the booking and the restriction.
     const inboxNotification = await poll('inbox', timeoutMs, async () => {
       const inbox = expectData('inbox', await agent.GET('/v1/notifications', { params: { query: { unacknowledged: true } } }));
-      return inbox.data.find((entry) => entry.type === 'booking.cancelled' && entry.data.bookingId === booking.id && entry.data.restrictionId === restriction.id);
+      return inbox.data.find(
+        (entry) => entry.type === 'booking.cancelled' && entry.data.bookingId === booking.id && entry.data.restrictionId === restriction.id,
+      );
     });
     expectData('acknowledge', await agent.POST('/v1/notifications/ack', { body: { upTo: inboxNotification.id } }));
 
     // And its webhook endpoint got the same event, signed.
-    const webhook = await poll('webhook', timeoutMs, async () => endpoint.verified.filter(isCancelledWebhook).find((event) => event.data.bookingId === booking.id));
+    const webhook = await poll('webhook', timeoutMs, async () =>
+      endpoint.verified.filter(isCancelledWebhook).find((event) => event.data.bookingId === booking.id),
+    );
 
     return {
       booking,

@@ -36,7 +36,10 @@ const API_KEY_COLUMNS = `id, agency_id AS "agencyId", role, label, key_prefix AS
 export class AccessRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insertAgency(manager: EntityManager, agency: { name: string; webhookUrl: string | null; webhookSecret: string; partyPolicy: PartyPolicy }): Promise<AgencyRow> {
+  async insertAgency(
+    manager: EntityManager,
+    agency: { name: string; webhookUrl: string | null; webhookSecret: string; partyPolicy: PartyPolicy },
+  ): Promise<AgencyRow> {
     const rows: AgencyRow[] = await manager.query(
       `INSERT INTO agencies (name, webhook_url, webhook_secret, party_policy) VALUES ($1, $2, $3, $4) RETURNING ${AGENCY_COLUMNS}`,
       [agency.name, agency.webhookUrl, agency.webhookSecret, agency.partyPolicy],
@@ -94,13 +97,16 @@ export class AccessRepository {
     return returnedRows(result)[0];
   }
 
-  async insertApiKey(manager: EntityManager, key: {
-    agencyId: string | null;
-    role: Role;
-    label: string | null;
-    keyHash: Buffer;
-    keyPrefix: string;
-  }): Promise<ApiKeyRow> {
+  async insertApiKey(
+    manager: EntityManager,
+    key: {
+      agencyId: string | null;
+      role: Role;
+      label: string | null;
+      keyHash: Buffer;
+      keyPrefix: string;
+    },
+  ): Promise<ApiKeyRow> {
     const rows: ApiKeyRow[] = await manager.query(
       `INSERT INTO api_keys (agency_id, role, label, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5)
        RETURNING ${API_KEY_COLUMNS}`,

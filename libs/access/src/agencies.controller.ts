@@ -72,7 +72,11 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Rename an agency, set its webhook URL or its party policy (operations)' })
   @ApiOkResponse({ type: AgencyDto })
   @ApiProblems(400, 401, 403, 404, 429)
-  async update(@Param('id', uuidParam('Agency')) id: string, @Body() body: UpdateAgencyDto, @RequestOrigin() origin: AuditOrigin): Promise<AgencyDto> {
+  async update(
+    @Param('id', uuidParam('Agency')) id: string,
+    @Body() body: UpdateAgencyDto,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<AgencyDto> {
     return AgencyDto.from(await this.agencies.update(id, body, origin));
   }
 
@@ -82,7 +86,11 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Rotate the webhook signing secret (operations)', description: 'The new secret is returned once.' })
   @ApiOkResponse({ type: AgencyWithSecretDto })
   @ApiProblems(400, 401, 403, 404, 429)
-  async rotateSecret(@Param('id', uuidParam('Agency')) id: string, @EmptyBody() _body: unknown, @RequestOrigin() origin: AuditOrigin): Promise<AgencyWithSecretDto> {
+  async rotateSecret(
+    @Param('id', uuidParam('Agency')) id: string,
+    @EmptyBody() _body: unknown,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<AgencyWithSecretDto> {
     return AgencyWithSecretDto.withSecret(await this.agencies.rotateWebhookSecret(id, origin));
   }
 
@@ -91,7 +99,11 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Issue an API key for an agency (operations)', description: 'The key is shown once; only its hash is stored.' })
   @ApiCreatedResponse({ type: IssuedApiKeyDto })
   @ApiProblems(400, 401, 403, 404, 429)
-  async issueKey(@Param('id', uuidParam('Agency')) id: string, @Body() body: CreateApiKeyDto, @RequestOrigin() origin: AuditOrigin): Promise<IssuedApiKeyDto> {
+  async issueKey(
+    @Param('id', uuidParam('Agency')) id: string,
+    @Body() body: CreateApiKeyDto,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<IssuedApiKeyDto> {
     await this.agencies.get(id);
     const issued = await this.apiKeys.issue(id, body.role ?? 'agent', body.label ?? null, origin);
     return { ...toApiKeyDto(issued), key: issued.key };

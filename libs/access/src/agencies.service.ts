@@ -31,7 +31,13 @@ export class AgenciesService {
         partyPolicy: input.partyPolicy ?? 'cancel_booking',
       });
       await this.audit.record(manager, [
-        { action: 'agency.created', entityType: 'agency', entityId: agency.id, origin, changes: changesBetween(undefined, agency, AUDITED_AGENCY_FIELDS) },
+        {
+          action: 'agency.created',
+          entityType: 'agency',
+          entityId: agency.id,
+          origin,
+          changes: changesBetween(undefined, agency, AUDITED_AGENCY_FIELDS),
+        },
       ]);
       return agency;
     });
@@ -54,7 +60,11 @@ export class AgenciesService {
     };
   }
 
-  async update(id: string, changes: { name?: string; webhookUrl?: string | null; partyPolicy?: PartyPolicy }, origin: AuditOrigin): Promise<AgencyRow> {
+  async update(
+    id: string,
+    changes: { name?: string; webhookUrl?: string | null; partyPolicy?: PartyPolicy },
+    origin: AuditOrigin,
+  ): Promise<AgencyRow> {
     if (changes.webhookUrl) await assertAllowedWebhookUrl(changes.webhookUrl, this.config.WEBHOOK_ALLOW_PRIVATE_URLS);
     return this.dataSource.transaction(async (manager) => {
       const before = await this.repository.lockAgency(manager, id);
@@ -73,7 +83,9 @@ export class AgenciesService {
     return this.dataSource.transaction(async (manager) => {
       const agency = await this.repository.updateAgency(manager, id, { webhookSecret: generateWebhookSecret() });
       if (!agency) throw new NotFound('Agency', id);
-      await this.audit.record(manager, [{ action: 'agency.webhook_secret_rotated', entityType: 'agency', entityId: id, origin, changes: {} }]);
+      await this.audit.record(manager, [
+        { action: 'agency.webhook_secret_rotated', entityType: 'agency', entityId: id, origin, changes: {} },
+      ]);
       return agency;
     });
   }

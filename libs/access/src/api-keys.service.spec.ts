@@ -12,7 +12,11 @@ import type { Principal } from './principal';
  */
 describe('ApiKeysService.authenticate', () => {
   const principal: Principal = { keyId: 'key-1', role: 'agent', agencyId: 'agency-1' };
-  const origin: AuditOrigin = { actor: { type: 'api_key', keyId: 'ops-key', role: 'operations', agencyId: null }, cause: { type: 'request' }, requestId: 'request-1' };
+  const origin: AuditOrigin = {
+    actor: { type: 'api_key', keyId: 'ops-key', role: 'operations', agencyId: null },
+    cause: { type: 'request' },
+    requestId: 'request-1',
+  };
 
   /** A repository whose lookups stay pending until `answer` is called. */
   function pendingRepository() {
@@ -23,7 +27,8 @@ describe('ApiKeysService.authenticate', () => {
         repository.lookups++;
         return new Promise<Principal | undefined>((resolve, reject) => waiting.push({ resolve, reject }));
       },
-      revokeApiKey: async (_manager: unknown, id: string) => ({ id, wasRevoked: false, revokedAt: new Date() }) as ApiKeyRow & { wasRevoked: boolean },
+      revokeApiKey: async (_manager: unknown, id: string) =>
+        ({ id, wasRevoked: false, revokedAt: new Date() }) as ApiKeyRow & { wasRevoked: boolean },
       answer: (value: Principal | undefined) => waiting.splice(0).forEach((lookup) => lookup.resolve(value)),
       fail: (error: Error) => waiting.splice(0).forEach((lookup) => lookup.reject(error)),
     };

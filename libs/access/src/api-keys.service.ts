@@ -53,14 +53,24 @@ export class ApiKeysService implements OnApplicationBootstrap {
   async issue(agencyId: string, role: Role, label: string | null, origin: AuditOrigin): Promise<IssuedApiKey> {
     const key = generateApiKey(role);
     const row = await this.dataSource.transaction(async (manager) => {
-      const inserted = await this.repository.insertApiKey(manager, { agencyId, role, label, keyHash: hashApiKey(key), keyPrefix: keyPrefixOf(key) });
+      const inserted = await this.repository.insertApiKey(manager, {
+        agencyId,
+        role,
+        label,
+        keyHash: hashApiKey(key),
+        keyPrefix: keyPrefixOf(key),
+      });
       await this.audit.record(manager, [
         {
           action: 'api_key.created',
           entityType: 'api_key',
           entityId: inserted.id,
           origin,
-          changes: { role: { from: null, to: role }, agencyId: { from: null, to: agencyId }, ...(label ? { label: { from: null, to: label } } : {}) },
+          changes: {
+            role: { from: null, to: role },
+            agencyId: { from: null, to: agencyId },
+            ...(label ? { label: { from: null, to: label } } : {}),
+          },
         },
       ]);
       return inserted;
@@ -74,7 +84,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
       const revoked = await this.repository.revokeApiKey(manager, id);
       if (revoked && !revoked.wasRevoked) {
         await this.audit.record(manager, [
-          { action: 'api_key.revoked', entityType: 'api_key', entityId: id, origin, changes: { revokedAt: { from: null, to: new Date(revoked.revokedAt as Date).toISOString() } } },
+          {
+            action: 'api_key.revoked',
+            entityType: 'api_key',
+            entityId: id,
+            origin,
+            changes: { revokedAt: { from: null, to: new Date(revoked.revokedAt as Date).toISOString() } },
+          },
         ]);
       }
       return revoked;

@@ -49,7 +49,9 @@ export class KeyRevocationChannel implements OnApplicationShutdown {
         }),
       ]);
     } catch (error) {
-      this.warn(`revocation of API key ${keyId} not broadcast (Redis: ${(error as Error).message}); other API processes refuse it when their key cache expires`);
+      this.warn(
+        `revocation of API key ${keyId} not broadcast (Redis: ${(error as Error).message}); other API processes refuse it when their key cache expires`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -94,7 +96,9 @@ export class KeyRevocationChannel implements OnApplicationShutdown {
         this.timers.add(timer);
       });
     }
-    subscriber.subscribe(this.channel).catch((error: Error) => this.warn(`cannot subscribe to API key revocations yet (${error.message}); retrying`));
+    subscriber
+      .subscribe(this.channel)
+      .catch((error: Error) => this.warn(`cannot subscribe to API key revocations yet (${error.message}); retrying`));
   }
 
   onApplicationShutdown(): void {
@@ -105,7 +109,10 @@ export class KeyRevocationChannel implements OnApplicationShutdown {
 
   private connect(role: string, options: { maxRetriesPerRequest: number | null; connectTimeout?: number }): RedisClient {
     // Classic PUBLISH reaches the subscribers of every node of a cluster, wherever it is sent.
-    const client = createRedisClient(this.config, { ...options, connectionName: `${this.config.QUEUE_PREFIX}:api-key-revocations-${role}` });
+    const client = createRedisClient(this.config, {
+      ...options,
+      connectionName: `${this.config.QUEUE_PREFIX}:api-key-revocations-${role}`,
+    });
     client.on('error', (error: Error) => this.warn(`API key revocation ${role}: Redis unreachable (${error.message})`));
     return client;
   }

@@ -34,7 +34,15 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const AUDIT_ENTITY_TYPES = ['booking', 'night', 'restriction', 'route', 'flight', 'agency', 'api_key'] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 
-export const AUDIT_CAUSE_TYPES = ['request', 'restriction', 'hold_expiry', 'party_decision_deadline', 'flight_cancellation', 'route_suspension', 'retention'] as const;
+export const AUDIT_CAUSE_TYPES = [
+  'request',
+  'restriction',
+  'hold_expiry',
+  'party_decision_deadline',
+  'flight_cancellation',
+  'route_suspension',
+  'retention',
+] as const;
 export type AuditCauseType = (typeof AUDIT_CAUSE_TYPES)[number];
 
 export type AuditActor = { type: 'api_key'; keyId: string; role: string; agencyId: string | null } | { type: 'system' };
@@ -96,7 +104,11 @@ export function systemOrigin(cause: AuditCause): AuditOrigin {
 
 /** An API request's origin: the caller's key, cause `request`. */
 export function requestOrigin(principal: { keyId: string; role: string; agencyId: string | null }, requestId: string | null): AuditOrigin {
-  return { actor: { type: 'api_key', keyId: principal.keyId, role: principal.role, agencyId: principal.agencyId }, cause: { type: 'request' }, requestId };
+  return {
+    actor: { type: 'api_key', keyId: principal.keyId, role: principal.role, agencyId: principal.agencyId },
+    cause: { type: 'request' },
+    requestId,
+  };
 }
 
 /** The same origin with another cause (a route suspension's flights are cancelled by the request, because of the suspension). */

@@ -5,11 +5,29 @@ import { Principal } from '#libs/access';
 import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { CapacityExhausted, CapacityRepository, NightDelta, nightDeltasFor, ShortNight } from '#libs/capacity';
-import { FlightSegment, FlightsRepository, SeatsExhausted, segmentContextOf, segmentRefusal, ShortFlight, sumSeatDeltas } from '#libs/flights';
+import {
+  FlightSegment,
+  FlightsRepository,
+  SeatsExhausted,
+  segmentContextOf,
+  segmentRefusal,
+  ShortFlight,
+  sumSeatDeltas,
+} from '#libs/flights';
 import { Metrics } from '#libs/observability';
 import { NotificationsRepository } from '#libs/notifications';
 import { RestrictionGate } from '#libs/restrictions';
-import { Clock, DomainError, IdempotencyKeyReused, InvalidState, localDateOf, nightsOfStay, NotFound, toProblem, ValidationFailed } from '#libs/shared';
+import {
+  Clock,
+  DomainError,
+  IdempotencyKeyReused,
+  InvalidState,
+  localDateOf,
+  nightsOfStay,
+  NotFound,
+  toProblem,
+  ValidationFailed,
+} from '#libs/shared';
 import { AmendableFields, BookingChanges, bookingChanges } from './booking-changes';
 import { hashRequestBody } from './booking-request-hash';
 import { stayRuleProblems, storedGuestsOf } from './booking-rules';
@@ -86,7 +104,8 @@ export class BookingAmendments {
     for (let attempt = 1; ; attempt++) {
       try {
         const answer = await this.dataSource.transaction(async (manager) => {
-          if (!idempotency) return this.answerOf(await this.amendLocked(manager, principal, id, body, options.origin, options.precondition));
+          if (!idempotency)
+            return this.answerOf(await this.amendLocked(manager, principal, id, body, options.origin, options.precondition));
           // The key first, before any other lock: a concurrent duplicate waits here for the first
           // to commit, then replays its answer. A refusal is the first answer too: the amendment is
           // rolled back to the savepoint and the problem document stored under the key.
@@ -105,7 +124,9 @@ export class BookingAmendments {
           return result;
         });
         if (answer) {
-          this.metrics.bookingAmendments.inc({ outcome: answer.status === 200 ? 'amended' : String((answer.body as { code?: string }).code) });
+          this.metrics.bookingAmendments.inc({
+            outcome: answer.status === 200 ? 'amended' : String((answer.body as { code?: string }).code),
+          });
           return answer;
         }
         return await this.replay(idempotency as NonNullable<typeof idempotency>);
@@ -144,7 +165,8 @@ export class BookingAmendments {
       returnFlightId: body.returnFlightId !== undefined ? body.returnFlightId : booking.returnFlightId,
     };
     const changes = bookingChanges(booking, amended);
-    if (Object.keys(changes).length === 0) throw ValidationFailed.field('body', 'changes nothing: every field given is the booking as it is');
+    if (Object.keys(changes).length === 0)
+      throw ValidationFailed.field('body', 'changes nothing: every field given is the booking as it is');
     const problems = stayRuleProblems(amended, this.config, localDateOf(now, this.config.RESORT_TIMEZONE));
     if (problems.length > 0) throw new ValidationFailed(problems);
 
@@ -164,7 +186,9 @@ export class BookingAmendments {
     const updated = await this.bookings.amend(manager, booking.id, amended);
     if (booking.status === 'held') await this.refuseIfOverHoldLimit(manager, booking, updated);
     // The audit event, in this transaction (and its savepoint): a refusal below takes it back.
-    await this.audit.record(manager, [{ action: 'booking.amended', entityType: 'booking', entityId: booking.id, origin, changes: { ...changes } }]);
+    await this.audit.record(manager, [
+      { action: 'booking.amended', entityType: 'booking', entityId: booking.id, origin, changes: { ...changes } },
+    ]);
     if (principal.role === 'operations') {
       await this.notifications.insertMany(manager, [
         {
@@ -182,14 +206,20 @@ export class BookingAmendments {
       ...nightDeltasFor([{ checkIn: booking.checkIn, checkOut: booking.checkOut, guests: booking.guestCount, held }], -1),
       ...nightDeltasFor([{ checkIn: amended.checkIn, checkOut: amended.checkOut, guests: updated.guestCount, held }], 1),
     ]);
-    const nights = await this.lockNights(manager, nightDeltas.map((delta) => delta.date));
+    const nights = await this.lockNights(
+      manager,
+      nightDeltas.map((delta) => delta.date),
+    );
     const seatDeltas = sumSeatDeltas(
       segments.flatMap(({ current, next }) => [
         ...(current ? [{ flightId: current, seats: -booking.guestCount }] : []),
         ...(next ? [{ flightId: next, seats: updated.guestCount }] : []),
       ]),
     );
-    const flights = await this.flights.lockFlights(manager, segments.flatMap(({ current, next }) => [current, next].filter((flightId) => flightId !== null)));
+    const flights = await this.flights.lockFlights(
+      manager,
+      segments.flatMap(({ current, next }) => [current, next].filter((flightId) => flightId !== null)),
+    );
 
     for (const segment of segments) {
       if (!segment.next || !segment.recheck) continue;
@@ -202,7 +232,8 @@ export class BookingAmendments {
       const night = nights.get(delta.date);
       if (delta.reserved <= 0) continue;
       const available = night ? night.capacity - night.reserved + (oldNights.has(delta.date) ? booking.guestCount : 0) : 0;
-      if (!night || night.reserved + delta.reserved > night.capacity) shortNights.push({ date: delta.date, requested: updated.guestCount, available: Math.max(available, 0) });
+      if (!night || night.reserved + delta.reserved > night.capacity)
+        shortNights.push({ date: delta.date, requested: updated.guestCount, available: Math.max(available, 0) });
     }
     if (shortNights.length > 0) throw new CapacityExhausted(shortNights);
     const shortFlights: ShortFlight[] = [];
@@ -213,7 +244,12 @@ export class BookingAmendments {
       if (!delta || delta.seats <= 0 || !flight) continue;
       if (flight.seatsReserved + delta.seats > flight.seats) {
         const ownSeats = segment.current === segment.next ? booking.guestCount : 0;
-        shortFlights.push({ flightId: segment.next, segment: segment.segment, requested: updated.guestCount, available: Math.max(flight.seats - flight.seatsReserved + ownSeats, 0) });
+        shortFlights.push({
+          flightId: segment.next,
+          segment: segment.segment,
+          requested: updated.guestCount,
+          available: Math.max(flight.seats - flight.seatsReserved + ownSeats, 0),
+        });
       }
     }
     if (shortFlights.length > 0) throw new SeatsExhausted(shortFlights);
@@ -235,7 +271,9 @@ export class BookingAmendments {
     }
     // As keep decides it: past the deadline the booking is being cancelled (the deadline job may not have run yet).
     if (booking.actionRequiredDeadline && new Date(booking.actionRequiredDeadline) <= now) {
-      throw new InvalidState(`Booking ${booking.reference}: the decision was due at ${new Date(booking.actionRequiredDeadline).toISOString()}; it is being cancelled`);
+      throw new InvalidState(
+        `Booking ${booking.reference}: the decision was due at ${new Date(booking.actionRequiredDeadline).toISOString()}; it is being cancelled`,
+      );
     }
   }
 
@@ -274,8 +312,10 @@ export class BookingAmendments {
 
   private async replay(idempotency: { agencyId: string; key: string; requestHash: string }): Promise<AmendmentResult> {
     const record = await this.bookings.findIdempotencyRecord(idempotency.agencyId, idempotency.key);
-    if (!record || record.responseStatus === null) throw new InvalidState('A request with this Idempotency-Key is still being processed; retry shortly');
-    if (record.requestHash !== idempotency.requestHash) throw new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body');
+    if (!record || record.responseStatus === null)
+      throw new InvalidState('A request with this Idempotency-Key is still being processed; retry shortly');
+    if (record.requestHash !== idempotency.requestHash)
+      throw new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body');
     return { status: record.responseStatus, body: record.responseBody };
   }
 }
@@ -304,11 +344,24 @@ function mergedStay(booking: Pick<BookingRow, 'checkIn' | 'checkOut'>, body: Ame
  * date, not cancelled, not departed) when it names a new flight, its date changes, or the party
  * grows on it; a leg left as it was is not (a party may shrink on a flight that has since left).
  */
-function segmentChanges(before: BookingRow, after: AmendableFields): { segment: FlightSegment; current: string | null; next: string | null; recheck: boolean }[] {
+function segmentChanges(
+  before: BookingRow,
+  after: AmendableFields,
+): { segment: FlightSegment; current: string | null; next: string | null; recheck: boolean }[] {
   const grows = after.guests.length > before.guestCount;
   return [
-    { segment: 'outbound' as const, current: before.outboundFlightId, next: after.outboundFlightId, dateChanged: before.checkIn !== after.checkIn },
-    { segment: 'return' as const, current: before.returnFlightId, next: after.returnFlightId, dateChanged: before.checkOut !== after.checkOut },
+    {
+      segment: 'outbound' as const,
+      current: before.outboundFlightId,
+      next: after.outboundFlightId,
+      dateChanged: before.checkIn !== after.checkIn,
+    },
+    {
+      segment: 'return' as const,
+      current: before.returnFlightId,
+      next: after.returnFlightId,
+      dateChanged: before.checkOut !== after.checkOut,
+    },
   ].map(({ segment, current, next, dateChanged }) => ({ segment, current, next, recheck: current !== next || dateChanged || grows }));
 }
 
@@ -321,5 +374,7 @@ function sumNightDeltas(deltas: NightDelta[]): NightDelta[] {
     sum.held += delta.held;
     byDate.set(delta.date, sum);
   }
-  return [...byDate.values()].filter((delta) => delta.reserved !== 0 || delta.held !== 0).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  return [...byDate.values()]
+    .filter((delta) => delta.reserved !== 0 || delta.held !== 0)
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }

@@ -145,8 +145,14 @@ export class BookingCancellation {
     // notify), then the night (and seat) counters: those rows are what every admission waits
     // for, so they are locked as late, and held as briefly, as possible.
     if (options.notify) {
-      await this.audit.record(manager, withStatus.map((booking) => cancellationEvent(booking, cancellation)));
-      await this.notifications.insertMany(manager, marked.flatMap((booking) => this.notificationFor(booking, cancellation)));
+      await this.audit.record(
+        manager,
+        withStatus.map((booking) => cancellationEvent(booking, cancellation)),
+      );
+      await this.notifications.insertMany(
+        manager,
+        marked.flatMap((booking) => this.notificationFor(booking, cancellation)),
+      );
     }
     counted.set(cancellation.reason, (counted.get(cancellation.reason) ?? 0) + marked.length);
     return withStatus;
@@ -162,14 +168,21 @@ export class BookingCancellation {
     await this.capacity.lockAndAddToNights(
       manager,
       nightDeltasFor(
-        released.map((booking) => ({ checkIn: booking.checkIn, checkOut: booking.checkOut, guests: booking.guestCount, held: booking.held })),
+        released.map((booking) => ({
+          checkIn: booking.checkIn,
+          checkOut: booking.checkOut,
+          guests: booking.guestCount,
+          held: booking.held,
+        })),
         -1,
       ),
     );
     await this.flights.lockAndAddToSeats(
       manager,
       released.flatMap((booking) =>
-        [booking.outboundFlightId, booking.returnFlightId].flatMap((flightId) => (flightId ? [{ flightId, seats: -booking.guestCount }] : [])),
+        [booking.outboundFlightId, booking.returnFlightId].flatMap((flightId) =>
+          flightId ? [{ flightId, seats: -booking.guestCount }] : [],
+        ),
       ),
     );
   }
@@ -207,7 +220,13 @@ function reductionNotification(booking: ReducedBooking, restrictionId: string): 
     checkIn: booking.checkIn,
     checkOut: booking.checkOut,
     ...(asked
-      ? { actionRequired: { reason: 'guests_removed', restrictionId, deadline: new Date(booking.actionRequiredDeadline as Date).toISOString() } }
+      ? {
+          actionRequired: {
+            reason: 'guests_removed',
+            restrictionId,
+            deadline: new Date(booking.actionRequiredDeadline as Date).toISOString(),
+          },
+        }
       : {}),
   };
   const type = asked ? 'booking.action_required' : 'booking.guests_removed';
@@ -215,7 +234,10 @@ function reductionNotification(booking: ReducedBooking, restrictionId: string): 
 }
 
 /** `booking.cancelled`: the status it had, the reason, and the restriction where one caused it. */
-function cancellationEvent(booking: CancelledBooking & { previousStatus: LockedBooking['status'] }, cancellation: Cancellation): NewAuditEvent {
+function cancellationEvent(
+  booking: CancelledBooking & { previousStatus: LockedBooking['status'] },
+  cancellation: Cancellation,
+): NewAuditEvent {
   return {
     action: 'booking.cancelled',
     entityType: 'booking',
@@ -242,7 +264,12 @@ function reductionEvent(booking: ReducedBooking, restrictionId: string, origin: 
       guestCount: { from: booking.guestCount + booking.removedGuests.length, to: booking.guestCount },
       ...(before.join() !== booking.nationalities.join() ? { nationalities: { from: before, to: booking.nationalities } } : {}),
       ...(asked
-        ? { actionRequired: { from: null, to: { reason: 'guests_removed', restrictionId, deadline: new Date(booking.actionRequiredDeadline as Date).toISOString() } } }
+        ? {
+            actionRequired: {
+              from: null,
+              to: { reason: 'guests_removed', restrictionId, deadline: new Date(booking.actionRequiredDeadline as Date).toISOString() },
+            },
+          }
         : {}),
     },
   };

@@ -13,7 +13,15 @@ const base = {
 
 describe('bookingChanges', () => {
   it('is empty when nothing changes, whatever the key order of the guests', () => {
-    expect(bookingChanges(base, { ...base, guests: [{ passportNumber: '751234567', nationality: 'RU', fullName: 'Ivan Petrov' }, { nationality: 'GB', fullName: 'Jane Roe' }] })).toEqual({});
+    expect(
+      bookingChanges(base, {
+        ...base,
+        guests: [
+          { passportNumber: '751234567', nationality: 'RU', fullName: 'Ivan Petrov' },
+          { nationality: 'GB', fullName: 'Jane Roe' },
+        ],
+      }),
+    ).toEqual({});
   });
 
   it('names each changed field from and to, guests as counts and nationalities only', () => {

@@ -35,14 +35,16 @@ export function bookingChanges(before: AmendableFields, after: AmendableFields):
   if (before.checkIn !== after.checkIn) changes.checkIn = { from: before.checkIn, to: after.checkIn };
   if (before.checkOut !== after.checkOut) changes.checkOut = { from: before.checkOut, to: after.checkOut };
   if (!sameGuests(before.guests, after.guests)) changes.guests = { from: partySummaryOf(before.guests), to: partySummaryOf(after.guests) };
-  if (before.outboundFlightId !== after.outboundFlightId) changes.outboundFlightId = { from: before.outboundFlightId, to: after.outboundFlightId };
+  if (before.outboundFlightId !== after.outboundFlightId)
+    changes.outboundFlightId = { from: before.outboundFlightId, to: after.outboundFlightId };
   if (before.returnFlightId !== after.returnFlightId) changes.returnFlightId = { from: before.returnFlightId, to: after.returnFlightId };
   return changes;
 }
 
 export function partySummaryOf(guests: { nationality: string }[]): PartySummary {
   const nationalities: Record<string, number> = {};
-  for (const nationality of guests.map((guest) => guest.nationality).sort()) nationalities[nationality] = (nationalities[nationality] ?? 0) + 1;
+  for (const nationality of guests.map((guest) => guest.nationality).sort())
+    nationalities[nationality] = (nationalities[nationality] ?? 0) + 1;
   return { count: guests.length, nationalities };
 }
 

@@ -15,5 +15,7 @@ function canonical(value: unknown): unknown {
 
 /** Fingerprint of a request body, insensitive to key order: "the same body" for Idempotency-Key. */
 export function hashRequestBody(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body)))
+    .digest('base64url');
 }

@@ -27,18 +27,22 @@ export function stayRuleProblems(
   }
   if (stay.checkIn < today) problems.push({ field: 'checkIn', message: `must not be in the past (resort date today is ${today})` });
   const horizon = addDays(today, config.BOOKING_HORIZON_DAYS);
-  if (stay.checkIn > horizon) problems.push({ field: 'checkIn', message: `must be on or before ${horizon} (${config.BOOKING_HORIZON_DAYS} days ahead)` });
+  if (stay.checkIn > horizon)
+    problems.push({ field: 'checkIn', message: `must be on or before ${horizon} (${config.BOOKING_HORIZON_DAYS} days ahead)` });
   if (stay.guests.length > config.MAX_PARTY_SIZE) {
     problems.push({ field: 'guests', message: `a party may have at most ${config.MAX_PARTY_SIZE} guests` });
   }
   stay.guests.forEach((guest, index) => {
-    if (guest.dateOfBirth && guest.dateOfBirth > today) problems.push({ field: `guests[${index}].dateOfBirth`, message: 'must not be in the future' });
+    if (guest.dateOfBirth && guest.dateOfBirth > today)
+      problems.push({ field: `guests[${index}].dateOfBirth`, message: 'must not be in the future' });
   });
   return problems;
 }
 
 /** Guests as a booking stores them: only the fields given (no undefined members in the JSON). */
-export function storedGuestsOf(guests: { fullName: string; nationality: string; dateOfBirth?: string; passportNumber?: string }[]): Guest[] {
+export function storedGuestsOf(
+  guests: { fullName: string; nationality: string; dateOfBirth?: string; passportNumber?: string }[],
+): Guest[] {
   return guests.map((guest) => ({
     fullName: guest.fullName,
     nationality: guest.nationality,

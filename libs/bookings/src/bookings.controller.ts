@@ -13,16 +13,25 @@ import { BookingDto, BookingPageDto, ListBookingsQueryDto } from './dto/booking.
 import { CreateBookingDto, ReplaceBookingFlightsDto } from './dto/create-booking.dto';
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
-const IDEMPOTENCY_KEY_HEADER: ApiHeaderOptions = { name: 'Idempotency-Key', required: false, schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source } };
+const IDEMPOTENCY_KEY_HEADER: ApiHeaderOptions = {
+  name: 'Idempotency-Key',
+  required: false,
+  schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
+};
 
 const IF_MATCH: ApiHeaderOptions = {
   name: 'If-Match',
   required: false,
   description:
     'the booking\'s ETag as last read, e.g. "3" (or a comma-separated list, or *): if the booking is no longer at that version, 412 version_mismatch and nothing changes. ' +
-    'Decided under the booking\'s row lock. Anything else is 400 validation_failed.',
+    "Decided under the booking's row lock. Anything else is 400 validation_failed.",
 };
-const ETAG_HEADER = { ETag: { description: 'the booking\'s version in double quotes, e.g. "3": send it back as If-Match', schema: { type: 'string', pattern: '^"[1-9][0-9]*"$', example: '"3"' } } };
+const ETAG_HEADER = {
+  ETag: {
+    description: 'the booking\'s version in double quotes, e.g. "3": send it back as If-Match',
+    schema: { type: 'string', pattern: '^"[1-9][0-9]*"$', example: '"3"' },
+  },
+};
 
 function validatedIdempotencyKey(idempotencyKey: string | undefined): string | undefined {
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
@@ -50,7 +59,19 @@ export class BookingsController {
   })
   @ApiHeader({ ...IDEMPOTENCY_KEY_HEADER, description: 'printable ASCII, at most 200 characters; strongly recommended' })
   @ApiCreatedResponse({ type: BookingDto, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 403, 404, 'capacity_exhausted', 'seats_exhausted', 'hold_limit_reached', 'flight_unavailable', 'idempotency_key_in_flight', 422, 429)
+  @ApiProblems(
+    400,
+    401,
+    403,
+    404,
+    'capacity_exhausted',
+    'seats_exhausted',
+    'hold_limit_reached',
+    'flight_unavailable',
+    'idempotency_key_in_flight',
+    422,
+    429,
+  )
   async create(
     @Body() body: CreateBookingDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -71,7 +92,13 @@ export class BookingsController {
   async list(@Query() query: ListBookingsQueryDto, @CurrentPrincipal() principal: Principal): Promise<BookingPageDto> {
     const page = await this.bookings.list(
       principal,
-      { status: query.status, checkInFrom: query.checkInFrom, checkInTo: query.checkInTo, agencyId: query.agencyId, reference: query.reference },
+      {
+        status: query.status,
+        checkInFrom: query.checkInFrom,
+        checkInTo: query.checkInTo,
+        agencyId: query.agencyId,
+        reference: query.reference,
+      },
       query.limit ?? 50,
       query.cursor,
     );
@@ -181,7 +208,7 @@ export class BookingsController {
     description:
       'Changes any of checkIn, checkOut, guests (the whole new party), outboundFlightId, returnFlightId; absent fields stay, a flight id set to null removes that segment ' +
       '(a kept flight must still fit the amended dates: 422 flight_mismatch). The amended booking obeys every rule of a new one (400 validation_failed; 422 nationality_restricted ' +
-      'for a restriction scheduled or active on the new check-in covering any guest of the new party). Capacity and seats are decided as if the booking\'s own old reservation ' +
+      "for a restriction scheduled or active on the new check-in covering any guest of the new party). Capacity and seats are decided as if the booking's own old reservation " +
       'were already released, so a shrink or a one-night shift works on a full night (409 capacity_exhausted / seats_exhausted as for a new booking; a held party that grows ' +
       'obeys MAX_HELD_GUESTS_PER_AGENCY, 409 hold_limit_reached). A held booking stays held with the same holdExpiresAt. A pending decision (actionRequired) is answered by ' +
       'the amendment, as by keep, and cleared; past its deadline the booking cannot be amended (409 invalid_state). A cancelled or expired booking is 409 invalid_state; an empty body ' +
@@ -190,12 +217,25 @@ export class BookingsController {
       'returns the first answer (status and body) for 24 h; with another body 422 idempotency_key_reused. Keys of PATCH live apart from those of POST /v1/bookings and of other bookings.',
   })
   @ApiHeader(IF_MATCH)
-  @ApiHeader({ ...IDEMPOTENCY_KEY_HEADER, description: 'printable ASCII, at most 200 characters; a retry with the same key and body gets the first answer' })
+  @ApiHeader({
+    ...IDEMPOTENCY_KEY_HEADER,
+    description: 'printable ASCII, at most 200 characters; a retry with the same key and body gets the first answer',
+  })
   @ApiOkResponse({ type: BookingDto, headers: ETAG_HEADER })
   @ApiProblems(
-    400, 401, 403, 404,
-    'capacity_exhausted', 'seats_exhausted', 'hold_limit_reached', 'invalid_state', 'flight_unavailable', 'idempotency_key_in_flight',
-    'version_mismatch', 422, 429,
+    400,
+    401,
+    403,
+    404,
+    'capacity_exhausted',
+    'seats_exhausted',
+    'hold_limit_reached',
+    'invalid_state',
+    'flight_unavailable',
+    'idempotency_key_in_flight',
+    'version_mismatch',
+    422,
+    429,
   )
   async amend(
     @Param('id', uuidParam('Booking')) id: string,
@@ -207,7 +247,11 @@ export class BookingsController {
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const precondition = parseIfMatch(ifMatch);
-    const result = await this.amendments.amend(principal, id, body, { precondition, idempotencyKey: validatedIdempotencyKey(idempotencyKey), origin });
+    const result = await this.amendments.amend(principal, id, body, {
+      precondition,
+      idempotencyKey: validatedIdempotencyKey(idempotencyKey),
+      origin,
+    });
     response.status(result.status);
     if (result.status >= 400) response.type('application/problem+json');
     return result.body;

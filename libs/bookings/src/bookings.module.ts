@@ -19,8 +19,36 @@ import { HoldExpiryService } from './hold-expiry.service';
 import { PartyDecisionService } from './party-decision.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Booking]), AccessModule, AuditModule, CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
-  providers: [BookingsRepository, AdmissionBatcher, BookingAmendments, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService, ExposureService, Clock],
-  exports: [BookingsRepository, BookingAmendments, BookingCancellation, BookingsService, GuestDataRetentionService, HoldExpiryService, PartyDecisionService, ExposureService],
+  imports: [
+    TypeOrmModule.forFeature([Booking]),
+    AccessModule,
+    AuditModule,
+    CapacityModule,
+    FlightsModule,
+    NotificationsModule,
+    RestrictionsModule,
+  ],
+  providers: [
+    BookingsRepository,
+    AdmissionBatcher,
+    BookingAmendments,
+    BookingCancellation,
+    BookingsService,
+    GuestDataRetentionService,
+    HoldExpiryService,
+    PartyDecisionService,
+    ExposureService,
+    Clock,
+  ],
+  exports: [
+    BookingsRepository,
+    BookingAmendments,
+    BookingCancellation,
+    BookingsService,
+    GuestDataRetentionService,
+    HoldExpiryService,
+    PartyDecisionService,
+    ExposureService,
+  ],
 })
 export class BookingsModule {}

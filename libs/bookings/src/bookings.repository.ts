@@ -18,7 +18,10 @@ export const BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.
  * agency to notify. Bulk cancellations (a ban: thousands per transaction) return only this,
  * not the guest lists and timestamps, which the worker would otherwise parse for nothing.
  */
-export type CancelledBooking = Pick<BookingRow, 'id' | 'reference' | 'agencyId' | 'checkIn' | 'checkOut' | 'guestCount' | 'outboundFlightId' | 'returnFlightId'>;
+export type CancelledBooking = Pick<
+  BookingRow,
+  'id' | 'reference' | 'agencyId' | 'checkIn' | 'checkOut' | 'guestCount' | 'outboundFlightId' | 'returnFlightId'
+>;
 const CANCELLED_BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.check_in AS "checkIn", b.check_out AS "checkOut",
   b.guest_count AS "guestCount", b.outbound_flight_id AS "outboundFlightId", b.return_flight_id AS "returnFlightId"`;
 
@@ -126,7 +129,11 @@ export class BookingsRepository {
    * Newest first, keyset-paginated on (created_at, id). `cursorCreatedAt` is created_at to the
    * microsecond, for the next page's cursor (see cursorTimestampSql).
    */
-  async list(filter: BookingListFilter, limit: number, before?: { createdAt: string; id: string }): Promise<(BookingRow & { cursorCreatedAt: string })[]> {
+  async list(
+    filter: BookingListFilter,
+    limit: number,
+    before?: { createdAt: string; id: string },
+  ): Promise<(BookingRow & { cursorCreatedAt: string })[]> {
     return this.dataSource.query(
       `SELECT ${BOOKING_COLUMNS}, ${cursorTimestampSql('b.created_at')} AS "cursorCreatedAt" FROM bookings b
         WHERE ($1::uuid IS NULL OR b.agency_id = $1)
@@ -224,7 +231,13 @@ export class BookingsRepository {
           AND jsonb_array_length(party.kept) > 0 AND jsonb_array_length(party.removed) > 0
         RETURNING ${CANCELLED_BOOKING_COLUMNS}, b.status, b.nationalities, party.removed AS "removedGuests",
                   b.action_required_deadline AS "actionRequiredDeadline", b.action_required_restriction_id AS "actionRequiredRestrictionId"`,
-      [reductions.map((reduction) => reduction.id), reductions.map((reduction) => reduction.deadline), paths.kept, paths.removed, restrictionId],
+      [
+        reductions.map((reduction) => reduction.id),
+        reductions.map((reduction) => reduction.deadline),
+        paths.kept,
+        paths.removed,
+        restrictionId,
+      ],
     );
     return returnedRows(result);
   }
@@ -263,7 +276,11 @@ export class BookingsRepository {
   }
 
   /** Live bookings whose decision deadline has passed, locked, skipping any another worker is handling. */
-  async lockOverdueDecisions(manager: EntityManager, now: Date, limit: number): Promise<Pick<BookingRow, 'id' | 'status' | 'actionRequiredRestrictionId'>[]> {
+  async lockOverdueDecisions(
+    manager: EntityManager,
+    now: Date,
+    limit: number,
+  ): Promise<Pick<BookingRow, 'id' | 'status' | 'actionRequiredRestrictionId'>[]> {
     return manager.query(
       `SELECT b.id, b.status, b.action_required_restriction_id AS "actionRequiredRestrictionId" FROM bookings b
         WHERE b.action_required_deadline <= $1
@@ -295,7 +312,11 @@ export class BookingsRepository {
    * independent) and scanned the whole table, 180 ms at a million bookings against well under one.
    * The second statement leaves out what the first covers, so no booking is returned twice.
    */
-  async lockDueForAnonymisation(manager: EntityManager, due: { checkedOutBy: string; cancelledBy: Date }, limit: number): Promise<string[]> {
+  async lockDueForAnonymisation(
+    manager: EntityManager,
+    due: { checkedOutBy: string; cancelledBy: Date },
+    limit: number,
+  ): Promise<string[]> {
     const checkedOut: { id: string }[] = await manager.query(
       `SELECT b.id FROM bookings b
         WHERE b.anonymised_at IS NULL AND b.check_out <= $1::date
@@ -360,7 +381,11 @@ export class BookingsRepository {
   // --- flights ---------------------------------------------------------------------------
 
   /** Sets a locked booking's flights (null: no such segment). */
-  async setFlights(manager: EntityManager, id: string, flights: { outboundFlightId: string | null; returnFlightId: string | null }): Promise<BookingRow> {
+  async setFlights(
+    manager: EntityManager,
+    id: string,
+    flights: { outboundFlightId: string | null; returnFlightId: string | null },
+  ): Promise<BookingRow> {
     const result: [BookingRow[], number] = await manager.query(
       `UPDATE bookings b SET outbound_flight_id = $2, return_flight_id = $3, updated_at = now() WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
       [id, flights.outboundFlightId, flights.returnFlightId],
@@ -413,7 +438,10 @@ export class BookingsRepository {
    * here and the caller replays the stored response instead. Keys are claimed in sorted order
    * so two batches never wait on each other in a circle.
    */
-  async claimIdempotencyKeys(manager: EntityManager, claims: { agencyId: string; key: string; requestHash: string }[]): Promise<Set<string>> {
+  async claimIdempotencyKeys(
+    manager: EntityManager,
+    claims: { agencyId: string; key: string; requestHash: string }[],
+  ): Promise<Set<string>> {
     if (claims.length === 0) return new Set();
     const sorted = [...claims].sort((a, b) => (a.agencyId + a.key).localeCompare(b.agencyId + b.key));
     // A record older than 24 h may be reused: the claim takes it over (one statement, no separate delete).

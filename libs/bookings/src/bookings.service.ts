@@ -5,7 +5,17 @@ import { AgenciesService, Principal } from '#libs/access';
 import { AuditEventRow, AuditOrigin, AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
-import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal, ShortFlight } from '#libs/flights';
+import {
+  FlightRow,
+  FlightSegment,
+  FlightsRepository,
+  SeatDelta,
+  seatShortfall,
+  SeatsExhausted,
+  segmentContextOf,
+  segmentRefusal,
+  ShortFlight,
+} from '#libs/flights';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
 import {
@@ -57,7 +67,12 @@ export class BookingsService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(principal: Principal, body: CreateBookingDto, idempotencyKey: string | undefined, origin: AuditOrigin): Promise<CreateBookingResult> {
+  async create(
+    principal: Principal,
+    body: CreateBookingDto,
+    idempotencyKey: string | undefined,
+    origin: AuditOrigin,
+  ): Promise<CreateBookingResult> {
     const agencyId = this.agencyFor(principal, body.agencyId);
     // An agent's agency exists (its key references it); one an operations key names may not.
     // Agencies are never deleted, so this check holds at commit (a foreign key backs it).
@@ -91,7 +106,10 @@ export class BookingsService {
   }
 
   /** The first answer given to this Idempotency-Key, if it has committed. */
-  private async storedAnswer(agencyId: string, idempotency: { key: string; requestHash: string }): Promise<CreateBookingResult | undefined> {
+  private async storedAnswer(
+    agencyId: string,
+    idempotency: { key: string; requestHash: string },
+  ): Promise<CreateBookingResult | undefined> {
     const record = await this.repository.findIdempotencyRecord(agencyId, idempotency.key);
     if (!record || record.responseStatus === null) return undefined;
     if (record.requestHash !== idempotency.requestHash) {
@@ -169,7 +187,16 @@ export class BookingsService {
           entityType: 'booking',
           entityId: booking.id,
           origin,
-          changes: { actionRequired: { from: { reason: booking.actionRequiredReason, restrictionId: booking.actionRequiredRestrictionId, deadline: deadline.toISOString() }, to: null } },
+          changes: {
+            actionRequired: {
+              from: {
+                reason: booking.actionRequiredReason,
+                restrictionId: booking.actionRequiredRestrictionId,
+                deadline: deadline.toISOString(),
+              },
+              to: null,
+            },
+          },
         },
       ]);
       return kept;
@@ -215,7 +242,10 @@ export class BookingsService {
       const changed = segments.filter((entry) => entry.current !== entry.next);
       if (changed.length === 0) return booking;
 
-      const flights = await this.flights.lockFlights(manager, changed.flatMap((entry) => [entry.current, entry.next].filter((flightId) => flightId !== null)));
+      const flights = await this.flights.lockFlights(
+        manager,
+        changed.flatMap((entry) => [entry.current, entry.next].filter((flightId) => flightId !== null)),
+      );
       const context = segmentContextOf(booking, this.config, this.clock.now());
       const deltas: SeatDelta[] = [];
       const short: ShortFlight[] = [];

@@ -15,7 +15,8 @@ export class ExposureController {
   @Get()
   @ApiOperation({
     summary: 'Live guests per night by nationality for [from, to) (operations)',
-    description: 'Held and confirmed bookings; at most 100 nights. `totals` are guest-nights by nationality, largest first: what a ban on each would take out.',
+    description:
+      'Held and confirmed bookings; at most 100 nights. `totals` are guest-nights by nationality, largest first: what a ban on each would take out.',
   })
   @ApiOkResponse({ type: ExposureDto })
   @ApiProblems(400, 401, 403, 429)

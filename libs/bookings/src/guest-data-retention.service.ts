@@ -96,7 +96,10 @@ export class GuestDataRetentionService {
    */
   private async anonymiseLocked(manager: EntityManager, ids: string[]): Promise<AnonymisedBooking[]> {
     const anonymised = await this.bookings.anonymiseGuests(manager, ids);
-    await this.notifications.eraseGuestNames(manager, anonymised.map((booking) => booking.id));
+    await this.notifications.eraseGuestNames(
+      manager,
+      anonymised.map((booking) => booking.id),
+    );
     await this.audit.record(
       manager,
       anonymised.map((booking) => ({

@@ -39,7 +39,11 @@ export class HoldExpiryService {
     });
     if (result.remainingMs !== undefined) {
       // Fired early (clock skew between machines): come back when the hold really ends.
-      await this.jobs.add('expire-hold', { bookingId }, { jobId: jobIds.expireHoldRescheduled(bookingId, this.clock.now()), delay: result.remainingMs });
+      await this.jobs.add(
+        'expire-hold',
+        { bookingId },
+        { jobId: jobIds.expireHoldRescheduled(bookingId, this.clock.now()), delay: result.remainingMs },
+      );
     }
     return result.released;
   }

@@ -31,7 +31,8 @@ export class PartyDecisionService {
   async expireDecision(bookingId: string): Promise<boolean> {
     const result = await this.cancellation.transaction(async (manager) => {
       const booking = await this.bookings.lockById(manager, bookingId);
-      if (!booking || booking.status === 'cancelled' || !booking.actionRequiredDeadline || !booking.actionRequiredRestrictionId) return { cancelled: false };
+      if (!booking || booking.status === 'cancelled' || !booking.actionRequiredDeadline || !booking.actionRequiredRestrictionId)
+        return { cancelled: false };
       const remainingMs = new Date(booking.actionRequiredDeadline).getTime() - this.clock.now().getTime();
       if (remainingMs > 0) return { cancelled: false, remainingMs, restrictionId: booking.actionRequiredRestrictionId };
       await this.cancellation.cancelLocked(manager, [booking], {

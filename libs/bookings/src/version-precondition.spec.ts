@@ -9,9 +9,12 @@ describe('parseIfMatch', () => {
     expect(parseIfMatch('*')).toEqual({ kind: 'any' });
   });
 
-  it.each(['', '3', '"0"', '"-1"', '"3', 'W/"3"', '"abc"', '"3",', '"3" "4"', '"99999999999"', '* , "3"'])('refuses %p as 400', (header) => {
-    expect(() => parseIfMatch(header)).toThrow(ValidationFailed);
-  });
+  it.each(['', '3', '"0"', '"-1"', '"3', 'W/"3"', '"abc"', '"3",', '"3" "4"', '"99999999999"', '* , "3"'])(
+    'refuses %p as 400',
+    (header) => {
+      expect(() => parseIfMatch(header)).toThrow(ValidationFailed);
+    },
+  );
 });
 
 describe('checkVersion', () => {

@@ -19,7 +19,10 @@ export function parseIfMatch(header: string | undefined): VersionPrecondition | 
   if (trimmed === '*') return { kind: 'any' };
   const versions = trimmed.split(',').map((tag) => ENTITY_TAG.exec(tag.trim())?.[1]);
   if (trimmed === '' || versions.some((version) => version === undefined)) {
-    throw ValidationFailed.field('If-Match', 'must be * or a booking ETag such as "3" (the version in double quotes), or a comma-separated list of them');
+    throw ValidationFailed.field(
+      'If-Match',
+      'must be * or a booking ETag such as "3" (the version in double quotes), or a comma-separated list of them',
+    );
   }
   return { kind: 'versions', versions: versions.map(Number), header: trimmed };
 }
@@ -27,5 +30,6 @@ export function parseIfMatch(header: string | undefined): VersionPrecondition | 
 /** Refuses (412 version_mismatch) a locked booking whose version the precondition does not name. */
 export function checkVersion(booking: { reference: string; version: number }, precondition: VersionPrecondition | undefined): void {
   if (!precondition || precondition.kind === 'any') return;
-  if (!precondition.versions.includes(booking.version)) throw new VersionMismatch(`Booking ${booking.reference}`, booking.version, precondition.header);
+  if (!precondition.versions.includes(booking.version))
+    throw new VersionMismatch(`Booking ${booking.reference}`, booking.version, precondition.header);
 }

@@ -23,7 +23,10 @@ export class CapacityController {
 
   @Put(':date')
   @OperationsOnly()
-  @ApiOperation({ summary: "Set one night's capacity (operations)", description: 'Refused with capacity_below_reserved below what is already reserved.' })
+  @ApiOperation({
+    summary: "Set one night's capacity (operations)",
+    description: 'Refused with capacity_below_reserved below what is already reserved.',
+  })
   @ApiParam({ name: 'date', example: '2027-07-01', schema: { type: 'string', format: 'date' } })
   @ApiOkResponse({ type: NightDto })
   @ApiProblems(400, 401, 403, 'capacity_below_reserved', 429)

@@ -12,10 +12,9 @@ export class CapacityExhausted extends DomainError {
   readonly title = 'Not enough capacity';
 
   constructor(readonly shortNights: ShortNight[]) {
-    super(
-      shortNights.map((night) => `night ${night.date}: ${night.available} available, ${night.requested} requested`).join('; '),
-      { shortNights },
-    );
+    super(shortNights.map((night) => `night ${night.date}: ${night.available} available, ${night.requested} requested`).join('; '), {
+      shortNights,
+    });
   }
 }
 

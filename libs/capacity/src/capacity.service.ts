@@ -35,7 +35,13 @@ export class CapacityService {
       if (capacity === night.capacity) return night;
       await manager.query('UPDATE nights SET capacity = $2, updated_at = now() WHERE date = $1', [date, capacity]);
       await this.audit.record(manager, [
-        { action: 'capacity.set', entityType: 'night', entityId: date, origin, changes: { capacity: { from: night.capacity, to: capacity } } },
+        {
+          action: 'capacity.set',
+          entityType: 'night',
+          entityId: date,
+          origin,
+          changes: { capacity: { from: night.capacity, to: capacity } },
+        },
       ]);
       return { ...night, capacity };
     });

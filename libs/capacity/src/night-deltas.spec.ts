@@ -17,7 +17,15 @@ describe('nightDeltasFor', () => {
   });
 
   it('walks stays across month and year ends and sorts the nights chronologically', () => {
-    expect(nightDeltasFor([{ checkIn: '2027-12-30', checkOut: '2028-01-02', guests: 1, held: false }, { checkIn: '2027-02-27', checkOut: '2027-03-02', guests: 2, held: false }], 1)).toEqual([
+    expect(
+      nightDeltasFor(
+        [
+          { checkIn: '2027-12-30', checkOut: '2028-01-02', guests: 1, held: false },
+          { checkIn: '2027-02-27', checkOut: '2027-03-02', guests: 2, held: false },
+        ],
+        1,
+      ),
+    ).toEqual([
       { date: '2027-02-27', reserved: 2, held: 0 },
       { date: '2027-02-28', reserved: 2, held: 0 },
       { date: '2027-03-01', reserved: 2, held: 0 },

@@ -70,7 +70,9 @@ describe('loadConfig', () => {
 
   it('names a bad bootstrap key without showing any of it (the message goes to the log)', () => {
     const key = 'secretkey-too-short';
-    expect(() => loadConfig({ BOOTSTRAP_OPERATIONS_KEY: key })).toThrow(/BOOTSTRAP_OPERATIONS_KEY=\(secret, 19 characters\): must be at least 24 characters/);
+    expect(() => loadConfig({ BOOTSTRAP_OPERATIONS_KEY: key })).toThrow(
+      /BOOTSTRAP_OPERATIONS_KEY=\(secret, 19 characters\): must be at least 24 characters/,
+    );
     try {
       loadConfig({ BOOTSTRAP_OPERATIONS_KEY: key });
     } catch (error) {

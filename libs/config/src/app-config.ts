@@ -1,17 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -309,7 +297,9 @@ export function redisClusterSettings(config: Pick<AppConfig, 'REDIS_CLUSTER_NODE
         throw new Error(`seed ${JSON.stringify(withoutPasswords(seed))} is not a valid URL`);
       }
       if (!url.port || (url.pathname !== '' && url.pathname !== '/') || url.search) {
-        throw new Error(`seed ${JSON.stringify(withoutPasswords(seed))} must be scheme://[user:password@]host:port, nothing after the port`);
+        throw new Error(
+          `seed ${JSON.stringify(withoutPasswords(seed))} must be scheme://[user:password@]host:port, nothing after the port`,
+        );
       }
       tls = scheme[1] === 'rediss';
       username = url.username ? decodeURIComponent(url.username) : undefined;
@@ -352,7 +342,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   const config = plainToInstance(AppConfig, provided, { exposeDefaultValues: true });
   const problems = validateSync(config, { forbidUnknownValues: false }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map(
-      (message) => `${error.property}=${shownValue(error.property, provided[error.property])}: ${message.replace(`${error.property} `, '')}`,
+      (message) =>
+        `${error.property}=${shownValue(error.property, provided[error.property])}: ${message.replace(`${error.property} `, '')}`,
     ),
   );
   if (!isValidTimeZone(config.RESORT_TIMEZONE)) {

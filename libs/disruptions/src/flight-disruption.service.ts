@@ -94,9 +94,13 @@ export class FlightDisruptionService {
     );
     const segment: FlightSegment = cancelled.destination === this.config.RESORT_AIRPORT ? 'outbound' : 'return';
     const alternatives = await this.alternativesTo(manager, cancelled, segment);
-    const segmentOf = new Map<string, FlightSegment>(bookings.map((booking) => [booking.id, booking.outboundFlightId === cancelled.id ? 'outbound' : 'return']));
+    const segmentOf = new Map<string, FlightSegment>(
+      bookings.map((booking) => [booking.id, booking.outboundFlightId === cancelled.id ? 'outbound' : 'return']),
+    );
     // The cause: the route's suspension that cancelled the flight, else the flight's own cancellation.
-    const origin = systemOrigin(cancelled.suspensionId ? { type: 'route_suspension', id: cancelled.suspensionId } : { type: 'flight_cancellation', id: cancelled.id });
+    const origin = systemOrigin(
+      cancelled.suspensionId ? { type: 'route_suspension', id: cancelled.suspensionId } : { type: 'flight_cancellation', id: cancelled.id },
+    );
     const before = new Map(bookings.map((booking) => [booking.id, booking]));
     await this.audit.record(
       manager,
@@ -148,7 +152,8 @@ export class FlightDisruptionService {
     // cancelled, not departed), and a seat for every guest of this booking.
     const context = segmentContextOf(booking, this.config, this.clock.now());
     const usable = alternatives.filter(
-      (flight) => segmentRefusal(segment, flight.id, flight, context) === undefined && flight.seats - flight.seatsReserved >= booking.guestCount,
+      (flight) =>
+        segmentRefusal(segment, flight.id, flight, context) === undefined && flight.seats - flight.seatsReserved >= booking.guestCount,
     );
     return {
       agencyId: booking.agencyId,

@@ -42,9 +42,7 @@ interface Progress {
 }
 
 export type EnforcementOutcome =
-  | ({ outcome: 'completed' } & Progress)
-  | { outcome: 'not_due'; remainingMs: number }
-  | { outcome: 'skipped'; reason: StopReason };
+  ({ outcome: 'completed' } & Progress) | { outcome: 'not_due'; remainingMs: number } | { outcome: 'skipped'; reason: StopReason };
 
 /**
  * Enforces restrictions when they take effect: every live booking with a covered guest whose
@@ -101,7 +99,9 @@ export class RestrictionEnforcementService {
     // allSettled: when a lane fails (e.g. a deadlock), the other runs to its end before the
     // job fails and is retried, so the retry does not overlap a lane still running.
     // Urgent: this process's webhook deliveries wait until the cancellations are done (see UrgentWork).
-    const settled = await this.urgentWork.run(() => Promise.allSettled(ENFORCEMENT_LANES.map((range) => this.enforceLane(restrictionId, range))));
+    const settled = await this.urgentWork.run(() =>
+      Promise.allSettled(ENFORCEMENT_LANES.map((range) => this.enforceLane(restrictionId, range))),
+    );
     const failure = settled.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
     if (failure) throw failure.reason;
     const lanes = settled.map((lane) => (lane as PromiseFulfilledResult<Progress & { stopped?: StopReason }>).value);
@@ -109,7 +109,9 @@ export class RestrictionEnforcementService {
     const reduced = lanes.reduce((sum, lane) => sum + lane.reduced, 0);
     const stopped = lanes.find((lane) => lane.stopped)?.stopped;
     if (stopped) {
-      this.logger.log(`restriction ${restrictionId}: enforcement stopped (${stopped}) after ${cancelled} cancellations and ${reduced} reductions in this run`);
+      this.logger.log(
+        `restriction ${restrictionId}: enforcement stopped (${stopped}) after ${cancelled} cancellations and ${reduced} reductions in this run`,
+      );
       return { outcome: 'skipped', reason: stopped };
     }
     const restriction = await this.dataSource.transaction(async (manager) => {
@@ -128,7 +130,8 @@ export class RestrictionEnforcementService {
     // Ended meanwhile by a lift (which completes a running enforcement) or by another run.
     if (!restriction) return { outcome: 'skipped', reason: 'already_completed' };
     this.metrics.restrictionEnforcementDuration.observe((Date.now() - runStartedAt) / 1000);
-    const lagSeconds = (new Date(restriction.enforcementCompletedAt as Date).getTime() - new Date(restriction.effectiveFrom).getTime()) / 1000;
+    const lagSeconds =
+      (new Date(restriction.enforcementCompletedAt as Date).getTime() - new Date(restriction.effectiveFrom).getTime()) / 1000;
     this.metrics.restrictionEnforcementLag.observe(Math.max(lagSeconds, 0));
     this.logger.log(
       `restriction ${restrictionId}: enforcement completed, of ${restriction.affectedBookings} affected bookings ${restriction.cancelledBookings} cancelled and ${restriction.reducedBookings} reduced (${cancelled} and ${reduced} in this run)`,
@@ -165,7 +168,8 @@ export class RestrictionEnforcementService {
           }),
         ]);
       }
-      if (restriction.enforcementState === 'running') this.logger.log(`restriction ${restrictionId}: resuming enforcement, ${stillAffected} bookings left`);
+      if (restriction.enforcementState === 'running')
+        this.logger.log(`restriction ${restrictionId}: resuming enforcement, ${stillAffected} bookings left`);
       return { outcome: 'running' };
     });
   }
@@ -208,7 +212,11 @@ export class RestrictionEnforcementService {
         const target = targetOf(restriction);
         const locked = await this.enforcement.lockNextAffected(manager, target, range, ENFORCEMENT_CHUNK_SIZE);
         const deadline = new Date(this.clock.now().getTime() + this.config.PARTY_DECISION_HOURS * 3_600_000);
-        const removal: GuestRemoval = { restrictionId, keptGuestsPath: keptGuestsPath(target.coverage), removedGuestsPath: coveredGuestsPath(target.coverage) };
+        const removal: GuestRemoval = {
+          restrictionId,
+          keptGuestsPath: keptGuestsPath(target.coverage),
+          removedGuestsPath: coveredGuestsPath(target.coverage),
+        };
         const { cancelled, reduced } = await this.cancellation.enforceLocked(
           manager,
           {
@@ -220,7 +228,10 @@ export class RestrictionEnforcementService {
           removal,
         );
         const progress = { cancelled: cancelled.length, reduced: reduced.length };
-        if (progress.cancelled + progress.reduced > 0 && !(await this.restrictions.addEnforcementProgressUnlessLifted(manager, restrictionId, progress))) {
+        if (
+          progress.cancelled + progress.reduced > 0 &&
+          !(await this.restrictions.addEnforcementProgressUnlessLifted(manager, restrictionId, progress))
+        ) {
           throw new LiftedDuringChunk();
         }
         const decisions = reduced

@@ -17,7 +17,13 @@ export function segmentContextOf(
   settings: { RESORT_AIRPORT: string; RESORT_TIMEZONE: string },
   now: Date,
 ): SegmentContext {
-  return { checkIn: stay.checkIn, checkOut: stay.checkOut, resortAirport: settings.RESORT_AIRPORT, resortTimeZone: settings.RESORT_TIMEZONE, now };
+  return {
+    checkIn: stay.checkIn,
+    checkOut: stay.checkOut,
+    resortAirport: settings.RESORT_AIRPORT,
+    resortTimeZone: settings.RESORT_TIMEZONE,
+    now,
+  };
 }
 
 /**
@@ -36,19 +42,39 @@ export function segmentRefusal(
   if (!flight) return new FlightMismatch(flightId, segment, 'unknown_flight', `${segment} flight ${flightId} does not exist`);
   if (segment === 'outbound') {
     if (flight.destination !== context.resortAirport) {
-      return new FlightMismatch(flightId, segment, 'wrong_airport', `outbound flight ${flightId} goes to ${flight.destination}, not to the resort airport ${context.resortAirport}`);
+      return new FlightMismatch(
+        flightId,
+        segment,
+        'wrong_airport',
+        `outbound flight ${flightId} goes to ${flight.destination}, not to the resort airport ${context.resortAirport}`,
+      );
     }
     const arrivalDate = localDateOf(new Date(flight.arrivalAt), context.resortTimeZone);
     if (arrivalDate !== context.checkIn) {
-      return new FlightMismatch(flightId, segment, 'wrong_date', `outbound flight ${flightId} arrives on ${arrivalDate} (resort time), not on the check-in date ${context.checkIn}`);
+      return new FlightMismatch(
+        flightId,
+        segment,
+        'wrong_date',
+        `outbound flight ${flightId} arrives on ${arrivalDate} (resort time), not on the check-in date ${context.checkIn}`,
+      );
     }
   } else {
     if (flight.origin !== context.resortAirport) {
-      return new FlightMismatch(flightId, segment, 'wrong_airport', `return flight ${flightId} leaves from ${flight.origin}, not from the resort airport ${context.resortAirport}`);
+      return new FlightMismatch(
+        flightId,
+        segment,
+        'wrong_airport',
+        `return flight ${flightId} leaves from ${flight.origin}, not from the resort airport ${context.resortAirport}`,
+      );
     }
     const departureDate = localDateOf(new Date(flight.departureAt), context.resortTimeZone);
     if (departureDate !== context.checkOut) {
-      return new FlightMismatch(flightId, segment, 'wrong_date', `return flight ${flightId} leaves on ${departureDate} (resort time), not on the check-out date ${context.checkOut}`);
+      return new FlightMismatch(
+        flightId,
+        segment,
+        'wrong_date',
+        `return flight ${flightId} leaves on ${departureDate} (resort time), not on the check-out date ${context.checkOut}`,
+      );
     }
   }
   if (flight.status === 'cancelled') return new FlightUnavailable(flightId, segment, 'cancelled');
@@ -57,7 +83,12 @@ export function segmentRefusal(
 }
 
 /** How `flight` (as locked, with what is already counted on it) falls short of `guests` seats, if it does. */
-export function seatShortfall(segment: FlightSegment, flightId: string, flight: Pick<FlightRow, 'seats' | 'seatsReserved'>, guests: number): ShortFlight | undefined {
+export function seatShortfall(
+  segment: FlightSegment,
+  flightId: string,
+  flight: Pick<FlightRow, 'seats' | 'seatsReserved'>,
+  guests: number,
+): ShortFlight | undefined {
   const available = flight.seats - flight.seatsReserved;
   return guests > available ? { flightId, segment, requested: guests, available: Math.max(available, 0) } : undefined;
 }

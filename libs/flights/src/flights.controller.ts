@@ -27,7 +27,8 @@ export class FlightsController {
   @Get()
   @ApiOperation({
     summary: 'List flights by departure, earliest first',
-    description: '`from` (included) and `to` (excluded) are resort-local departure dates. Each flight shows its seats, reserved and available.',
+    description:
+      '`from` (included) and `to` (excluded) are resort-local departure dates. Each flight shows its seats, reserved and available.',
   })
   @ApiOkResponse({ type: FlightPageDto })
   @ApiProblems(400, 401, 429)
@@ -47,10 +48,17 @@ export class FlightsController {
 
   @Patch(':id')
   @OperationsOnly()
-  @ApiOperation({ summary: "Change a flight's seat count (operations)", description: 'Never below the seats already reserved: 409 capacity_below_reserved.' })
+  @ApiOperation({
+    summary: "Change a flight's seat count (operations)",
+    description: 'Never below the seats already reserved: 409 capacity_below_reserved.',
+  })
   @ApiOkResponse({ type: FlightDto })
   @ApiProblems(400, 401, 403, 404, 'capacity_below_reserved', 429)
-  async update(@Param('id', uuidParam('Flight')) id: string, @Body() body: UpdateFlightDto, @RequestOrigin() origin: AuditOrigin): Promise<FlightDto> {
+  async update(
+    @Param('id', uuidParam('Flight')) id: string,
+    @Body() body: UpdateFlightDto,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<FlightDto> {
     return FlightDto.from(await this.flights.updateFlight(id, body, origin));
   }
 
@@ -65,7 +73,11 @@ export class FlightsController {
   })
   @ApiOkResponse({ type: FlightDto })
   @ApiProblems(400, 401, 403, 404, 'invalid_state', 429)
-  async cancel(@Param('id', uuidParam('Flight')) id: string, @Body() body: CancelFlightDto, @RequestOrigin() origin: AuditOrigin): Promise<FlightDto> {
+  async cancel(
+    @Param('id', uuidParam('Flight')) id: string,
+    @Body() body: CancelFlightDto,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<FlightDto> {
     return FlightDto.from(await this.flights.cancelFlight(id, body.reason, origin));
   }
 }

@@ -17,7 +17,9 @@ export class SeatsExhausted extends DomainError {
 
   constructor(readonly shortFlights: ShortFlight[]) {
     super(
-      shortFlights.map((flight) => `${flight.segment} flight ${flight.flightId}: ${flight.available} seats available, ${flight.requested} requested`).join('; '),
+      shortFlights
+        .map((flight) => `${flight.segment} flight ${flight.flightId}: ${flight.available} seats available, ${flight.requested} requested`)
+        .join('; '),
       { shortFlights },
     );
   }
@@ -32,7 +34,11 @@ export class FlightUnavailable extends DomainError {
   readonly title = 'The flight is cancelled or has departed';
 
   constructor(flightId: string, segment: FlightSegment, reason: FlightUnavailableReason) {
-    super(`${segment} flight ${flightId} ${reason === 'cancelled' ? 'is cancelled' : 'has already departed'}`, { flightId, segment, reason });
+    super(`${segment} flight ${flightId} ${reason === 'cancelled' ? 'is cancelled' : 'has already departed'}`, {
+      flightId,
+      segment,
+      reason,
+    });
   }
 }
 

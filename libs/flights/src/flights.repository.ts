@@ -48,7 +48,10 @@ export class FlightsRepository {
   // --- routes --------------------------------------------------------------------------------
 
   /** Inserts a route; undefined if one already joins these airports in this direction. */
-  async insertRoute(manager: EntityManager, route: { origin: string; destination: string; originName: string; destinationName: string }): Promise<RouteRow | undefined> {
+  async insertRoute(
+    manager: EntityManager,
+    route: { origin: string; destination: string; originName: string; destinationName: string },
+  ): Promise<RouteRow | undefined> {
     const rows: RouteRow[] = await manager.query(
       `INSERT INTO routes AS r (origin, destination, origin_name, destination_name) VALUES ($1, $2, $3, $4)
        ON CONFLICT (origin, destination) DO NOTHING
@@ -64,10 +67,10 @@ export class FlightsRepository {
   }
 
   async findRouteByAirports(origin: string, destination: string): Promise<RouteRow | undefined> {
-    const rows: RouteRow[] = await this.dataSource.query(`SELECT ${ROUTE_COLUMNS} FROM routes r WHERE r.origin = $1 AND r.destination = $2`, [
-      origin,
-      destination,
-    ]);
+    const rows: RouteRow[] = await this.dataSource.query(
+      `SELECT ${ROUTE_COLUMNS} FROM routes r WHERE r.origin = $1 AND r.destination = $2`,
+      [origin, destination],
+    );
     return rows[0];
   }
 
@@ -143,17 +146,27 @@ export class FlightsRepository {
   }
 
   async findFlight(id: string): Promise<FlightRow | undefined> {
-    const rows: FlightRow[] = await this.dataSource.query(`SELECT ${FLIGHT_COLUMNS} FROM flights f JOIN routes r ON r.id = f.route_id WHERE f.id = $1`, [id]);
+    const rows: FlightRow[] = await this.dataSource.query(
+      `SELECT ${FLIGHT_COLUMNS} FROM flights f JOIN routes r ON r.id = f.route_id WHERE f.id = $1`,
+      [id],
+    );
     return rows[0];
   }
 
   async findFlights(ids: string[]): Promise<FlightRow[]> {
     if (ids.length === 0) return [];
-    return this.dataSource.query(`SELECT ${FLIGHT_COLUMNS} FROM flights f JOIN routes r ON r.id = f.route_id WHERE f.id = ANY($1::uuid[]) ORDER BY f.id`, [ids]);
+    return this.dataSource.query(
+      `SELECT ${FLIGHT_COLUMNS} FROM flights f JOIN routes r ON r.id = f.route_id WHERE f.id = ANY($1::uuid[]) ORDER BY f.id`,
+      [ids],
+    );
   }
 
   /** By departure, keyset-paginated on (departure_at, id); `cursorDepartureAt` is departure_at to the microsecond, for the next cursor. */
-  async listFlights(filter: FlightListFilter, limit: number, after?: { departureAt: string; id: string }): Promise<(FlightRow & { cursorDepartureAt: string })[]> {
+  async listFlights(
+    filter: FlightListFilter,
+    limit: number,
+    after?: { departureAt: string; id: string },
+  ): Promise<(FlightRow & { cursorDepartureAt: string })[]> {
     return this.dataSource.query(
       `SELECT ${FLIGHT_COLUMNS}, ${cursorTimestampSql('f.departure_at')} AS "cursorDepartureAt" FROM flights f JOIN routes r ON r.id = f.route_id
         WHERE ($1::timestamptz IS NULL OR f.departure_at >= $1)
@@ -218,7 +231,10 @@ export class FlightsRepository {
   async lockAndAddToSeats(manager: EntityManager, deltas: SeatDelta[]): Promise<void> {
     const summed = sumSeatDeltas(deltas);
     if (summed.length === 0) return;
-    await this.lockFlights(manager, summed.map((delta) => delta.flightId));
+    await this.lockFlights(
+      manager,
+      summed.map((delta) => delta.flightId),
+    );
     await this.addToSeats(manager, summed);
   }
 
@@ -240,7 +256,11 @@ export class FlightsRepository {
    * Cancels locked, scheduled flights and opens their disruption (`pending`), counting the live
    * bookings that will lose the segment. No booking can join a flight while it is locked here.
    */
-  async markCancelled(manager: EntityManager, ids: string[], cancellation: { reason: string; suspensionId: string | null }): Promise<FlightRow[]> {
+  async markCancelled(
+    manager: EntityManager,
+    ids: string[],
+    cancellation: { reason: string; suspensionId: string | null },
+  ): Promise<FlightRow[]> {
     if (ids.length === 0) return [];
     return manager.query(
       `WITH f AS (
@@ -260,9 +280,10 @@ export class FlightsRepository {
   // --- disruption progress -------------------------------------------------------------------
 
   async markDisruptionRunning(flightId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE flights SET disruption_state = 'running', updated_at = now() WHERE id = $1 AND disruption_state = 'pending'`, [
-      flightId,
-    ]);
+    await this.dataSource.query(
+      `UPDATE flights SET disruption_state = 'running', updated_at = now() WHERE id = $1 AND disruption_state = 'pending'`,
+      [flightId],
+    );
   }
 
   /** Counts bookings taken off a locked flight, in the caller's transaction. */
@@ -298,7 +319,14 @@ export class FlightsRepository {
    */
   async findAlternatives(
     manager: EntityManager,
-    options: { segment: 'outbound' | 'return'; resortAirport: string; from: Date; until: Date; preferredRouteId: string; excludeId: string },
+    options: {
+      segment: 'outbound' | 'return';
+      resortAirport: string;
+      from: Date;
+      until: Date;
+      preferredRouteId: string;
+      excludeId: string;
+    },
   ): Promise<FlightRow[]> {
     return manager.query(
       `SELECT ${FLIGHT_COLUMNS} FROM flights f JOIN routes r ON r.id = f.route_id

@@ -5,7 +5,17 @@ import { AuditOrigin, AuditService, NewAuditEvent, withCause } from '#libs/audit
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
-import { addDays, Clock, decodeCursor, decodeTimestampCursor, encodeCursor, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
+import {
+  addDays,
+  Clock,
+  decodeCursor,
+  decodeTimestampCursor,
+  encodeCursor,
+  InvalidState,
+  NotFound,
+  Page,
+  ValidationFailed,
+} from '#libs/shared';
 import { AirportDirectory } from './airport-directory';
 import type { FlightRow, RouteRow, RouteSuspensionRow } from './flight.entity';
 import { SeatsBelowReserved } from './flights.errors';
@@ -22,7 +32,8 @@ export const MAX_FLIGHT_LIST_DAYS = 400;
 function decodeRouteCursor(cursor: string): { origin: string; destination: string } {
   const position = decodeCursor<{ origin: string; destination: string }>('routes', cursor, ['origin', 'destination']);
   const isCode = (value: unknown): value is string => typeof value === 'string' && /^[A-Z]{3}$/.test(value);
-  if (!isCode(position.origin) || !isCode(position.destination)) throw ValidationFailed.field('cursor', 'is not a cursor returned by this list');
+  if (!isCode(position.origin) || !isCode(position.destination))
+    throw ValidationFailed.field('cursor', 'is not a cursor returned by this list');
   return { origin: position.origin, destination: position.destination };
 }
 
@@ -106,7 +117,10 @@ export class FlightsService {
     const rows = await this.repository.listRoutes(limit + 1, after);
     const data = rows.slice(0, limit);
     const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > limit && last ? encodeCursor('routes', { origin: last.origin, destination: last.destination }) : null };
+    return {
+      data,
+      nextCursor: rows.length > limit && last ? encodeCursor('routes', { origin: last.origin, destination: last.destination }) : null,
+    };
   }
 
   async listSuspensions(routeId: string): Promise<(RouteSuspensionRow & { cancelledFlightIds: string[] })[]> {
@@ -151,7 +165,13 @@ export class FlightsService {
           changes: {
             suspension: {
               from: null,
-              to: { id: suspension.id, from: from.toISOString(), until: until ? until.toISOString() : null, reason: input.reason, cancelledFlights: cancelled.length },
+              to: {
+                id: suspension.id,
+                from: from.toISOString(),
+                until: until ? until.toISOString() : null,
+                reason: input.reason,
+                cancelledFlights: cancelled.length,
+              },
             },
           },
         },
@@ -179,7 +199,9 @@ export class FlightsService {
       if (!route) throw new NotFound('Route', input.routeId);
       const suspension = await this.repository.findSuspensionCovering(manager, route.id, departureAt);
       if (suspension) {
-        throw new InvalidState(`Route ${route.origin}–${route.destination} is suspended at that time (${suspension.reason})`, { suspensionId: suspension.id });
+        throw new InvalidState(`Route ${route.origin}–${route.destination} is suspended at that time (${suspension.reason})`, {
+          suspensionId: suspension.id,
+        });
       }
       const flight = await this.repository.insertFlight(manager, { ...input, departureAt, arrivalAt });
       if (!flight) throw new InvalidState(`Flight ${input.flightNumber} already departs at ${departureAt.toISOString()}`);
@@ -211,7 +233,8 @@ export class FlightsService {
   async listFlights(query: FlightListQuery, limit: number, cursor?: string): Promise<Page<FlightRow>> {
     if (query.from && query.to) {
       if (query.to <= query.from) throw ValidationFailed.field('to', 'must be after from');
-      if (addDays(query.from, MAX_FLIGHT_LIST_DAYS) < query.to) throw ValidationFailed.field('to', `the range may span at most ${MAX_FLIGHT_LIST_DAYS} days`);
+      if (addDays(query.from, MAX_FLIGHT_LIST_DAYS) < query.to)
+        throw ValidationFailed.field('to', `the range may span at most ${MAX_FLIGHT_LIST_DAYS} days`);
     }
     const filter: FlightListFilter = {
       departureFrom: query.from ? this.startOfResortDate(query.from) : undefined,
@@ -240,7 +263,13 @@ export class FlightsService {
       if (changes.seats < flight.seatsReserved) throw new SeatsBelowReserved(id, changes.seats, flight.seatsReserved);
       await this.repository.setSeats(manager, id, changes.seats);
       await this.audit.record(manager, [
-        { action: 'flight.updated', entityType: 'flight', entityId: id, origin, changes: { seats: { from: flight.seats, to: changes.seats } } },
+        {
+          action: 'flight.updated',
+          entityType: 'flight',
+          entityId: id,
+          origin,
+          changes: { seats: { from: flight.seats, to: changes.seats } },
+        },
       ]);
       return { ...flight, seats: changes.seats };
     });

@@ -16,7 +16,8 @@ export class RoutesController {
   @OperationsOnly()
   @ApiOperation({
     summary: 'Open a route between two airports (operations)',
-    description: 'Both codes must be known IATA airports and one of them the resort airport. One route per direction: a second is invalid_state.',
+    description:
+      'Both codes must be known IATA airports and one of them the resort airport. One route per direction: a second is invalid_state.',
   })
   @ApiCreatedResponse({ type: RouteDto })
   @ApiProblems(400, 401, 403, 'invalid_state', 429)
@@ -48,7 +49,12 @@ export class RoutesController {
   async suspensions(@Param('id', uuidParam('Route')) id: string): Promise<RouteSuspensionListDto> {
     const suspensions = await this.flights.listSuspensions(id);
     return {
-      data: suspensions.map((suspension) => RouteSuspensionDto.from(suspension, suspension.cancelledFlightIds.map((flightId) => ({ id: flightId })))),
+      data: suspensions.map((suspension) =>
+        RouteSuspensionDto.from(
+          suspension,
+          suspension.cancelledFlightIds.map((flightId) => ({ id: flightId })),
+        ),
+      ),
       nextCursor: null,
     };
   }

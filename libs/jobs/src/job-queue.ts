@@ -45,7 +45,9 @@ export class JobQueue implements OnApplicationShutdown {
     try {
       await this.add(name, payload, options);
     } catch (error) {
-      this.logger.warn(`could not enqueue ${name} (${options.jobId ?? ''}); the periodic sweep will pick it up: ${(error as Error).message}`);
+      this.logger.warn(
+        `could not enqueue ${name} (${options.jobId ?? ''}); the periodic sweep will pick it up: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -54,10 +56,16 @@ export class JobQueue implements OnApplicationShutdown {
     if (jobs.length === 0) return;
     try {
       await this.queue(JOB_QUEUE[name]).addBulk(
-        jobs.map((job) => ({ name, data: job.payload, opts: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...job.options } })),
+        jobs.map((job) => ({
+          name,
+          data: job.payload,
+          opts: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...job.options },
+        })),
       );
     } catch (error) {
-      this.logger.warn(`could not enqueue ${jobs.length} ${name} job(s); the periodic sweep will pick them up: ${(error as Error).message}`);
+      this.logger.warn(
+        `could not enqueue ${jobs.length} ${name} job(s); the periodic sweep will pick them up: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -73,7 +81,9 @@ export class JobQueue implements OnApplicationShutdown {
     if (existing) {
       const state = await existing.getState();
       if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
-      await existing.remove().catch((error: unknown) => this.logger.warn(`could not remove finished job ${jobId}: ${(error as Error).message}`));
+      await existing
+        .remove()
+        .catch((error: unknown) => this.logger.warn(`could not remove finished job ${jobId}: ${(error as Error).message}`));
     }
     await this.add(name, payload, { jobId });
   }

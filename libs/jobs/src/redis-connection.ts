@@ -73,7 +73,10 @@ export function queuePrefix(config: Pick<AppConfig, 'QUEUE_PREFIX' | 'REDIS_CLUS
  * cannot build a cluster client from options, so on a cluster this is a `Cluster` that BullMQ
  * shares (queues) or duplicates (workers); `close` disconnects it, after the queues closed.
  */
-export function bullMqConnection(settings: RedisSettings, options: { failFast: boolean }): { connection: ConnectionOptions; close(): void } {
+export function bullMqConnection(
+  settings: RedisSettings,
+  options: { failFast: boolean },
+): { connection: ConnectionOptions; close(): void } {
   const behaviour = options.failFast
     ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }
     : { maxRetriesPerRequest: null, enableOfflineQueue: true };

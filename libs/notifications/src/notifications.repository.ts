@@ -99,7 +99,10 @@ export class NotificationsRepository {
    * `ORDER BY sequence` names the output column `sequence::text AS sequence` and sorts as text
    * ("10" before "9"), so a page ended on the wrong row and the next one skipped the rest.
    */
-  async listInbox(agencyId: string, options: { afterSequence?: string; limit: number; unacknowledgedOnly: boolean }): Promise<NotificationRow[]> {
+  async listInbox(
+    agencyId: string,
+    options: { afterSequence?: string; limit: number; unacknowledgedOnly: boolean },
+  ): Promise<NotificationRow[]> {
     return this.dataSource.query(
       `SELECT ${COLUMNS} FROM notifications n
         WHERE n.agency_id = $1 AND ($2::bigint IS NULL OR n.sequence > $2::bigint)

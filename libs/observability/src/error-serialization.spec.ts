@@ -6,12 +6,12 @@ function failedStatement(): Error {
     code: '22007',
     severity: 'ERROR',
     detail: 'Key (passport_number)=(P7730012) already exists.',
-    where: 'unnamed portal parameter $3 = \'Yuri Gagarin\'',
+    where: "unnamed portal parameter $3 = 'Yuri Gagarin'",
     parameters: ['Yuri Gagarin', 'P7730012'],
   });
   return Object.assign(new Error(driverError.message), {
     name: 'QueryFailedError',
-    query: "INSERT INTO bookings (guests) VALUES ($1)",
+    query: 'INSERT INTO bookings (guests) VALUES ($1)',
     parameters: ['[{"fullName":"Yuri Gagarin","passportNumber":"P7730012"}]'],
     driverError,
     code: '22007',
@@ -23,18 +23,33 @@ describe('error serialization', () => {
     const text = JSON.stringify(serializeError(failedStatement()));
     for (const secret of ['Yuri', 'Gagarin', 'P7730012', '1961-04-12']) expect(text).not.toContain(secret);
     expect(text).not.toContain('INSERT');
-    expect(serializeError(failedStatement())).toMatchObject({ message: 'invalid input syntax for type date: "[redacted]"', code: '22007', cause: { severity: 'ERROR' } });
+    expect(serializeError(failedStatement())).toMatchObject({
+      message: 'invalid input syntax for type date: "[redacted]"',
+      code: '22007',
+      cause: { severity: 'ERROR' },
+    });
   });
 
   it('filters what pino-std-serializers made of the error (a plain object) the same way', () => {
-    const plain = { type: 'QueryFailedError', message: 'm', stack: 'QueryFailedError: m', parameters: ['P7730012'], detail: 'Key (a)=(P7730012)', driverError: { type: 'DatabaseError', message: 'm', parameters: ['P7730012'] } };
+    const plain = {
+      type: 'QueryFailedError',
+      message: 'm',
+      stack: 'QueryFailedError: m',
+      parameters: ['P7730012'],
+      detail: 'Key (a)=(P7730012)',
+      driverError: { type: 'DatabaseError', message: 'm', parameters: ['P7730012'] },
+    };
     expect(JSON.stringify(serializeError(plain))).not.toContain('P7730012');
   });
 
   it('keeps identifiers PostgreSQL quotes after a keyword, blanks other quoted runs', () => {
-    expect(redactQuotedValues('duplicate key value violates unique constraint "bookings_pkey"')).toBe('duplicate key value violates unique constraint "bookings_pkey"');
+    expect(redactQuotedValues('duplicate key value violates unique constraint "bookings_pkey"')).toBe(
+      'duplicate key value violates unique constraint "bookings_pkey"',
+    );
     expect(redactQuotedValues('column "x" of relation "y" does not exist')).toBe('column "x" of relation "y" does not exist');
-    expect(redactQuotedValues('value "Yuri" is wrong; Key (name)=(Yuri) exists')).toBe('value "[redacted]" is wrong; Key (name)=([redacted]) exists');
+    expect(redactQuotedValues('value "Yuri" is wrong; Key (name)=(Yuri) exists')).toBe(
+      'value "[redacted]" is wrong; Key (name)=([redacted]) exists',
+    );
   });
 
   it('describes an error in one line with its code', () => {

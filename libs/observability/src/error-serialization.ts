@@ -11,7 +11,22 @@
  */
 
 /** Fields of an error that name what failed, never the data it failed on. */
-const CODE_FIELDS = ['code', 'errno', 'syscall', 'severity', 'routine', 'constraint', 'table', 'column', 'schema', 'dataType', 'file', 'line', 'status', 'statusCode'] as const;
+const CODE_FIELDS = [
+  'code',
+  'errno',
+  'syscall',
+  'severity',
+  'routine',
+  'constraint',
+  'table',
+  'column',
+  'schema',
+  'dataType',
+  'file',
+  'line',
+  'status',
+  'statusCode',
+] as const;
 
 /** Errors wrapped in errors (TypeORM's driverError, `cause`) are followed this deep. */
 const MAX_DEPTH = 3;
@@ -29,11 +44,14 @@ export interface SerializedError {
  * and values after a colon or an equals sign (`for type uuid: "x"`, `Key (id)=(x)`). The first
  * kind is kept, every other quoted or bracketed run is blanked.
  */
-const QUOTED = /(\b(?:constraint|relation|column|table|index|type|function|schema|database|role|operator|sequence|trigger|view|extension|cursor|savepoint|prepared statement|portal|channel)\s+)?"(?:[^"\\]|\\.)*"/gi;
+const QUOTED =
+  /(\b(?:constraint|relation|column|table|index|type|function|schema|database|role|operator|sequence|trigger|view|extension|cursor|savepoint|prepared statement|portal|channel)\s+)?"(?:[^"\\]|\\.)*"/gi;
 const KEY_VALUES = /=\((?:[^()]|\([^()]*\))*\)/g;
 
 export function redactQuotedValues(text: string): string {
-  return text.replace(QUOTED, (match, keyword: string | undefined) => (keyword ? match : '"[redacted]"')).replace(KEY_VALUES, '=([redacted])');
+  return text
+    .replace(QUOTED, (match, keyword: string | undefined) => (keyword ? match : '"[redacted]"'))
+    .replace(KEY_VALUES, '=([redacted])');
 }
 
 export function serializeError(error: unknown, depth = 0): SerializedError | unknown {

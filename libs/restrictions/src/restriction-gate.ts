@@ -39,9 +39,16 @@ export class RestrictionGate {
   }
 
   /** The refusal for one booking, decided in memory against what `load` returned. */
-  refusalFor(restrictions: RestrictionTerms[], booking: { checkIn: string; guests: { nationality: string }[] }): NationalityRestricted | undefined {
+  refusalFor(
+    restrictions: RestrictionTerms[],
+    booking: { checkIn: string; guests: { nationality: string }[] },
+  ): NationalityRestricted | undefined {
     if (restrictions.length === 0) return undefined;
-    const refusal = refusalFor(restrictions, { checkIn: booking.checkIn, nationalities: booking.guests.map((guest) => guest.nationality) }, this.clock.now());
+    const refusal = refusalFor(
+      restrictions,
+      { checkIn: booking.checkIn, nationalities: booking.guests.map((guest) => guest.nationality) },
+      this.clock.now(),
+    );
     return refusal ? new NationalityRestricted(refusal.restrictionId, refusal.nationalities, refusal.window) : undefined;
   }
 }

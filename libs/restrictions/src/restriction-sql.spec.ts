@@ -52,8 +52,12 @@ describe('coveredGuestsExpression', () => {
 
 describe('coveredGuestsPath', () => {
   it('selects the listed nationalities, or everyone but the home country and the exceptions', () => {
-    expect(coveredGuestsPath({ allForeign: false, nationalities: ['US', 'GB'] })).toBe('$[*] ? (@.nationality == "GB" || @.nationality == "US")');
-    expect(coveredGuestsPath({ allForeign: true, homeCountry: 'KP', except: ['RU'] })).toBe('$[*] ? (!(@.nationality == "KP" || @.nationality == "RU"))');
+    expect(coveredGuestsPath({ allForeign: false, nationalities: ['US', 'GB'] })).toBe(
+      '$[*] ? (@.nationality == "GB" || @.nationality == "US")',
+    );
+    expect(coveredGuestsPath({ allForeign: true, homeCountry: 'KP', except: ['RU'] })).toBe(
+      '$[*] ? (!(@.nationality == "KP" || @.nationality == "RU"))',
+    );
   });
 
   it('refuses anything but a two-letter code, since codes are written into the path', () => {
@@ -81,6 +85,8 @@ describe('the preview over party compositions', () => {
   });
 
   it('finds the adults kept by their flag, the rest of the filter as keptAdultsPath has it', () => {
-    expect(keptAdultsOfPartyPath({ allForeign: false, nationalities: ['US'] })).toBe('$[*] ? (!(@.nationality == "US") && @.adult == true)');
+    expect(keptAdultsOfPartyPath({ allForeign: false, nationalities: ['US'] })).toBe(
+      '$[*] ? (!(@.nationality == "US") && @.adult == true)',
+    );
   });
 });

@@ -23,8 +23,11 @@ export function affectedBookingsCondition(
   firstParameter: number,
 ): { sql: string; parameters: unknown[] } {
   const condition = affectedPartiesCondition(target, alias, firstParameter);
-  return { sql: `${alias}.status IN ('held', 'confirmed')
-      AND ${condition.sql}`, parameters: condition.parameters };
+  return {
+    sql: `${alias}.status IN ('held', 'confirmed')
+      AND ${condition.sql}`,
+    parameters: condition.parameters,
+  };
 }
 
 /**
@@ -92,7 +95,13 @@ export function keptAdultsOfPartyPath(coverage: Coverage): string {
  * condition, `$keptAdultsParameter` the path of `keptAdultsPath`. A CASE, so that a fully
  * covered party (most of a ban's bookings) and a cancel_booking agency never look into the JSON.
  */
-export function partyOutcomeExpression(coverage: Coverage, alias: string, policy: string, codesParameter: number, keptAdultsParameter: number): string {
+export function partyOutcomeExpression(
+  coverage: Coverage,
+  alias: string,
+  policy: string,
+  codesParameter: number,
+  keptAdultsParameter: number,
+): string {
   return `CASE WHEN ${everyoneCoveredCondition(coverage, alias, codesParameter)} THEN 'cancel'
     WHEN ${policy} = 'cancel_booking' THEN 'cancel'
     WHEN jsonb_path_exists(${alias}.guests, $${keptAdultsParameter}::jsonpath,
@@ -104,7 +113,13 @@ export function partyOutcomeExpression(coverage: Coverage, alias: string, policy
  * The same outcome for a party composition `alias` of `live_party_counts` (columns
  * `nationalities` and `party`), with `$keptAdultsParameter` the path of `keptAdultsOfPartyPath`.
  */
-export function partyCompositionOutcomeExpression(coverage: Coverage, alias: string, policy: string, codesParameter: number, keptAdultsParameter: number): string {
+export function partyCompositionOutcomeExpression(
+  coverage: Coverage,
+  alias: string,
+  policy: string,
+  codesParameter: number,
+  keptAdultsParameter: number,
+): string {
   return `CASE WHEN ${everyoneCoveredCondition(coverage, alias, codesParameter)} THEN 'cancel'
     WHEN ${policy} = 'cancel_booking' THEN 'cancel'
     WHEN jsonb_path_exists(${alias}.party, $${keptAdultsParameter}::jsonpath) THEN 'reduce'
@@ -117,14 +132,23 @@ export function partyCompositionOutcomeExpression(coverage: Coverage, alias: str
  * nationality is covered, else per booking those of `party` the path `$pathParameter`
  * (`coveredGuestsPath`) selects. (A mixed composition fixes the party, so its bookings are alike.)
  */
-export function coveredGuestsOfPartiesExpression(coverage: Coverage, alias: string, bookings: string, guests: string, codesParameter: number, pathParameter: number): string {
+export function coveredGuestsOfPartiesExpression(
+  coverage: Coverage,
+  alias: string,
+  bookings: string,
+  guests: string,
+  codesParameter: number,
+  pathParameter: number,
+): string {
   return `CASE WHEN ${everyoneCoveredCondition(coverage, alias, codesParameter)} THEN ${guests}
     ELSE ${bookings} * jsonb_array_length(jsonb_path_query_array(${alias}.party, $${pathParameter}::jsonpath)) END`;
 }
 
 /** Every nationality of booking `alias` is covered (so is every guest). */
 function everyoneCoveredCondition(coverage: Coverage, alias: string, codesParameter: number): string {
-  return coverage.allForeign ? `NOT (${alias}.nationalities && $${codesParameter}::text[])` : `${alias}.nationalities <@ $${codesParameter}::text[]`;
+  return coverage.allForeign
+    ? `NOT (${alias}.nationalities && $${codesParameter}::text[])`
+    : `${alias}.nationalities <@ $${codesParameter}::text[]`;
 }
 
 /** The jsonpath filter "this guest (`@`) is covered". */

@@ -3,7 +3,13 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags
 import { CurrentPrincipal, OperationsOnly, Principal, uuidParam } from '#libs/access';
 import { AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, EmptyBody } from '#libs/shared';
-import { CreateRestrictionDto, ListRestrictionsQueryDto, RestrictionDto, RestrictionPageDto, RestrictionPreviewDto } from './dto/restriction.dto';
+import {
+  CreateRestrictionDto,
+  ListRestrictionsQueryDto,
+  RestrictionDto,
+  RestrictionPageDto,
+  RestrictionPreviewDto,
+} from './dto/restriction.dto';
 import { RestrictionsService } from './restrictions.service';
 
 @ApiTags('restrictions')
@@ -23,7 +29,11 @@ export class RestrictionsController {
   })
   @ApiCreatedResponse({ type: RestrictionDto })
   @ApiProblems(400, 401, 403, 429)
-  async create(@Body() body: CreateRestrictionDto, @CurrentPrincipal() principal: Principal, @RequestOrigin() origin: AuditOrigin): Promise<RestrictionDto> {
+  async create(
+    @Body() body: CreateRestrictionDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<RestrictionDto> {
     return RestrictionDto.from(await this.restrictions.create(principal, body, origin), 'operations');
   }
 
@@ -32,7 +42,8 @@ export class RestrictionsController {
   @OperationsOnly()
   @ApiOperation({
     summary: 'Preview what a restriction would cancel (operations)',
-    description: 'Same body as creating one; nothing is changed. Counts the live bookings it would cancel now, their guests, and per agency.',
+    description:
+      'Same body as creating one; nothing is changed. Counts the live bookings it would cancel now, their guests, and per agency.',
   })
   @ApiOkResponse({ type: RestrictionPreviewDto })
   @ApiProblems(400, 401, 403, 429)

@@ -135,7 +135,11 @@ export class RestrictionsRepository {
   }
 
   /** Newest first, keyset-paginated on (created_at, id); `cursorCreatedAt` is created_at to the microsecond, for the next cursor. */
-  async list(filter: RestrictionListFilter, limit: number, before?: { createdAt: string; id: string }): Promise<(RestrictionRow & { cursorCreatedAt: string })[]> {
+  async list(
+    filter: RestrictionListFilter,
+    limit: number,
+    before?: { createdAt: string; id: string },
+  ): Promise<(RestrictionRow & { cursorCreatedAt: string })[]> {
     return this.dataSource.query(
       `SELECT ${COLUMNS}, ${cursorTimestampSql('r.created_at')} AS "cursorCreatedAt" FROM restrictions r
         WHERE ($1::text IS NULL OR ${STATUS_SQL} = $1)
@@ -188,8 +192,9 @@ export class RestrictionsRepository {
   async impact(target: RestrictionTarget): Promise<RestrictionImpact> {
     const condition = affectedPartiesCondition(target, 's', 1);
     // $3 holds the nationality codes of the condition; $4 the JSON path of the covered guests, $5 that of the adults kept.
-    const rows: ({ agencyId: string; affectedBookings: number; affectedGuests: number; coveredGuests: number } & PartyImpact)[] = await this.dataSource.query(
-      `WITH parties AS (
+    const rows: ({ agencyId: string; affectedBookings: number; affectedGuests: number; coveredGuests: number } & PartyImpact)[] =
+      await this.dataSource.query(
+        `WITH parties AS (
          SELECT s.agency_id, s.nationalities, s.party, sum(s.bookings)::int AS bookings, sum(s.guests)::int AS guests
            FROM live_party_counts s
           WHERE ${condition.sql}
@@ -208,9 +213,10 @@ export class RestrictionsRepository {
          FROM affected
         GROUP BY affected."agencyId"
         ORDER BY "affectedBookings" DESC, affected."agencyId"`,
-      [...condition.parameters, coveredGuestsPath(target.coverage), keptAdultsOfPartyPath(target.coverage)],
-    );
-    const total = (field: 'affectedBookings' | 'affectedGuests' | 'coveredGuests' | keyof PartyImpact): number => rows.reduce((sum, row) => sum + row[field], 0);
+        [...condition.parameters, coveredGuestsPath(target.coverage), keptAdultsOfPartyPath(target.coverage)],
+      );
+    const total = (field: 'affectedBookings' | 'affectedGuests' | 'coveredGuests' | keyof PartyImpact): number =>
+      rows.reduce((sum, row) => sum + row[field], 0);
     return {
       affectedBookings: total('affectedBookings'),
       affectedGuests: total('affectedGuests'),
@@ -269,7 +275,10 @@ export class RestrictionsRepository {
   /** Live bookings the restriction still affects. */
   async countAffected(manager: EntityManager, target: RestrictionTarget): Promise<number> {
     const condition = affectedBookingsCondition(target, 'b', 1);
-    const rows: { count: number }[] = await manager.query(`SELECT count(*)::int AS count FROM bookings b WHERE ${condition.sql}`, condition.parameters);
+    const rows: { count: number }[] = await manager.query(
+      `SELECT count(*)::int AS count FROM bookings b WHERE ${condition.sql}`,
+      condition.parameters,
+    );
     return rows[0].count;
   }
 
@@ -295,7 +304,11 @@ export class RestrictionsRepository {
    * chunk back. This update and a lift both write the row, so they take turns: a lift either
    * waits for the chunk to commit, or the chunk sees the lift here. Nothing is changed after a lift.
    */
-  async addEnforcementProgressUnlessLifted(manager: EntityManager, id: string, progress: { cancelled: number; reduced: number }): Promise<boolean> {
+  async addEnforcementProgressUnlessLifted(
+    manager: EntityManager,
+    id: string,
+    progress: { cancelled: number; reduced: number },
+  ): Promise<boolean> {
     const result: [{ id: string }[], number] = await manager.query(
       `UPDATE restrictions r SET cancelled_bookings = r.cancelled_bookings + $2, reduced_bookings = r.reduced_bookings + $3,
               affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + r.reduced_bookings + $2 + $3), updated_at = now()

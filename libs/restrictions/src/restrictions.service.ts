@@ -101,8 +101,10 @@ export class RestrictionsService {
       const restriction = await this.repository.lockById(manager, id);
       if (!restriction) throw new NotFound('Restriction', id);
       const status = statusOf(termsOf(restriction), this.clock.now());
-      if (status === 'lifted') throw new InvalidState(`Restriction ${id} was already lifted at ${new Date(restriction.liftedAt as Date).toISOString()}`);
-      if (status === 'expired') throw new InvalidState(`Restriction ${id} expired at ${new Date(restriction.effectiveUntil as Date).toISOString()}`);
+      if (status === 'lifted')
+        throw new InvalidState(`Restriction ${id} was already lifted at ${new Date(restriction.liftedAt as Date).toISOString()}`);
+      if (status === 'expired')
+        throw new InvalidState(`Restriction ${id} expired at ${new Date(restriction.effectiveUntil as Date).toISOString()}`);
       const lifted = await this.repository.markLifted(manager, id, principal.keyId);
       await this.audit.record(manager, [
         {
@@ -112,12 +114,22 @@ export class RestrictionsService {
           origin,
           changes: {
             liftedAt: { from: null, to: new Date(lifted.liftedAt as Date).toISOString() },
-            ...(restriction.enforcementState !== lifted.enforcementState ? { enforcementState: { from: restriction.enforcementState, to: lifted.enforcementState } } : {}),
+            ...(restriction.enforcementState !== lifted.enforcementState
+              ? { enforcementState: { from: restriction.enforcementState, to: lifted.enforcementState } }
+              : {}),
           },
         },
         // A lift ends an enforcement under way: that is its completion, by this request.
         ...(restriction.enforcementState === 'running'
-          ? [{ action: 'restriction.enforcement_completed' as const, entityType: 'restriction' as const, entityId: id, origin, changes: { enforcementState: { from: 'running', to: 'completed' } } }]
+          ? [
+              {
+                action: 'restriction.enforcement_completed' as const,
+                entityType: 'restriction' as const,
+                entityId: id,
+                origin,
+                changes: { enforcementState: { from: 'running', to: 'completed' } },
+              },
+            ]
           : []),
       ]);
       return lifted;

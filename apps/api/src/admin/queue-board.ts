@@ -21,7 +21,11 @@ export const QUEUE_BOARD_PATH = '/admin/queues';
  * address (`AUTH_FAILURES_PER_MINUTE`), and the key's `RATE_LIMIT_PER_MINUTE` shared with its API
  * calls — answering in the same problem-details vocabulary (401, 403, 429 with Retry-After).
  */
-export function operationsKeyHook(authentication: RequestAuthentication, rateLimits: RedisThrottlerStorage, config: AppConfig): onRequestAsyncHookHandler {
+export function operationsKeyHook(
+  authentication: RequestAuthentication,
+  rateLimits: RedisThrottlerStorage,
+  config: AppConfig,
+): onRequestAsyncHookHandler {
   const refuse = (request: FastifyRequest, reply: FastifyReply, error: DomainError | unknown): FastifyReply => {
     const problem = toProblem(error, request.url.split('?')[0]);
     // Lets a browser ask for the key (user name: anything, password: the operations key).
@@ -43,7 +47,13 @@ export function operationsKeyHook(authentication: RequestAuthentication, rateLim
     }
     if (principal.role !== 'operations') return refuse(request, reply, new Forbidden('Only operations keys may see the queues'));
     // The same counter as the RateLimitGuard's for this key.
-    const limit = await rateLimits.increment(keyTracker(principal.keyId), RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_PER_MINUTE, 0, PER_KEY_THROTTLER);
+    const limit = await rateLimits.increment(
+      keyTracker(principal.keyId),
+      RATE_LIMIT_WINDOW_MS,
+      config.RATE_LIMIT_PER_MINUTE,
+      0,
+      PER_KEY_THROTTLER,
+    );
     if (limit.isBlocked) return refuse(request, reply, new RateLimited(Math.max(1, limit.timeToBlockExpire)));
   };
 }
@@ -52,7 +62,10 @@ export function operationsKeyHook(authentication: RequestAuthentication, rateLim
 export async function mountQueueBoard(app: NestFastifyApplication): Promise<void> {
   const serverAdapter = new BullBoardFastifyAdapter().setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
-    queues: app.get(JobQueue).allQueues().map((queue) => new BullMQAdapter(queue)),
+    queues: app
+      .get(JobQueue)
+      .allQueues()
+      .map((queue) => new BullMQAdapter(queue)),
     // @bull-board/fastify 9.10.1 pins its own copy of @bull-board/api 9.10.1 while we have 9.10.2:
     // the same interface at run time, but two declarations the compiler keeps apart.
     serverAdapter: serverAdapter as unknown as IServerAdapter,

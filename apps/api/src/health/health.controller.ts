@@ -12,15 +12,24 @@ const CHECKS = {
     type: 'object' as const,
     additionalProperties: false,
     required: ['status'],
-    properties: { status: { type: 'string' as const, enum: ['up', 'down'] }, responseTime: { type: 'number' as const, minimum: 0, description: 'milliseconds the check took' } },
+    properties: {
+      status: { type: 'string' as const, enum: ['up', 'down'] },
+      responseTime: { type: 'number' as const, minimum: 0, description: 'milliseconds the check took' },
+    },
   },
 };
 
 /** Terminus's answer when every dependency is up. */
 export class HealthDto {
   @ApiProperty({ enum: ['ok'] }) status: 'ok';
-  @ApiProperty({ ...CHECKS, examples: [{ postgres: { status: 'up' }, redis: { status: 'up' } }] }) info: Record<string, { status: 'up' | 'down' }>;
-  @ApiProperty({ ...CHECKS, description: 'the dependencies that are down: none when the answer is 200' }) error: Record<string, { status: 'up' | 'down' }>;
+  @ApiProperty({ ...CHECKS, examples: [{ postgres: { status: 'up' }, redis: { status: 'up' } }] }) info: Record<
+    string,
+    { status: 'up' | 'down' }
+  >;
+  @ApiProperty({ ...CHECKS, description: 'the dependencies that are down: none when the answer is 200' }) error: Record<
+    string,
+    { status: 'up' | 'down' }
+  >;
   @ApiProperty(CHECKS) details: Record<string, { status: 'up' | 'down' }>;
 }
 
@@ -42,10 +51,7 @@ export class HealthController {
   @ApiProblems()
   async check(): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([
-        () => this.database.pingCheck('postgres', { timeout: 1_500 }),
-        () => this.redis.ping('redis'),
-      ]);
+      return await this.health.check([() => this.database.pingCheck('postgres', { timeout: 1_500 }), () => this.redis.ping('redis')]);
     } catch (error) {
       // Terminus answers a failed check with a bare ServiceUnavailableException; say it in the
       // API's own vocabulary (`service_unavailable`, Retry-After), naming what is down.
@@ -57,7 +63,11 @@ export class HealthController {
         Object.entries(details as HealthIndicatorResult).map(([name, check]) => [name, { status: check.status === 'up' ? 'up' : 'down' }]),
       );
       const down = Object.keys(checks).filter((name) => checks[name].status === 'down');
-      throw new ServiceUnavailable(`Not ready: ${down.join(' and ')} ${down.length === 1 ? 'is' : 'are'} unreachable`, { checks }, { cause: error });
+      throw new ServiceUnavailable(
+        `Not ready: ${down.join(' and ')} ${down.length === 1 ? 'is' : 'are'} unreachable`,
+        { checks },
+        { cause: error },
+      );
     }
   }
 }

@@ -11,7 +11,12 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
     private readonly indicators: HealthIndicatorService,
     config: AppConfig,
   ) {
-    this.client = createRedisClient(config, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1_500 });
+    this.client = createRedisClient(config, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 1_500,
+    });
     this.client.on('error', () => undefined); // reported through the health check instead
   }
 

@@ -11,9 +11,19 @@ interface ClientErrorAnswer {
 }
 
 const ANSWERS_BY_ERROR_CODE: Record<string, ClientErrorAnswer> = {
-  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', code: 'headers_too_large', title: 'The request line or headers are too large' },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    reason: 'Request Header Fields Too Large',
+    code: 'headers_too_large',
+    title: 'The request line or headers are too large',
+  },
   HPE_URI_TOO_LONG: { status: 414, reason: 'URI Too Long', code: 'uri_too_long', title: 'The URL is too long' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', code: 'request_timeout', title: 'The request took too long to arrive' },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: 'Request Timeout',
+    code: 'request_timeout',
+    title: 'The request took too long to arrive',
+  },
 };
 
 const MALFORMED: ClientErrorAnswer = { status: 400, reason: 'Bad Request', code: 'bad_request', title: 'The request is not valid HTTP' };
@@ -42,7 +52,11 @@ export function answerClientErrorWithProblem(error: Error & { code?: string }, s
  * percent-encoding (400) or a path parameter longer than `maxParamLength` (414). Installed as
  * Fastify's `frameworkErrors`, so they too get a problem document instead of Fastify's JSON.
  */
-export function answerFrameworkErrorWithProblem(error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
+export function answerFrameworkErrorWithProblem(
+  error: Error & { statusCode?: number },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const status = error.statusCode === 414 ? 414 : 400;
   const problem = toProblem(new HttpException(error.message, status), request.url.split('?')[0]);
   void reply.status(status).header('X-Content-Type-Options', 'nosniff').type('application/problem+json').send(JSON.stringify(problem));

@@ -35,10 +35,12 @@ export interface ConsoleSettings {
 }
 
 function withConsoleHeaders(reply: FastifyReply): FastifyReply {
-  return reply
-    .header('content-security-policy', CONSOLE_CONTENT_SECURITY_POLICY)
-    // The page's address never travels to another site (it holds no key, but says who uses it).
-    .header('referrer-policy', 'no-referrer');
+  return (
+    reply
+      .header('content-security-policy', CONSOLE_CONTENT_SECURITY_POLICY)
+      // The page's address never travels to another site (it holds no key, but says who uses it).
+      .header('referrer-policy', 'no-referrer')
+  );
 }
 
 /**

@@ -26,7 +26,8 @@ describe('findUnacceptableJson', () => {
       field: 'guests[0].fullName',
       message: 'contains a NUL character or an unpaired UTF-16 surrogate',
     });
-    for (const text of ['\uD800', 'a\uDC00', '\uDFFF\uD800', 'x\uD83D']) expect(findUnacceptableJson({ reason: text })?.field).toBe('reason');
+    for (const text of ['\uD800', 'a\uDC00', '\uDFFF\uD800', 'x\uD83D'])
+      expect(findUnacceptableJson({ reason: text })?.field).toBe('reason');
     expect(findUnacceptableJson({ ['bad\u0000key']: 1 })?.message).toMatch(/field name/);
     expect(findUnacceptableJson('\u0000')?.field).toBe('body');
   });

@@ -30,14 +30,16 @@ export function findUnacceptableJson(body: unknown): FieldProblem | undefined {
   while (pending.length > 0) {
     const { value, path, depth } = pending.pop() as { value: unknown; path: string; depth: number };
     if (typeof value === 'string') {
-      if (UNSTORABLE_TEXT.test(value)) return { field: path || 'body', message: 'contains a NUL character or an unpaired UTF-16 surrogate' };
+      if (UNSTORABLE_TEXT.test(value))
+        return { field: path || 'body', message: 'contains a NUL character or an unpaired UTF-16 surrogate' };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth + 1 > MAX_JSON_NESTING) return { field: path || 'body', message: `is nested more than ${MAX_JSON_NESTING} levels deep` };
     const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
     for (const [key, item] of entries) {
-      if (typeof key === 'string' && UNSTORABLE_TEXT.test(key)) return { field: path || 'body', message: 'has a field name with a NUL character or an unpaired UTF-16 surrogate' };
+      if (typeof key === 'string' && UNSTORABLE_TEXT.test(key))
+        return { field: path || 'body', message: 'has a field name with a NUL character or an unpaired UTF-16 surrogate' };
       pending.push({ value: item, path: fieldName(path, key), depth: depth + 1 });
     }
   }

@@ -32,7 +32,8 @@ export class MetricsController {
     try {
       const oldest = await this.deliveries.oldestPendingByAgency();
       this.metrics.webhookOldestPending.reset();
-      for (const { agencyId, ageSeconds } of oldest) this.metrics.webhookOldestPending.set({ agency_id: agencyId }, Math.max(0, ageSeconds));
+      for (const { agencyId, ageSeconds } of oldest)
+        this.metrics.webhookOldestPending.set({ agency_id: agencyId }, Math.max(0, ageSeconds));
     } catch {
       // PostgreSQL unreachable: keep the last sample rather than failing the scrape (/health says why).
     }

@@ -38,7 +38,12 @@ export function createOpenApiDocument(app: INestApplication, config: AppConfig):
       .setOpenAPIVersion('3.1.0')
       .setLicense('Proprietary', 'https://kalma.example/terms')
       .addServer('/', 'the server that serves this document')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'Kalma API key (kalma_agt_… or kalma_ops_…)', description: 'an agent or operations API key' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'Kalma API key (kalma_agt_… or kalma_ops_…)',
+        description: 'an agent or operations API key',
+      })
       .build(),
   );
   return finishDocument(generated, config);
@@ -99,7 +104,8 @@ function finishOperation(path: string, method: string, operation: Schema): void 
   for (const parameter of (operation.parameters ?? []) as Schema[]) {
     if (parameter.in !== 'path') continue;
     if (parameter.name === 'id') parameter.schema = { type: 'string', format: 'uuid' };
-    if (!(parameter.schema as Schema | undefined)?.format) throw new Error(`${method.toUpperCase()} ${path}: say what path parameter ${String(parameter.name)} is (a format)`);
+    if (!(parameter.schema as Schema | undefined)?.format)
+      throw new Error(`${method.toUpperCase()} ${path}: say what path parameter ${String(parameter.name)} is (a format)`);
   }
 }
 
@@ -136,7 +142,8 @@ function rewriteSchemas(document: OpenAPIObject): void {
     const source = node as Schema;
     const schema: Schema = {};
     for (const [key, value] of Object.entries(source)) {
-      if (DATA_KEYS.has(key)) schema[key] = value; // data, not schemas: copied as they are
+      if (DATA_KEYS.has(key))
+        schema[key] = value; // data, not schemas: copied as they are
       else if (key === 'properties' && value !== null && typeof value === 'object') {
         // A map of schemas (whose names may be `type` or `format`), not a schema itself.
         schema[key] = Object.fromEntries(Object.entries(value).map(([name, child]) => [name, visit(child, inParameter)]));
@@ -145,7 +152,10 @@ function rewriteSchemas(document: OpenAPIObject): void {
     if (looksLikeSchema(schema)) return rewriteSchema(schema, inParameter);
     return schema;
   };
-  const rewritten = visit({ paths: document.paths, components: document.components, webhooks: (document as { webhooks?: unknown }).webhooks }, false) as Schema;
+  const rewritten = visit(
+    { paths: document.paths, components: document.components, webhooks: (document as { webhooks?: unknown }).webhooks },
+    false,
+  ) as Schema;
   document.paths = rewritten.paths as OpenAPIObject['paths'];
   document.components = rewritten.components as OpenAPIObject['components'];
   (document as { webhooks?: unknown }).webhooks = rewritten.webhooks;
@@ -169,7 +179,8 @@ function rewriteSchema(input: Schema, inParameter: boolean): Schema {
   }
   if (inParameter) {
     // A query, path or header value is never null (the DTO's `@IsOptional` says absent is fine).
-    if (Array.isArray(schema.type)) schema.type = schema.type.length === 2 && schema.type.includes('null') ? schema.type.find((type) => type !== 'null') : schema.type;
+    if (Array.isArray(schema.type))
+      schema.type = schema.type.length === 2 && schema.type.includes('null') ? schema.type.find((type) => type !== 'null') : schema.type;
     if (Array.isArray(schema.enum)) schema.enum = schema.enum.filter((value) => value !== null);
   }
   if (schema.type === 'object' && schema.properties && schema.additionalProperties === undefined) schema.additionalProperties = false;

@@ -56,7 +56,10 @@ describe('the problem catalogue of the OpenAPI document', () => {
     const problem = toProblem(error, '/v1/bookings');
     expect(problem.status).toBe(PROBLEM_CATALOGUE[code as ProblemCode].status);
     const validate = validatorOf(code);
-    expect({ valid: validate(JSON.parse(JSON.stringify(problem))), errors: validate.errors ?? null }).toEqual({ valid: true, errors: null });
+    expect({ valid: validate(JSON.parse(JSON.stringify(problem))), errors: validate.errors ?? null }).toEqual({
+      valid: true,
+      errors: null,
+    });
   });
 
   it.each([
@@ -69,7 +72,10 @@ describe('the problem catalogue of the OpenAPI document', () => {
     const problem = toProblem(new HttpException('refused', status), '/v1/bookings');
     expect(problem.code).toBe(code);
     const validate = validatorOf(code);
-    expect({ valid: validate(JSON.parse(JSON.stringify(problem))), errors: validate.errors ?? null }).toEqual({ valid: true, errors: null });
+    expect({ valid: validate(JSON.parse(JSON.stringify(problem))), errors: validate.errors ?? null }).toEqual({
+      valid: true,
+      errors: null,
+    });
   });
 
   it('refuses a member a code does not carry, and a missing one', () => {

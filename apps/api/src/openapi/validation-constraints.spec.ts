@@ -1,5 +1,18 @@
 import { ApiProperty, ApiPropertyOptional, DECORATORS } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { IsCalendarDate, IsInstantWithOffset, IsOmittable } from '#libs/shared';
 import { finishDocument } from './openapi-document';
 import { describeValidationRules } from './validation-constraints';
@@ -35,7 +48,8 @@ class Sample {
   @ApiPropertyOptional() @IsOptional() @IsUrl() url?: string;
 }
 
-const metadataOf = (property: keyof Sample): Record<string, unknown> => Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, Sample.prototype, property);
+const metadataOf = (property: keyof Sample): Record<string, unknown> =>
+  Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, Sample.prototype, property);
 
 describe('describeValidationRules', () => {
   beforeAll(() => describeValidationRules());
@@ -49,7 +63,12 @@ describe('describeValidationRules', () => {
   });
 
   it('puts per-element rules on the items, and array rules on the array', () => {
-    expect(metadataOf('codes')).toMatchObject({ type: 'array', minItems: 1, maxItems: 5, items: { type: 'string', pattern: '^[A-Z]{2}$' } });
+    expect(metadataOf('codes')).toMatchObject({
+      type: 'array',
+      minItems: 1,
+      maxItems: 5,
+      items: { type: 'string', pattern: '^[A-Z]{2}$' },
+    });
     expect(metadataOf('codes').nullable).toBeUndefined(); // IsOmittable: null is refused
   });
 
@@ -76,13 +95,22 @@ describe('finishDocument', () => {
     },
     components: {
       schemas: {
-        CreateBookingDto: { type: 'object', properties: { guests: { type: 'array', maxItems: 1000, items: { type: 'string' } }, type: { type: 'string', example: 'x' } } },
+        CreateBookingDto: {
+          type: 'object',
+          properties: { guests: { type: 'array', maxItems: 1000, items: { type: 'string' } }, type: { type: 'string', example: 'x' } },
+        },
       },
     },
   };
   const document = finishDocument(generated as never, { MAX_PARTY_SIZE: 7 });
-  const operation = document.paths['/v1/things/{id}'].post as unknown as { parameters: { schema: Record<string, unknown> }[]; responses: Record<string, { description: string }> };
-  const schema = document.components?.schemas?.CreateBookingDto as { additionalProperties: unknown; properties: Record<string, Record<string, unknown>> };
+  const operation = document.paths['/v1/things/{id}'].post as unknown as {
+    parameters: { schema: Record<string, unknown> }[];
+    responses: Record<string, { description: string }>;
+  };
+  const schema = document.components?.schemas?.CreateBookingDto as {
+    additionalProperties: unknown;
+    properties: Record<string, Record<string, unknown>>;
+  };
 
   it('closes objects, writes examples as 3.1 does and applies the configured party size', () => {
     expect(schema.additionalProperties).toBe(false);
@@ -98,6 +126,8 @@ describe('finishDocument', () => {
   });
 
   it('adds a webhooks entry per notification type', () => {
-    expect(Object.keys(document.webhooks ?? {})).toEqual(expect.arrayContaining(['booking.cancelled', 'booking.amended', 'booking.action_required']));
+    expect(Object.keys(document.webhooks ?? {})).toEqual(
+      expect.arrayContaining(['booking.cancelled', 'booking.amended', 'booking.action_required']),
+    );
   });
 });

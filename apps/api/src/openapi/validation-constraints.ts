@@ -51,7 +51,8 @@ function fragmentOf(rule: Rule): Fragment | undefined {
 /** `minLength: 1` from isNotEmpty must not weaken a stricter minLength of the same property. */
 function merge(into: Fragment, fragment: Fragment): Fragment {
   const merged = { ...into, ...fragment };
-  if (typeof into.minLength === 'number' && typeof fragment.minLength === 'number') merged.minLength = Math.max(into.minLength, fragment.minLength);
+  if (typeof into.minLength === 'number' && typeof fragment.minLength === 'number')
+    merged.minLength = Math.max(into.minLength, fragment.minLength);
   return merged;
 }
 
@@ -85,7 +86,11 @@ export function describeValidationRules(): void {
         const itemType = Array.isArray(existing.type) ? existing.type[0] : existing.type;
         amended.type = 'array';
         amended.isArray = undefined;
-        amended.items = { type: itemType === String ? 'string' : itemType === Number ? 'number' : 'string', ...((existing.items as Fragment) ?? {}), ...items };
+        amended.items = {
+          type: itemType === String ? 'string' : itemType === Number ? 'number' : 'string',
+          ...((existing.items as Fragment) ?? {}),
+          ...items,
+        };
       }
       Reflect.defineMetadata(DECORATORS.API_MODEL_PROPERTIES, amended, target.prototype, property);
     }

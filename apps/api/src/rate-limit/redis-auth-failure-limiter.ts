@@ -37,7 +37,13 @@ export class RedisAuthFailureLimiter extends AuthFailureLimiter {
   }
 
   async recordFailure(address: string): Promise<number | undefined> {
-    const record = await this.storage.increment(`address:${address}`, RATE_LIMIT_WINDOW_MS, this.config.AUTH_FAILURES_PER_MINUTE, 0, 'auth-failures');
+    const record = await this.storage.increment(
+      `address:${address}`,
+      RATE_LIMIT_WINDOW_MS,
+      this.config.AUTH_FAILURES_PER_MINUTE,
+      0,
+      'auth-failures',
+    );
     if (!record.isBlocked) return undefined;
     const retryAfter = Math.max(1, record.timeToBlockExpire);
     if (this.blockedUntil.size >= ADDRESSES_REMEMBERED) this.blockedUntil.clear();

@@ -79,7 +79,14 @@ interface Lease {
 const KEYS_REMEMBERED = 10_000;
 
 interface RateLimitScript {
-  kalmaRateLimitIncrement(hitsKey: string, blockKey: string, windowMs: number, limit: number, blockMs: number, wanted: number): Promise<[number, number, number, number, number]>;
+  kalmaRateLimitIncrement(
+    hitsKey: string,
+    blockKey: string,
+    windowMs: number,
+    limit: number,
+    blockMs: number,
+    wanted: number,
+  ): Promise<[number, number, number, number, number]>;
 }
 
 type ScriptedRedis = RedisClient & RateLimitScript;
@@ -99,7 +106,12 @@ export interface RedisRateLimitCounterOptions {
 const toSeconds = (milliseconds: number): number => Math.max(0, Math.ceil(milliseconds / 1000));
 
 /** The answer when Redis could not count a hit: let it through (see `askRedis`). */
-const letThrough = (windowMs: number): RateLimitRecord => ({ totalHits: 0, timeToExpire: toSeconds(windowMs), isBlocked: false, timeToBlockExpire: 0 });
+const letThrough = (windowMs: number): RateLimitRecord => ({
+  totalHits: 0,
+  timeToExpire: toSeconds(windowMs),
+  isBlocked: false,
+  timeToBlockExpire: 0,
+});
 
 /**
  * Rate-limit counters in Redis, shared by every API process. Kept free of Nest so it can be
@@ -117,7 +129,12 @@ export class RedisRateLimitCounter {
   constructor(private readonly options: RedisRateLimitCounterOptions) {
     // Fail fast rather than queue: a request must not wait on a Redis that is not there
     // (no offline queue, one attempt, and a short command timeout for a Redis that hangs).
-    const client = createRedisClient(options.redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, commandTimeout: 500 });
+    const client = createRedisClient(options.redis, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 2_000,
+      commandTimeout: 500,
+    });
     client.on('error', () => undefined); // surfaced through onRedisUnavailable when a hit fails, not on every reconnect attempt
     client.defineCommand('kalmaRateLimitIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
     this.client = client as ScriptedRedis;
@@ -168,12 +185,18 @@ export class RedisRateLimitCounter {
       );
       if (blocked === 1) {
         if (leaseSize > 1) this.remember(this.refusals, base, { until: Date.now() + blockLeft, totalHits });
-        return { record: { totalHits, timeToExpire: toSeconds(windowLeft), isBlocked: true, timeToBlockExpire: toSeconds(blockLeft) }, redisAnswered: true };
+        return {
+          record: { totalHits, timeToExpire: toSeconds(windowLeft), isBlocked: true, timeToBlockExpire: toSeconds(blockLeft) },
+          redisAnswered: true,
+        };
       }
       // This hit is the first of those granted; the rest are kept for the next requests.
       const firstHit = totalHits - granted + 1;
       if (granted > 1) this.remember(this.leases, base, { next: firstHit + 1, last: totalHits, windowEndsAt: Date.now() + windowLeft });
-      return { record: { totalHits: firstHit, timeToExpire: toSeconds(windowLeft), isBlocked: false, timeToBlockExpire: 0 }, redisAnswered: true };
+      return {
+        record: { totalHits: firstHit, timeToExpire: toSeconds(windowLeft), isBlocked: false, timeToBlockExpire: 0 },
+        redisAnswered: true,
+      };
     } catch (error) {
       // Fail open: the limit protects the service from one noisy client, but refusing every
       // request because Redis is down would turn a Redis outage into a full booking outage

@@ -26,14 +26,19 @@ async function healthOf(agencyId: string): Promise<Health> {
   const pages = await Promise.all(
     states.map((state) => get<Page<WebhookDelivery>>(`/v1/agencies/${agencyId}/webhook-deliveries${query({ state, limit: COUNTED })}`)),
   );
-  const counts = Object.fromEntries(states.map((state, index) => [state, `${pages[index].data.length}${pages[index].nextCursor ? '+' : ''}`])) as Health['counts'];
+  const counts = Object.fromEntries(
+    states.map((state, index) => [state, `${pages[index].data.length}${pages[index].nextCursor ? '+' : ''}`]),
+  ) as Health['counts'];
   const failures = pages
     .flatMap((page) => page.data)
     .map((delivery) => delivery.lastAttempt)
     .filter((attempt): attempt is NonNullable<WebhookDelivery['lastAttempt']> => attempt !== null && !attempt.succeeded)
     .sort((a, b) => b.attemptedAt.localeCompare(a.attemptedAt));
   const last = failures[0];
-  return { counts, lastFailure: last ? { at: last.attemptedAt, why: last.error ?? (last.statusCode ? `HTTP ${last.statusCode}` : 'no response') } : null };
+  return {
+    counts,
+    lastFailure: last ? { at: last.attemptedAt, why: last.error ?? (last.statusCode ? `HTTP ${last.statusCode}` : 'no response') } : null,
+  };
 }
 
 /** Operations: each agency's party policy and webhook health, with Retry undelivered. */
@@ -148,4 +153,3 @@ function AgencyRow({ agency, onChanged }: { agency: Agency; onChanged: () => Pro
     </tr>
   );
 }
-

@@ -72,7 +72,12 @@ function NewBooking({ onBooked }: { onBooked: (booking: Booking) => void }) {
     setDone(null);
     await action.run(async () => {
       // One key per submission: a retried click never books twice.
-      const booking = await send<Booking>('POST', '/v1/bookings', { checkIn, checkOut, guests: guestsBody(guests), hold }, { 'idempotency-key': crypto.randomUUID() });
+      const booking = await send<Booking>(
+        'POST',
+        '/v1/bookings',
+        { checkIn, checkOut, guests: guestsBody(guests), hold },
+        { 'idempotency-key': crypto.randomUUID() },
+      );
       setDone(`Booked ${booking.reference} (${booking.status}).`);
       setGuests([emptyGuest()]);
       onBooked(booking);

@@ -15,7 +15,15 @@ function ifMatchOf(booking: Booking): Record<string, string> {
  * One booking: its figures, guests, cancellation or pending decision, its history, and (for
  * agents) what may be done with it: confirm, amend, keep a reduced party, cancel.
  */
-export function BookingDetail({ booking, onChanged, actions }: { booking: Booking; onChanged: (booking: Booking) => void; actions: boolean }) {
+export function BookingDetail({
+  booking,
+  onChanged,
+  actions,
+}: {
+  booking: Booking;
+  onChanged: (booking: Booking) => void;
+  actions: boolean;
+}) {
   const { timeZone } = useSettings();
   const [amending, setAmending] = useState(false);
   const [confirmCancel, setConfirmCancel] = useState(false);
@@ -62,7 +70,8 @@ export function BookingDetail({ booking, onChanged, actions }: { booking: Bookin
           <>
             <dt>Decision needed</dt>
             <dd>
-              Guests were removed by a restriction: keep the reduced party or cancel by {formatInstant(booking.actionRequired.deadline, timeZone)}.
+              Guests were removed by a restriction: keep the reduced party or cancel by{' '}
+              {formatInstant(booking.actionRequired.deadline, timeZone)}.
             </dd>
           </>
         ) : null}
@@ -145,7 +154,11 @@ function AmendForm({ booking, onAmended }: { booking: Booking; onAmended: (booki
   const [checkIn, setCheckIn] = useState(booking.checkIn);
   const [checkOut, setCheckOut] = useState(booking.checkOut);
   const [guests, setGuests] = useState<GuestDraft[]>(() =>
-    booking.guests.map((guest) => ({ fullName: guest.fullName ?? '', nationality: guest.nationality, dateOfBirth: guest.dateOfBirth ?? '' })),
+    booking.guests.map((guest) => ({
+      fullName: guest.fullName ?? '',
+      nationality: guest.nationality,
+      dateOfBirth: guest.dateOfBirth ?? '',
+    })),
   );
   const action = useAction();
   const submit = async (event: Event) => {
@@ -154,7 +167,14 @@ function AmendForm({ booking, onAmended }: { booking: Booking; onAmended: (booki
     if (checkIn !== booking.checkIn) body.checkIn = checkIn;
     if (checkOut !== booking.checkOut) body.checkOut = checkOut;
     const newGuests = guestsBody(guests);
-    if (JSON.stringify(newGuests) !== JSON.stringify(guestsBody(booking.guests.map((g) => ({ fullName: g.fullName ?? '', nationality: g.nationality, dateOfBirth: g.dateOfBirth ?? '' })))))
+    if (
+      JSON.stringify(newGuests) !==
+      JSON.stringify(
+        guestsBody(
+          booking.guests.map((g) => ({ fullName: g.fullName ?? '', nationality: g.nationality, dateOfBirth: g.dateOfBirth ?? '' })),
+        ),
+      )
+    )
       body.guests = newGuests;
     await action.run(async () => {
       const answer = await call<Booking>(`/v1/bookings/${booking.id}`, {

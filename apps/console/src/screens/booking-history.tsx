@@ -33,7 +33,8 @@ export function BookingHistory({ bookingId, reloadToken = 0 }: { bookingId: stri
             <ol class="history">
               {data.map((event) => (
                 <li key={event.id}>
-                  <strong>{event.action}</strong> <span class="muted">{formatInstant(event.at, timeZone)}</span> — by {actorOf(event)}, cause: {causeOf(event)}
+                  <strong>{event.action}</strong> <span class="muted">{formatInstant(event.at, timeZone)}</span> — by {actorOf(event)},
+                  cause: {causeOf(event)}
                   {event.changes && Object.keys(event.changes).length ? (
                     <ul>
                       {Object.entries(event.changes).map(([field, change]) => (

@@ -2,7 +2,17 @@ import { Empty, Status } from '../components';
 import type { Booking } from '../models';
 
 /** Bookings as rows; "Open" shows one in full. */
-export function BookingList({ bookings, agencyName, onOpen, openId }: { bookings: Booking[]; agencyName?: (id: string) => string; onOpen: (booking: Booking) => void; openId?: string }) {
+export function BookingList({
+  bookings,
+  agencyName,
+  onOpen,
+  openId,
+}: {
+  bookings: Booking[];
+  agencyName?: (id: string) => string;
+  onOpen: (booking: Booking) => void;
+  openId?: string;
+}) {
   if (bookings.length === 0) return <Empty>No bookings match.</Empty>;
   return (
     <table>

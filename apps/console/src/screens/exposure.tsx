@@ -33,9 +33,15 @@ export function Exposure() {
       <Loaded resource={exposure} what="Loading exposure…">
         {(data) => {
           const ranked = Object.entries(data.totals).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
-          if (ranked.length === 0) return <Empty>No guests are booked between {range.from} and {range.to}.</Empty>;
+          if (ranked.length === 0)
+            return (
+              <Empty>
+                No guests are booked between {range.from} and {range.to}.
+              </Empty>
+            );
           const columns = ranked.slice(0, TOP_NATIONALITIES).map(([code]) => code);
-          const others = (counts: Record<string, number>) => Object.entries(counts).reduce((sum, [code, n]) => (columns.includes(code) ? sum : sum + n), 0);
+          const others = (counts: Record<string, number>) =>
+            Object.entries(counts).reduce((sum, [code, n]) => (columns.includes(code) ? sum : sum + n), 0);
           return (
             <table class="exposure">
               <caption>Live guests per night by nationality: what a ban on each would take out</caption>

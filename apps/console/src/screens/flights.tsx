@@ -11,7 +11,10 @@ export function Flights() {
   const [from, setFrom] = useState(() => resortToday(timeZone));
   const [to, setTo] = useState(() => addDays(resortToday(timeZone), 30));
   const [range, setRange] = useState({ from, to });
-  const [flights, reloadFlights] = useResource(() => get<Page<Flight>>(`/v1/flights${query({ ...range, limit: 200 })}`), [range.from, range.to]);
+  const [flights, reloadFlights] = useResource(
+    () => get<Page<Flight>>(`/v1/flights${query({ ...range, limit: 200 })}`),
+    [range.from, range.to],
+  );
   const [suspending, setSuspending] = useState<Route | null>(null);
   const [cancelling, setCancelling] = useState<Flight | null>(null);
 
@@ -42,7 +45,12 @@ export function Flights() {
                         {route.originName} → {route.destinationName}
                       </td>
                       <td>
-                        <button type="button" class="secondary" aria-label={`Suspend route ${route.origin} to ${route.destination}`} onClick={() => setSuspending(route)}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          aria-label={`Suspend route ${route.origin} to ${route.destination}`}
+                          onClick={() => setSuspending(route)}
+                        >
                           Suspend
                         </button>
                       </td>
@@ -115,7 +123,12 @@ export function Flights() {
                       </td>
                       <td>
                         {flight.status === 'scheduled' ? (
-                          <button type="button" class="secondary" aria-label={`Cancel flight ${flight.flightNumber}`} onClick={() => setCancelling(flight)}>
+                          <button
+                            type="button"
+                            class="secondary"
+                            aria-label={`Cancel flight ${flight.flightNumber}`}
+                            onClick={() => setCancelling(flight)}
+                          >
                             Cancel flight
                           </button>
                         ) : null}
@@ -152,7 +165,11 @@ function SuspendRoute({ route, timeZone, onDone }: { route: Route; timeZone: str
       aria-labelledby="suspend-heading"
       onSubmit={async (event) => {
         event.preventDefault();
-        const body = { from: resortInstant(from, timeZone), ...(until ? { until: resortInstant(until, timeZone) } : {}), reason: reason.trim() };
+        const body = {
+          from: resortInstant(from, timeZone),
+          ...(until ? { until: resortInstant(until, timeZone) } : {}),
+          reason: reason.trim(),
+        };
         if (await action.run(() => send('POST', `/v1/routes/${route.id}/suspend`, body))) onDone();
       }}
     >

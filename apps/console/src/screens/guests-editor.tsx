@@ -15,8 +15,17 @@ export function guestsBody(guests: GuestDraft[]): { fullName: string; nationalit
   }));
 }
 
-export function GuestsEditor({ idPrefix, guests, onChange }: { idPrefix: string; guests: GuestDraft[]; onChange: (guests: GuestDraft[]) => void }) {
-  const update = (index: number, field: keyof GuestDraft, value: string) => onChange(guests.map((guest, i) => (i === index ? { ...guest, [field]: value } : guest)));
+export function GuestsEditor({
+  idPrefix,
+  guests,
+  onChange,
+}: {
+  idPrefix: string;
+  guests: GuestDraft[];
+  onChange: (guests: GuestDraft[]) => void;
+}) {
+  const update = (index: number, field: keyof GuestDraft, value: string) =>
+    onChange(guests.map((guest, i) => (i === index ? { ...guest, [field]: value } : guest)));
   return (
     <fieldset class="guests">
       <legend>Guests</legend>
@@ -24,7 +33,13 @@ export function GuestsEditor({ idPrefix, guests, onChange }: { idPrefix: string;
         <div class="guest-row" key={index}>
           <span class="guest-number">Guest {index + 1}</span>
           <label for={`${idPrefix}-name-${index}`}>Full name</label>
-          <input id={`${idPrefix}-name-${index}`} required autocomplete="off" value={guest.fullName} onInput={(event) => update(index, 'fullName', event.currentTarget.value)} />
+          <input
+            id={`${idPrefix}-name-${index}`}
+            required
+            autocomplete="off"
+            value={guest.fullName}
+            onInput={(event) => update(index, 'fullName', event.currentTarget.value)}
+          />
           <label for={`${idPrefix}-nationality-${index}`}>Nationality</label>
           <input
             id={`${idPrefix}-nationality-${index}`}
@@ -36,7 +51,12 @@ export function GuestsEditor({ idPrefix, guests, onChange }: { idPrefix: string;
             onInput={(event) => update(index, 'nationality', event.currentTarget.value)}
           />
           <label for={`${idPrefix}-birth-${index}`}>Date of birth (optional)</label>
-          <input id={`${idPrefix}-birth-${index}`} type="date" value={guest.dateOfBirth} onInput={(event) => update(index, 'dateOfBirth', event.currentTarget.value)} />
+          <input
+            id={`${idPrefix}-birth-${index}`}
+            type="date"
+            value={guest.dateOfBirth}
+            onInput={(event) => update(index, 'dateOfBirth', event.currentTarget.value)}
+          />
           {guests.length > 1 ? (
             <button type="button" class="secondary" onClick={() => onChange(guests.filter((_, i) => i !== index))}>
               Remove guest {index + 1}

@@ -28,7 +28,9 @@ export function Inbox() {
     let all: Notification[] = [];
     let cursor: string | null | undefined;
     for (let page = 0; page < pages; page++) {
-      const next = await get<Page<Notification>>(`/v1/notifications${query({ limit: PAGE_SIZE, unacknowledged: unacknowledgedOnly || undefined, cursor })}`);
+      const next = await get<Page<Notification>>(
+        `/v1/notifications${query({ limit: PAGE_SIZE, unacknowledged: unacknowledgedOnly || undefined, cursor })}`,
+      );
       all = [...all, ...next.data];
       cursor = next.nextCursor;
       if (!cursor) break;
@@ -60,10 +62,13 @@ export function Inbox() {
       <Loaded resource={inbox} what="Loading the inbox…">
         {({ notifications, more }) => {
           const pending = notifications.filter((n) => !n.acknowledgedAt);
-          if (notifications.length === 0) return <Empty>{unacknowledgedOnly ? 'Everything is acknowledged.' : 'The inbox is empty.'}</Empty>;
+          if (notifications.length === 0)
+            return <Empty>{unacknowledgedOnly ? 'Everything is acknowledged.' : 'The inbox is empty.'}</Empty>;
           return (
             <>
-              <p role="status">{pending.length === 0 ? 'Everything shown is acknowledged.' : `${pending.length}${more ? '+' : ''} unacknowledged`}</p>
+              <p role="status">
+                {pending.length === 0 ? 'Everything shown is acknowledged.' : `${pending.length}${more ? '+' : ''} unacknowledged`}
+              </p>
               {pending.length ? (
                 <button type="button" disabled={action.busy} onClick={() => acknowledge(pending[pending.length - 1].id)}>
                   Acknowledge all shown
@@ -88,7 +93,13 @@ export function Inbox() {
                       <td>{notification.acknowledgedAt ? formatInstant(notification.acknowledgedAt, timeZone) : 'no'}</td>
                       <td>
                         {notification.acknowledgedAt ? null : (
-                          <button type="button" class="secondary" disabled={action.busy} aria-label={`Acknowledge ${notification.type} ${summaryOf(notification)} and older`} onClick={() => acknowledge(notification.id)}>
+                          <button
+                            type="button"
+                            class="secondary"
+                            disabled={action.busy}
+                            aria-label={`Acknowledge ${notification.type} ${summaryOf(notification)} and older`}
+                            onClick={() => acknowledge(notification.id)}
+                          >
                             Acknowledge
                           </button>
                         )}

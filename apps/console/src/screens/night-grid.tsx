@@ -26,11 +26,24 @@ export function nightSummary(night: Night): string {
  * part drawn apart; a night's figures show on hover and on keyboard focus. `onChoose` (Enter,
  * Space or a click on a night) lets a screen act on one night.
  */
-export function NightGrid({ onChoose, chosen, label, reloadToken = 0 }: { onChoose?: (night: Night) => void; chosen?: string; label: string; reloadToken?: number }) {
+export function NightGrid({
+  onChoose,
+  chosen,
+  label,
+  reloadToken = 0,
+}: {
+  onChoose?: (night: Night) => void;
+  chosen?: string;
+  label: string;
+  reloadToken?: number;
+}) {
   const { timeZone } = useSettings();
   const [start, setStart] = useState(() => resortToday(timeZone));
   const [pointed, setPointed] = useState<Night | null>(null);
-  const [calendar] = useResource(() => get<{ nights: Night[] }>(`/v1/capacity?from=${start}&to=${addDays(start, NIGHTS_PER_PAGE)}`), [start, reloadToken]);
+  const [calendar] = useResource(
+    () => get<{ nights: Night[] }>(`/v1/capacity?from=${start}&to=${addDays(start, NIGHTS_PER_PAGE)}`),
+    [start, reloadToken],
+  );
   const end = addDays(start, NIGHTS_PER_PAGE - 1);
   return (
     <section class="night-grid" aria-label={label}>
@@ -63,7 +76,10 @@ export function NightGrid({ onChoose, chosen, label, reloadToken = 0 }: { onChoo
                   >
                     <span class="night-date">{night.date.slice(5)}</span>
                     <span class="night-figure">{formatNumber(night.available)}</span>
-                    <span class="night-held" style={{ width: `${night.capacity > 0 ? Math.min(100, (night.held / night.capacity) * 100) : 0}%` }} />
+                    <span
+                      class="night-held"
+                      style={{ width: `${night.capacity > 0 ? Math.min(100, (night.held / night.capacity) * 100) : 0}%` }}
+                    />
                   </button>
                 </li>
               ))}

@@ -38,7 +38,15 @@ export function Occupancy() {
           <h2 id="capacity-heading">Capacity of {chosen.date}</h2>
           <p>{nightSummary(chosen)}</p>
           <label for="night-capacity">Capacity (guests)</label>
-          <input id="night-capacity" type="number" min={0} max={1000000} required value={capacity} onInput={(event) => setCapacity(event.currentTarget.value)} />
+          <input
+            id="night-capacity"
+            type="number"
+            min={0}
+            max={1000000}
+            required
+            value={capacity}
+            onInput={(event) => setCapacity(event.currentTarget.value)}
+          />
           <button type="submit" disabled={action.busy}>
             Set capacity
           </button>

@@ -29,7 +29,11 @@ export function OperationsBookings() {
       const page = await get<Page<Booking>>(
         `/v1/bookings${query({ reference: search.reference.trim().toUpperCase(), agencyId: search.agencyId, status: search.status, checkInFrom: search.checkInFrom, checkInTo: search.checkInTo, limit: 50, cursor })}`,
       );
-      setResults((previous) => ({ data: cursor && previous ? [...previous.data, ...page.data] : page.data, nextCursor: page.nextCursor, search }));
+      setResults((previous) => ({
+        data: cursor && previous ? [...previous.data, ...page.data] : page.data,
+        nextCursor: page.nextCursor,
+        search,
+      }));
       if (!cursor) setOpen(page.data.length === 1 ? page.data[0] : null);
     });
   const field = (name: keyof Search) => ({
@@ -77,7 +81,12 @@ export function OperationsBookings() {
         <section aria-label="Results">
           <BookingList bookings={results.data} agencyName={agencyName} onOpen={setOpen} openId={open?.id} />
           {results.nextCursor ? (
-            <button type="button" class="secondary" disabled={action.busy} onClick={() => load(results.search, results.nextCursor ?? undefined)}>
+            <button
+              type="button"
+              class="secondary"
+              disabled={action.busy}
+              onClick={() => load(results.search, results.nextCursor ?? undefined)}
+            >
               More bookings
             </button>
           ) : null}

@@ -8,7 +8,8 @@ import { countryLabel, formatInstant, formatNumber, resortInstant, resortNowLoca
 const POLL_MS = 1_000;
 
 export function coverageOf(restriction: Pick<Restriction, 'allForeign' | 'nationalities' | 'except'>): string {
-  if (restriction.allForeign) return restriction.except.length ? `All foreigners except ${restriction.except.join(', ')}` : 'All foreigners';
+  if (restriction.allForeign)
+    return restriction.except.length ? `All foreigners except ${restriction.except.join(', ')}` : 'All foreigners';
   return (restriction.nationalities ?? []).join(', ');
 }
 
@@ -30,7 +31,9 @@ export function Restrictions() {
   const [list, reload] = useResource(() => get<Page<Restriction>>('/v1/restrictions?limit=100'), []);
   const restrictions = list.data?.data ?? [];
   // Poll while an enforcement is pending-but-due, or running.
-  const moving = restrictions.some((r) => r.enforcement.state === 'running' || (r.status === 'active' && r.enforcement.state === 'pending'));
+  const moving = restrictions.some(
+    (r) => r.enforcement.state === 'running' || (r.status === 'active' && r.enforcement.state === 'pending'),
+  );
   usePolling(moving, POLL_MS, reload);
   const lift = useAction();
 
@@ -67,9 +70,13 @@ export function Restrictions() {
                         <Status value={restriction.status} />
                       </td>
                       <td>
-                        <ProgressBar label={`Enforcement of the restriction on ${coverageOf(restriction)}`} percent={enforcementPercent(restriction)} />
+                        <ProgressBar
+                          label={`Enforcement of the restriction on ${coverageOf(restriction)}`}
+                          percent={enforcementPercent(restriction)}
+                        />
                         <div class="muted">
-                          {restriction.enforcement.state}: {formatNumber(restriction.enforcement.cancelledBookings)} cancelled, {formatNumber(restriction.enforcement.reducedBookings)} reduced of{' '}
+                          {restriction.enforcement.state}: {formatNumber(restriction.enforcement.cancelledBookings)} cancelled,{' '}
+                          {formatNumber(restriction.enforcement.reducedBookings)} reduced of{' '}
                           {formatNumber(restriction.enforcement.affectedBookings)}
                         </div>
                       </td>
@@ -80,10 +87,12 @@ export function Restrictions() {
                             class="secondary"
                             disabled={lift.busy}
                             aria-label={`Lift the restriction on ${coverageOf(restriction)}`}
-                            onClick={() => lift.run(async () => {
-                              await send('POST', `/v1/restrictions/${restriction.id}/lift`);
-                              await reload();
-                            })}
+                            onClick={() =>
+                              lift.run(async () => {
+                                await send('POST', `/v1/restrictions/${restriction.id}/lift`);
+                                await reload();
+                              })
+                            }
                           >
                             Lift
                           </button>
@@ -145,7 +154,9 @@ function RestrictionForm({ timeZone, onApplied }: { timeZone: string; onApplied:
   const showPreview = async (event: Event) => {
     event.preventDefault();
     const request = body();
-    await action.run(async () => setPreview({ body: request, result: await send<RestrictionPreview>('POST', '/v1/restrictions/preview', request) }));
+    await action.run(async () =>
+      setPreview({ body: request, result: await send<RestrictionPreview>('POST', '/v1/restrictions/preview', request) }),
+    );
   };
 
   const apply = async () => {
@@ -168,20 +179,59 @@ function RestrictionForm({ timeZone, onApplied }: { timeZone: string; onApplied:
         <fieldset>
           <legend>Who it covers</legend>
           <label class="inline">
-            <input type="radio" name="kind" value="nationalities" checked={kind === 'nationalities'} onChange={() => edit(() => setKind('nationalities'))} /> Nationalities
+            <input
+              type="radio"
+              name="kind"
+              value="nationalities"
+              checked={kind === 'nationalities'}
+              onChange={() => edit(() => setKind('nationalities'))}
+            />{' '}
+            Nationalities
           </label>
           <label class="inline">
-            <input type="radio" name="kind" value="allForeign" checked={kind === 'allForeign'} onChange={() => edit(() => setKind('allForeign'))} /> All foreigners except…
+            <input
+              type="radio"
+              name="kind"
+              value="allForeign"
+              checked={kind === 'allForeign'}
+              onChange={() => edit(() => setKind('allForeign'))}
+            />{' '}
+            All foreigners except…
           </label>
-          <label for="restriction-codes">{kind === 'allForeign' ? 'Except (country codes, optional)' : 'Nationalities (country codes, e.g. US, GB)'}</label>
-          <input id="restriction-codes" value={codes} required={kind === 'nationalities'} autocomplete="off" onInput={(event) => edit(() => setCodes(event.currentTarget.value))} />
+          <label for="restriction-codes">
+            {kind === 'allForeign' ? 'Except (country codes, optional)' : 'Nationalities (country codes, e.g. US, GB)'}
+          </label>
+          <input
+            id="restriction-codes"
+            value={codes}
+            required={kind === 'nationalities'}
+            autocomplete="off"
+            onInput={(event) => edit(() => setCodes(event.currentTarget.value))}
+          />
         </fieldset>
         <label for="restriction-from">From (resort time)</label>
-        <input id="restriction-from" type="datetime-local" required value={from} onInput={(event) => edit(() => setFrom(event.currentTarget.value))} />
+        <input
+          id="restriction-from"
+          type="datetime-local"
+          required
+          value={from}
+          onInput={(event) => edit(() => setFrom(event.currentTarget.value))}
+        />
         <label for="restriction-until">Until (resort time, optional)</label>
-        <input id="restriction-until" type="datetime-local" value={until} onInput={(event) => edit(() => setUntil(event.currentTarget.value))} />
+        <input
+          id="restriction-until"
+          type="datetime-local"
+          value={until}
+          onInput={(event) => edit(() => setUntil(event.currentTarget.value))}
+        />
         <label for="restriction-reason">Reason</label>
-        <input id="restriction-reason" required maxLength={1000} value={reason} onInput={(event) => edit(() => setReason(event.currentTarget.value))} />
+        <input
+          id="restriction-reason"
+          required
+          maxLength={1000}
+          value={reason}
+          onInput={(event) => edit(() => setReason(event.currentTarget.value))}
+        />
         <button type="submit" disabled={action.busy}>
           Preview
         </button>
@@ -233,8 +283,9 @@ function RestrictionForm({ timeZone, onApplied }: { timeZone: string; onApplied:
             <div class="confirm" role="alertdialog" aria-labelledby="confirm-heading" aria-describedby="confirm-detail">
               <h3 id="confirm-heading">Apply this restriction?</h3>
               <p id="confirm-detail">
-                It covers {kind === 'allForeign' ? 'all foreigners' : codesOf(codes).map(countryLabel).join(', ')} and will cancel {formatNumber(preview.result.bookingsToCancel)} and reduce{' '}
-                {formatNumber(preview.result.bookingsToReduce)} bookings when it takes effect. This cannot be undone.
+                It covers {kind === 'allForeign' ? 'all foreigners' : codesOf(codes).map(countryLabel).join(', ')} and will cancel{' '}
+                {formatNumber(preview.result.bookingsToCancel)} and reduce {formatNumber(preview.result.bookingsToReduce)} bookings when it
+                takes effect. This cannot be undone.
               </p>
               <button type="button" class="danger" ref={confirmButton} disabled={action.busy} onClick={apply}>
                 Yes, apply

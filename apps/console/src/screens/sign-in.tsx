@@ -15,10 +15,21 @@ export function SignIn({ onSignedIn }: { onSignedIn: (key: string, role: Role) =
   return (
     <main id="main" class="sign-in">
       <h1>Kalma console</h1>
-      <p>Operations staff and agencies sign in with their API key. It stays in this tab only and is forgotten on Sign out or when the tab closes.</p>
+      <p>
+        Operations staff and agencies sign in with their API key. It stays in this tab only and is forgotten on Sign out or when the tab
+        closes.
+      </p>
       <form onSubmit={submit}>
         <label for="api-key">API key</label>
-        <input id="api-key" type="password" autocomplete="off" spellcheck={false} required value={key} onInput={(event) => setKey(event.currentTarget.value)} />
+        <input
+          id="api-key"
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          required
+          value={key}
+          onInput={(event) => setKey(event.currentTarget.value)}
+        />
         <button type="submit" disabled={action.busy || key.trim() === ''}>
           Sign in
         </button>

@@ -17,7 +17,9 @@ export class DisruptionsProcessor extends QuietWorkerHost {
   async process(job: Job): Promise<unknown> {
     switch (job.name) {
       case 'disrupt-flight':
-        return this.disruptions.disruptFlight((job.data as JobPayloads['disrupt-flight']).flightId, (progress) => job.updateProgress({ ...progress }));
+        return this.disruptions.disruptFlight((job.data as JobPayloads['disrupt-flight']).flightId, (progress) =>
+          job.updateProgress({ ...progress }),
+        );
       default:
         throw new Error(`no handler for job ${job.name} on queue ${QUEUES.disruptions}`);
     }

@@ -26,7 +26,12 @@ const PartyPolicyField = (): PropertyDecorator =>
   );
 
 export class CreateAgencyDto {
-  @ApiProperty({ example: 'Vostok Travel', minLength: 1, maxLength: 200, description: 'stored without leading and trailing white space; not blank' })
+  @ApiProperty({
+    example: 'Vostok Travel',
+    minLength: 1,
+    maxLength: 200,
+    description: 'stored without leading and trailing white space; not blank',
+  })
   @Transform(trimmed)
   @IsString()
   @MinLength(1, { message: 'name must not be blank' })
@@ -45,7 +50,12 @@ export class CreateAgencyDto {
 }
 
 export class UpdateAgencyDto {
-  @ApiPropertyOptional({ example: 'Vostok Travel', minLength: 1, maxLength: 200, description: 'stored without leading and trailing white space; not blank' })
+  @ApiPropertyOptional({
+    example: 'Vostok Travel',
+    minLength: 1,
+    maxLength: 200,
+    description: 'stored without leading and trailing white space; not blank',
+  })
   @IsOmittable() // an agency always has a name: null is refused, not passed on to the NOT NULL column
   @Transform(trimmed)
   @IsString()
@@ -80,8 +90,10 @@ export class CreateApiKeyDto {
 export class AgencyDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'Vostok Travel' }) name: string;
-  @ApiProperty({ nullable: true, type: String, format: 'uri', example: 'https://hooks.vostok-travel.example/kalma' }) webhookUrl: string | null;
-  @ApiProperty({ enum: PARTY_POLICIES, description: 'what enforcement does with a booking a restriction covers only partly' }) partyPolicy: PartyPolicy;
+  @ApiProperty({ nullable: true, type: String, format: 'uri', example: 'https://hooks.vostok-travel.example/kalma' }) webhookUrl:
+    string | null;
+  @ApiProperty({ enum: PARTY_POLICIES, description: 'what enforcement does with a booking a restriction covers only partly' })
+  partyPolicy: PartyPolicy;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -98,7 +110,10 @@ export class AgencyDto {
 }
 
 export class AgencyWithSecretDto extends AgencyDto {
-  @ApiProperty({ description: 'Standard Webhooks signing secret; shown only on creation and rotation', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
+  @ApiProperty({
+    description: 'Standard Webhooks signing secret; shown only on creation and rotation',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  })
   webhookSecret: string;
 
   static withSecret(row: AgencyRow): AgencyWithSecretDto {

@@ -5,9 +5,11 @@ import { AUDIT_ACTIONS, AUDIT_CAUSE_TYPES, AUDIT_ENTITY_TYPES, AuditAction, Audi
 
 export class AuditActorDto {
   @ApiProperty({ enum: ['api_key', 'system'] }) type: 'api_key' | 'system';
-  @ApiPropertyOptional({ format: 'uuid', description: "the API key (type api_key); agents are not shown operations' key ids" }) keyId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: "the API key (type api_key); agents are not shown operations' key ids" })
+  keyId?: string;
   @ApiPropertyOptional({ enum: ['agent', 'operations'] }) role?: string;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: "the key's agency (type api_key)" }) agencyId?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: "the key's agency (type api_key)" }) agencyId?:
+    string | null;
 }
 
 export class AuditCauseDto {
@@ -30,14 +32,20 @@ export class AuditEventDto {
     description: 'each changed field, {from, to}; guests only as guestCount and nationalities',
   })
   changes: Record<string, { from: unknown; to: unknown }>;
-  @ApiProperty({ nullable: true, type: String, description: 'the HTTP request id (x-request-id); null for background jobs' }) requestId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'the HTTP request id (x-request-id); null for background jobs' }) requestId:
+    string | null;
 
   /** Agents never see operations' key ids: an operations actor shows its role only. */
   static from(row: AuditEventRow, viewer: 'agent' | 'operations'): AuditEventDto {
     const hideKey = viewer === 'agent' && row.actorRole !== 'agent';
     const actor: AuditActorDto =
       row.actorType === 'api_key'
-        ? { type: 'api_key', ...(hideKey ? {} : { keyId: row.actorKeyId as string }), role: row.actorRole as string, agencyId: row.actorAgencyId }
+        ? {
+            type: 'api_key',
+            ...(hideKey ? {} : { keyId: row.actorKeyId as string }),
+            role: row.actorRole as string,
+            agencyId: row.actorAgencyId,
+          }
         : { type: 'system' };
     return {
       id: row.id,
@@ -72,7 +80,9 @@ export class ListAuditEventsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(36)
-  @Matches(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2})$/i, { message: 'entityId must be a uuid or a date YYYY-MM-DD' })
+  @Matches(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2})$/i, {
+    message: 'entityId must be a uuid or a date YYYY-MM-DD',
+  })
   entityId?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
@@ -80,7 +90,10 @@ export class ListAuditEventsQueryDto extends PageQueryDto {
   @IsIn(AUDIT_ACTIONS)
   action?: AuditAction;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'the restriction, flight or suspension that caused the events ("everything restriction X did")' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'the restriction, flight or suspension that caused the events ("everything restriction X did")',
+  })
   @IsOptional()
   @IsUUID()
   causeId?: string;

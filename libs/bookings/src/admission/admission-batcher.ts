@@ -5,7 +5,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { CapacityExhausted, CapacityRepository, NightState, ShortNight } from '#libs/capacity';
-import { FlightRow, FlightSegment, FlightsRepository, SeatDelta, seatShortfall, SeatsExhausted, segmentContextOf, segmentRefusal } from '#libs/flights';
+import {
+  FlightRow,
+  FlightSegment,
+  FlightsRepository,
+  SeatDelta,
+  seatShortfall,
+  SeatsExhausted,
+  segmentContextOf,
+  segmentRefusal,
+} from '#libs/flights';
 import { describeError, Metrics } from '#libs/observability';
 import { RestrictionGate } from '#libs/restrictions';
 import { Clock, DomainError, IdempotencyKeyReused, isForeignKeyViolationOn, NotFound, toProblem } from '#libs/shared';
@@ -157,7 +166,9 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       // 1. Claim Idempotency-Keys first, before any night lock: a request whose key is already
       //    taken (by a committed or concurrent booking) leaves the batch and replays instead.
       const claims = requests.flatMap((request) =>
-        request.idempotency ? [{ agencyId: request.agencyId, key: request.idempotency.key, requestHash: request.idempotency.requestHash }] : [],
+        request.idempotency
+          ? [{ agencyId: request.agencyId, key: request.idempotency.key, requestHash: request.idempotency.requestHash }]
+          : [],
       );
       const claimed = await this.bookings.claimIdempotencyKeys(manager, claims);
       const candidates: number[] = [];
@@ -170,13 +181,17 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       //    shared, so a ban being created either commits first (and is seen here) or waits for
       //    this batch to commit (and its enforcement then finds these bookings). A restricted
       //    request is refused here: that needs no night lock.
-      const restrictions = await this.restrictions.load(manager, candidates.map((index) => requests[index].checkIn));
+      const restrictions = await this.restrictions.load(
+        manager,
+        candidates.map((index) => requests[index].checkIn),
+      );
       // Flights are never deleted: one that exists now exists at commit. A request naming an
       // unknown flight is refused here, before its booking row would break the foreign key.
       const existingFlights = await this.flights.existingIds(manager, flightIdsOf(requests, candidates));
       const unrestricted: number[] = [];
       for (const index of candidates) {
-        const refusal = this.restrictions.refusalFor(restrictions, requests[index]) ?? this.unknownFlightRefusalFor(requests[index], existingFlights);
+        const refusal =
+          this.restrictions.refusalFor(restrictions, requests[index]) ?? this.unknownFlightRefusalFor(requests[index], existingFlights);
         if (refusal) outcomes[index] = { kind: 'refused', error: refusal };
         else unrestricted.push(index);
       }
@@ -186,7 +201,10 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       //    nights are then held only while deciding and updating the counters. A request refused
       //    below has its row deleted and its answer rewritten, in this same transaction.
       const drafts = unrestricted.map((index) => ({ index, booking: this.newBooking(requests[index]) }));
-      const rows = await this.bookings.insertMany(manager, drafts.map((draft) => draft.booking));
+      const rows = await this.bookings.insertMany(
+        manager,
+        drafts.map((draft) => draft.booking),
+      );
       const rowsById = new Map(rows.map((row) => [row.id, row]));
       for (const { index, booking } of drafts) {
         outcomes[index] = { kind: 'created', booking: rowsById.get(booking.id) as NonNullable<ReturnType<typeof rowsById.get>> };
@@ -205,7 +223,10 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       );
       // The held drafts' trigger has locked their agencies' counters (agencies in id order,
       // before any night): what each agency may still hold is decided against those.
-      const holdRoom = await this.holdRoomOf(manager, drafts.map(({ index }) => requests[index]));
+      const holdRoom = await this.holdRoomOf(
+        manager,
+        drafts.map(({ index }) => requests[index]),
+      );
 
       // 4. Lock every night the batch touches, in date order; then the flights it books seats on,
       //    in id order (after the nights: the one lock order).
@@ -243,9 +264,20 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       await this.writeNightCounters(manager, requests, admitted);
       await this.writeSeatCounters(manager, requests, admitted);
       if (refused.length > 0) {
-        await this.bookings.deleteDrafts(manager, refused.map((entry) => entry.bookingId));
-        await this.audit.discardBookings(manager, refused.map((entry) => entry.bookingId));
-        await this.saveResponses(manager, requests, outcomes, refused.map((entry) => entry.index));
+        await this.bookings.deleteDrafts(
+          manager,
+          refused.map((entry) => entry.bookingId),
+        );
+        await this.audit.discardBookings(
+          manager,
+          refused.map((entry) => entry.bookingId),
+        );
+        await this.saveResponses(
+          manager,
+          requests,
+          outcomes,
+          refused.map((entry) => entry.index),
+        );
       }
     });
 
@@ -301,7 +333,9 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
 
   private unknownFlightRefusalFor(request: AdmissionRequest, existingFlights: Set<string>): DomainError | undefined {
     const unknown = segmentsOf(request).find(({ flightId }) => !existingFlights.has(flightId));
-    return unknown ? segmentRefusal(unknown.segment, unknown.flightId, undefined, segmentContextOf(request, this.config, this.clock.now())) : undefined;
+    return unknown
+      ? segmentRefusal(unknown.segment, unknown.flightId, undefined, segmentContextOf(request, this.config, this.clock.now()))
+      : undefined;
   }
 
   /** A flight that does not exist, does not fit the stay or is cancelled (pure rules in libs/flights). */
@@ -316,7 +350,9 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
 
   /** One seat per guest on each flight, against the locked counters (earlier requests of the batch included). */
   private seatRefusalFor(request: AdmissionRequest, flights: Map<string, FlightRow>): DomainError | undefined {
-    const short = segmentsOf(request).flatMap(({ segment, flightId }) => seatShortfall(segment, flightId, flights.get(flightId) as FlightRow, request.guests.length) ?? []);
+    const short = segmentsOf(request).flatMap(
+      ({ segment, flightId }) => seatShortfall(segment, flightId, flights.get(flightId) as FlightRow, request.guests.length) ?? [],
+    );
     return short.length > 0 ? new SeatsExhausted(short) : undefined;
   }
 
@@ -358,7 +394,12 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
   }
 
   /** Stores the answers of the given keyed requests with their keys, in the same transaction as the bookings. */
-  private async saveResponses(manager: EntityManager, requests: AdmissionRequest[], outcomes: (AdmissionOutcome | undefined)[], indexes: number[]): Promise<void> {
+  private async saveResponses(
+    manager: EntityManager,
+    requests: AdmissionRequest[],
+    outcomes: (AdmissionOutcome | undefined)[],
+    indexes: number[],
+  ): Promise<void> {
     const responses = indexes.flatMap((index) => {
       const request = requests[index];
       const outcome = outcomes[index];

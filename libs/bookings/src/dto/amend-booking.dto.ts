@@ -9,7 +9,10 @@ import { GuestDto, GUESTS_HARD_LIMIT } from './create-booking.dto';
  * amended must pass every rule of a new booking. A flight id set to null removes that segment.
  */
 export class AmendBookingDto {
-  @ApiPropertyOptional({ example: '2027-07-02', description: 'new first night (resort time); the amended stay obeys every rule of a new one' })
+  @ApiPropertyOptional({
+    example: '2027-07-02',
+    description: 'new first night (resort time); the amended stay obeys every rule of a new one',
+  })
   @IsOmittable()
   @IsCalendarDate()
   checkIn?: string;
@@ -44,7 +47,8 @@ export class AmendBookingDto {
     format: 'uuid',
     nullable: true,
     type: String,
-    description: 'a flight leaving the resort airport on the (new) check-out date; null removes the return segment. Absent: kept, and must still fit.',
+    description:
+      'a flight leaving the resort airport on the (new) check-out date; null removes the return segment. Absent: kept, and must still fit.',
   })
   @IsOptional()
   @IsUUID()

@@ -13,16 +13,21 @@ export class CancellationDto {
 
 /** A guest in a response: after anonymisation (GUEST_DATA_RETENTION_DAYS) only `nationality` is left. */
 export class BookingGuestDto {
-  @ApiProperty({ example: 'Ivan Petrov', nullable: true, type: String, description: 'null once the booking is anonymised' }) fullName: string | null;
+  @ApiProperty({ example: 'Ivan Petrov', nullable: true, type: String, description: 'null once the booking is anonymised' }) fullName:
+    string | null;
   @ApiProperty({ example: 'RU', pattern: NATIONALITY_PATTERN, description: 'ISO 3166-1 alpha-2, upper case' }) nationality: string;
-  @ApiPropertyOptional({ example: '1988-04-12', format: 'date', description: 'absent once the booking is anonymised' }) dateOfBirth?: string;
+  @ApiPropertyOptional({ example: '1988-04-12', format: 'date', description: 'absent once the booking is anonymised' })
+  dateOfBirth?: string;
   @ApiPropertyOptional({ example: '751234567', description: 'absent once the booking is anonymised' }) passportNumber?: string;
 }
 
 export class ActionRequiredDto {
   @ApiProperty({ enum: ['guests_removed'], description: "a restriction took the party's covered guests out" }) reason: 'guests_removed';
   @ApiProperty({ format: 'uuid', description: 'the restriction that did' }) restrictionId: string;
-  @ApiProperty({ format: 'date-time', description: 'keep (POST /v1/bookings/{id}/keep) or cancel before then, else the booking is cancelled' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'keep (POST /v1/bookings/{id}/keep) or cancel before then, else the booking is cancelled',
+  })
   deadline: string;
 }
 
@@ -44,13 +49,15 @@ export class BookingDto {
     format: 'date-time',
     nullable: true,
     type: String,
-    description: 'when the guests were anonymised (GUEST_DATA_RETENTION_DAYS after check-out or cancellation); counts and nationalities stay',
+    description:
+      'when the guests were anonymised (GUEST_DATA_RETENTION_DAYS after check-out or cancellation); counts and nationalities stay',
   })
   anonymisedAt: string | null;
   @ApiProperty({
     type: ActionRequiredDto,
     nullable: true,
-    description: "set when a restriction removed guests and the agency's party policy is ask: the agency keeps the reduced party or cancels by the deadline",
+    description:
+      "set when a restriction removed guests and the agency's party policy is ask: the agency keeps the reduced party or cancels by the deadline",
   })
   actionRequired: ActionRequiredDto | null;
   @ApiCount({
@@ -88,7 +95,11 @@ export class BookingDto {
       anonymisedAt: row.anonymisedAt ? new Date(row.anonymisedAt).toISOString() : null,
       actionRequired:
         row.actionRequiredReason && row.actionRequiredRestrictionId && row.actionRequiredDeadline
-          ? { reason: row.actionRequiredReason, restrictionId: row.actionRequiredRestrictionId, deadline: new Date(row.actionRequiredDeadline).toISOString() }
+          ? {
+              reason: row.actionRequiredReason,
+              restrictionId: row.actionRequiredRestrictionId,
+              deadline: new Date(row.actionRequiredDeadline).toISOString(),
+            }
           : null,
       version: row.version,
       createdAt: new Date(row.createdAt).toISOString(),

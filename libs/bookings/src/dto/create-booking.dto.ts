@@ -77,7 +77,10 @@ export class CreateBookingDto {
   @IsUUID()
   outboundFlightId?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'a flight leaving the resort airport on the check-out date (resort time); one seat per guest' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'a flight leaving the resort airport on the check-out date (resort time); one seat per guest',
+  })
   @IsOptional()
   @IsUUID()
   returnFlightId?: string;
@@ -90,12 +93,22 @@ export class CreateBookingDto {
 
 /** `PUT /v1/bookings/{id}/flights`: the booking's flights afterwards; an absent or null segment is removed. */
 export class ReplaceBookingFlightsDto {
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'a flight arriving at the resort airport on the check-in date; absent or null: no outbound flight' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'a flight arriving at the resort airport on the check-in date; absent or null: no outbound flight',
+  })
   @IsOptional()
   @IsUUID()
   outboundFlightId?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'a flight leaving the resort airport on the check-out date; absent or null: no return flight' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'a flight leaving the resort airport on the check-out date; absent or null: no return flight',
+  })
   @IsOptional()
   @IsUUID()
   returnFlightId?: string | null;

@@ -2,7 +2,11 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty } from 'class-validator';
 import { ApiCount, ApiDate, IsCalendarDate } from '#libs/shared';
 
-const BY_NATIONALITY = { type: 'object' as const, propertyNames: { pattern: '^[A-Z]{2}$' }, additionalProperties: { type: 'integer' as const, minimum: 1 } };
+const BY_NATIONALITY = {
+  type: 'object' as const,
+  propertyNames: { pattern: '^[A-Z]{2}$' },
+  additionalProperties: { type: 'integer' as const, minimum: 1 },
+};
 
 export class ExposureQueryDto {
   @ApiProperty({ example: '2027-07-01', description: 'first night (included)' })
@@ -24,7 +28,8 @@ export class ExposureNightDto {
 }
 
 export class ExposureDto {
-  @ApiProperty({ type: [ExposureNightDto], description: 'every night of [from, to), nights without guests included' }) nights: ExposureNightDto[];
+  @ApiProperty({ type: [ExposureNightDto], description: 'every night of [from, to), nights without guests included' })
+  nights: ExposureNightDto[];
   @ApiProperty({
     ...BY_NATIONALITY,
     example: { RU: 120000, CN: 30800 },

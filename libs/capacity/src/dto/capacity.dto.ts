@@ -33,7 +33,13 @@ export class NightDto {
   static from(night: NightState): NightDto {
     // Named fields rather than a spread of the database row: a calendar maps 366 of them per
     // request, and a spread copy of a row cost about 350 bytes each against about 60.
-    return { date: night.date, capacity: night.capacity, reserved: night.reserved, held: night.held, available: night.capacity - night.reserved };
+    return {
+      date: night.date,
+      capacity: night.capacity,
+      reserved: night.reserved,
+      held: night.held,
+      available: night.capacity - night.reserved,
+    };
   }
 }
 

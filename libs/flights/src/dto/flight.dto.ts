@@ -33,7 +33,12 @@ export class CreateFlightDto {
 }
 
 export class UpdateFlightDto {
-  @ApiPropertyOptional({ example: 160, minimum: 0, maximum: MAX_FLIGHT_SEATS, description: 'never below the seats already reserved (409 capacity_below_reserved)' })
+  @ApiPropertyOptional({
+    example: 160,
+    minimum: 0,
+    maximum: MAX_FLIGHT_SEATS,
+    description: 'never below the seats already reserved (409 capacity_below_reserved)',
+  })
   @IsOmittable() // null is refused (validation_failed), not written to the NOT NULL column
   @IsInt()
   @Min(0)
@@ -85,13 +90,18 @@ export class ListFlightsQueryDto extends PageQueryDto {
 export class FlightCancellationDto {
   @ApiProperty({ example: 'Aircraft unavailable' }) reason: string;
   @ApiProperty({ format: 'date-time' }) at: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'the route suspension that cancelled it, if one did' }) suspensionId: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'the route suspension that cancelled it, if one did' })
+  suspensionId: string | null;
 }
 
 export class DisruptionDto {
-  @ApiProperty({ enum: ['pending', 'running', 'completed'], description: 'taking the bookings off the cancelled flight' }) state: DisruptionState;
+  @ApiProperty({ enum: ['pending', 'running', 'completed'], description: 'taking the bookings off the cancelled flight' })
+  state: DisruptionState;
   @ApiCount({ example: 42, description: 'live bookings on the flight when it was cancelled' }) affectedBookings: number;
-  @ApiCount({ example: 40, description: 'bookings whose segment was released (and agency notified) so far; others were cancelled meanwhile' })
+  @ApiCount({
+    example: 40,
+    description: 'bookings whose segment was released (and agency notified) so far; others were cancelled meanwhile',
+  })
   releasedBookings: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
 }

@@ -11,7 +11,10 @@ export class CreateRouteDto {
   @Matches(IATA, { message: 'origin must be an IATA airport code (three upper-case letters)' })
   origin: string;
 
-  @ApiProperty({ example: 'WOS', description: 'IATA code of the arrival airport; one end of every route is the resort airport (RESORT_AIRPORT, default WOS)' })
+  @ApiProperty({
+    example: 'WOS',
+    description: 'IATA code of the arrival airport; one end of every route is the resort airport (RESORT_AIRPORT, default WOS)',
+  })
   @IsString()
   @Matches(IATA, { message: 'destination must be an IATA airport code (three upper-case letters)' })
   destination: string;
@@ -66,7 +69,8 @@ export class RouteSuspensionDto {
   @ApiProperty({ format: 'date-time' }) from: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'null: until further notice' }) until: string | null;
   @ApiProperty({ example: 'Border closed to foreign tourists' }) reason: string;
-  @ApiProperty({ type: 'array', items: { type: 'string', format: 'uuid' }, description: 'ids of the flights this suspension cancelled' }) cancelledFlightIds: string[];
+  @ApiProperty({ type: 'array', items: { type: 'string', format: 'uuid' }, description: 'ids of the flights this suspension cancelled' })
+  cancelledFlightIds: string[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static from(row: RouteSuspensionRow, cancelled: Pick<FlightRow, 'id'>[]): RouteSuspensionDto {

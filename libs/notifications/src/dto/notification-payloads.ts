@@ -25,7 +25,12 @@ const partySummary: JsonSchema = {
   description: 'a party as changes report it: never names, passports or dates of birth',
   properties: {
     count: { type: 'integer', minimum: 1 },
-    nationalities: { type: 'object', description: 'guests per nationality', propertyNames: { pattern: '^[A-Z]{2}$' }, additionalProperties: { type: 'integer', minimum: 1 } },
+    nationalities: {
+      type: 'object',
+      description: 'guests per nationality',
+      propertyNames: { pattern: '^[A-Z]{2}$' },
+      additionalProperties: { type: 'integer', minimum: 1 },
+    },
   },
 };
 
@@ -42,7 +47,12 @@ const removedGuests: JsonSchema = {
 };
 
 function data(properties: Record<string, JsonSchema>, required: string[]): JsonSchema {
-  return { type: 'object', additionalProperties: false, required: ['bookingId', 'reference', ...required], properties: { bookingId: uuid, reference, ...properties } };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['bookingId', 'reference', ...required],
+    properties: { bookingId: uuid, reference, ...properties },
+  };
 }
 
 export interface NotificationTypeDefinition {
@@ -56,11 +66,14 @@ export const NOTIFICATION_CATALOGUE: Record<NotificationType, NotificationTypeDe
   'booking.cancelled': {
     name: 'BookingCancelled',
     summary: 'A booking was cancelled by operations or by a restriction (the agency’s own cancellations are not notified)',
-    data: data({ reason: { type: 'string', enum: ['operations', 'restriction'] }, restrictionId: { ...uuid, description: 'the restriction that caused it' }, ...stay }, [
-      'reason',
-      'checkIn',
-      'checkOut',
-    ]),
+    data: data(
+      {
+        reason: { type: 'string', enum: ['operations', 'restriction'] },
+        restrictionId: { ...uuid, description: 'the restriction that caused it' },
+        ...stay,
+      },
+      ['reason', 'checkIn', 'checkOut'],
+    ),
   },
   'booking.hold_expired': {
     name: 'BookingHoldExpired',
@@ -90,11 +103,30 @@ export const NOTIFICATION_CATALOGUE: Record<NotificationType, NotificationTypeDe
             type: 'object',
             additionalProperties: false,
             required: ['flightId', 'flightNumber', 'departureAt', 'arrivalAt', 'seatsAvailable'],
-            properties: { flightId: uuid, flightNumber: { type: 'string' }, departureAt: instant, arrivalAt: instant, seatsAvailable: count },
+            properties: {
+              flightId: uuid,
+              flightNumber: { type: 'string' },
+              departureAt: instant,
+              arrivalAt: instant,
+              seatsAvailable: count,
+            },
           },
         },
       },
-      ['flightId', 'flightNumber', 'segment', 'origin', 'destination', 'departureAt', 'arrivalAt', 'reason', 'checkIn', 'checkOut', 'guestCount', 'alternatives'],
+      [
+        'flightId',
+        'flightNumber',
+        'segment',
+        'origin',
+        'destination',
+        'departureAt',
+        'arrivalAt',
+        'reason',
+        'checkIn',
+        'checkOut',
+        'guestCount',
+        'alternatives',
+      ],
     ),
   },
   'booking.guests_removed': {
@@ -178,7 +210,11 @@ export function notificationSchemas(): Record<string, JsonSchema> {
       additionalProperties: false,
       description: `The body of a \`${type}\` webhook (Standard Webhooks): the notification's type, when it was written, and its data`,
       required: ['type', 'timestamp', 'data'],
-      properties: { type: { type: 'string', enum: [type] }, timestamp: { ...instant, description: 'when the notification was written' }, data: dataRef },
+      properties: {
+        type: { type: 'string', enum: [type] },
+        timestamp: { ...instant, description: 'when the notification was written' },
+        data: dataRef,
+      },
     };
     notificationRefs[type] = `#/components/schemas/${name}Notification`;
   }
@@ -212,7 +248,11 @@ const SIGNATURE_HEADERS = [
     description:
       "`v1,` and the base64 HMAC-SHA256, keyed with the agency's webhookSecret (without `whsec_`, base64-decoded), of `<webhook-id>.<webhook-timestamp>.<body>`; " +
       'several space-separated signatures may come while a secret is rotated. Verify with any Standard Webhooks library',
-    schema: { type: 'string', pattern: '^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$', examples: ['v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4='] },
+    schema: {
+      type: 'string',
+      pattern: '^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$',
+      examples: ['v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4='],
+    },
   },
 ];
 

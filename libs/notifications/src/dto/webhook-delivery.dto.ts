@@ -2,7 +2,13 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 import { IsIn, IsOptional } from 'class-validator';
 import { ApiCount, PageQueryDto } from '#libs/shared';
-import { AttemptRow, DELIVERY_STATES, DeliveryRow, DeliveryState, DeliveryWithLastAttempt } from '../webhooks/webhook-deliveries.repository';
+import {
+  AttemptRow,
+  DELIVERY_STATES,
+  DeliveryRow,
+  DeliveryState,
+  DeliveryWithLastAttempt,
+} from '../webhooks/webhook-deliveries.repository';
 
 const DELIVERY_STATE_DESCRIPTION =
   '`pending`: waiting for its next attempt (while an attempt is in flight, `nextAttemptAt` is when its claim lapses); ' +
@@ -17,7 +23,15 @@ export class WebhookAttemptDto {
   @ApiProperty({ example: 'https://agency.example/hooks/kalma', format: 'uri' }) url: string;
   @ApiProperty({ format: 'date-time' }) attemptedAt: string;
   @ApiCount({ example: 42, description: 'how long the request took' }) durationMs: number;
-  @ApiProperty({ example: 503, nullable: true, type: 'integer', minimum: 100, maximum: 599, description: 'null when no HTTP response came back' }) statusCode: number | null;
+  @ApiProperty({
+    example: 503,
+    nullable: true,
+    type: 'integer',
+    minimum: 100,
+    maximum: 599,
+    description: 'null when no HTTP response came back',
+  })
+  statusCode: number | null;
   @ApiProperty({
     example: 'HTTP 503',
     nullable: true,
@@ -73,7 +87,8 @@ export class WebhookDeliveryDto extends WebhookDeliverySummaryDto {
 }
 
 export class AgencyWebhookDeliveryDto extends WebhookDeliverySummaryDto {
-  @ApiProperty({ type: WebhookAttemptDto, nullable: true, description: 'the latest recorded attempt' }) lastAttempt: WebhookAttemptDto | null;
+  @ApiProperty({ type: WebhookAttemptDto, nullable: true, description: 'the latest recorded attempt' })
+  lastAttempt: WebhookAttemptDto | null;
 
   static fromRow(row: DeliveryWithLastAttempt): AgencyWebhookDeliveryDto {
     return { ...WebhookDeliverySummaryDto.from(row), lastAttempt: row.lastAttempt ? WebhookAttemptDto.from(row.lastAttempt) : null };
@@ -88,7 +103,8 @@ export class AgencyWebhookDeliveryPageDto {
 export class WebhookRetryResultDto {
   @ApiCount({
     example: 12,
-    description: 'pending and given-up (`failed`) deliveries made due now, each with a fresh retry window; deliveries in flight are not counted',
+    description:
+      'pending and given-up (`failed`) deliveries made due now, each with a fresh retry window; deliveries in flight are not counted',
   })
   rescheduled: number;
 }

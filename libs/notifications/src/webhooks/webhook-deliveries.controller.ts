@@ -34,7 +34,10 @@ export class WebhookDeliveriesController {
   @ApiOperation({ summary: "An agency's webhook deliveries, newest first, with each one's latest attempt (operations)" })
   @ApiOkResponse({ type: AgencyWebhookDeliveryPageDto })
   @ApiProblems(400, 401, 403, 404, 429)
-  async listForAgency(@Param('id', uuidParam('Agency')) id: string, @Query() query: WebhookDeliveryQueryDto): Promise<AgencyWebhookDeliveryPageDto> {
+  async listForAgency(
+    @Param('id', uuidParam('Agency')) id: string,
+    @Query() query: WebhookDeliveryQueryDto,
+  ): Promise<AgencyWebhookDeliveryPageDto> {
     const page = await this.deliveries.listForAgency(id, { state: query.state, cursor: query.cursor, limit: query.limit ?? 50 });
     return { data: page.data.map(AgencyWebhookDeliveryDto.fromRow), nextCursor: page.nextCursor };
   }

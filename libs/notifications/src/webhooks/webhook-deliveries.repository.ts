@@ -94,8 +94,9 @@ export class WebhookDeliveriesRepository {
   ): Promise<{ deliveries: ClaimedDelivery[]; claimedCount: number; share: number | null }> {
     type ClaimedRow = Omit<ClaimedDelivery, 'webhookUrl'> & { webhookUrl: string | null; share: number };
     const inHand = [...share.inHand].filter(([, count]) => count > 0).map(([agencyId, count]) => ({ agencyId, count }));
-    const rows = returnedRows<ClaimedRow>(await this.dataSource.query(
-      `WITH in_hand AS (
+    const rows = returnedRows<ClaimedRow>(
+      await this.dataSource.query(
+        `WITH in_hand AS (
          SELECT * FROM jsonb_to_recordset($3::jsonb) AS h("agencyId" uuid, count integer)
        ), active AS (
          SELECT a.id, COALESCE(h.count, 0) AS in_hand
@@ -131,8 +132,9 @@ export class WebhookDeliveriesRepository {
        RETURNING fair.share, n.id, n.agency_id AS "agencyId", n.type, n.data, n.created_at AS "createdAt", n.delivery_attempts AS attempt,
                  n.delivery_attempts - n.attempts_before_retry_window AS "attemptInWindow",
                  a.webhook_url AS "webhookUrl", a.webhook_secret AS "webhookSecret"`,
-      [limit, leaseSeconds, JSON.stringify(inHand), share.concurrency],
-    ));
+        [limit, leaseSeconds, JSON.stringify(inHand), share.concurrency],
+      ),
+    );
     return {
       deliveries: rows.filter((row) => row.webhookUrl !== null).map(({ share: _share, ...delivery }) => delivery as ClaimedDelivery),
       claimedCount: rows.length,
@@ -177,7 +179,10 @@ export class WebhookDeliveriesRepository {
    * attempts and `retryWindowSeconds`, counted from the start of the retry window (the
    * notification's creation, or the last retry operations asked for).
    */
-  async recordAttempts(attempts: AttemptRecord[], policy: { maxAttempts: number; retryWindowSeconds: number }): Promise<RecordedTransition[]> {
+  async recordAttempts(
+    attempts: AttemptRecord[],
+    policy: { maxAttempts: number; retryWindowSeconds: number },
+  ): Promise<RecordedTransition[]> {
     if (attempts.length === 0) return [];
     const result: RecordedTransition[] | [RecordedTransition[], number] = await this.dataSource.query(
       `WITH outcome AS (
@@ -241,12 +246,16 @@ export class WebhookDeliveriesRepository {
   }
 
   async findDelivery(notificationId: string): Promise<DeliveryRow | undefined> {
-    const rows: DeliveryRow[] = await this.dataSource.query(`SELECT ${DELIVERY_COLUMNS} FROM notifications n WHERE n.id = $1`, [notificationId]);
+    const rows: DeliveryRow[] = await this.dataSource.query(`SELECT ${DELIVERY_COLUMNS} FROM notifications n WHERE n.id = $1`, [
+      notificationId,
+    ]);
     return rows[0];
   }
 
   async listAttempts(notificationId: string): Promise<AttemptRow[]> {
-    return this.dataSource.query(`SELECT ${ATTEMPT_COLUMNS} FROM webhook_attempts WHERE notification_id = $1 ORDER BY attempt`, [notificationId]);
+    return this.dataSource.query(`SELECT ${ATTEMPT_COLUMNS} FROM webhook_attempts WHERE notification_id = $1 ORDER BY attempt`, [
+      notificationId,
+    ]);
   }
 
   /** One agency's deliveries, newest first, each with its latest attempt. */

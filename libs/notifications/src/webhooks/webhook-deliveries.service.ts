@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AgenciesService } from '#libs/access';
 import { decodeCursor, encodeCursor, NotFound, Page } from '#libs/shared';
-import { AttemptRow, DeliveryRow, DeliveryState, DeliveryWithLastAttempt, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import {
+  AttemptRow,
+  DeliveryRow,
+  DeliveryState,
+  DeliveryWithLastAttempt,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository';
 
 /** Operations' view of webhook deliveries: their state and every attempt. */
 @Injectable()
@@ -38,11 +44,16 @@ export class WebhookDeliveriesService {
     options: { state?: DeliveryState; cursor?: string; limit: number },
   ): Promise<Page<DeliveryWithLastAttempt>> {
     await this.agencies.get(agencyId); // 404 for an unknown agency rather than an empty list
-    const before = options.cursor ? decodeCursor<{ sequence: string }>('webhook-deliveries', options.cursor, ['sequence']).sequence : undefined;
+    const before = options.cursor
+      ? decodeCursor<{ sequence: string }>('webhook-deliveries', options.cursor, ['sequence']).sequence
+      : undefined;
     if (before !== undefined && !/^\d{1,18}$/.test(String(before))) decodeCursor('webhook-deliveries', '', ['sequence']);
     const rows = await this.repository.listForAgency(agencyId, { state: options.state, beforeSequence: before, limit: options.limit + 1 });
     const data = rows.slice(0, options.limit);
     const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > options.limit && last ? encodeCursor('webhook-deliveries', { sequence: last.sequence }) : null };
+    return {
+      data,
+      nextCursor: rows.length > options.limit && last ? encodeCursor('webhook-deliveries', { sequence: last.sequence }) : null,
+    };
   }
 }

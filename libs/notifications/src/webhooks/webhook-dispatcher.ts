@@ -168,7 +168,8 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
       await claiming?.catch(() => undefined);
       if (claimed.length > 0) await this.release(claimed.splice(0));
     }
-    if (summary.attempted > 0) this.logger.log(`webhook round: ${summary.attempted} attempted, ${summary.delivered} delivered, ${summary.failed} given up`);
+    if (summary.attempted > 0)
+      this.logger.log(`webhook round: ${summary.attempted} attempted, ${summary.delivered} delivered, ${summary.failed} given up`);
     return summary;
   }
 
@@ -180,7 +181,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
   private sendWhatMayGo(claimed: (ClaimedDelivery & { claimedAt?: number })[], summary: DispatchSummary, concurrency: number): void {
     const staleBefore = Date.now() - (this.leaseSeconds * 1000) / 3;
     const stale: ClaimedDelivery[] = [];
-    for (let index = 0; index < claimed.length && this.inFlight.size < concurrency; ) {
+    for (let index = 0; index < claimed.length && this.inFlight.size < concurrency;) {
       const delivery = claimed[index];
       if ((delivery.claimedAt ??= Date.now()) < staleBefore) {
         stale.push(...claimed.splice(index, 1));
@@ -226,14 +227,21 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     try {
       await this.repository.releaseClaims(deliveries.map((delivery) => ({ notificationId: delivery.id, attempt: delivery.attempt })));
     } catch (error) {
-      this.logger.warn(`could not release ${deliveries.length} webhook claims; they come back when their lease runs out: ${describeError(error)}`);
+      this.logger.warn(
+        `could not release ${deliveries.length} webhook claims; they come back when their lease runs out: ${describeError(error)}`,
+      );
     }
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<AttemptRecord> {
     // Standard Webhooks payload: the event type, when it happened, and the notification's data.
     const body = JSON.stringify({ type: delivery.type, timestamp: new Date(delivery.createdAt).toISOString(), data: delivery.data });
-    const result: AttemptResult = await this.sender.send({ id: delivery.id, url: delivery.webhookUrl, secret: delivery.webhookSecret, body });
+    const result: AttemptResult = await this.sender.send({
+      id: delivery.id,
+      url: delivery.webhookUrl,
+      secret: delivery.webhookSecret,
+      body,
+    });
     this.metrics.webhookAttempts.inc({ outcome: result.outcome });
     this.metrics.webhookAttemptDuration.observe({ outcome: result.outcome }, result.durationMs / 1000);
     return {

@@ -48,7 +48,11 @@ describe('WebhookSender', () => {
 
   it('sends a Standard Webhooks request that the reference library verifies', async () => {
     const webhooks = sender();
-    const body = JSON.stringify({ type: 'booking.cancelled', timestamp: '2027-07-01T00:00:00.000Z', data: { bookingId: 'b', reference: 'KAL-1' } });
+    const body = JSON.stringify({
+      type: 'booking.cancelled',
+      timestamp: '2027-07-01T00:00:00.000Z',
+      data: { bookingId: 'b', reference: 'KAL-1' },
+    });
     const result = await webhooks.send({ id: 'msg_1', url: `${baseUrl}/hook`, secret: SECRET, body });
     webhooks.onApplicationShutdown();
 
@@ -60,7 +64,9 @@ describe('WebhookSender', () => {
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.body).toBe(body);
     expect(new Webhook(SECRET).verify(request.body, request.headers as Record<string, string>)).toEqual(JSON.parse(body));
-    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 8).toString('base64')}`).verify(request.body, request.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(`whsec_${Buffer.alloc(32, 8).toString('base64')}`).verify(request.body, request.headers as Record<string, string>),
+    ).toThrow();
   });
 
   it('reports a non-2xx answer as a failed attempt with its status', async () => {

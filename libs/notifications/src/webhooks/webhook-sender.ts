@@ -62,7 +62,12 @@ export class WebhookSender implements OnApplicationShutdown {
 
   constructor(private readonly config: AppConfig) {
     this.lookup = guardedLookup(config.WEBHOOK_ALLOW_PRIVATE_URLS);
-    const agentOptions = { keepAlive: true, maxSockets: config.WEBHOOK_CONCURRENCY, maxFreeSockets: config.WEBHOOK_CONCURRENCY, scheduling: 'lifo' as const };
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: config.WEBHOOK_CONCURRENCY,
+      maxFreeSockets: config.WEBHOOK_CONCURRENCY,
+      scheduling: 'lifo' as const,
+    };
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent(agentOptions);
   }
@@ -139,12 +144,20 @@ export class WebhookSender implements OnApplicationShutdown {
         response.resume();
         response.on('end', () => {
           if (received >= 200 && received < 300) settle(finish('delivered', statusCode, null));
-          else settle(finish('http_error', statusCode, `HTTP ${received}${received >= 300 && received < 400 ? ' (redirects are not followed)' : ''}`));
+          else
+            settle(
+              finish(
+                'http_error',
+                statusCode,
+                `HTTP ${received}${received >= 300 && received < 400 ? ' (redirects are not followed)' : ''}`,
+              ),
+            );
         });
         response.on('error', (error) => settle(finish('network_error', statusCode, error.message)));
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
-        if (error instanceof RefusedAddress || error.code === 'KALMA_REFUSED_ADDRESS') settle(finish('refused_address', null, error.message));
+        if (error instanceof RefusedAddress || error.code === 'KALMA_REFUSED_ADDRESS')
+          settle(finish('refused_address', null, error.message));
         else settle(finish('network_error', null, error.code ? `${error.code}: ${error.message}` : error.message));
       });
       request.end(message.body);

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO31661Alpha2, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsISO31661Alpha2,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { ApiCount, ApiDate, IsInstantWithOffset, IsOmittable, NATIONALITY_PATTERN, PageQueryDto } from '#libs/shared';
 import { ENFORCEMENT_STATES, EnforcementState, RestrictionRow } from '../restriction.entity';
 import { RESTRICTION_STATUSES, RestrictionStatus, statusOf } from '../restriction-rules';
@@ -27,7 +39,10 @@ export class CreateRestrictionDto {
   @IsISO31661Alpha2({ each: true, message: 'nationalities: each value must be an ISO 3166-1 alpha-2 country code' })
   nationalities?: string[];
 
-  @ApiPropertyOptional({ example: false, description: 'true: every nationality but the resort home country (RESORT_HOME_COUNTRY), minus `except`' })
+  @ApiPropertyOptional({
+    example: false,
+    description: 'true: every nationality but the resort home country (RESORT_HOME_COUNTRY), minus `except`',
+  })
   @IsOmittable() // absent is fine; null is refused (the service tells absent from given by undefined)
   @IsBoolean()
   allForeign?: boolean;
@@ -71,12 +86,21 @@ export class RestrictionWindowDto {
 }
 
 export class EnforcementDto {
-  @ApiProperty({ enum: ENFORCEMENT_STATES, description: 'pending until it takes effect, running while bookings are cancelled, then completed' })
+  @ApiProperty({
+    enum: ENFORCEMENT_STATES,
+    description: 'pending until it takes effect, running while bookings are cancelled, then completed',
+  })
   state: EnforcementState;
-  @ApiCount({ example: 1200, description: 'live bookings affected when enforcement started: cancelledBookings + reducedBookings once completed' })
+  @ApiCount({
+    example: 1200,
+    description: 'live bookings affected when enforcement started: cancelledBookings + reducedBookings once completed',
+  })
   affectedBookings: number;
   @ApiCount({ example: 1150, description: 'bookings cancelled so far' }) cancelledBookings: number;
-  @ApiCount({ example: 50, description: "bookings whose covered guests were removed so far (their agency's party policy kept the rest of the party)" })
+  @ApiCount({
+    example: 50,
+    description: "bookings whose covered guests were removed so far (their agency's party policy kept the rest of the party)",
+  })
   reducedBookings: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
@@ -85,20 +109,42 @@ export class EnforcementDto {
 export class RestrictionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: RESTRICTION_STATUSES }) status: RestrictionStatus;
-  @ApiProperty({ type: 'array', items: { type: 'string', pattern: NATIONALITY_PATTERN }, nullable: true, example: ['US', 'GB'], description: 'null for allForeign' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', pattern: NATIONALITY_PATTERN },
+    nullable: true,
+    example: ['US', 'GB'],
+    description: 'null for allForeign',
+  })
   nationalities: string[] | null;
   @ApiProperty({ example: false }) allForeign: boolean;
-  @ApiProperty({ type: 'array', items: { type: 'string', pattern: NATIONALITY_PATTERN }, example: [], description: 'nationalities spared by an allForeign restriction' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', pattern: NATIONALITY_PATTERN },
+    example: [],
+    description: 'nationalities spared by an allForeign restriction',
+  })
   except: string[];
-  @ApiProperty({ example: 'KP', pattern: NATIONALITY_PATTERN, description: 'the resort home country, never covered by allForeign' }) homeCountry: string;
+  @ApiProperty({ example: 'KP', pattern: NATIONALITY_PATTERN, description: 'the resort home country, never covered by allForeign' })
+  homeCountry: string;
   @ApiProperty({ format: 'date-time' }) effectiveFrom: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) effectiveUntil: string | null;
   @ApiProperty({ type: RestrictionWindowDto, description: 'check-in dates covered, [from, to)' }) window: RestrictionWindowDto;
   @ApiProperty({ example: 'Border closed by order of the State Tourism Administration' }) reason: string;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'the API key that applied it; shown to operations keys only' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'the API key that applied it; shown to operations keys only',
+  })
   appliedByKeyId?: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) liftedAt: string | null;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'the API key that lifted it; shown to operations keys only' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'the API key that lifted it; shown to operations keys only',
+  })
   liftedByKeyId?: string | null;
   @ApiProperty({ type: EnforcementDto }) enforcement: EnforcementDto;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
@@ -148,7 +194,7 @@ export class RestrictionPageDto {
 }
 
 const TO_CANCEL = 'of those, the bookings enforcement would cancel: all guests covered, no adult left, or the agency policy cancel_booking';
-const TO_REDUCE = "of those, the bookings enforcement would keep without their covered guests (agency policy remove_covered_guests or ask)";
+const TO_REDUCE = 'of those, the bookings enforcement would keep without their covered guests (agency policy remove_covered_guests or ask)';
 const TO_REMOVE = 'the covered guests taken out of the bookings to reduce';
 
 export class AgencyImpactDto {

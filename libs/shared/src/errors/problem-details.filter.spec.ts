@@ -8,8 +8,14 @@ describe('isTransientInfrastructureError', () => {
   const driverError = (message: string, code?: string): Error => Object.assign(new Error(message), code ? { code } : {});
 
   it.each([
-    ['a terminated backend', new QueryFailedError('SELECT 1', [], driverError('terminating connection due to administrator command', '57P01'))],
-    ['a dead connection', new QueryFailedError('SELECT 1', [], driverError('Client has encountered a connection error and is not queryable'))],
+    [
+      'a terminated backend',
+      new QueryFailedError('SELECT 1', [], driverError('terminating connection due to administrator command', '57P01')),
+    ],
+    [
+      'a dead connection',
+      new QueryFailedError('SELECT 1', [], driverError('Client has encountered a connection error and is not queryable')),
+    ],
     ['a closed client', driverError('Client was closed and is not queryable')],
     ['an unexpected end', driverError('Connection terminated unexpectedly')],
     ['a refused connection', driverError('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
@@ -38,7 +44,14 @@ describe('isTransientInfrastructureError', () => {
 /** A foreign key the code did not check first: the request named a row that does not exist. */
 describe('foreign-key violations', () => {
   const violation = (constraint: string): QueryFailedError =>
-    new QueryFailedError('INSERT', ['secret'], Object.assign(new Error(`insert or update on table "bookings" violates foreign key constraint "${constraint}"`), { code: '23503', constraint }));
+    new QueryFailedError(
+      'INSERT',
+      ['secret'],
+      Object.assign(new Error(`insert or update on table "bookings" violates foreign key constraint "${constraint}"`), {
+        code: '23503',
+        constraint,
+      }),
+    );
 
   it('answers 404 not_found, never 500', () => {
     expect(toProblem(violation('bookings_agency_id_fkey'))).toMatchObject({ status: 404, code: 'not_found' });

@@ -29,11 +29,21 @@ const CODES_BY_STATUS: Record<number, { code: string; title: string }> = {
 
 /** Errors of the database driver that mean "try again shortly", not "your request is wrong". */
 const TRANSIENT_ERROR_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
-  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
-  '08000', '08003', '08006', '08001', '08004', // connection exceptions
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03', // admin shutdown, crash shutdown, cannot connect now
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004', // connection exceptions
   '53300', // too many connections
-  '40001', '40P01', // serialization failure, deadlock (retried already; surfacing as 503)
+  '40001',
+  '40P01', // serialization failure, deadlock (retried already; surfacing as 503)
 ]);
 
 /**
@@ -74,9 +84,7 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
     const known = CODES_BY_STATUS[status] ?? { code: 'http_error', title: HttpStatus[status] ?? 'Error' };
     const response = error.getResponse();
     const detail =
-      typeof response === 'object' && response !== null && 'message' in response
-        ? [response.message].flat().join('; ')
-        : error.message;
+      typeof response === 'object' && response !== null && 'message' in response ? [response.message].flat().join('; ') : error.message;
     return {
       type: `https://kalma.example/problems/${known.code.replace(/_/g, '-')}`,
       title: known.title,
@@ -112,7 +120,8 @@ class InternalError extends DomainError {
 function fromFastify(error: unknown): HttpException | undefined {
   if (!(error instanceof Error)) return undefined;
   const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
-  if (typeof code !== 'string' || !code.startsWith('FST_') || typeof statusCode !== 'number' || statusCode < 400 || statusCode > 499) return undefined;
+  if (typeof code !== 'string' || !code.startsWith('FST_') || typeof statusCode !== 'number' || statusCode < 400 || statusCode > 499)
+    return undefined;
   return new HttpException(error.message, statusCode);
 }
 
@@ -141,7 +150,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // Keep the original error and its stack: the problem document deliberately says little.
       // The request is named explicitly: request logging is a Fastify hook with no per-request
       // logger context for this line to inherit.
-      this.logger.error({ err: exception, code: problem.code, request: { id: request.id, method: request.method, url: loggableUrl(request.url) } }, `request failed: ${problem.code}`);
+      this.logger.error(
+        { err: exception, code: problem.code, request: { id: request.id, method: request.method, url: loggableUrl(request.url) } },
+        `request failed: ${problem.code}`,
+      );
     }
     if (error instanceof RateLimited) response.header('Retry-After', String(error.retryAfterSeconds));
     if (problem.status === 503) response.header('Retry-After', '1');

@@ -34,7 +34,11 @@ export const PROBLEM_CATALOGUE = {
           additionalProperties: false,
           required: ['field', 'message'],
           properties: {
-            field: { type: 'string', examples: ['guests[0].nationality'], description: 'the field, parameter or header (`body` or `request` for the whole)' },
+            field: {
+              type: 'string',
+              examples: ['guests[0].nationality'],
+              description: 'the field, parameter or header (`body` or `request` for the whole)',
+            },
             message: { type: 'string', examples: ['nationality must be two upper-case letters (ISO 3166-1 alpha-2)'] },
           },
         },
@@ -94,14 +98,20 @@ export const PROBLEM_CATALOGUE = {
     members: { limit: count, held: count, requested: count },
     required: ['limit', 'held', 'requested'],
   },
-  invalid_state: { status: 409, description: 'not possible in the current state (e.g. cancelling a cancelled booking, confirming an expired hold)' },
+  invalid_state: {
+    status: 409,
+    description: 'not possible in the current state (e.g. cancelling a cancelled booking, confirming an expired hold)',
+  },
   capacity_below_reserved: {
     status: 409,
     description: "a night's capacity (`date`) or a flight's seats (`flightId`) cannot go below what is already reserved",
     members: { date, flightId: uuid, reserved: count, requested: count },
     required: ['reserved', 'requested'],
   },
-  idempotency_key_in_flight: { status: 409, description: 'a request with this Idempotency-Key is still being processed; retry shortly to get its response' },
+  idempotency_key_in_flight: {
+    status: 409,
+    description: 'a request with this Idempotency-Key is still being processed; retry shortly to get its response',
+  },
   flight_unavailable: {
     status: 409,
     description: 'the flight is cancelled or has departed',
@@ -132,7 +142,8 @@ export const PROBLEM_CATALOGUE = {
   idempotency_key_reused: { status: 422, description: 'this Idempotency-Key was used with a different request' },
   rate_limited: {
     status: 429,
-    description: 'too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds`',
+    description:
+      'too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds`',
     members: { retryAfterSeconds: { type: 'integer', minimum: 1 } },
     required: ['retryAfterSeconds'],
   },

@@ -5,7 +5,10 @@ import { codesWithStatus, PROBLEM_CATALOGUE, ProblemCode, problemSchemaName } fr
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
 /** The response of one status answering with any of these codes: one schema per code, told apart by `code`. */
-export function problemResponse(status: number, codes: ProblemCode[]): { description: string; content: Record<string, { schema: Record<string, unknown> }> } {
+export function problemResponse(
+  status: number,
+  codes: ProblemCode[],
+): { description: string; content: Record<string, { schema: Record<string, unknown> }> } {
   const refs = codes.map((code) => ({ $ref: `#/components/schemas/${problemSchemaName(code)}` }));
   const schema =
     refs.length === 1

@@ -11,7 +11,8 @@ export interface Page<T> {
  * whose sort key has the same shape (bookings and restrictions both sort on created_at and id) is
  * refused instead of silently starting that list somewhere arbitrary.
  */
-export type CursorList = 'agencies' | 'audit-events' | 'bookings' | 'flights' | 'notifications' | 'restrictions' | 'routes' | 'webhook-deliveries';
+export type CursorList =
+  'agencies' | 'audit-events' | 'bookings' | 'flights' | 'notifications' | 'restrictions' | 'routes' | 'webhook-deliveries';
 
 /** Opaque keyset cursors: base64url of the list's name and the sort key of the last row returned. */
 export function encodeCursor(list: CursorList, position: Record<string, string | number>): string {

@@ -23,6 +23,10 @@ export const EmptyBody = (): ParameterDecorator => (target, method, index) => {
   if (method === undefined) return;
   const descriptor = Object.getOwnPropertyDescriptor(target, method);
   if (descriptor) {
-    ApiBody({ required: false, description: 'none, or an empty object', schema: { type: 'object', additionalProperties: false, maxProperties: 0 } })(target, method, descriptor);
+    ApiBody({
+      required: false,
+      description: 'none, or an empty object',
+      schema: { type: 'object', additionalProperties: false, maxProperties: 0 },
+    })(target, method, descriptor);
   }
 };

@@ -6,7 +6,17 @@ import { FieldProblem, ValidationFailed } from '../errors/domain-error';
  * (ranges, lengths, formats) are noise that can contradict each other: `"5"` as a capacity is
  * neither "greater than 1000000" nor "less than 0", it is not a number. Only the type is reported then.
  */
-const TYPE_CONSTRAINTS = new Set(['isInt', 'isNumber', 'isString', 'isBoolean', 'isArray', 'isObject', 'nestedValidation', 'isEnum', 'isIn']);
+const TYPE_CONSTRAINTS = new Set([
+  'isInt',
+  'isNumber',
+  'isString',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'nestedValidation',
+  'isEnum',
+  'isIn',
+]);
 
 function ownMessages(constraints: Record<string, string>): string[] {
   const typeFailures = Object.keys(constraints).filter((name) => TYPE_CONSTRAINTS.has(name));
