@@ -78,6 +78,7 @@ async function start(): Promise<void> {
     // The demo's agencies may point their webhooks at a receiver on this machine.
     WEBHOOK_ALLOW_PRIVATE_URLS: process.env.WEBHOOK_ALLOW_PRIVATE_URLS ?? 'true',
     BOOTSTRAP_OPERATIONS_KEY: operationsKey,
+    LOG_FORMAT: logFormat(),
   };
 
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -120,6 +121,16 @@ async function backingServices(dataDir: string): Promise<{ databaseUrl: string; 
     databaseUrl: configuredDatabaseUrl || services.databaseUrl,
     redisUrl: configuredRedisUrl || services.redisUrl,
   };
+}
+
+/**
+ * LOG_FORMAT if set; else pretty lines when a person watches (stdout is a terminal, not CI) and
+ * JSON when the output goes to a pipe or a file (log shippers, the smoke test, CI). The API and
+ * the worker write straight to this process's stdout, so the choice is the same for both.
+ */
+function logFormat(): string {
+  if (process.env.LOG_FORMAT) return process.env.LOG_FORMAT;
+  return process.stdout.isTTY && !process.env.CI ? 'pretty' : 'json';
 }
 
 function startApplication(name: string, entry: string, environment: NodeJS.ProcessEnv): ManagedProcess {

@@ -1,21 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
 import { AccessHttpModule } from '#libs/access';
 import { AuditModule } from '#libs/audit';
 import { BookingsController, BookingsModule, ExposureController } from '#libs/bookings';
 import { CapacityController, CapacityModule } from '#libs/capacity';
-import { AppConfig, ConfigModule } from '#libs/config';
+import { ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
 import { FlightsController, FlightsModule, RoutesController } from '#libs/flights';
 import { JobsModule } from '#libs/jobs';
 import { NotificationsController, NotificationsModule, WebhookDeliveriesController } from '#libs/notifications';
-import { ObservabilityModule } from '#libs/observability';
+import { LoggingModule, ObservabilityModule } from '#libs/observability';
 import { RestrictionsController, RestrictionsModule } from '#libs/restrictions';
 import { AuditEventsController } from './audit/audit-events.controller';
 import { HealthController } from './health/health.controller';
 import { RedisHealthIndicator } from './health/redis.health';
-import { loggingParams } from './logging';
 import { MetricsController } from './metrics/metrics.controller';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 
@@ -23,7 +21,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 @Module({
   imports: [
     ConfigModule,
-    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggingParams }),
+    LoggingModule.forRoot('api'),
     DatabaseModule,
     JobsModule,
     ObservabilityModule,

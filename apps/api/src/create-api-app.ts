@@ -2,10 +2,9 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { sendBookingETags } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
-import { Metrics } from '#libs/observability';
+import { AppLogger, Metrics } from '#libs/observability';
 import { createValidationPipe, ProblemDetailsFilter } from '#libs/shared';
 import { mountQueueBoard } from './admin/queue-board';
 import { ApiModule } from './api.module';
@@ -46,7 +45,8 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
     skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true, bodyParser: false });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
   // Nest's helmet-equivalent headers, on every response (404s and parser refusals included).
   // No Content-Security-Policy here: the API serves JSON, and /docs needs inline scripts; the
   // console's responses carry their own (http/console.ts).
@@ -54,7 +54,7 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   const fastify = app.getHttpAdapter().getInstance();
   // Nest's own parsers are off (bodyParser: false): JSON is the only body the API takes.
   parseJsonBodiesStrictly(fastify, BODY_LIMIT_BYTES);
-  logRequests(fastify);
+  logRequests(fastify, logger.pino);
   recordHttpMetrics(fastify, app.get(Metrics));
   echoRequestIds(fastify);
   sendBookingETags(fastify);

@@ -1,15 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
 import { ConfigurationError, loadConfig } from '#libs/config';
-import { serializeError } from '#libs/observability';
+import { AppLogger, serializeError } from '#libs/observability';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   process.title = 'kalma-worker';
   loadConfig(); // fail fast, naming every bad variable, before connecting to anything
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   // SIGTERM/SIGINT: BullMQ workers finish their active jobs, then connections close.
   app.enableShutdownHooks();
   await app.init();

@@ -1,6 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import { AccessModule } from '#libs/access';
 import { BookingsModule } from '#libs/bookings';
 import { AppConfig, ConfigModule } from '#libs/config';
@@ -9,7 +8,7 @@ import { DisruptionsModule } from '#libs/disruptions';
 import { EnforcementModule } from '#libs/enforcement';
 import { JobsModule, QUEUES, queuePrefix } from '#libs/jobs';
 import { WebhooksModule } from '#libs/notifications';
-import { logSerializers, ObservabilityModule } from '#libs/observability';
+import { LoggingModule, ObservabilityModule } from '#libs/observability';
 import { RestrictionsModule } from '#libs/restrictions';
 import { PeriodicJobs } from './periodic-jobs';
 import { BookingsProcessor } from './processors/bookings.processor';
@@ -25,10 +24,7 @@ import { WorkerRedisConnection, WorkerRedisConnectionModule, WorkerRedisShutdown
 @Module({
   imports: [
     ConfigModule,
-    LoggerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ pinoHttp: { level: config.LOG_LEVEL, serializers: logSerializers } }),
-    }),
+    LoggingModule.forRoot('worker'),
     DatabaseModule,
     JobsModule,
     ObservabilityModule,

@@ -63,6 +63,14 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /**
+   * `json`: one JSON object a line, for machines (log shippers, tests). `pretty`: coloured,
+   * human-readable lines through pino-pretty, for a person at a terminal (`npm start` picks it
+   * when its output is one). Redaction and the error allow-list apply to both alike.
+   */
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT: 'json' | 'pretty' = 'json';
+
   @IsString()
   RESORT_TIMEZONE = 'Asia/Pyongyang';
 

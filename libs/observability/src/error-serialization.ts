@@ -84,8 +84,8 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * pino serializers for every logger of Kalma. pino-http applies its standard error serializer
- * first and hands this one the result: a plain object with the same fields, which this filters.
+ * pino serializers for every logger of Kalma (`createRootLogger`): they get the error itself, or
+ * a plain object with the same fields (what pino's standard serializer makes of one), and filter either.
  */
 export const logSerializers = {
   err: (error: unknown) => serializeError(error),

@@ -1,3 +1,4 @@
+export * from './app-logger';
 export * from './metrics';
 export * from './observability.module';
 export * from './rate-limited-warning';
