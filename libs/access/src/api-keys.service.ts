@@ -18,14 +18,7 @@ export interface IssuedApiKey extends ApiKeyRow {
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ApiKeysService.name);
-  private readonly cache = new PrincipalCache(2_000);
-  /**
-   * Lookups in progress, by key hash: when a key's cache entry expires, the requests that
-   * arrive meanwhile (about fifteen per process under the booking benchmark) share one read.
-   */
-  private readonly lookups = new Map<string, Promise<Principal | undefined>>();
-  /** Moves on every revocation, so that a lookup which started before it does not cache its answer. */
-  private revocations = 0;
+  private readonly cache = new PrincipalCache((hash) => this.repository.findActivePrincipalByHash(hash), 2_000);
 
   constructor(
     private readonly repository: AccessRepository,
@@ -96,7 +89,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
       return revoked;
     });
     if (!row) throw new NotFound('API key', id);
-    this.forgetRevokedKey(id);
+    this.cache.forgetKey(id);
     // Before answering: "revoked" means refused by every API process within moments of this answer.
     await this.revocationChannel.publish(id);
     return row;
@@ -108,17 +101,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
    */
   followRevocations(): void {
     this.revocationChannel.listen({
-      revoked: (keyId) => this.forgetRevokedKey(keyId),
-      resubscribed: () => {
-        this.revocations++;
-        this.cache.clear();
-      },
+      revoked: (keyId) => this.cache.forgetKey(keyId),
+      resubscribed: () => this.cache.forgetAll(),
     });
-  }
-
-  private forgetRevokedKey(keyId: string): void {
-    this.revocations++;
-    this.cache.forgetKey(keyId);
   }
 
   /** The key's principal if this process has it cached: no I/O. */
@@ -126,22 +111,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return this.cache.get(hashApiKey(key).toString('hex'));
   }
 
-  async authenticate(key: string): Promise<Principal | undefined> {
+  /** The key's principal, from the cache or read (one read at a time per key); undefined: unknown or revoked. */
+  authenticate(key: string): Promise<Principal | undefined> {
     const hash = hashApiKey(key);
-    const cacheKey = hash.toString('hex');
-    const cached = this.cache.get(cacheKey);
-    if (cached) return cached;
-    const inFlight = this.lookups.get(cacheKey);
-    if (inFlight) return inFlight;
-    const revocationsBefore = this.revocations;
-    const lookup = this.repository
-      .findActivePrincipalByHash(hash)
-      .then((principal) => {
-        if (principal && this.revocations === revocationsBefore) this.cache.set(cacheKey, principal);
-        return principal;
-      })
-      .finally(() => this.lookups.delete(cacheKey));
-    this.lookups.set(cacheKey, lookup);
-    return lookup;
+    return this.cache.principalOf(hash.toString('hex'), hash);
   }
 }
