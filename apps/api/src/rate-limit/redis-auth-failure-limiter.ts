@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { AuthFailureLimiter } from '#libs/access';
 import { AppConfig } from '#libs/config';
 import { RATE_LIMIT_WINDOW_MS } from './rate-limit-window';
@@ -18,7 +19,8 @@ const ADDRESSES_REMEMBERED = 10_000;
  */
 @Injectable()
 export class RedisAuthFailureLimiter extends AuthFailureLimiter {
-  private readonly blockedUntil = new Map<string, number>();
+  /** Per address over the limit: refused until then (an entry lives as long as its block; the least recently used go first beyond the bound). */
+  private readonly blockedUntil = new LRUCache<string, number>({ max: ADDRESSES_REMEMBERED });
 
   constructor(
     private readonly storage: RedisThrottlerStorage,
@@ -31,9 +33,7 @@ export class RedisAuthFailureLimiter extends AuthFailureLimiter {
     const until = this.blockedUntil.get(address);
     if (until === undefined) return undefined;
     const left = until - Date.now();
-    if (left > 0) return Math.ceil(left / 1000);
-    this.blockedUntil.delete(address);
-    return undefined;
+    return left > 0 ? Math.ceil(left / 1000) : undefined;
   }
 
   async recordFailure(address: string): Promise<number | undefined> {
@@ -46,8 +46,7 @@ export class RedisAuthFailureLimiter extends AuthFailureLimiter {
     );
     if (!record.isBlocked) return undefined;
     const retryAfter = Math.max(1, record.timeToBlockExpire);
-    if (this.blockedUntil.size >= ADDRESSES_REMEMBERED) this.blockedUntil.clear();
-    this.blockedUntil.set(address, Date.now() + retryAfter * 1000);
+    this.blockedUntil.set(address, Date.now() + retryAfter * 1000, { ttl: retryAfter * 1000 });
     return retryAfter;
   }
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createRedisClient, RedisClient, RedisSettings } from '#libs/jobs';
 
 /** What `ThrottlerStorage.increment` answers (times in whole seconds, as the throttler guard expects). */
@@ -75,7 +76,7 @@ interface Lease {
   windowEndsAt: number;
 }
 
-/** Keys whose lease or refusal a process remembers at most. */
+/** Keys whose lease or refusal a process remembers at most (beyond, the least recently used are forgotten: nothing is lost but a few leased hits). */
 const KEYS_REMEMBERED = 10_000;
 
 interface RateLimitScript {
@@ -120,9 +121,9 @@ const letThrough = (windowMs: number): RateLimitRecord => ({
 export class RedisRateLimitCounter {
   private readonly client: ScriptedRedis;
   /** Per key: hits leased from Redis and not yet used. */
-  private readonly leases = new Map<string, Lease>();
+  private readonly leases = new LRUCache<string, Lease>({ max: KEYS_REMEMBERED });
   /** Per key: refused (by Redis) until then; later hits are refused here without asking again. */
-  private readonly refusals = new Map<string, { until: number; totalHits: number }>();
+  private readonly refusals = new LRUCache<string, { until: number; totalHits: number }>({ max: KEYS_REMEMBERED });
   /** Per key: the call to Redis in flight (true once Redis answered it), which concurrent requests for that key wait for. */
   private readonly inFlight = new Map<string, Promise<boolean>>();
 
@@ -184,7 +185,7 @@ export class RedisRateLimitCounter {
         leaseSize,
       );
       if (blocked === 1) {
-        if (leaseSize > 1) this.remember(this.refusals, base, { until: Date.now() + blockLeft, totalHits });
+        if (leaseSize > 1) this.refusals.set(base, { until: Date.now() + blockLeft, totalHits });
         return {
           record: { totalHits, timeToExpire: toSeconds(windowLeft), isBlocked: true, timeToBlockExpire: toSeconds(blockLeft) },
           redisAnswered: true,
@@ -192,7 +193,7 @@ export class RedisRateLimitCounter {
       }
       // This hit is the first of those granted; the rest are kept for the next requests.
       const firstHit = totalHits - granted + 1;
-      if (granted > 1) this.remember(this.leases, base, { next: firstHit + 1, last: totalHits, windowEndsAt: Date.now() + windowLeft });
+      if (granted > 1) this.leases.set(base, { next: firstHit + 1, last: totalHits, windowEndsAt: Date.now() + windowLeft });
       return {
         record: { totalHits: firstHit, timeToExpire: toSeconds(windowLeft), isBlocked: false, timeToBlockExpire: 0 },
         redisAnswered: true,
@@ -218,12 +219,6 @@ export class RedisRateLimitCounter {
     if (!lease || lease.next > lease.last || now >= lease.windowEndsAt) return undefined;
     const hit = lease.next++;
     return { totalHits: hit, timeToExpire: toSeconds(lease.windowEndsAt - now), isBlocked: false, timeToBlockExpire: 0 };
-  }
-
-  /** Keeps a key's lease or refusal; past `KEYS_REMEMBERED` keys, everything is forgotten (nothing is lost but a few leased hits). */
-  private remember<T>(map: Map<string, T>, base: string, value: T): void {
-    if (map.size >= KEYS_REMEMBERED) map.clear();
-    map.set(base, value);
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
@@ -60,8 +61,8 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AdmissionBatcher.name);
   private pending: PendingAdmission[] = [];
   private running = false;
-  /** Nights known to have a row, so most batches skip the "create missing nights" statement. */
-  private readonly knownNights = new Set<string>();
+  /** Nights known to have a row, so most batches skip the "create missing nights" statement (the most recently booked 10,000). */
+  private readonly knownNights = new LRUCache<string, true>({ max: 10_000 });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -427,11 +428,10 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
   }
 
   private async ensureNightRows(requests: AdmissionRequest[]): Promise<void> {
-    const missing = [...new Set(requests.flatMap((request) => request.nights))].filter((date) => !this.knownNights.has(date));
+    const missing = [...new Set(requests.flatMap((request) => request.nights))].filter((date) => !this.knownNights.get(date));
     if (missing.length === 0) return;
     await this.capacity.ensureNights(missing, this.config.RESORT_CAPACITY);
-    if (this.knownNights.size > 10_000) this.knownNights.clear();
-    for (const date of missing) this.knownNights.add(date);
+    for (const date of missing) this.knownNights.set(date, true);
   }
 }
 

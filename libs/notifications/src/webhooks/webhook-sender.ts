@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, LookupFunction } from 'node:net';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { Webhook } from 'standardwebhooks';
 import { isInternalAddress } from '#libs/access';
 import { AppConfig } from '#libs/config';
@@ -57,8 +58,11 @@ export class WebhookSender implements OnApplicationShutdown {
   private readonly lookup: LookupFunction;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
-  /** Parsed signing keys by secret: building one decodes base64, and a round signs thousands of messages. */
-  private readonly signers = new Map<string, Webhook>();
+  /**
+   * Parsed signing keys by secret: building one decodes base64, and a round signs thousands of
+   * messages. Rotated secrets stop being used: the least recently used go beyond 10,000.
+   */
+  private readonly signers = new LRUCache<string, Webhook>({ max: 10_000, memoMethod: (secret) => new Webhook(secret) });
 
   constructor(private readonly config: AppConfig) {
     this.lookup = guardedLookup(config.WEBHOOK_ALLOW_PRIVATE_URLS);
@@ -104,7 +108,7 @@ export class WebhookSender implements OnApplicationShutdown {
 
     let signature: string;
     try {
-      signature = this.signer(message.secret).sign(message.id, attemptedAt, message.body);
+      signature = this.signers.memo(message.secret).sign(message.id, attemptedAt, message.body);
     } catch (error) {
       return finish('network_error', null, `cannot sign: ${(error as Error).message}`);
     }
@@ -162,16 +166,5 @@ export class WebhookSender implements OnApplicationShutdown {
       });
       request.end(message.body);
     });
-  }
-
-  private signer(secret: string): Webhook {
-    let signer = this.signers.get(secret);
-    if (!signer) {
-      // Rotated secrets stop being used; a bounded map keeps a long-lived worker from growing.
-      if (this.signers.size >= 10_000) this.signers.clear();
-      signer = new Webhook(secret);
-      this.signers.set(secret, signer);
-    }
-    return signer;
   }
 }
