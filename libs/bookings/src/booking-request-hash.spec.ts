@@ -1,4 +1,25 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { hashRequestBody } from './booking-request-hash';
+
+/** The fingerprint as first written (`localeCompare` per comparison): every stored hash was made by it. */
+function hashAsFirstWritten(body: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value as Record<string, unknown>)
+          .filter(([, entry]) => entry !== undefined)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([key, entry]) => [key, canonical(entry)]),
+      );
+    }
+    return value;
+  };
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body)))
+    .digest('base64url');
+}
 import { generateBookingReference } from './booking-reference';
 
 describe('hashRequestBody', () => {
@@ -23,6 +44,26 @@ describe('hashRequestBody', () => {
       agencyId: '9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d',
     };
     expect(hashRequestBody(body)).toBe('mQMtYi-wrYvEJtZTUoT6w3Aa4lcxG31qkhnOt0CPAoE');
+  });
+});
+
+describe('hashRequestBody, property', () => {
+  it('gives every body the hash it was given before the collator was cached', () => {
+    fc.assert(
+      fc.property(
+        fc.object({
+          key: fc.oneof(
+            fc.string(),
+            fc.string({ unit: 'grapheme' }),
+            fc.constantFrom('a', 'B', 'b', 'A', 'ä', 'checkIn', 'checkin', '_x', '10', '9'),
+          ),
+        }),
+        (body) => {
+          expect(hashRequestBody(body)).toBe(hashAsFirstWritten(body));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -17,3 +17,5 @@ export * from './dto/amend-booking.dto';
 export * from './exposure.controller';
 export * from './exposure.service';
 export * from './booking-etags';
+export * from './dto/create-booking.fast-path';
+export * from './dto/create-booking.dto';
