@@ -1,5 +1,6 @@
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { waitFor } from '../scripts/harness';
 
 /**
  * Routes, flights and seats booked with stays, and flight disruptions, against two API processes
@@ -77,13 +78,15 @@ describe('flights, seats and disruptions', () => {
   }
 
   async function waitForDisruption(flightId: string): Promise<any> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const current = await flight(flightId);
-      if (current.disruption?.state === 'completed') return current;
-      if (Date.now() > deadline) throw new Error(`disruption of ${flightId} did not complete: ${JSON.stringify(current.disruption)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    return waitFor(
+      () => flight(flightId),
+      (current) => current.disruption?.state === 'completed',
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        onTimeout: (current) => new Error(`disruption of ${flightId} did not complete: ${JSON.stringify(current.disruption)}`),
+      },
+    );
   }
 
   describe('routes and flights', () => {
