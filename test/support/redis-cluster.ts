@@ -41,7 +41,7 @@ export async function startRedisCluster(options: { primaries?: number; replicasP
   if (missing.length > 0) {
     throw new Error(
       `The redis-cluster test project needs ${missing.join(' and ')} on the PATH (Debian: apt-get install -y redis-server). ` +
-        'Install Redis, or run the other tests alone with `npx jest --selectProjects=unit --selectProjects=integration --selectProjects=e2e`.',
+        'Install Redis, or run the other tiers alone (`npm run test:unit`, `test:integration`, `test:e2e`).',
     );
   }
   const directory = mkdtempSync(path.join(tmpdir(), 'kalma-test-redis-cluster-'));
