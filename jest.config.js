@@ -1,7 +1,13 @@
 /**
- * Unit specs live beside the code (`*.spec.ts`); end-to-end suites in `test/` (`*.e2e-spec.ts`).
- * Project `default` runs them all against REDIS_URL; project `redis-cluster` runs a chosen few
- * again on a Redis Cluster (`npx jest --selectProjects redis-cluster` for those alone).
+ * Three tiers, plus the Redis Cluster re-run:
+ *  - `unit`: `*.spec.ts` beside the code in libs/ and apps/; no PostgreSQL, no Redis, no global
+ *    setup (`npm run test:unit` runs in seconds with both stopped).
+ *  - `integration`: `*.integration-spec.ts` (test/integration/, or beside the code): a Nest testing
+ *    module with the real DatabaseModule/TypeORM on its own PostgreSQL database and the real queues on Redis.
+ *  - `e2e`: the `*.e2e-spec.ts` suites of test/, the built API and worker spawned from dist/ (`npm run build` first).
+ *  - `redis-cluster`: a chosen few e2e suites again on a Redis Cluster (`npm run test:cluster`).
+ * `integration`, `e2e` and `redis-cluster` share one global setup (PostgreSQL, Redis, the migrated
+ * template database): it runs once per jest run, whichever of them are selected.
  */
 const swc = [
   '@swc/jest',
@@ -18,7 +24,7 @@ const swc = [
 /** NestJS 12 ships ES modules only; Jest's CommonJS runtime (on Node 20) needs them compiled to CommonJS. */
 const swcForEsmPackages = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 
-/** What both projects share. */
+/** What every project shares. */
 const project = {
   rootDir: __dirname,
   testEnvironment: 'node',
@@ -37,12 +43,30 @@ const redisClusterSuites = ['bookings-concurrency', 'holds', 'restrictions', 'we
   (name) => `<rootDir>/test/${name}.e2e-spec.ts`,
 );
 
+/** PostgreSQL (and a Redis) and the migrated template database, for every tier that uses them; run once per jest run. */
+const services = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
 module.exports = {
   projects: [
     {
       ...project,
-      displayName: 'default',
-      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+    },
+    {
+      ...project,
+      ...services,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{libs,apps,test}/**/*.integration-spec.ts'],
+    },
+    {
+      ...project,
+      ...services,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/redis-cluster.e2e-spec.ts'],
     },
     {
@@ -51,13 +75,11 @@ module.exports = {
       testMatch: redisClusterSuites,
       // Read by test/support/test-environment.ts: the stacks of these files use the cluster.
       globals: { kalmaRedisCluster: true },
+      // The general setup first (PostgreSQL, Redis, the template database), then the cluster.
       globalSetup: '<rootDir>/test/support/redis-cluster-setup.ts',
       globalTeardown: '<rootDir>/test/support/redis-cluster-teardown.ts',
     },
   ],
-  // PostgreSQL (and a Redis) and the migrated template database, for both projects.
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: 2,
 };

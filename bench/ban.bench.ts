@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { waitFor } from '../scripts/harness';
 import { addDays, BenchStack, call, invariantsHold, resortToday, sampleResidentMemory, startBenchStack } from './support/bench-stack';
 
 /**
@@ -97,14 +98,16 @@ async function seedBookings(
 }
 
 async function waitForCompletion(stack: BenchStack, restrictionId: string, timeoutMs: number): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const restriction = await call(stack.apiUrls[0], stack.operationsKey, 'GET', `/v1/restrictions/${restrictionId}`);
-    if (restriction.enforcement.state === 'completed') return restriction;
-    if (Date.now() > deadline)
-      throw new Error(`enforcement of ${restrictionId} not completed after ${timeoutMs} ms: ${JSON.stringify(restriction.enforcement)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return waitFor(
+    () => call(stack.apiUrls[0], stack.operationsKey, 'GET', `/v1/restrictions/${restrictionId}`),
+    (restriction) => restriction.enforcement.state === 'completed',
+    {
+      timeoutMs,
+      intervalMs: 50,
+      onTimeout: (restriction) =>
+        new Error(`enforcement of ${restrictionId} not completed after ${timeoutMs} ms: ${JSON.stringify(restriction.enforcement)}`),
+    },
+  );
 }
 
 /** An immediate ban covering nobody: once it completes, the worker is up and its code paths warm. */

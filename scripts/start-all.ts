@@ -1,11 +1,20 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { ensureDemoData, formatBanner, loadOrCreateOperationsKey, readDemoData, type DemoData } from './demo-data';
-import { isPortFree, startLocalServices, type LocalServices } from './local-services';
-import { spawnManagedProcess, type ManagedProcess, type ProcessExit } from './managed-process';
-import { NODE_RUNTIME_FLAGS } from '../libs/config/src/node-runtime-flags';
+import {
+  applicationEntry,
+  HealthWaitError,
+  isPortFree,
+  projectRoot as findProjectRoot,
+  spawnApplication,
+  startLocalServices,
+  waitForHealth as waitUntilHealthy,
+  type ApplicationName,
+  type LocalServices,
+  type ManagedProcess,
+  type ProcessExit,
+} from './harness';
 
 /**
  * `npm start`: all of Kalma on one machine with nothing configured.
@@ -22,9 +31,9 @@ import { NODE_RUNTIME_FLAGS } from '../libs/config/src/node-runtime-flags';
  * Runs from dist/scripts/start-all.js (`npm run build` first).
  */
 
-const projectRoot = path.resolve(__dirname, '..', '..');
-const API_ENTRY = path.join(projectRoot, 'dist', 'apps', 'api', 'src', 'main.js');
-const WORKER_ENTRY = path.join(projectRoot, 'dist', 'apps', 'worker', 'src', 'main.js');
+const projectRoot = findProjectRoot();
+const API_ENTRY = applicationEntry('api');
+const WORKER_ENTRY = applicationEntry('worker');
 const DEFAULT_PORT = 3000;
 const HEALTH_TIMEOUT_MILLISECONDS = Number(process.env.KALMA_HEALTH_TIMEOUT_SECONDS ?? 120) * 1000;
 /** How long the API and the worker get to finish in-flight requests and jobs before SIGKILL. */
@@ -82,9 +91,9 @@ async function start(): Promise<void> {
   };
 
   const baseUrl = `http://127.0.0.1:${port}`;
-  running.api = startApplication('API', API_ENTRY, environment);
+  running.api = startApplication('API', 'api', environment);
   await waitForHealth(baseUrl, running.api);
-  running.worker = startApplication('worker', WORKER_ENTRY, environment);
+  running.worker = startApplication('worker', 'worker', environment);
 
   let demo: DemoData | undefined;
   try {
@@ -133,47 +142,30 @@ function logFormat(): string {
   return process.stdout.isTTY && !process.env.CI ? 'pretty' : 'json';
 }
 
-function startApplication(name: string, entry: string, environment: NodeJS.ProcessEnv): ManagedProcess {
+function startApplication(name: string, application: ApplicationName, environment: NodeJS.ProcessEnv): ManagedProcess {
   if (shutdown) throw new ShutdownInProgress();
   log(`starting the ${name}`);
-  const application = spawnManagedProcess({
-    name,
-    command: process.execPath,
-    args: [...NODE_RUNTIME_FLAGS, entry],
-    cwd: projectRoot,
-    env: environment,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    stopSignal: 'SIGTERM',
-  });
-  void application.exited.then((exit) => {
+  const child = spawnApplication(application, { name, env: environment, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  void child.exited.then((exit) => {
     if (shutdown) return;
     log(`the ${name} exited unexpectedly (${describeExit(exit)})`);
     void shutDown(1, `the ${name} stopped`);
   });
-  return application;
+  return child;
 }
 
 async function waitForHealth(baseUrl: string, api: ManagedProcess): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MILLISECONDS;
-  let lastAnswer = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (!api.isRunning()) throw new Error('The API exited before it became healthy (its output is above).');
-    try {
-      const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (response.status === 200) {
-        log(`the API is healthy at ${baseUrl}`);
-        return;
-      }
-      lastAnswer = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
-    } catch (error) {
-      lastAnswer = error instanceof Error ? error.message : String(error);
-    }
-    await delay(500);
+  try {
+    await waitUntilHealthy(baseUrl, api, { timeoutMs: HEALTH_TIMEOUT_MILLISECONDS, intervalMs: 500, requestTimeoutMs: 2_000 });
+  } catch (error) {
+    if (!(error instanceof HealthWaitError)) throw error;
+    if (error.reason === 'exited') throw new Error('The API exited before it became healthy (its output is above).');
+    throw new Error(
+      `The API did not answer GET ${baseUrl}/health with 200 within ${HEALTH_TIMEOUT_MILLISECONDS / 1000} s ` +
+        `(last: ${error.lastAnswer}). Set KALMA_HEALTH_TIMEOUT_SECONDS to wait longer.`,
+    );
   }
-  throw new Error(
-    `The API did not answer GET ${baseUrl}/health with 200 within ${HEALTH_TIMEOUT_MILLISECONDS / 1000} s ` +
-      `(last: ${lastAnswer}). Set KALMA_HEALTH_TIMEOUT_SECONDS to wait longer.`,
-  );
+  log(`the API is healthy at ${baseUrl}`);
 }
 
 /** Stops the applications first (they drain into the database), then the local services, then exits. */

@@ -9,6 +9,7 @@ import {
   waitForEnforcingWorker,
   waitForRestriction,
 } from './support/restriction-helpers';
+import { waitFor } from '../scripts/harness';
 
 /** Personal data the guests of this suite carry: none of it may ever reach the audit table. */
 const SECRET_NAME = 'Zorvath Quillbeck';
@@ -74,13 +75,11 @@ describe('audit trail', () => {
   }
 
   async function waitForDisruption(flightId: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const flight = await operations.get(`/v1/flights/${flightId}`);
-      if (flight.body.disruption?.state === 'completed') return;
-      if (Date.now() > deadline) throw new Error(`disruption of ${flightId} did not complete: ${JSON.stringify(flight.body)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(
+      () => operations.get(`/v1/flights/${flightId}`),
+      (flight) => flight.body.disruption?.state === 'completed',
+      { timeoutMs: 30_000, onTimeout: (flight) => new Error(`disruption of ${flightId} did not complete: ${JSON.stringify(flight.body)}`) },
+    );
   }
 
   /** Every event at or after `from`, oldest first (the list is newest first). */
@@ -461,11 +460,11 @@ describe('audit trail', () => {
     const agent = operations.as(key.body.key);
     const historyOf = async (bookingId: string): Promise<any[]> => (await agent.get(`/v1/bookings/${bookingId}/history`)).body.data;
     const waitForStatus = async (bookingId: string, status: string): Promise<void> => {
-      const deadline = Date.now() + 20_000;
-      while ((await agent.get(`/v1/bookings/${bookingId}`)).body.status !== status) {
-        if (Date.now() > deadline) throw new Error(`booking ${bookingId} did not become ${status}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitFor(
+        () => agent.get(`/v1/bookings/${bookingId}`),
+        (booking) => booking.body.status === status,
+        { timeoutMs: 20_000, onTimeout: () => new Error(`booking ${bookingId} did not become ${status}`) },
+      );
     };
 
     // A hold whose time has come (moved to the past in SQL): the sweep releases it.

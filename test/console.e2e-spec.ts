@@ -16,6 +16,7 @@ import {
   SKIP_BROWSER_TESTS,
   tabTo,
 } from './support/browser';
+import { waitFor } from '../scripts/harness';
 
 const describeInBrowser = SKIP_BROWSER_TESTS ? describe.skip : describe;
 
@@ -245,13 +246,15 @@ describeInBrowser('web console (Chromium)', () => {
     const bar = page.getByRole('progressbar', { name: 'Enforcement of the restriction on RU' });
     await bar.waitFor();
     const seen: number[] = [];
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const value = Number(await bar.getAttribute('aria-valuenow'));
-      if (seen[seen.length - 1] !== value) seen.push(value);
-      if (value === 100 || Date.now() > deadline) break;
-      await page.waitForTimeout(100);
-    }
+    await waitFor(
+      async () => {
+        const value = Number(await bar.getAttribute('aria-valuenow'));
+        if (seen[seen.length - 1] !== value) seen.push(value);
+        return value;
+      },
+      (value) => value === 100,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     // What the bar showed, for whoever wonders whether it moved (it may jump on a fast machine).
     writeFileSync(path.join(SCREENSHOT_DIRECTORY, 'enforcement-progress.json'), JSON.stringify(seen));
     expect(seen[seen.length - 1]).toBe(100);
@@ -455,9 +458,11 @@ describeInBrowser('web console (Chromium)', () => {
       reason: 'Closed to US tourists',
     });
     expect(ban.status).toBe(201);
-    const deadline = Date.now() + 30_000;
-    while ((await agent.get(`/v1/bookings/${mixed.body.id}`)).body.actionRequired === null && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(
+      () => agent.get(`/v1/bookings/${mixed.body.id}`),
+      (booking) => booking.body.actionRequired !== null,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
 
     const page = await openConsole();
     await signIn(page, agency.agentKey);

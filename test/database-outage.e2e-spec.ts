@@ -4,6 +4,7 @@ import { brokenInvariants } from './support/database-snapshot';
 import { dateFromToday, guest, HttpResult, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { testEnvironment } from './support/test-environment';
+import { waitFor } from '../scripts/harness';
 
 const sleep = (milliseconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
@@ -142,17 +143,17 @@ describe('database outage under booking load', () => {
 
     // 3. Recovery without a restart: the health check and new bookings succeed again within a few seconds...
     const deadline = Date.now() + 10_000;
-    let health = await agent.get('/health');
-    while (health.status !== 200 && Date.now() < deadline) {
-      await sleep(200);
-      health = await agent.get('/health');
-    }
+    const health = await waitFor(
+      () => agent.get('/health'),
+      (answer) => answer.status === 200,
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     expect(health.status).toBe(200);
-    let first = await attempt('create', 10_000);
-    while (first.result.status !== 201 && Date.now() < deadline) {
-      await sleep(200);
-      first = await attempt('create', 10_000);
-    }
+    const first = await waitFor(
+      () => attempt('create', 10_000),
+      (created) => created.result.status === 201,
+      { timeoutMs: Math.max(deadline - Date.now(), 0), intervalMs: 200 },
+    );
     expect(first.result.status).toBe(201);
     // ...and every one after that (no broken connection lingers in the pool).
     const after = await Promise.all(Array.from({ length: 30 }, (_, index) => attempt(index % 4 === 3 ? 'read' : 'create', 20_000 + index)));

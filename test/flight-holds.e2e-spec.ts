@@ -1,5 +1,6 @@
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { waitFor } from '../scripts/harness';
 
 /** An expired hold gives back its seats as well as its nights (through the one cancellation path). */
 describe('held bookings with flights', () => {
@@ -47,11 +48,11 @@ describe('held bookings with flights', () => {
     expect(held.status).toBe(201);
     expect((await stack.operations.get(`/v1/flights/${arriving.body.id}`)).body.seatsAvailable).toBe(0);
 
-    const deadline = Date.now() + 20_000;
-    while ((await agent.get(`/v1/bookings/${held.body.id}`)).body.status !== 'cancelled') {
-      if (Date.now() > deadline) throw new Error('the hold was not released');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitFor(
+      () => agent.get(`/v1/bookings/${held.body.id}`),
+      (booking) => booking.body.status === 'cancelled',
+      { timeoutMs: 20_000, intervalMs: 200, onTimeout: () => new Error('the hold was not released') },
+    );
     // Give a duplicate expiry (the delayed job and the sweep both fire) time to run: it must release nothing more.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     for (const flight of [arriving.body, leaving.body]) {

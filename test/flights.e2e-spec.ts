@@ -1,5 +1,6 @@
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { waitFor } from '../scripts/harness';
 
 /**
  * Routes, flights and seats booked with stays, and flight disruptions, against two API processes
@@ -77,13 +78,15 @@ describe('flights, seats and disruptions', () => {
   }
 
   async function waitForDisruption(flightId: string): Promise<any> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const current = await flight(flightId);
-      if (current.disruption?.state === 'completed') return current;
-      if (Date.now() > deadline) throw new Error(`disruption of ${flightId} did not complete: ${JSON.stringify(current.disruption)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    return waitFor(
+      () => flight(flightId),
+      (current) => current.disruption?.state === 'completed',
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        onTimeout: (current) => new Error(`disruption of ${flightId} did not complete: ${JSON.stringify(current.disruption)}`),
+      },
+    );
   }
 
   describe('routes and flights', () => {
@@ -565,11 +568,11 @@ describe('flights, seats and disruptions', () => {
       expect(cancelled.status).toBe(200);
       expect(ban.status).toBe(201);
       await waitForDisruption(arriving.id);
-      const deadline = Date.now() + 30_000;
-      while ((await stack.operations.get(`/v1/restrictions/${ban.body.id}`)).body.enforcement?.state !== 'completed') {
-        if (Date.now() > deadline) throw new Error('ban enforcement did not complete');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await waitFor(
+        () => stack.operations.get(`/v1/restrictions/${ban.body.id}`),
+        (restriction) => restriction.body.enforcement?.state === 'completed',
+        { timeoutMs: 30_000, intervalMs: 200, onTimeout: () => new Error('ban enforcement did not complete') },
+      );
 
       const { rows } = await stack.database.pool.query(`SELECT status FROM bookings WHERE id = ANY($1::uuid[])`, [
         bookings.map((booking) => booking.body.id),

@@ -1,5 +1,6 @@
 import { dateFromToday, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { waitFor } from '../scripts/harness';
 
 /** SIGTERM to an API process: the requests in flight are answered, then the process exits by itself. */
 describe('an API process stopped with SIGTERM', () => {
@@ -51,12 +52,14 @@ describe('an API process stopped with SIGTERM', () => {
 
 /** Waits until some session of the test database waits for a row lock. */
 async function waitForLockWaiter(stack: KalmaStack): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const { rows } = await stack.database.pool.query(
-      `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    if (rows[0].waiting > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('the capacity change never waited for the night lock');
+  await waitFor(
+    async () =>
+      (
+        await stack.database.pool.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        )
+      ).rows[0].waiting as number,
+    (waiting) => waiting > 0,
+    { timeoutMs: 5_000, intervalMs: 25, onTimeout: () => new Error('the capacity change never waited for the night lock') },
+  );
 }

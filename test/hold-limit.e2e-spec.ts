@@ -1,5 +1,6 @@
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { waitFor } from '../scripts/harness';
 
 const LIMIT = 50;
 
@@ -118,12 +119,7 @@ describe('hold limit per agency (two API processes)', () => {
 
   it('keeps the counter exact when the sweep releases the expired hold', async () => {
     stack.startWorker();
-    const deadline = Date.now() + 20_000;
-    let held = await heldInDatabase();
-    while (held.bookings !== LIMIT && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      held = await heldInDatabase();
-    }
+    const held = await waitFor(heldInDatabase, (found) => found.bookings === LIMIT, { timeoutMs: 20_000, intervalMs: 200 });
     expect(held).toEqual({ bookings: LIMIT, counter: LIMIT });
   });
 

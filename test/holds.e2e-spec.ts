@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { jobIds, QUEUES } from '#libs/jobs';
+import { waitFor as poll } from '../scripts/harness';
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { stackQueue } from './support/stack-redis';
@@ -21,14 +22,9 @@ describe('holds', () => {
     await stack?.stop();
   });
 
-  async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (done(value) || Date.now() > deadline) return value;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  /** The harness's polling, with this suite's pace: every 200 ms for up to 20 s, then the last answer for the test to assert on. */
+  const waitFor = <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> =>
+    poll(read, done, { timeoutMs: 20_000, intervalMs: 200 });
 
   function bookingsQueue(): Queue {
     return stackQueue(stack, QUEUES.bookings);

@@ -10,6 +10,7 @@ import {
   waitForEnforcingWorker,
   waitForRestriction,
 } from './support/restriction-helpers';
+import { waitFor } from '../scripts/harness';
 
 type Policy = 'cancel_booking' | 'remove_covered_guests' | 'ask';
 type TestGuest = { fullName: string; nationality: string; dateOfBirth?: string };
@@ -392,15 +393,13 @@ describe('party decision deadlines', () => {
   });
 
   async function waitUntilNoDecisionPending(timeoutMs: number): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const { rows } = await stack.database.pool.query(
-        `SELECT count(*)::int AS pending FROM bookings WHERE action_required_deadline IS NOT NULL`,
-      );
-      if (rows[0].pending === 0) return;
-      if (Date.now() > until) throw new Error(`${rows[0].pending} decisions still pending`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitFor(
+      async () =>
+        (await stack.database.pool.query(`SELECT count(*)::int AS pending FROM bookings WHERE action_required_deadline IS NOT NULL`))
+          .rows[0].pending as number,
+      (pending) => pending === 0,
+      { timeoutMs, intervalMs: 200, onTimeout: (pending) => new Error(`${pending} decisions still pending`) },
+    );
   }
 
   it('keeps racing the deadline: each booking ends kept or cancelled (reason restriction), never both, its nights released once', async () => {

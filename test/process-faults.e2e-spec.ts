@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { jobIds } from '#libs/jobs';
+import { waitFor as poll } from '../scripts/harness';
 import { brokenInvariants } from './support/database-snapshot';
 import { dateFromToday, guest, HttpResult, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
@@ -10,15 +11,8 @@ import { ApiProcess, RedisServerProcess, startRedisServer } from './support/serv
 const sleep = (milliseconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 /** Polls `read` until `done` holds, or fails after `timeoutMs` naming what it waited for and what it last saw. */
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> =>
+  poll(read, done, { what, timeoutMs });
 
 /** An HTTP answer, or the error `fetch` threw because the connection failed or was cut. */
 type Outcome = HttpResult | { status: 0; error: string };

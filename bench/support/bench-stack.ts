@@ -1,21 +1,26 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import { Redis } from 'ioredis';
-import { Client, Pool } from 'pg';
-import { NODE_RUNTIME_FLAGS } from '../../libs/config/src/node-runtime-flags';
-import { migrateDatabase } from '../../libs/database/src/run-migrations';
-import { unlinkKeysMatching } from '../../libs/jobs/src/redis-keys';
+import { Pool } from 'pg';
+import {
+  createMigratedDatabase,
+  deleteRedisKeys as deleteKeys,
+  dropDatabase,
+  freePort,
+  spawnApplication,
+  waitForHealth,
+  withDatabase,
+  type ApplicationName,
+  type ManagedProcess,
+} from '../../scripts/harness';
+
+export { withDatabase };
 
 /**
  * A throwaway Kalma for a benchmark: its own database on the server of DATABASE_URL
  * (default: the local PostgreSQL), the built API and worker processes from dist/, and
  * everything dropped again at the end.
  */
-const PROJECT_ROOT = path.resolve(__dirname, '../../..');
 
 export interface BenchStack {
   databaseUrl: string;
@@ -36,45 +41,16 @@ export function serverUrl(): string {
   return process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 }
 
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 /** BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=profiles") is passed to the api and worker processes, for profiling under load. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-function startProcess(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, ...NODE_ARGS, path.join(PROJECT_ROOT, script)], {
-    cwd: PROJECT_ROOT,
+function startProcess(application: ApplicationName, env: Record<string, string>): ManagedProcess {
+  return spawnApplication(application, {
     env: { PATH: process.env.PATH ?? '', ...env },
+    nodeArgs: NODE_ARGS,
     stdio: ['ignore', 'ignore', 'inherit'],
+    detached: false,
   });
-  return child;
-}
-
-async function waitHealthy(baseUrl: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} during start`);
-    try {
-      if ((await fetch(`${baseUrl}/health`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${baseUrl} did not become healthy`);
 }
 
 export async function startBenchStack(options: {
@@ -83,12 +59,7 @@ export async function startBenchStack(options: {
   env?: Record<string, string>;
 }): Promise<BenchStack> {
   const databaseName = `kalma_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: serverUrl() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${databaseName}`);
-  await admin.end();
-  const databaseUrl = withDatabase(serverUrl(), databaseName);
-  await migrateDatabase(databaseUrl);
+  const databaseUrl = await createMigratedDatabase(serverUrl(), databaseName);
 
   const operationsKey = `bench-ops-${randomBytes(16).toString('hex')}`;
   const env: Record<string, string> = {
@@ -102,15 +73,17 @@ export async function startBenchStack(options: {
     MIGRATE_ON_BOOT: 'false',
     ...options.env,
   };
+  const handles: ManagedProcess[] = [];
   const processes: ChildProcess[] = [];
   const apiUrls: string[] = [];
   for (let index = 0; index < options.apiProcesses; index++) {
     const port = await freePort();
-    const child = startProcess('dist/apps/api/src/main.js', { ...env, PORT: String(port) });
-    processes.push(child);
+    const api = startProcess('api', { ...env, PORT: String(port) });
+    handles.push(api);
+    processes.push(api.child);
     apiUrls.push(`http://127.0.0.1:${port}`);
   }
-  await Promise.all(apiUrls.map((url, index) => waitHealthy(url, processes[index])));
+  await Promise.all(apiUrls.map((url, index) => waitForHealth(url, handles[index], { timeoutMs: 60_000, intervalMs: 200 })));
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
 
   const stack: BenchStack = {
@@ -122,28 +95,18 @@ export async function startBenchStack(options: {
     env,
     processes,
     startWorker() {
-      const worker = startProcess('dist/apps/worker/src/main.js', env);
-      processes.push(worker);
-      return worker;
+      const worker = startProcess('worker', env);
+      handles.push(worker);
+      processes.push(worker.child);
+      return worker.child;
     },
     async stopProcesses() {
-      await Promise.all(
-        processes.map(async (child) => {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          await once(child, 'exit');
-          clearTimeout(timer);
-        }),
-      );
+      await Promise.all(handles.map((handle) => handle.stop(10_000)));
     },
     async stop() {
       await stack.stopProcesses();
       await pool.end();
-      const cleanup = new Client({ connectionString: serverUrl() });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-      await cleanup.end();
+      await dropDatabase(serverUrl(), databaseName);
       await deleteRedisKeys(env.REDIS_URL, `${env.QUEUE_PREFIX}:*`);
     },
   };
@@ -153,14 +116,10 @@ export async function startBenchStack(options: {
 
 /** The bench's queues and rate-limit counters (its own QUEUE_PREFIX), deleted with SCAN, never KEYS. */
 async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
-    await redis.connect();
-    await unlinkKeysMatching(redis, pattern);
+    await deleteKeys(redisUrl, pattern);
   } catch (error) {
     console.error(`could not delete the bench's Redis keys (${pattern}): ${(error as Error).message}`);
-  } finally {
-    redis.disconnect();
   }
 }
 

@@ -2,16 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
-import { migrateDatabase } from '../../libs/database/src/run-migrations';
-import { LocalServices, startLocalServices } from '../../scripts/local-services';
-import { TEST_ENVIRONMENT_VARIABLE, TestEnvironment, withDatabase } from './test-environment';
+import { createMigratedDatabase, LocalServices, startLocalServices, withDatabase } from '../../scripts/harness';
+import { TEST_ENVIRONMENT_VARIABLE, TestEnvironment } from './test-environment';
+
+/** Set once the services are ready: several jest projects share this setup, which must run once per jest run. */
+export const servicesReady = globalThis as { kalmaTestServicesReady?: boolean };
 
 /**
  * Uses DATABASE_URL / REDIS_URL when set, else starts an embedded PostgreSQL and a local Redis
  * (as `npm start` does). Then migrates one template database; each test file copies it.
+ * The integration, e2e and redis-cluster projects all use it; it does its work once per run.
  */
 export default async function globalSetup(): Promise<void> {
+  if (servicesReady.kalmaTestServicesReady) return;
   let databaseUrl = process.env.DATABASE_URL;
   let redisUrl = process.env.REDIS_URL;
   const temporaryDirectories: string[] = [];
@@ -28,14 +31,7 @@ export default async function globalSetup(): Promise<void> {
 
     const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     const templateDatabase = `kalma_test_${runId}_template`;
-    const admin = new Client({ connectionString: databaseUrl });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${templateDatabase}`);
-    } finally {
-      await admin.end();
-    }
-    await migrateDatabase(withDatabase(databaseUrl, templateDatabase));
+    await createMigratedDatabase(databaseUrl, templateDatabase);
 
     const environment: TestEnvironment = {
       postgresServerUrl: withDatabase(databaseUrl, 'postgres'),
@@ -45,6 +41,7 @@ export default async function globalSetup(): Promise<void> {
       temporaryDirectories,
     };
     process.env[TEST_ENVIRONMENT_VARIABLE] = JSON.stringify(environment);
+    servicesReady.kalmaTestServicesReady = true;
   } catch (error) {
     // Jest runs no global teardown when the setup fails: stop and remove here what the setup made.
     await services?.stop().catch(() => undefined);

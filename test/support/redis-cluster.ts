@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { findOnPath } from '../../scripts/local-services';
-import { freePort, startProcess, ServiceProcess } from './service-processes';
+import { findOnPath, waitFor } from '../../scripts/harness';
+import { freePort, startProcess, ServiceProcess, waitForOutput } from './service-processes';
 
 /** One `redis-server --cluster-enabled yes` process of a test cluster. */
 export interface ClusterNodeProcess extends ServiceProcess {
@@ -41,7 +41,7 @@ export async function startRedisCluster(options: { primaries?: number; replicasP
   if (missing.length > 0) {
     throw new Error(
       `The redis-cluster test project needs ${missing.join(' and ')} on the PATH (Debian: apt-get install -y redis-server). ` +
-        'Install Redis, or run the other tests alone with `npx jest --selectProjects default`.',
+        'Install Redis, or run the other tiers alone (`npm run test:unit`, `test:integration`, `test:e2e`).',
     );
   }
   const directory = mkdtempSync(path.join(tmpdir(), 'kalma-test-redis-cluster-'));
@@ -98,16 +98,6 @@ async function startClusterNode(directory: string): Promise<ClusterNodeProcess> 
     { cwd: directory, env: { PATH: process.env.PATH ?? '' } },
   );
   return { ...server, port };
-}
-
-async function waitForOutput(process: ServiceProcess, text: string, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!process.output().includes(text)) {
-    if (process.child.exitCode !== null || process.child.signalCode !== null || Date.now() > deadline) {
-      throw new Error(`${what} did not start:\n${process.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function run(command: string, args: string[]): Promise<void> {
@@ -206,35 +196,37 @@ function handle(nodes: ClusterNodeProcess[], primaries: number, stop: () => Prom
       return { primary: byPort(primary.port), replicas: replicas.map((line) => byPort(line.port)) };
     },
     async waitUntilHealthy(timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last = '';
-      for (;;) {
-        try {
-          const live = nodes.filter(isAlive);
-          const states = await Promise.all(live.map((node) => onNode(node, (redis) => redis.cluster('INFO') as Promise<string>)));
-          const lines = parseNodes(await onNode(live[0], (redis) => redis.cluster('NODES') as Promise<string>));
-          const servingPrimaries = lines.filter(
-            (line) => line.flags.includes('master') && !line.flags.includes('fail') && line.slots.length > 0,
-          );
-          const replicaLinks = await Promise.all(
-            live
-              .filter((node) => lines.find((line) => line.port === node.port)?.flags.includes('slave'))
-              .map((node) => onNode(node, (redis) => redis.info('replication'))),
-          );
-          last = `states ${states.map((state) => /cluster_state:(\w+)/.exec(state)?.[1]).join(',')}, ${servingPrimaries.length} primaries`;
-          if (
-            states.every((state) => /^cluster_state:ok\b/m.test(state)) &&
-            servingPrimaries.length === primaries &&
-            replicaLinks.every((info) => /master_link_status:up/.test(info) && !/master_sync_in_progress:1/.test(info))
-          ) {
-            return;
+      await waitFor(
+        async (): Promise<{ healthy: boolean; last: string }> => {
+          try {
+            const live = nodes.filter(isAlive);
+            const states = await Promise.all(live.map((node) => onNode(node, (redis) => redis.cluster('INFO') as Promise<string>)));
+            const lines = parseNodes(await onNode(live[0], (redis) => redis.cluster('NODES') as Promise<string>));
+            const servingPrimaries = lines.filter(
+              (line) => line.flags.includes('master') && !line.flags.includes('fail') && line.slots.length > 0,
+            );
+            const replicaLinks = await Promise.all(
+              live
+                .filter((node) => lines.find((line) => line.port === node.port)?.flags.includes('slave'))
+                .map((node) => onNode(node, (redis) => redis.info('replication'))),
+            );
+            const healthy =
+              states.every((state) => /^cluster_state:ok\b/m.test(state)) &&
+              servingPrimaries.length === primaries &&
+              replicaLinks.every((info) => /master_link_status:up/.test(info) && !/master_sync_in_progress:1/.test(info));
+            const last = `states ${states.map((state) => /cluster_state:(\w+)/.exec(state)?.[1]).join(',')}, ${servingPrimaries.length} primaries`;
+            return { healthy, last };
+          } catch (error) {
+            return { healthy: false, last: (error as Error).message };
           }
-        } catch (error) {
-          last = (error as Error).message;
-        }
-        if (Date.now() > deadline) throw new Error(`the Redis cluster did not become healthy within ${timeoutMs} ms (${last})`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+        },
+        (answer) => answer.healthy,
+        {
+          timeoutMs,
+          intervalMs: 200,
+          onTimeout: (answer) => new Error(`the Redis cluster did not become healthy within ${timeoutMs} ms (${answer.last})`),
+        },
+      );
     },
     stop,
   };

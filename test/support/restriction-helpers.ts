@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { waitFor } from '../../scripts/harness';
 import { KalmaClient } from './kalma-client';
 
 /** Polls a restriction until `done` holds for it (or fails after `timeoutMs`). */
@@ -8,16 +9,16 @@ export async function waitForRestriction(
   done: (restriction: any) => boolean,
   timeoutMs = 20_000,
 ): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  let last: any;
-  for (;;) {
-    const response = await client.get(`/v1/restrictions/${id}`);
-    last = response.body;
-    if (response.status === 200 && done(last)) return last;
-    if (Date.now() > deadline)
-      throw new Error(`restriction ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const response = await waitFor(
+    () => client.get(`/v1/restrictions/${id}`),
+    (answer) => answer.status === 200 && done(answer.body),
+    {
+      timeoutMs,
+      onTimeout: (last) =>
+        new Error(`restriction ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last.body)}`),
+    },
+  );
+  return response.body;
 }
 
 export const enforcementCompleted = (restriction: any): boolean => restriction.enforcement?.state === 'completed';

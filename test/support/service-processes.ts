@@ -1,21 +1,17 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { once } from 'node:events';
-import { NODE_RUNTIME_FLAGS } from '../../libs/config/src/node-runtime-flags';
+import {
+  freePort,
+  HealthWaitError,
+  spawnApplication,
+  spawnManagedProcess,
+  waitFor,
+  waitForHealth,
+  type ApplicationName,
+  type ManagedProcess,
+} from '../../scripts/harness';
 
-const PROJECT_ROOT = path.resolve(__dirname, '../..');
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+export { freePort };
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -27,29 +23,20 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-export function startProcess(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): ServiceProcess {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+/** A harness process as the suites use it: a plain child of the test worker, its output collected. */
+function serviceProcess(managed: ManagedProcess): ServiceProcess {
   return {
-    child,
-    output: () => output,
-    async stop(timeoutMs = 15_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exited;
-    },
+    child: managed.child,
+    output: () => managed.output(),
+    stop: async (timeoutMs = 15_000) => (await managed.stop(timeoutMs)).code,
+    kill: async () => void (await managed.kill()),
   };
+}
+
+export function startProcess(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): ServiceProcess {
+  return serviceProcess(
+    spawnManagedProcess({ name: command, command, args, cwd: options.cwd, env: options.env, captureOutput: true, detached: false }),
+  );
 }
 
 export interface ApiProcess extends ServiceProcess {
@@ -59,35 +46,29 @@ export interface ApiProcess extends ServiceProcess {
 /** Starts the built API (`dist/`) and waits until /health answers 200. */
 export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
-  const processHandle = startNodeScript('dist/apps/api/src/main.js', { ...env, PORT: String(port) });
+  const managed = startApplication('api', { ...env, PORT: String(port) });
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (processHandle.child.exitCode !== null) throw new Error(`API exited during start:\n${processHandle.output()}`);
-    try {
-      const response = await fetch(`${baseUrl}/health`);
-      if (response.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await processHandle.kill();
-      throw new Error(`API did not become healthy:\n${processHandle.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await waitForHealth(baseUrl, managed, { timeoutMs: 30_000, intervalMs: 100 });
+  } catch (error) {
+    if (!(error instanceof HealthWaitError)) throw error;
+    if (error.reason === 'exited') throw new Error(`API exited during start:\n${managed.output()}`);
+    await managed.kill();
+    throw new Error(`API did not become healthy:\n${managed.output()}`);
   }
-  return { ...processHandle, baseUrl };
+  return { ...serviceProcess(managed), baseUrl };
 }
 
 /** Starts the built worker (`dist/`). */
 export function startWorker(env: Record<string, string>): ServiceProcess {
-  return startNodeScript('dist/apps/worker/src/main.js', env);
+  return serviceProcess(startApplication('worker', env));
 }
 
-function startNodeScript(script: string, env: Record<string, string>): ServiceProcess {
-  return startProcess(process.execPath, [...NODE_RUNTIME_FLAGS, path.join(PROJECT_ROOT, script)], {
-    cwd: PROJECT_ROOT,
+function startApplication(application: ApplicationName, env: Record<string, string>): ManagedProcess {
+  return spawnApplication(application, {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    captureOutput: true,
+    detached: false,
   });
 }
 
@@ -110,13 +91,20 @@ export async function startRedisServer(port?: number): Promise<RedisServerProces
     env: { PATH: process.env.PATH ?? '' },
   });
   // Its own log line, not a PING: a PING could be answered by another server already on the port.
-  const deadline = Date.now() + 10_000;
-  while (!server.output().includes('Ready to accept connections')) {
-    if (server.child.exitCode !== null || server.child.signalCode !== null || Date.now() > deadline) {
-      await server.kill();
-      throw new Error(`redis-server did not start on port ${chosenPort}:\n${server.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitForOutput(server, 'Ready to accept connections', `redis-server on port ${chosenPort}`);
   return { ...server, port: chosenPort, url: `redis://127.0.0.1:${chosenPort}` };
+}
+
+/** Waits until `server` printed `text`; kills it and fails (with its output) if it exits first or after `timeoutMs`. */
+export async function waitForOutput(server: ServiceProcess, text: string, what: string, timeoutMs = 10_000): Promise<void> {
+  const exited = () => server.child.exitCode !== null || server.child.signalCode !== null;
+  const ready = await waitFor(
+    () => (server.output().includes(text) ? 'ready' : exited() ? 'exited' : 'starting'),
+    (state) => state !== 'starting',
+    { timeoutMs, intervalMs: 50, onTimeout: 'return-last' },
+  );
+  if (ready !== 'ready') {
+    await server.kill();
+    throw new Error(`${what} did not start:\n${server.output()}`);
+  }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { testEnvironment, withDatabase } from './test-environment';
+import { createDatabase } from '../../scripts/harness/databases';
+import { testEnvironment } from './test-environment';
 
 export interface TestDatabase {
   url: string;
@@ -14,14 +15,8 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const environment = testEnvironment();
   const name = `kalma_test_${environment.runId}_${randomBytes(4).toString('hex')}`;
-  const admin = new Pool({ connectionString: environment.postgresServerUrl, max: 1 });
-  try {
-    // CREATE DATABASE ... TEMPLATE needs the template to be free of connections, so copies are made one at a time.
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${environment.templateDatabase}`);
-  } finally {
-    await admin.end();
-  }
-  const url = withDatabase(environment.postgresServerUrl, name);
+  // CREATE DATABASE ... TEMPLATE needs the template to be free of connections: nothing ever connects to it after the setup.
+  const url = await createDatabase(environment.postgresServerUrl, name, { template: environment.templateDatabase });
   const pool = new Pool({ connectionString: url, max: 4 });
   return { url, name, pool, close: () => pool.end() };
 }

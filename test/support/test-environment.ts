@@ -23,11 +23,7 @@ export function testEnvironment(): TestEnvironment {
 }
 
 /** Replaces the database name of a postgres URL. */
-export function withDatabase(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+export { withDatabase } from '../../scripts/harness/databases';
 
 /** Where the redis-cluster project's global setup hands its cluster to the test files. */
 export const TEST_REDIS_CLUSTER_VARIABLE = 'KALMA_TEST_REDIS_CLUSTER';

@@ -69,11 +69,5 @@ export class WebhookReceiver {
   }
 }
 
-export async function waitFor<T>(read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
+/** The harness's polling helper, here because most suites that wait do so for webhooks. */
+export { waitFor } from '../../scripts/harness/polling';

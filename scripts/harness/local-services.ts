@@ -3,18 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { spawnManagedProcess, type ManagedProcess } from './managed-process';
+import { waitFor } from './polling';
+import { choosePort } from './ports';
+import { spawnManagedProcess, type ManagedProcess } from './processes';
 
 /**
  * PostgreSQL and Redis for running Kalma on one machine with nothing installed but Node (and,
- * preferably, a `redis-server`). Used by `npm start`; anything else that needs a throwaway pair
- * (benches) can use it too.
+ * preferably, a `redis-server`). Used by `npm start` and by the tests' global setup when
+ * DATABASE_URL or REDIS_URL is not set.
  *
  * Layout of the data directory:
  *   postgres/             the PostgreSQL cluster (owned by the `postgres` user when we run as root)
@@ -336,39 +336,44 @@ async function initialiseCluster(
 }
 
 async function waitForPostgres(server: ManagedProcess, port: number, password: string, logFile: string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MILLISECONDS;
-  for (;;) {
-    if (!server.isRunning()) {
-      throw new Error(`PostgreSQL exited during start-up. Its log (${logFile}) ends with:\n${tailOf(logFile)}`);
-    }
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      user: DATABASE_USER,
-      password,
-      database: 'postgres',
-      connectionTimeoutMillis: 2_000,
-    });
-    try {
-      await client.connect();
-      await client.end();
-      return;
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      if ((error as { code?: string }).code === '28P01') {
-        throw new Error(`PostgreSQL rejected the password stored in ${STATE_FILE}: delete the data directory's postgres/ to start afresh.`);
+  await waitFor<{ error?: unknown }>(
+    async () => {
+      if (!server.isRunning()) {
+        throw new Error(`PostgreSQL exited during start-up. Its log (${logFile}) ends with:\n${tailOf(logFile)}`);
       }
-      if (Date.now() > deadline) {
-        throw new Error(
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port,
+        user: DATABASE_USER,
+        password,
+        database: 'postgres',
+        connectionTimeoutMillis: 2_000,
+      });
+      try {
+        await client.connect();
+        await client.end();
+        return {};
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        if ((error as { code?: string }).code === '28P01') {
+          throw new Error(
+            `PostgreSQL rejected the password stored in ${STATE_FILE}: delete the data directory's postgres/ to start afresh.`,
+          );
+        }
+        return { error };
+      }
+    },
+    (attempt) => attempt.error === undefined,
+    {
+      timeoutMs: START_TIMEOUT_MILLISECONDS,
+      intervalMs: 200,
+      onTimeout: (last) =>
+        new Error(
           `PostgreSQL did not accept connections within ${START_TIMEOUT_MILLISECONDS / 1000} s. Its log ends with:\n${tailOf(logFile)}`,
-          {
-            cause: error,
-          },
-        );
-      }
-    }
-    await delay(200);
-  }
+          { cause: last.error },
+        ),
+    },
+  );
 }
 
 async function ensureDatabase(port: number, password: string): Promise<void> {
@@ -462,27 +467,31 @@ async function startRedisMemoryServer(port: number, log: (message: string) => vo
 }
 
 async function waitForRedis(url: string, isRunning: () => boolean, logFile: string | undefined): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MILLISECONDS;
-  for (;;) {
-    if (!isRunning()) {
-      throw new Error(`Redis exited during start-up.${logFile ? ` Its log ends with:\n${tailOf(logFile)}` : ''}`);
-    }
-    const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 2_000 });
-    client.on('error', () => undefined); // reported through the rejected calls below
-    try {
-      await client.connect();
-      // Answers LOADING (an error) while it replays the append-only file.
-      await client.ping();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw new Error(`Redis did not answer PING within ${START_TIMEOUT_MILLISECONDS / 1000} s.`, { cause: error });
+  await waitFor<{ error?: unknown }>(
+    async () => {
+      if (!isRunning()) {
+        throw new Error(`Redis exited during start-up.${logFile ? ` Its log ends with:\n${tailOf(logFile)}` : ''}`);
       }
-    } finally {
-      client.disconnect();
-    }
-    await delay(200);
-  }
+      const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 2_000 });
+      client.on('error', () => undefined); // reported through the rejected calls below
+      try {
+        await client.connect();
+        // Answers LOADING (an error) while it replays the append-only file.
+        await client.ping();
+        return {};
+      } catch (error) {
+        return { error };
+      } finally {
+        client.disconnect();
+      }
+    },
+    (attempt) => attempt.error === undefined,
+    {
+      timeoutMs: START_TIMEOUT_MILLISECONDS,
+      intervalMs: 200,
+      onTimeout: (last) => new Error(`Redis did not answer PING within ${START_TIMEOUT_MILLISECONDS / 1000} s.`, { cause: last.error }),
+    },
+  );
 }
 
 /** The program's path in one of the PATH's directories, if it is there and executable. */
@@ -501,36 +510,8 @@ export function findOnPath(program: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Ports and state
+// State
 // ---------------------------------------------------------------------------------------------
-
-/** The port used last time if it is still free (stable URLs across runs), else any free port. */
-async function choosePort(previousPort: number | undefined, taken: number[] = []): Promise<number> {
-  if (previousPort && !taken.includes(previousPort) && (await isPortFree(previousPort))) return previousPort;
-  for (;;) {
-    const port = await findFreePort();
-    if (!taken.includes(port)) return port;
-  }
-}
-
-export function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function readState(dataDir: string): Promise<LocalServicesState> {
   try {

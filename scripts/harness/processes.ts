@@ -2,14 +2,15 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import type { Socket } from 'node:net';
 
 /**
- * Child processes for the local tooling (`npm start`, benches): PostgreSQL, Redis, the API and the
- * worker.
+ * Child processes for `npm start`, the tests and the benchmarks: PostgreSQL, Redis, the API and
+ * the worker.
  *
- * Each child runs in its own process group (`detached`), so a Ctrl-C in the terminal reaches only
- * the supervisor, which then stops the children in order (the API before the database it drains
- * into). The price is that a child no longer dies with its terminal or its parent, so a small
- * guard process watches the parent: when the parent goes away without stopping its children
- * (even by SIGKILL), the guard stops them.
+ * By default (`detached`, what `npm start` needs) each child runs in its own process group, so a
+ * Ctrl-C in the terminal reaches only the supervisor, which then stops the children in order (the
+ * API before the database it drains into). The price is that a child no longer dies with its
+ * terminal or its parent, so a small guard process watches the parent: when the parent goes away
+ * without stopping its children (even by SIGKILL), the guard stops them. Tests and benchmarks
+ * start theirs with `detached: false`: plain children of the test worker, in its process group.
  */
 
 export interface ProcessExit {
@@ -33,16 +34,25 @@ export interface ManagedProcessOptions {
   gid?: number;
   /** The signal that asks the program to shut down cleanly; PostgreSQL's fast shutdown is SIGINT. */
   stopSignal?: NodeJS.Signals;
+  /** Its own process group, watched by the guard (default true); false: an ordinary child. */
+  detached?: boolean;
+  /** Collects stdout and stderr for `output()` (instead of `stdio`'s choice for them). */
+  captureOutput?: boolean;
 }
 
 export interface ManagedProcess {
   readonly name: string;
   readonly pid: number | undefined;
+  readonly child: ChildProcess;
+  /** What it printed so far, when started with `captureOutput` (else empty). */
+  output(): string;
   /** Settles (never rejects) when the process has exited. */
   readonly exited: Promise<ProcessExit>;
   isRunning(): boolean;
-  /** Sends the stop signal, waits up to `timeoutMilliseconds`, then kills the whole process group. */
+  /** Sends the stop signal, waits up to `timeoutMilliseconds`, then kills it (a detached one: its whole process group). */
   stop(timeoutMilliseconds?: number): Promise<ProcessExit>;
+  /** SIGKILL at once (a detached one: its whole process group), as in a crash; resolves once it exited. */
+  kill(): Promise<ProcessExit>;
 }
 
 const DEFAULT_STOP_TIMEOUT_MILLISECONDS = 10_000;
@@ -50,16 +60,22 @@ const isWindows = process.platform === 'win32';
 
 export function spawnManagedProcess(options: ManagedProcessOptions): ManagedProcess {
   const stopSignal = options.stopSignal ?? 'SIGTERM';
+  const detached = (options.detached ?? true) && !isWindows;
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
+    stdio: options.captureOutput ? ['ignore', 'pipe', 'pipe'] : (options.stdio ?? ['ignore', 'inherit', 'inherit']),
     uid: options.uid,
     gid: options.gid,
-    detached: !isWindows,
+    detached,
   });
+  let output = '';
+  if (options.captureOutput) {
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  }
   let running = child.pid !== undefined;
-  if (child.pid !== undefined) watchWithGuard(child.pid, stopSignal);
+  if (child.pid !== undefined && detached) watchWithGuard(child.pid, stopSignal);
 
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -76,18 +92,27 @@ export function spawnManagedProcess(options: ManagedProcessOptions): ManagedProc
   return {
     name: options.name,
     pid: child.pid,
+    child,
+    output: () => output,
     exited,
     isRunning: () => running,
     async stop(timeoutMilliseconds = DEFAULT_STOP_TIMEOUT_MILLISECONDS) {
       if (!running) return exited;
       sendSignal(child, stopSignal, { wholeGroup: false });
       const forceKill = setTimeout(() => {
-        process.stderr.write(`${options.name} did not stop within ${timeoutMilliseconds / 1000} s of ${stopSignal}: killing it\n`);
-        sendSignal(child, 'SIGKILL', { wholeGroup: true });
+        // Detached children are the supervisor's own (npm start): say why one is killed. A test's are killed quietly, as before.
+        if (detached)
+          process.stderr.write(`${options.name} did not stop within ${timeoutMilliseconds / 1000} s of ${stopSignal}: killing it\n`);
+        sendSignal(child, 'SIGKILL', { wholeGroup: detached });
       }, timeoutMilliseconds);
       const exit = await exited;
       clearTimeout(forceKill);
       return exit;
+    },
+    async kill() {
+      if (!running) return exited;
+      sendSignal(child, 'SIGKILL', { wholeGroup: detached });
+      return exited;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { freePort } from '../../../../test/support/service-processes';
+import { freePort, waitFor } from '../../../../scripts/harness';
 import { testEnvironment } from '../../../../test/support/test-environment';
 import { Redis } from 'ioredis';
 import { leaseSizeFor, RedisRateLimitCounter } from './redis-rate-limit-counter';
@@ -24,11 +24,11 @@ describe('RedisRateLimitCounter', () => {
 
   async function whenConnected(storage: RedisRateLimitCounter): Promise<void> {
     // The client connects in the background; until then the storage fails open.
-    for (let attempt = 0; attempt < 50; attempt++) {
-      if ((await storage.increment(uniqueTracker(), 1_000, 1, 0, 'probe')).totalHits === 1) return;
-      await sleep(20);
-    }
-    throw new Error('Redis did not connect');
+    await waitFor(
+      () => storage.increment(uniqueTracker(), 1_000, 1, 0, 'probe'),
+      (result) => result.totalHits === 1,
+      { timeoutMs: 1_000, intervalMs: 20, onTimeout: () => new Error('Redis did not connect') },
+    );
   }
 
   afterAll(async () => {
