@@ -356,7 +356,12 @@ async function waitForPostgres(server: ManagedProcess, port: number, password: s
     } catch (error) {
       await client.end().catch(() => undefined);
       if ((error as { code?: string }).code === '28P01') {
-        throw new Error(`PostgreSQL rejected the password stored in ${STATE_FILE}: delete the data directory's postgres/ to start afresh.`);
+        throw new Error(
+          `PostgreSQL rejected the password stored in ${STATE_FILE}: delete the data directory's postgres/ to start afresh.`,
+          {
+            cause: error,
+          },
+        );
       }
       if (Date.now() > deadline) {
         throw new Error(
