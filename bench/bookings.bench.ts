@@ -228,7 +228,7 @@ async function runHttpLoad(
                 },
               ],
             },
-            (error, result) => (error ? reject(error) : resolve(result)),
+            (error: Error | null, result) => (error ? reject(error) : resolve(result)),
           );
         }),
     ),

@@ -48,8 +48,9 @@ const WARM_UP_SECONDS = 2;
 async function load(url: string, path: string, key: string, seconds: number): Promise<autocannon.Result> {
   const run = (duration: number): Promise<autocannon.Result> =>
     new Promise((resolve, reject) =>
-      autocannon({ url: `${url}${path}`, connections: 1, duration, headers: { authorization: `Bearer ${key}` } }, (error, result) =>
-        error ? reject(error) : resolve(result),
+      autocannon(
+        { url: `${url}${path}`, connections: 1, duration, headers: { authorization: `Bearer ${key}` } },
+        (error: Error | null, result) => (error ? reject(error) : resolve(result)),
       ),
     );
   await run(WARM_UP_SECONDS);

@@ -22,7 +22,6 @@ describe('booking amendments, versions and If-Match', () => {
   let stack: KalmaStack;
   let operations: KalmaClient;
   let agent: KalmaClient;
-  let agencyId: string;
   let otherAgent: KalmaClient;
   let flights: FlightFactory;
   let receiver: WebhookReceiver;
@@ -36,7 +35,6 @@ describe('booking amendments, versions and If-Match', () => {
     });
     operations = stack.operations;
     const agency = await operations.createAgencyWithAgentKey('Amending agency', `${receiver.baseUrl}/amending`);
-    agencyId = agency.agencyId;
     agent = operations.as(agency.agentKey);
     otherAgent = operations.as((await operations.createAgencyWithAgentKey()).agentKey);
     flights = new FlightFactory(operations);

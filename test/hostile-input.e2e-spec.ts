@@ -525,12 +525,10 @@ describe('hostile input (generated from the OpenAPI document)', () => {
     const failures: string[] = [];
     // The admission creates a stay's night rows (at the default capacity) before its transaction,
     // even for a request it then refuses: create them once here, so that "refused wrote nothing" holds.
-    await stack.operations
-      .as(fixtures.owner.agentKey)
-      .createBooking({
-        ...(validBody(routes.find((route) => route.name === 'POST /v1/bookings') as Route) as object),
-        outboundFlightId: randomUUID(),
-      });
+    await stack.operations.as(fixtures.owner.agentKey).createBooking({
+      ...(validBody(routes.find((route) => route.name === 'POST /v1/bookings') as Route) as object),
+      outboundFlightId: randomUUID(),
+    });
     baseline = await snapshotTables(stack.database.pool);
     for (const route of routes) {
       for (const position of idPositionsOf(route)) {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
+import { dateFromToday, guest } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 
 /** Response headers set by helmet, and API keys kept out of the logs. */

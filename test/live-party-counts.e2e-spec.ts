@@ -239,7 +239,7 @@ describe('the preview counts (live_party_counts)', () => {
                 number | string
               >)[];
               const impact = await repository.impact(target);
-              expect(impact.byAgency).toEqual(expected.map(({ coveredGuests, ...agency }) => agency));
+              expect(impact.byAgency).toEqual(expected.map(({ coveredGuests: _coveredGuests, ...agency }) => agency));
               expect(impact.coveredGuests).toBe(expected.reduce((sum, agency) => sum + agency.coveredGuests, 0));
             }
             // A fold changes no sum, and leaves one total per key (none of them zero).

@@ -9,7 +9,6 @@ import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import {
   fetchOpenApiDocument,
   OpenApiDocument,
-  OpenApiParameter,
   OpenApiSchema,
   requestBodySchema,
   resolveSchema,
@@ -147,7 +146,7 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
     path: `/v1/bookings/${await heldBooking(context)}/history`,
     expect: 200,
   }),
-  'GET /v1/audit-events': async (context) => ({
+  'GET /v1/audit-events': async () => ({
     caller: 'operations',
     path: '/v1/audit-events',
     query: {
@@ -579,7 +578,7 @@ describe('the OpenAPI document as a contract (redocly lint, a validating proxy o
       const secured = (route.operation.security ?? []).length > 0;
       if (secured) await expectRefused(`${route.name} without a key`, spec, { caller: 'none' }, [401]);
 
-      const parameters = (route.operation.parameters ?? []) as OpenApiParameter[];
+      const parameters = route.operation.parameters ?? [];
       for (const parameter of parameters.filter((candidate) => candidate.in === 'path')) {
         const badPath = spec.path
           .split('/')

@@ -3,7 +3,7 @@ import { createServer, IncomingHttpHeaders, request as httpRequest, Server } fro
 import type { AddressInfo } from 'node:net';
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { HTTP_METHODS, HttpMethod, OpenApiDocument, OpenApiOperation, OpenApiParameter, OpenApiSchema, typeOf } from './openapi-routes';
+import { HTTP_METHODS, HttpMethod, OpenApiDocument, OpenApiOperation, OpenApiSchema, typeOf } from './openapi-routes';
 
 /** One request and the answer it got, as they went over the wire. */
 export interface Exchange {
@@ -163,7 +163,7 @@ export class OpenApiValidator {
     const operation = webhooks[String(body.type)]?.post;
     if (!operation) return [`no webhook is documented for type ${String(body.type)}`];
     const problems: string[] = [];
-    for (const parameter of (operation.parameters ?? []) as OpenApiParameter[]) {
+    for (const parameter of operation.parameters ?? []) {
       const value = [headers[parameter.name.toLowerCase()]].flat()[0];
       if (value === undefined) {
         if (parameter.required) problems.push(`header ${parameter.name} is missing`);
@@ -181,7 +181,7 @@ export class OpenApiValidator {
 
   private validateRequest(route: MatchedRoute, url: URL, exchange: Exchange, add: (message: string) => void): void {
     const { operation } = route;
-    const parameters = (operation.parameters ?? []) as OpenApiParameter[];
+    const parameters = operation.parameters ?? [];
     for (const parameter of parameters) {
       const raw =
         parameter.in === 'path'

@@ -64,7 +64,7 @@ export async function call<T>(path: string, options: RequestOptions = {}): Promi
     });
   }
   const text = await response.text();
-  let body: unknown = undefined;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {

@@ -154,5 +154,12 @@ export interface Notification {
   type: string;
   createdAt: string;
   acknowledgedAt: string | null;
-  data: { bookingId?: string; reference?: string; restrictionId?: string; flightId?: string; [member: string]: unknown };
+  data: {
+    bookingId?: string;
+    reference?: string;
+    restrictionId?: string;
+    flightId?: string;
+    guestCount?: number;
+    [member: string]: unknown;
+  };
 }

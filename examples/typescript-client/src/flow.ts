@@ -41,7 +41,7 @@ export interface FlowResult {
 class FlowError extends Error {}
 
 /** Fails with the problem Kalma answered (`code`, `detail`), or returns the data. */
-function expectData<T>(what: string, result: { data?: T; error?: { code: string; detail?: string } | unknown; response: Response }): T {
+function expectData<T>(what: string, result: { data?: T; error?: unknown; response: Response }): T {
   if (result.data !== undefined) return result.data;
   const detail =
     typeof result.error === 'object' && result.error !== null && 'code' in result.error

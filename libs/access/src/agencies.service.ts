@@ -10,7 +10,7 @@ import { generateWebhookSecret } from './api-key-secret';
 import { assertAllowedWebhookUrl } from './webhook-url-policy';
 
 /** The fields of an agency the audit trail records (never its webhook secret). */
-const AUDITED_AGENCY_FIELDS: (keyof AgencyRow & string)[] = ['name', 'webhookUrl', 'partyPolicy'];
+const AUDITED_AGENCY_FIELDS: (keyof AgencyRow)[] = ['name', 'webhookUrl', 'partyPolicy'];
 
 @Injectable()
 export class AgenciesService {

@@ -1,7 +1,7 @@
 import type { BookingRow } from './booking.entity';
 
 /** The fields of a booking whose changes the audit trail records; guests appear only as their count and nationalities. */
-export const AUDITED_BOOKING_FIELDS: (keyof BookingRow & string)[] = [
+export const AUDITED_BOOKING_FIELDS: (keyof BookingRow)[] = [
   'status',
   'checkIn',
   'checkOut',

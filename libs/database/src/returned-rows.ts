@@ -5,6 +5,6 @@
  * Passing rows through unchanged makes this safe on any result.
  */
 export function returnedRows<T>(result: T[] | [T[], number]): T[] {
-  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
   return result as T[];
 }

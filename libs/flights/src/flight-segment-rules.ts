@@ -26,6 +26,10 @@ export function segmentContextOf(
   };
 }
 
+type SegmentFlight = Pick<FlightRow, 'origin' | 'destination' | 'departureAt' | 'arrivalAt' | 'status'>;
+
+/** No flight: always the refusal `unknown_flight`. */
+export function segmentRefusal(segment: FlightSegment, flightId: string, flight: undefined, context: SegmentContext): DomainError;
 /**
  * Why `flight` cannot carry a stay's `segment`, or undefined if it can (seats aside: those are
  * counted against the locked flight by the caller). Checked in this order: the flight exists,
@@ -33,6 +37,12 @@ export function segmentContextOf(
  * not cancelled and it has not departed — so a wrong flight is reported as wrong even when it
  * is also cancelled or gone (a check-in of today may name this morning's flight).
  */
+export function segmentRefusal(
+  segment: FlightSegment,
+  flightId: string,
+  flight: SegmentFlight | undefined,
+  context: SegmentContext,
+): DomainError | undefined;
 export function segmentRefusal(
   segment: FlightSegment,
   flightId: string,

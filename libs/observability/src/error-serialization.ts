@@ -54,7 +54,8 @@ export function redactQuotedValues(text: string): string {
     .replace(KEY_VALUES, '=([redacted])');
 }
 
-export function serializeError(error: unknown, depth = 0): SerializedError | unknown {
+/** A SerializedError for an object or a string; any other value (a number, undefined…) as it is. */
+export function serializeError(error: unknown, depth = 0): unknown {
   if (typeof error !== 'object' || error === null) {
     return typeof error === 'string' ? { type: 'string', message: redactQuotedValues(error) } : error;
   }
@@ -77,10 +78,11 @@ export function serializeError(error: unknown, depth = 0): SerializedError | unk
 
 /** For a message string: the error's message, values blanked, and its SQLSTATE or errno code if any. */
 export function describeError(error: unknown): string {
-  const serialized = serializeError(error) as Partial<SerializedError>;
-  const message = typeof serialized?.message === 'string' ? serialized.message : String(serialized);
-  const code = serialized?.code ?? serialized?.cause?.code;
-  return code === undefined ? message : `${message} [${String(code)}]`;
+  const serialized = serializeError(error);
+  if (typeof serialized !== 'object' || serialized === null) return String(serialized);
+  const { message, code, cause } = serialized as SerializedError;
+  const shown = code ?? cause?.code; // a string or a number when there is one (CODE_FIELDS)
+  return typeof shown === 'string' || typeof shown === 'number' ? `${message} [${shown}]` : message;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookH
 import { Principal, RequestAuthentication } from '#libs/access';
 import { AppConfig } from '#libs/config';
 import { JobQueue } from '#libs/jobs';
-import { DomainError, Forbidden, RateLimited, toProblem } from '#libs/shared';
+import { Forbidden, RateLimited, toProblem } from '#libs/shared';
 import { keyTracker, PER_KEY_THROTTLER, RATE_LIMIT_WINDOW_MS } from '../rate-limit/rate-limit-window';
 import { RedisThrottlerStorage } from '../rate-limit/redis-throttler-storage';
 import { apiKeyFromAuthorization } from './api-key-from-authorization';
@@ -26,7 +26,7 @@ export function operationsKeyHook(
   rateLimits: RedisThrottlerStorage,
   config: AppConfig,
 ): onRequestAsyncHookHandler {
-  const refuse = (request: FastifyRequest, reply: FastifyReply, error: DomainError | unknown): FastifyReply => {
+  const refuse = (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply => {
     const problem = toProblem(error, request.url.split('?')[0]);
     // Lets a browser ask for the key (user name: anything, password: the operations key).
     if (problem.status === 401) reply.header('WWW-Authenticate', 'Basic realm="Kalma queues", charset="UTF-8"');

@@ -1,6 +1,6 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '#libs/access';
 import { ApiProblems, ServiceUnavailable } from '#libs/shared';
 import { RedisHealthIndicator } from './redis.health';
@@ -60,7 +60,7 @@ export class HealthController {
       // The public body says only which dependency is up or down: the indicators' messages name
       // hosts, ports and driver errors, which are for the logs (the cause), not for the internet.
       const checks = Object.fromEntries(
-        Object.entries(details as HealthIndicatorResult).map(([name, check]) => [name, { status: check.status === 'up' ? 'up' : 'down' }]),
+        Object.entries(details).map(([name, check]) => [name, { status: check.status === 'up' ? 'up' : 'down' }]),
       );
       const down = Object.keys(checks).filter((name) => checks[name].status === 'down');
       throw new ServiceUnavailable(

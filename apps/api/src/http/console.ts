@@ -75,7 +75,9 @@ export async function mountConsole(app: NestFastifyApplication): Promise<void> {
         prefix: `${CONSOLE_PATH}/assets/`,
         index: false,
         decorateReply: false,
-        setHeaders: (reply) => reply.header('cache-control', 'public, max-age=31536000, immutable'),
+        setHeaders: (reply) => {
+          reply.header('cache-control', 'public, max-age=31536000, immutable');
+        },
       });
     }
   });

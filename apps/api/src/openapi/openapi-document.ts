@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '#libs/config';
 import { notificationSchemas, notificationWebhooks } from '#libs/notifications';
-import { JsonSchema, ProblemCode, problemResponse, problemSchemaName, problemSchemas } from '#libs/shared';
+import { ProblemCode, problemResponse, problemSchemaName, problemSchemas } from '#libs/shared';
 import { describeValidationRules } from './validation-constraints';
 
 const DESCRIPTION = [
@@ -53,7 +53,7 @@ export function finishDocument(document: OpenAPIObject, config: Pick<AppConfig, 
   const finished = structuredClone(document);
   finished.openapi = '3.1.0';
   const schemas = (finished.components ??= {}).schemas ?? {};
-  finished.components.schemas = { ...schemas, ...problemSchemas(), ...notificationSchemas() } as typeof schemas;
+  finished.components.schemas = { ...schemas, ...problemSchemas(), ...notificationSchemas() };
 
   for (const [path, item] of Object.entries(finished.paths)) {
     for (const method of METHODS) {
@@ -184,5 +184,5 @@ function rewriteSchema(input: Schema, inParameter: boolean): Schema {
     if (Array.isArray(schema.enum)) schema.enum = schema.enum.filter((value) => value !== null);
   }
   if (schema.type === 'object' && schema.properties && schema.additionalProperties === undefined) schema.additionalProperties = false;
-  return schema as JsonSchema;
+  return schema;
 }

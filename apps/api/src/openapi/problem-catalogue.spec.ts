@@ -80,7 +80,9 @@ describe('the problem catalogue of the OpenAPI document', () => {
 
   it('refuses a member a code does not carry, and a missing one', () => {
     const validate = validatorOf('capacity_exhausted');
-    const problem = JSON.parse(JSON.stringify(toProblem(new CapacityExhausted([{ date: '2027-07-02', requested: 4, available: 3 }]))));
+    const problem = JSON.parse(
+      JSON.stringify(toProblem(new CapacityExhausted([{ date: '2027-07-02', requested: 4, available: 3 }]))),
+    ) as Record<string, unknown>;
     expect(validate({ ...problem, restrictionId: RESTRICTION })).toBe(false);
     const { shortNights: _shortNights, ...withoutMembers } = problem;
     expect(validate(withoutMembers)).toBe(false);

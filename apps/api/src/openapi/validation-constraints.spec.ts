@@ -49,7 +49,7 @@ class Sample {
 }
 
 const metadataOf = (property: keyof Sample): Record<string, unknown> =>
-  Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, Sample.prototype, property);
+  Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, Sample.prototype, property) as Record<string, unknown>;
 
 describe('describeValidationRules', () => {
   beforeAll(() => describeValidationRules());

@@ -64,7 +64,7 @@ function merge(into: Fragment, fragment: Fragment): Fragment {
  * without being written twice. Rules on `each` element go to the array's `items`.
  */
 export function describeValidationRules(): void {
-  const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<Function, Rule[]> };
+  const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<{ prototype: object }, Rule[]> };
   for (const [target, rules] of storage.validationMetadatas) {
     const byProperty = new Map<string, Rule[]>();
     for (const rule of rules) byProperty.set(rule.propertyName, [...(byProperty.get(rule.propertyName) ?? []), rule]);
@@ -83,12 +83,12 @@ export function describeValidationRules(): void {
       const amended: Fragment = { ...existing, ...own };
       if (Object.keys(items).length > 0) {
         // `type: [String]` becomes an explicit array whose items carry the per-element rules.
-        const itemType = Array.isArray(existing.type) ? existing.type[0] : existing.type;
+        const itemType: unknown = Array.isArray(existing.type) ? existing.type[0] : existing.type;
         amended.type = 'array';
         amended.isArray = undefined;
         amended.items = {
           type: itemType === String ? 'string' : itemType === Number ? 'number' : 'string',
-          ...((existing.items as Fragment) ?? {}),
+          ...(existing.items ?? {}),
           ...items,
         };
       }

@@ -16,8 +16,8 @@ export class RateLimitGuard extends ThrottlerGuard {
     return this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]) === true;
   }
 
-  protected override async getTracker(request: Record<string, any>): Promise<string> {
-    const { principal, headers } = request as AuthenticatedRequest;
+  protected override async getTracker(request: AuthenticatedRequest): Promise<string> {
+    const { principal, headers } = request;
     if (principal) return keyTracker(principal.keyId);
     // Only reached if this guard ever ran before authentication: count per credential (hashed,
     // never the key itself in Redis), else per client address.

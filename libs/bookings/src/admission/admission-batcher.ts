@@ -159,7 +159,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
 
   private async admitInOneTransaction(requests: AdmissionRequest[]): Promise<AdmissionOutcome[]> {
     await this.ensureNightRows(requests);
-    const outcomes: (AdmissionOutcome | undefined)[] = new Array(requests.length);
+    const outcomes = new Array<AdmissionOutcome | undefined>(requests.length);
     const replayIndexes: number[] = [];
 
     // READ COMMITTED, PostgreSQL's default (naming it would cost TypeORM one more statement per batch).

@@ -7,7 +7,7 @@ import type { NotificationRow } from '../notifications.repository';
 export class InboxQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'only notifications not yet acknowledged', type: Boolean })
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   unacknowledged?: boolean;
 }

@@ -39,10 +39,10 @@ class RefusedAddress extends Error {
 function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, options, (error, address: string | LookupAddress[], family?: number) => {
-      if (error) return callback(error, address as string, family);
+      if (error) return callback(error, address, family);
       const addresses = Array.isArray(address) ? address.map((entry) => entry.address) : [address];
       const internal = allowPrivate ? undefined : addresses.find(isInternalAddress);
-      if (internal) return callback(new RefusedAddress(`${hostname} resolves to internal address ${internal}`), address as string, family);
+      if (internal) return callback(new RefusedAddress(`${hostname} resolves to internal address ${internal}`), address, family);
       return (callback as (error: null, address: string | LookupAddress[], family?: number) => void)(null, address, family);
     });
   };

@@ -5,7 +5,7 @@ const FOREIGN_KEY_VIOLATION = '23503';
 function driverErrorOf(error: unknown): { code?: unknown; constraint?: unknown } | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const driverError = (error as { driverError?: unknown }).driverError;
-  return (typeof driverError === 'object' && driverError !== null ? driverError : error) as { code?: unknown; constraint?: unknown };
+  return typeof driverError === 'object' && driverError !== null ? driverError : error;
 }
 
 export function isForeignKeyViolation(error: unknown): boolean {
