@@ -159,10 +159,11 @@ async function waitForHealth(baseUrl: string, api: ManagedProcess): Promise<void
     await waitUntilHealthy(baseUrl, api, { timeoutMs: HEALTH_TIMEOUT_MILLISECONDS, intervalMs: 500, requestTimeoutMs: 2_000 });
   } catch (error) {
     if (!(error instanceof HealthWaitError)) throw error;
-    if (error.reason === 'exited') throw new Error('The API exited before it became healthy (its output is above).');
+    if (error.reason === 'exited') throw new Error('The API exited before it became healthy (its output is above).', { cause: error });
     throw new Error(
       `The API did not answer GET ${baseUrl}/health with 200 within ${HEALTH_TIMEOUT_MILLISECONDS / 1000} s ` +
         `(last: ${error.lastAnswer}). Set KALMA_HEALTH_TIMEOUT_SECONDS to wait longer.`,
+      { cause: error },
     );
   }
   log(`the API is healthy at ${baseUrl}`);

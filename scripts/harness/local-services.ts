@@ -358,6 +358,7 @@ async function waitForPostgres(server: ManagedProcess, port: number, password: s
         if ((error as { code?: string }).code === '28P01') {
           throw new Error(
             `PostgreSQL rejected the password stored in ${STATE_FILE}: delete the data directory's postgres/ to start afresh.`,
+            { cause: error },
           );
         }
         return { error };

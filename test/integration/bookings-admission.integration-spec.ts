@@ -108,7 +108,7 @@ describe('booking admission (integration)', () => {
       Array.from({ length: 12 }, () => bookings.create(agent, { checkIn, checkOut, guests: [guest('DE')] }, undefined, origin())),
     );
     const created = outcomes.filter((outcome) => outcome.status === 'fulfilled');
-    const refused = outcomes.filter((outcome) => outcome.status === 'rejected') as PromiseRejectedResult[];
+    const refused = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     expect(created).toHaveLength(5);
     expect(refused.map((outcome) => outcome.reason.code)).toEqual(Array(7).fill('capacity_exhausted'));
     expect((await nights(checkIn, checkOut)).map((night) => night.reserved)).toEqual([5, 5]);

@@ -200,7 +200,7 @@ function handle(nodes: ClusterNodeProcess[], primaries: number, stop: () => Prom
         async (): Promise<{ healthy: boolean; last: string }> => {
           try {
             const live = nodes.filter(isAlive);
-            const states = await Promise.all(live.map((node) => onNode(node, (redis) => redis.cluster('INFO') as Promise<string>)));
+            const states = await Promise.all(live.map((node) => onNode(node, (redis) => redis.cluster('INFO'))));
             const lines = parseNodes(await onNode(live[0], (redis) => redis.cluster('NODES') as Promise<string>));
             const servingPrimaries = lines.filter(
               (line) => line.flags.includes('master') && !line.flags.includes('fail') && line.slots.length > 0,

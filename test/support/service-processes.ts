@@ -52,9 +52,9 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
     await waitForHealth(baseUrl, managed, { timeoutMs: 30_000, intervalMs: 100 });
   } catch (error) {
     if (!(error instanceof HealthWaitError)) throw error;
-    if (error.reason === 'exited') throw new Error(`API exited during start:\n${managed.output()}`);
+    if (error.reason === 'exited') throw new Error(`API exited during start:\n${managed.output()}`, { cause: error });
     await managed.kill();
-    throw new Error(`API did not become healthy:\n${managed.output()}`);
+    throw new Error(`API did not become healthy:\n${managed.output()}`, { cause: error });
   }
   return { ...serviceProcess(managed), baseUrl };
 }

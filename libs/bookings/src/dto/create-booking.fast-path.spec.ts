@@ -60,7 +60,6 @@ const junk = fc.oneof(
   fc.constant('not-a-uuid'),
   fc.constant([]),
   fc.constant({}),
-  fc.constant(Array.from({ length: 1001 }, () => ({ fullName: 'A', nationality: 'RU' }))),
   fc.integer(),
   fc.boolean(),
   fc.string({ maxLength: 12 }),
@@ -112,7 +111,7 @@ const nearlyValidBody = fc
     ),
   )
   .map(([body, edits]) => {
-    const edited: Record<string, unknown> = JSON.parse(JSON.stringify(body));
+    const edited = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
     for (const edit of edits) {
       const guests = Array.isArray(edited.guests) ? (edited.guests as unknown[]) : [];
       const guest = guests[edit.guest % Math.max(guests.length, 1)];
