@@ -37,7 +37,7 @@ async function main(): Promise<void> {
         await database.connect();
         let generated: string;
         try {
-          generated = await generateSchemaTypes(database, repositoryRoot);
+          generated = await generateSchemaTypes(database);
         } finally {
           await database.end();
         }

@@ -35,7 +35,7 @@ describe('schema types', () => {
   });
 
   it(`${SCHEMA_TYPES_FILE} matches the migrated schema`, async () => {
-    const generated = await generateSchemaTypes(database.pool, repositoryRoot);
+    const generated = await generateSchemaTypes(database.pool);
     const committed = await readCommittedSchemaTypes(repositoryRoot);
     if (generated !== committed) {
       throw new Error(`${SCHEMA_TYPES_FILE} differs from the migrated schema: run npm run schema:types\n${lineDiff(committed, generated)}`);

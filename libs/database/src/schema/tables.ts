@@ -2,6 +2,9 @@
 // After changing a migration, run `npm run schema:types`; `npm run typecheck` then shows the code to change.
 // Each column is typed as pg returns it here (see libs/database/src/schema/schema-types.ts).
 
+/** A parsed json or jsonb value (not SQL NULL): what the code stores there is its own narrower type. */
+export type JsonValue = NonNullable<unknown>;
+
 /** Table `agencies`. */
 export interface AgenciesTable {
   id: string;
@@ -44,7 +47,7 @@ export interface AuditEventsTable {
   actor_agency_id: string | null;
   cause_type: string;
   cause_id: string | null;
-  changes: unknown;
+  changes: JsonValue;
   request_id: string | null;
 }
 
@@ -56,7 +59,7 @@ export interface BookingsTable {
   status: string;
   check_in: string;
   check_out: string;
-  guests: unknown;
+  guests: JsonValue;
   guest_count: number;
   nationalities: string[];
   hold_expires_at: Date | null;
@@ -73,7 +76,7 @@ export interface BookingsTable {
   action_required_restriction_id: string | null;
   action_required_deadline: Date | null;
   version: number;
-  party: unknown;
+  party: JsonValue;
 }
 
 /** Table `flights`. */
@@ -103,7 +106,7 @@ export interface IdempotencyKeysTable {
   key: string;
   request_hash: string;
   response_status: number | null;
-  response_body: unknown | null;
+  response_body: JsonValue | null;
   created_at: Date;
 }
 
@@ -112,7 +115,7 @@ export interface LivePartyCountsTable {
   check_in: string;
   agency_id: string;
   nationalities: string[];
-  party: unknown;
+  party: JsonValue;
   bookings: number;
   guests: number;
   folded: boolean;
@@ -133,7 +136,7 @@ export interface NotificationsTable {
   sequence: string;
   agency_id: string;
   type: string;
-  data: unknown;
+  data: JsonValue;
   dedupe_key: string;
   created_at: Date;
   acknowledged_at: Date | null;

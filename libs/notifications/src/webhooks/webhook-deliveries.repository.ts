@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { returnedRows } from '#libs/database';
+import { returnedRows, RowOf, selectList } from '#libs/database';
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'not_applicable';
 export const DELIVERY_STATES: DeliveryState[] = ['pending', 'delivered', 'failed', 'not_applicable'];
@@ -48,15 +48,16 @@ export interface DeliveryRow {
   deliveredAt: Date | null;
 }
 
-export interface AttemptRow {
-  attempt: number;
-  url: string;
-  attemptedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  succeeded: boolean;
-}
+const ATTEMPT_SELECT = selectList('webhook_attempts', null, [
+  'attempt',
+  'url',
+  'attempted_at',
+  'duration_ms',
+  'status_code',
+  'error',
+  'succeeded',
+]);
+export type AttemptRow = RowOf<typeof ATTEMPT_SELECT>;
 
 export interface DeliveryWithLastAttempt extends DeliveryRow {
   lastAttempt: AttemptRow | null;
@@ -65,7 +66,6 @@ export interface DeliveryWithLastAttempt extends DeliveryRow {
 const DELIVERY_COLUMNS = `n.id AS "notificationId", n.sequence::text AS sequence, n.agency_id AS "agencyId", n.type,
   n.created_at AS "createdAt", n.delivery_state AS state, n.delivery_attempts AS attempts,
   n.next_attempt_at AS "nextAttemptAt", n.delivered_at AS "deliveredAt"`;
-const ATTEMPT_COLUMNS = `attempt, url, attempted_at AS "attemptedAt", duration_ms AS "durationMs", status_code AS "statusCode", error, succeeded`;
 
 /** SQL of webhook delivery: claiming due deliveries, recording attempts, and operations' views. */
 @Injectable()
@@ -253,7 +253,7 @@ export class WebhookDeliveriesRepository {
   }
 
   async listAttempts(notificationId: string): Promise<AttemptRow[]> {
-    return this.dataSource.query(`SELECT ${ATTEMPT_COLUMNS} FROM webhook_attempts WHERE notification_id = $1 ORDER BY attempt`, [
+    return this.dataSource.query(`SELECT ${ATTEMPT_SELECT.sql} FROM webhook_attempts WHERE notification_id = $1 ORDER BY attempt`, [
       notificationId,
     ]);
   }
