@@ -24,6 +24,10 @@ const API_KEY_SELECT = selectList('api_keys', null, API_KEY_COLUMNS);
 const QUALIFIED_API_KEY_SELECT = selectList('api_keys', 'k', API_KEY_COLUMNS);
 export type ApiKeyRow = Narrowed<RowOf<typeof API_KEY_SELECT>, { role: Role }>;
 
+/** Who an active key authenticates. */
+const PRINCIPAL_SELECT = selectList('api_keys', null, ['id', 'role', 'agency_id'], { id: 'keyId' });
+type PrincipalRow = Narrowed<RowOf<typeof PRINCIPAL_SELECT>, { role: Role }>;
+
 /** SQL for agencies and API keys. */
 @Injectable()
 export class AccessRepository {
@@ -130,8 +134,9 @@ export class AccessRepository {
   }
 
   async findActivePrincipalByHash(keyHash: Buffer): Promise<Principal | undefined> {
-    const rows: Principal[] = await this.dataSource.query(
-      `SELECT id AS "keyId", role, agency_id AS "agencyId" FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+    // Returned as a Principal (the guard's vocabulary): the compiler checks that what is read is one.
+    const rows: PrincipalRow[] = await this.dataSource.query(
+      `SELECT ${PRINCIPAL_SELECT.sql} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
       [keyHash],
     );
     return rows[0];

@@ -8,6 +8,17 @@ describe('selectList', () => {
     expect(selectList('nights', null, ['date', 'updated_at']).sql).toBe('date, updated_at AS "updatedAt"');
   });
 
+  it('reads a renamed column under its new name', () => {
+    const list = selectList('notifications', 'n', ['id', 'delivery_state', 'agency_id'], { id: 'notificationId', delivery_state: 'state' });
+    expect(list.sql).toBe('n.id AS "notificationId", n.delivery_state AS "state", n.agency_id AS "agencyId"');
+    const row: RowOf<typeof list> = { notificationId: 'x', state: 'pending', agencyId: 'y' };
+    // @ts-expect-error a renamed column is not read under its own name any more
+    const old: RowOf<typeof list> = { id: 'x', state: 'pending', agencyId: 'y' };
+    // @ts-expect-error only a selected column can be renamed
+    selectList('notifications', 'n', ['id'], { type: 'kind' });
+    expect([row, old]).toHaveLength(2);
+  });
+
   it('types the row from the schema (checked by npm run typecheck)', () => {
     const list = selectList('bookings', 'b', ['id', 'guest_count', 'hold_expires_at']);
     const row: RowOf<typeof list> = { id: 'x', guestCount: 2, holdExpiresAt: null };

@@ -8,8 +8,15 @@ export type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-/** The row a select list reads: each column under its camelCase name, typed as the generated schema says. */
-export type SelectedRow<T extends TableName, C extends ColumnName<T>> = Simplify<{ [K in C as CamelCase<K>]: Tables[T][K] }>;
+/** Names some columns are read under instead of their camelCase name (`{ id: 'notificationId' }`). */
+export type Renames<C extends string> = { readonly [K in C]?: string };
+
+type ReadAs<K extends string, R> = K extends keyof R ? (R[K] extends string ? R[K] : CamelCase<K>) : CamelCase<K>;
+
+/** The row a select list reads: each column under its camelCase name (or its rename), typed as the generated schema says. */
+export type SelectedRow<T extends TableName, C extends ColumnName<T>, R extends Renames<C> = {}> = Simplify<{
+  [K in C as ReadAs<K, R>]: Tables[T][K];
+}>;
 
 /**
  * The columns of one table that a set of statements reads, written once: `sql` is the select
@@ -18,12 +25,12 @@ export type SelectedRow<T extends TableName, C extends ColumnName<T>> = Simplify
  * dropped by a migration (and `npm run schema:types`) fails the typecheck here, and one retyped
  * fails it wherever the code relies on the old type.
  */
-export interface SelectList<T extends TableName, C extends ColumnName<T>> {
+export interface SelectList<T extends TableName, C extends ColumnName<T>, R extends Renames<C> = {}> {
   readonly table: T;
   readonly columns: readonly C[];
   readonly sql: string;
   /** Type only: never set. */
-  readonly row?: SelectedRow<T, C>;
+  readonly row?: SelectedRow<T, C, R>;
 }
 
 /** What each row of a select list holds. */
@@ -34,15 +41,17 @@ function camelCase(column: string): string {
 }
 
 /** `alias` qualifies every column (`b` for `FROM bookings b`); null leaves them bare. */
-export function selectList<T extends TableName, C extends ColumnName<T>>(
+export function selectList<T extends TableName, C extends ColumnName<T>, const R extends Renames<C> = {}>(
   table: T,
   alias: string | null,
   columns: readonly C[],
-): SelectList<T, C> {
+  renames?: R,
+): SelectList<T, C, R> {
+  const readAs: Renames<C> = renames ?? {};
   const sql = columns
     .map((column) => {
       const qualified = alias ? `${alias}.${column}` : column;
-      const name = camelCase(column);
+      const name = readAs[column] ?? camelCase(column);
       return name === column ? qualified : `${qualified} AS "${name}"`;
     })
     .join(', ');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { returnedRows, RowOf, selectList } from '#libs/database';
+import { Narrowed, returnedRows, RowOf, selectList } from '#libs/database';
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'not_applicable';
 export const DELIVERY_STATES: DeliveryState[] = ['pending', 'delivered', 'failed', 'not_applicable'];
@@ -36,17 +36,14 @@ export interface RecordedTransition {
   lagSeconds: number | null;
 }
 
-export interface DeliveryRow {
-  notificationId: string;
-  sequence: string;
-  agencyId: string;
-  type: string;
-  createdAt: Date;
-  state: DeliveryState;
-  attempts: number;
-  nextAttemptAt: Date | null;
-  deliveredAt: Date | null;
-}
+/** A notification's webhook delivery, as `FROM notifications n`. */
+const DELIVERY_SELECT = selectList(
+  'notifications',
+  'n',
+  ['id', 'sequence', 'agency_id', 'type', 'created_at', 'delivery_state', 'delivery_attempts', 'next_attempt_at', 'delivered_at'],
+  { id: 'notificationId', delivery_state: 'state', delivery_attempts: 'attempts' },
+);
+export type DeliveryRow = Narrowed<RowOf<typeof DELIVERY_SELECT>, { state: DeliveryState }>;
 
 const ATTEMPT_SELECT = selectList('webhook_attempts', null, [
   'attempt',
@@ -63,9 +60,7 @@ export interface DeliveryWithLastAttempt extends DeliveryRow {
   lastAttempt: AttemptRow | null;
 }
 
-const DELIVERY_COLUMNS = `n.id AS "notificationId", n.sequence::text AS sequence, n.agency_id AS "agencyId", n.type,
-  n.created_at AS "createdAt", n.delivery_state AS state, n.delivery_attempts AS attempts,
-  n.next_attempt_at AS "nextAttemptAt", n.delivered_at AS "deliveredAt"`;
+const DELIVERY_COLUMNS = DELIVERY_SELECT.sql;
 
 /** SQL of webhook delivery: claiming due deliveries, recording attempts, and operations' views. */
 @Injectable()
