@@ -3,7 +3,7 @@ import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { loggableUrl } from '#libs/observability';
 import { isForeignKeyViolation } from './database-errors';
-import { DomainError, NotFound, RateLimited, ServiceUnavailable, ValidationFailed } from './domain-error';
+import { DomainError, NotFound, RateLimited, ServiceUnavailable } from './domain-error';
 
 export interface ProblemDocument {
   type: string;
