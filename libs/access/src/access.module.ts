@@ -1,12 +1,9 @@
 import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '#libs/audit';
 import { AccessRepository } from './access.repository';
 import { AgenciesController } from './agencies.controller';
 import { AgenciesService } from './agencies.service';
-import { Agency } from './agency.entity';
-import { ApiKey } from './api-key.entity';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysService } from './api-keys.service';
 import { KeyRevocationChannel } from './key-revocation-channel';
@@ -14,7 +11,7 @@ import { RequestAuthentication } from './request-authentication';
 
 /** Agencies, API keys and who-may-do-what. Used by the worker too (without the guard and controller). */
 @Module({
-  imports: [TypeOrmModule.forFeature([Agency, ApiKey]), AuditModule],
+  imports: [AuditModule],
   providers: [AccessRepository, AgenciesService, ApiKeysService, KeyRevocationChannel],
   exports: [AccessRepository, AgenciesService, ApiKeysService],
 })

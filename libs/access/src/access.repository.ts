@@ -1,35 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { returnedRows } from '#libs/database';
+import { Narrowed, returnedRows, RowOf, selectList } from '#libs/database';
 import { cursorTimestampSql } from '#libs/shared';
-import type { PartyPolicy } from './agency.entity';
+import type { PartyPolicy } from './party-policy';
 import type { Principal, Role } from './principal';
 
-export interface AgencyRow {
-  id: string;
-  name: string;
-  webhookUrl: string | null;
-  webhookSecret: string;
-  partyPolicy: PartyPolicy;
-  createdAt: Date;
-  updatedAt: Date;
-}
+const AGENCY_SELECT = selectList('agencies', null, [
+  'id',
+  'name',
+  'webhook_url',
+  'webhook_secret',
+  'party_policy',
+  'created_at',
+  'updated_at',
+]);
+export type AgencyRow = Narrowed<RowOf<typeof AGENCY_SELECT>, { partyPolicy: PartyPolicy }>;
 
-export interface ApiKeyRow {
-  id: string;
-  agencyId: string | null;
-  role: Role;
-  label: string | null;
-  keyPrefix: string;
-  createdAt: Date;
-  revokedAt: Date | null;
-}
+/** Every column but the key's hash. */
+const API_KEY_COLUMNS = ['id', 'agency_id', 'role', 'label', 'key_prefix', 'created_at', 'revoked_at'] as const;
+const API_KEY_SELECT = selectList('api_keys', null, API_KEY_COLUMNS);
+/** The same, as `FROM api_keys k`. */
+const QUALIFIED_API_KEY_SELECT = selectList('api_keys', 'k', API_KEY_COLUMNS);
+export type ApiKeyRow = Narrowed<RowOf<typeof API_KEY_SELECT>, { role: Role }>;
 
-const AGENCY_COLUMNS = `id, name, webhook_url AS "webhookUrl", webhook_secret AS "webhookSecret",
-  party_policy AS "partyPolicy", created_at AS "createdAt", updated_at AS "updatedAt"`;
-const API_KEY_COLUMNS = `id, agency_id AS "agencyId", role, label, key_prefix AS "keyPrefix",
-  created_at AS "createdAt", revoked_at AS "revokedAt"`;
+/** Who an active key authenticates. */
+const PRINCIPAL_SELECT = selectList('api_keys', null, ['id', 'role', 'agency_id'], { id: 'keyId' });
+type PrincipalRow = Narrowed<RowOf<typeof PRINCIPAL_SELECT>, { role: Role }>;
 
 /** SQL for agencies and API keys. */
 @Injectable()
@@ -41,19 +38,19 @@ export class AccessRepository {
     agency: { name: string; webhookUrl: string | null; webhookSecret: string; partyPolicy: PartyPolicy },
   ): Promise<AgencyRow> {
     const rows: AgencyRow[] = await manager.query(
-      `INSERT INTO agencies (name, webhook_url, webhook_secret, party_policy) VALUES ($1, $2, $3, $4) RETURNING ${AGENCY_COLUMNS}`,
+      `INSERT INTO agencies (name, webhook_url, webhook_secret, party_policy) VALUES ($1, $2, $3, $4) RETURNING ${AGENCY_SELECT.sql}`,
       [agency.name, agency.webhookUrl, agency.webhookSecret, agency.partyPolicy],
     );
     return rows[0];
   }
 
   async lockAgency(manager: EntityManager, id: string): Promise<AgencyRow | undefined> {
-    const rows: AgencyRow[] = await manager.query(`SELECT ${AGENCY_COLUMNS} FROM agencies WHERE id = $1 FOR UPDATE`, [id]);
+    const rows: AgencyRow[] = await manager.query(`SELECT ${AGENCY_SELECT.sql} FROM agencies WHERE id = $1 FOR UPDATE`, [id]);
     return rows[0];
   }
 
   async findAgency(id: string): Promise<AgencyRow | undefined> {
-    const rows: AgencyRow[] = await this.dataSource.query(`SELECT ${AGENCY_COLUMNS} FROM agencies WHERE id = $1`, [id]);
+    const rows: AgencyRow[] = await this.dataSource.query(`SELECT ${AGENCY_SELECT.sql} FROM agencies WHERE id = $1`, [id]);
     return rows[0];
   }
 
@@ -64,7 +61,7 @@ export class AccessRepository {
    */
   async listAgencies(limit: number, after?: { createdAt: string; id: string }): Promise<(AgencyRow & { cursorCreatedAt: string })[]> {
     return this.dataSource.query(
-      `SELECT ${AGENCY_COLUMNS}, ${cursorTimestampSql('a.created_at')} AS "cursorCreatedAt" FROM agencies a
+      `SELECT ${AGENCY_SELECT.sql}, ${cursorTimestampSql('a.created_at')} AS "cursorCreatedAt" FROM agencies a
         WHERE $2::timestamptz IS NULL OR (a.created_at, a.id) > ($2::timestamptz, $3::uuid)
         ORDER BY a.created_at, a.id LIMIT $1`,
       [limit, after?.createdAt ?? null, after?.id ?? null],
@@ -83,7 +80,7 @@ export class AccessRepository {
          webhook_secret = COALESCE($6, webhook_secret),
          party_policy = COALESCE($7, party_policy),
          updated_at = now()
-       WHERE id = $1 RETURNING ${AGENCY_COLUMNS}`,
+       WHERE id = $1 RETURNING ${AGENCY_SELECT.sql}`,
       [
         id,
         changes.name !== undefined,
@@ -109,7 +106,7 @@ export class AccessRepository {
   ): Promise<ApiKeyRow> {
     const rows: ApiKeyRow[] = await manager.query(
       `INSERT INTO api_keys (agency_id, role, label, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5)
-       RETURNING ${API_KEY_COLUMNS}`,
+       RETURNING ${API_KEY_SELECT.sql}`,
       [key.agencyId, key.role, key.label, key.keyHash, key.keyPrefix],
     );
     return rows[0];
@@ -130,16 +127,16 @@ export class AccessRepository {
       `UPDATE api_keys k SET revoked_at = COALESCE(k.revoked_at, now())
          FROM (SELECT id, revoked_at IS NOT NULL AS was_revoked FROM api_keys WHERE id = $1 FOR UPDATE) old
         WHERE k.id = old.id
-        RETURNING k.id, k.agency_id AS "agencyId", k.role, k.label, k.key_prefix AS "keyPrefix", k.created_at AS "createdAt",
-                  k.revoked_at AS "revokedAt", old.was_revoked AS "wasRevoked"`,
+        RETURNING ${QUALIFIED_API_KEY_SELECT.sql}, old.was_revoked AS "wasRevoked"`,
       [id],
     );
     return returnedRows(result)[0];
   }
 
   async findActivePrincipalByHash(keyHash: Buffer): Promise<Principal | undefined> {
-    const rows: Principal[] = await this.dataSource.query(
-      `SELECT id AS "keyId", role, agency_id AS "agencyId" FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+    // Returned as a Principal (the guard's vocabulary): the compiler checks that what is read is one.
+    const rows: PrincipalRow[] = await this.dataSource.query(
+      `SELECT ${PRINCIPAL_SELECT.sql} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
       [keyHash],
     );
     return rows[0];

@@ -5,7 +5,7 @@ import { AuditOrigin, AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { decodeTimestampCursor, encodeCursor, NotFound, Page } from '#libs/shared';
 import { AccessRepository, AgencyRow } from './access.repository';
-import { PartyPolicy } from './agency.entity';
+import { PartyPolicy } from './party-policy';
 import { generateWebhookSecret } from './api-key-secret';
 import { assertAllowedWebhookUrl } from './webhook-url-policy';
 

@@ -1,3 +1,5 @@
+import { Narrowed, RowOf, selectList } from '#libs/database';
+
 /**
  * The audit trail's vocabulary (PRODUCT.md "Audit trail"): who did it (`actor`), why (`cause`),
  * and what changed (`changes`, each field `{from, to}`). Guests' personal data never goes into
@@ -78,24 +80,31 @@ export interface NewAuditEvent {
   changes: AuditChanges;
 }
 
+/** The columns of `audit_events` a stored event is read with, as `FROM audit_events e`. */
+export const AUDIT_EVENT_SELECT = selectList('audit_events', 'e', [
+  'id',
+  'at',
+  'action',
+  'entity_type',
+  'entity_id',
+  'actor_type',
+  'actor_key_id',
+  'actor_role',
+  'actor_agency_id',
+  'cause_type',
+  'cause_id',
+  'changes',
+  'request_id',
+]);
+
 /** A stored event as the repository reads it. */
-export interface AuditEventRow {
-  id: string;
-  at: Date;
-  action: AuditAction;
-  entityType: AuditEntityType;
-  entityId: string;
-  actorType: 'api_key' | 'system';
-  actorKeyId: string | null;
-  actorRole: string | null;
-  actorAgencyId: string | null;
-  causeType: AuditCauseType;
-  causeId: string | null;
-  changes: AuditChanges;
-  requestId: string | null;
+export type AuditEventRow = Narrowed<
+  RowOf<typeof AUDIT_EVENT_SELECT>,
+  { action: AuditAction; entityType: AuditEntityType; actorType: AuditActor['type']; causeType: AuditCauseType; changes: AuditChanges }
+> & {
   /** `at` to the microsecond, for the next page's cursor. */
   cursorAt: string;
-}
+};
 
 /** A job's origin: the system, for `cause`. */
 export function systemOrigin(cause: AuditCause): AuditOrigin {

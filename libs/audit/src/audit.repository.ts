@@ -2,12 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { cursorTimestampSql } from '#libs/shared';
-import type { AuditEventRow, NewAuditEvent } from './audit-event';
+import { AUDIT_EVENT_SELECT, AuditEventRow, NewAuditEvent } from './audit-event';
 
-const COLUMNS = `e.id, e.at, e.action, e.entity_type AS "entityType", e.entity_id AS "entityId", e.actor_type AS "actorType",
-  e.actor_key_id AS "actorKeyId", e.actor_role AS "actorRole", e.actor_agency_id AS "actorAgencyId",
-  e.cause_type AS "causeType", e.cause_id AS "causeId", e.changes, e.request_id AS "requestId",
-  ${cursorTimestampSql('e.at')} AS "cursorAt"`;
+const COLUMNS = `${AUDIT_EVENT_SELECT.sql}, ${cursorTimestampSql('e.at')} AS "cursorAt"`;
 
 export interface AuditEventFilter {
   entityType?: string;

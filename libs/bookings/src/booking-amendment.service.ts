@@ -31,7 +31,7 @@ import {
 import { AmendableFields, BookingChanges, bookingChanges } from './booking-changes';
 import { hashRequestBody } from './booking-request-hash';
 import { stayRuleProblems, storedGuestsOf } from './booking-rules';
-import { BookingRow } from './booking.entity';
+import { BookingRow } from './booking-row';
 import { HoldLimitReached } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
 import { BookingDto } from './dto/booking.dto';

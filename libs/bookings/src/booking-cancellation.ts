@@ -6,8 +6,8 @@ import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
 import { FlightsRepository } from '#libs/flights';
 import { Metrics } from '#libs/observability';
 import { NewNotification, NotificationsRepository } from '#libs/notifications';
-import { BookingRow, CancellationReason } from './booking.entity';
-import { BookingsRepository, CancelledBooking, ReducedBooking } from './bookings.repository';
+import { BookingRow, CancellationReason, CancelledBooking } from './booking-row';
+import { BookingsRepository, ReducedBooking } from './bookings.repository';
 
 /** What `cancelLocked` needs of a booking its caller locked. */
 export type LockedBooking = Pick<BookingRow, 'id' | 'status'>;

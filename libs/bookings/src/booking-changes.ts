@@ -1,4 +1,4 @@
-import type { BookingRow, StoredGuest } from './booking.entity';
+import type { BookingRow, StoredGuest } from './booking-row';
 import { hashRequestBody } from './booking-request-hash';
 
 export interface FieldChange<T> {

@@ -1,6 +1,6 @@
 import { AppConfig } from '#libs/config';
 import { addDays, daysBetween, FieldProblem } from '#libs/shared';
-import type { Guest } from './booking.entity';
+import type { Guest } from './booking-row';
 
 /** A stay as a request asks for it (a new booking, or a booking as an amendment would leave it). */
 export interface RequestedStay {

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessModule } from '#libs/access';
 import { AuditModule } from '#libs/audit';
 import { CapacityModule } from '#libs/capacity';
@@ -10,7 +9,6 @@ import { Clock } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
 import { BookingAmendments } from './booking-amendment.service';
 import { BookingCancellation } from './booking-cancellation';
-import { Booking } from './booking.entity';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
 import { ExposureService } from './exposure.service';
@@ -19,15 +17,7 @@ import { HoldExpiryService } from './hold-expiry.service';
 import { PartyDecisionService } from './party-decision.service';
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Booking]),
-    AccessModule,
-    AuditModule,
-    CapacityModule,
-    FlightsModule,
-    NotificationsModule,
-    RestrictionsModule,
-  ],
+  imports: [AccessModule, AuditModule, CapacityModule, FlightsModule, NotificationsModule, RestrictionsModule],
   providers: [
     BookingsRepository,
     AdmissionBatcher,

@@ -1,36 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { returnedRows } from '#libs/database';
+import { Narrowed, returnedRows, RowOf, selectList } from '#libs/database';
 import { cursorTimestampSql } from '#libs/shared';
-import { BookingRow, BookingStatus, CancellationReason, Guest, StoredGuest } from './booking.entity';
+import {
+  ANONYMISED_BOOKING_SELECT,
+  AnonymisedBooking,
+  BOOKING_SELECT,
+  BookingRow,
+  BookingStatus,
+  CANCELLED_BOOKING_SELECT,
+  CancellationReason,
+  CancelledBooking,
+  Guest,
+  StoredGuest,
+} from './booking-row';
 import { generateBookingReference } from './booking-reference';
 
-export const BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.status, b.check_in AS "checkIn", b.check_out AS "checkOut",
-  b.guests, b.guest_count AS "guestCount", b.nationalities, b.hold_expires_at AS "holdExpiresAt",
-  b.outbound_flight_id AS "outboundFlightId", b.return_flight_id AS "returnFlightId",
-  b.cancellation_reason AS "cancellationReason", b.cancellation_restriction_id AS "cancellationRestrictionId",
-  b.cancelled_at AS "cancelledAt", b.anonymised_at AS "anonymisedAt", b.action_required_reason AS "actionRequiredReason",
-  b.action_required_restriction_id AS "actionRequiredRestrictionId", b.action_required_deadline AS "actionRequiredDeadline", b.version, b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
-
-/**
- * What cancelling a booking needs to know of it afterwards: nights and seats to release, the
- * agency to notify. Bulk cancellations (a ban: thousands per transaction) return only this,
- * not the guest lists and timestamps, which the worker would otherwise parse for nothing.
- */
-export type CancelledBooking = Pick<
-  BookingRow,
-  'id' | 'reference' | 'agencyId' | 'checkIn' | 'checkOut' | 'guestCount' | 'outboundFlightId' | 'returnFlightId'
->;
-const CANCELLED_BOOKING_COLUMNS = `b.id, b.reference, b.agency_id AS "agencyId", b.check_in AS "checkIn", b.check_out AS "checkOut",
-  b.guest_count AS "guestCount", b.outbound_flight_id AS "outboundFlightId", b.return_flight_id AS "returnFlightId"`;
-
-/** What taking guests out of a booking needs to know of it afterwards: what to release, whom to tell. */
+/** What taking guests out of a booking needs to know of it afterwards, beside what cancelling does: what to release, whom to tell. */
+const REDUCED_BOOKING_SELECT = selectList('bookings', 'b', [
+  'status',
+  'nationalities',
+  'action_required_deadline',
+  'action_required_restriction_id',
+]);
 export type ReducedBooking = CancelledBooking &
-  Pick<BookingRow, 'status' | 'nationalities' | 'actionRequiredDeadline' | 'actionRequiredRestrictionId'> & {
+  Narrowed<RowOf<typeof REDUCED_BOOKING_SELECT>, { status: BookingStatus }> & {
     /** The guests taken out, as they were stored. */
     removedGuests: Guest[];
   };
+
+const OVERDUE_DECISION_SELECT = selectList('bookings', 'b', ['id', 'status', 'action_required_restriction_id']);
+const EXPIRED_HOLD_SELECT = selectList('bookings', 'b', ['id', 'status']);
+const HELD_GUESTS_SELECT = selectList('agency_held_guests', null, ['agency_id', 'held_guests']);
+const IDEMPOTENCY_RECORD_SELECT = selectList('idempotency_keys', null, ['request_hash', 'response_status', 'response_body']);
+const IDEMPOTENCY_KEY_SELECT = selectList('idempotency_keys', null, ['agency_id', 'key']);
 
 export interface NewBooking {
   id: string;
@@ -44,9 +48,6 @@ export interface NewBooking {
   returnFlightId: string | null;
   createdByKeyId: string | null;
 }
-
-/** What anonymising a booking leaves to report on it: who, how many, which nationalities. */
-export type AnonymisedBooking = Pick<BookingRow, 'id' | 'agencyId' | 'guestCount' | 'nationalities' | 'anonymisedAt'>;
 
 export interface BookingListFilter {
   agencyId?: string;
@@ -64,11 +65,7 @@ export interface NightNationalityCount {
   guests: number;
 }
 
-export interface IdempotencyRecord {
-  requestHash: string;
-  responseStatus: number | null;
-  responseBody: unknown;
-}
+export type IdempotencyRecord = RowOf<typeof IDEMPOTENCY_RECORD_SELECT>;
 
 @Injectable()
 export class BookingsRepository {
@@ -93,7 +90,7 @@ export class BookingsRepository {
                 "checkOut" date, guests jsonb, "holdExpiresAt" timestamptz, "outboundFlightId" uuid, "returnFlightId" uuid,
                 "createdByKeyId" uuid)
          ON CONFLICT (reference) DO NOTHING
-         RETURNING ${BOOKING_COLUMNS}`,
+         RETURNING ${BOOKING_SELECT.sql}`,
         [JSON.stringify(remaining.map((booking) => ({ ...booking, reference: generateBookingReference() })))],
       );
       inserted.push(...rows);
@@ -111,7 +108,7 @@ export class BookingsRepository {
 
   async findById(id: string, agencyId?: string): Promise<BookingRow | undefined> {
     const rows: BookingRow[] = await this.dataSource.query(
-      `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE b.id = $1 AND ($2::uuid IS NULL OR b.agency_id = $2)`,
+      `SELECT ${BOOKING_SELECT.sql} FROM bookings b WHERE b.id = $1 AND ($2::uuid IS NULL OR b.agency_id = $2)`,
       [id, agencyId ?? null],
     );
     return rows[0];
@@ -119,7 +116,7 @@ export class BookingsRepository {
 
   async lockById(manager: EntityManager, id: string, agencyId?: string): Promise<BookingRow | undefined> {
     const rows: BookingRow[] = await manager.query(
-      `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE b.id = $1 AND ($2::uuid IS NULL OR b.agency_id = $2) FOR UPDATE`,
+      `SELECT ${BOOKING_SELECT.sql} FROM bookings b WHERE b.id = $1 AND ($2::uuid IS NULL OR b.agency_id = $2) FOR UPDATE`,
       [id, agencyId ?? null],
     );
     return rows[0];
@@ -135,7 +132,7 @@ export class BookingsRepository {
     before?: { createdAt: string; id: string },
   ): Promise<(BookingRow & { cursorCreatedAt: string })[]> {
     return this.dataSource.query(
-      `SELECT ${BOOKING_COLUMNS}, ${cursorTimestampSql('b.created_at')} AS "cursorCreatedAt" FROM bookings b
+      `SELECT ${BOOKING_SELECT.sql}, ${cursorTimestampSql('b.created_at')} AS "cursorCreatedAt" FROM bookings b
         WHERE ($1::uuid IS NULL OR b.agency_id = $1)
           AND ($2::text IS NULL OR b.status = $2)
           AND ($3::date IS NULL OR b.check_in >= $3)
@@ -177,7 +174,7 @@ export class BookingsRepository {
 
   async markConfirmed(manager: EntityManager, id: string): Promise<BookingRow> {
     const result: [BookingRow[], number] = await manager.query(
-      `UPDATE bookings b SET status = 'confirmed', hold_expires_at = NULL, updated_at = now() WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
+      `UPDATE bookings b SET status = 'confirmed', hold_expires_at = NULL, updated_at = now() WHERE b.id = $1 RETURNING ${BOOKING_SELECT.sql}`,
       [id],
     );
     return returnedRows(result)[0];
@@ -195,7 +192,7 @@ export class BookingsRepository {
               -- A cancelled booking waits for no decision any more.
               action_required_reason = NULL, action_required_restriction_id = NULL, action_required_deadline = NULL
         WHERE b.id = ANY($1::uuid[]) AND b.status IN ('held', 'confirmed')
-        RETURNING ${CANCELLED_BOOKING_COLUMNS}`,
+        RETURNING ${CANCELLED_BOOKING_SELECT.sql}`,
       [ids, cancellation.reason, cancellation.restrictionId],
     );
     return returnedRows(result);
@@ -229,8 +226,7 @@ export class BookingsRepository {
                  FROM unnest($1::uuid[], $2::timestamptz[]) AS r(id, deadline) JOIN bookings old ON old.id = r.id) party
         WHERE b.id = party.id AND b.status IN ('held', 'confirmed')
           AND jsonb_array_length(party.kept) > 0 AND jsonb_array_length(party.removed) > 0
-        RETURNING ${CANCELLED_BOOKING_COLUMNS}, b.status, b.nationalities, party.removed AS "removedGuests",
-                  b.action_required_deadline AS "actionRequiredDeadline", b.action_required_restriction_id AS "actionRequiredRestrictionId"`,
+        RETURNING ${CANCELLED_BOOKING_SELECT.sql}, ${REDUCED_BOOKING_SELECT.sql}, party.removed AS "removedGuests"`,
       [
         reductions.map((reduction) => reduction.id),
         reductions.map((reduction) => reduction.deadline),
@@ -259,7 +255,7 @@ export class BookingsRepository {
               outbound_flight_id = $5, return_flight_id = $6,
               action_required_reason = NULL, action_required_restriction_id = NULL, action_required_deadline = NULL,
               updated_at = now()
-        WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
+        WHERE b.id = $1 RETURNING ${BOOKING_SELECT.sql}`,
       [id, amended.checkIn, amended.checkOut, JSON.stringify(amended.guests), amended.outboundFlightId, amended.returnFlightId],
     );
     return returnedRows(result)[0];
@@ -269,7 +265,7 @@ export class BookingsRepository {
   async clearActionRequired(manager: EntityManager, id: string): Promise<BookingRow> {
     const result: [BookingRow[], number] = await manager.query(
       `UPDATE bookings b SET action_required_reason = NULL, action_required_restriction_id = NULL, action_required_deadline = NULL, updated_at = now()
-        WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
+        WHERE b.id = $1 RETURNING ${BOOKING_SELECT.sql}`,
       [id],
     );
     return returnedRows(result)[0];
@@ -282,7 +278,7 @@ export class BookingsRepository {
     limit: number,
   ): Promise<Pick<BookingRow, 'id' | 'status' | 'actionRequiredRestrictionId'>[]> {
     return manager.query(
-      `SELECT b.id, b.status, b.action_required_restriction_id AS "actionRequiredRestrictionId" FROM bookings b
+      `SELECT ${OVERDUE_DECISION_SELECT.sql} FROM bookings b
         WHERE b.action_required_deadline <= $1
         ORDER BY b.action_required_deadline LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, limit],
@@ -292,7 +288,7 @@ export class BookingsRepository {
   /** Held bookings whose hold has run out, locked, skipping any another worker is handling. */
   async lockExpiredHolds(manager: EntityManager, now: Date, limit: number): Promise<Pick<BookingRow, 'id' | 'status'>[]> {
     return manager.query(
-      `SELECT b.id, b.status FROM bookings b
+      `SELECT ${EXPIRED_HOLD_SELECT.sql} FROM bookings b
         WHERE b.status = 'held' AND b.hold_expires_at <= $1
         ORDER BY b.hold_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, limit],
@@ -347,7 +343,7 @@ export class BookingsRepository {
                           FROM jsonb_array_elements(b.guests) WITH ORDINALITY AS g(guest, position)),
               anonymised_at = now(), updated_at = now()
         WHERE b.id = ANY($1::uuid[]) AND b.anonymised_at IS NULL
-        RETURNING b.id, b.agency_id AS "agencyId", b.guest_count AS "guestCount", b.nationalities, b.anonymised_at AS "anonymisedAt"`,
+        RETURNING ${ANONYMISED_BOOKING_SELECT.sql}`,
       [ids],
     );
     return returnedRows(result);
@@ -360,8 +356,8 @@ export class BookingsRepository {
    * admission transaction after its drafts were written, whose trigger locked these counters.
    */
   async heldGuestsOf(manager: EntityManager, agencyIds: string[]): Promise<Map<string, number>> {
-    const rows: { agencyId: string; heldGuests: number }[] = await manager.query(
-      `SELECT agency_id AS "agencyId", held_guests AS "heldGuests" FROM agency_held_guests WHERE agency_id = ANY($1::uuid[])`,
+    const rows: RowOf<typeof HELD_GUESTS_SELECT>[] = await manager.query(
+      `SELECT ${HELD_GUESTS_SELECT.sql} FROM agency_held_guests WHERE agency_id = ANY($1::uuid[])`,
       [agencyIds],
     );
     return new Map(rows.map((row) => [row.agencyId, row.heldGuests]));
@@ -387,7 +383,7 @@ export class BookingsRepository {
     flights: { outboundFlightId: string | null; returnFlightId: string | null },
   ): Promise<BookingRow> {
     const result: [BookingRow[], number] = await manager.query(
-      `UPDATE bookings b SET outbound_flight_id = $2, return_flight_id = $3, updated_at = now() WHERE b.id = $1 RETURNING ${BOOKING_COLUMNS}`,
+      `UPDATE bookings b SET outbound_flight_id = $2, return_flight_id = $3, updated_at = now() WHERE b.id = $1 RETURNING ${BOOKING_SELECT.sql}`,
       [id, flights.outboundFlightId, flights.returnFlightId],
     );
     return returnedRows(result)[0];
@@ -399,7 +395,7 @@ export class BookingsRepository {
    */
   async lockLiveOnFlight(manager: EntityManager, flightId: string, limit: number): Promise<BookingRow[]> {
     return manager.query(
-      `SELECT ${BOOKING_COLUMNS} FROM bookings b
+      `SELECT ${BOOKING_SELECT.sql} FROM bookings b
         WHERE b.status IN ('held', 'confirmed') AND (b.outbound_flight_id = $1 OR b.return_flight_id = $1)
         ORDER BY b.id LIMIT $2 FOR UPDATE`,
       [flightId, limit],
@@ -415,7 +411,7 @@ export class BookingsRepository {
               return_flight_id = CASE WHEN b.return_flight_id = $2 THEN NULL ELSE b.return_flight_id END,
               updated_at = now()
         WHERE b.id = ANY($1::uuid[]) AND (b.outbound_flight_id = $2 OR b.return_flight_id = $2)
-        RETURNING ${BOOKING_COLUMNS}`,
+        RETURNING ${BOOKING_SELECT.sql}`,
       [ids, flightId],
     );
     return returnedRows(result);
@@ -425,7 +421,7 @@ export class BookingsRepository {
 
   async findIdempotencyRecord(agencyId: string, key: string): Promise<IdempotencyRecord | undefined> {
     const rows: IdempotencyRecord[] = await this.dataSource.query(
-      `SELECT request_hash AS "requestHash", response_status AS "responseStatus", response_body AS "responseBody"
+      `SELECT ${IDEMPOTENCY_RECORD_SELECT.sql}
          FROM idempotency_keys WHERE agency_id = $1 AND key = $2 AND created_at > now() - interval '24 hours'`,
       [agencyId, key],
     );
@@ -446,13 +442,13 @@ export class BookingsRepository {
     const sorted = [...claims].sort((a, b) => (a.agencyId + a.key).localeCompare(b.agencyId + b.key));
     // A record older than 24 h may be reused: the claim takes it over (one statement, no separate delete).
     // Callers never pass the same (agency, key) twice in one call (ON CONFLICT DO UPDATE would refuse it).
-    const rows: { agencyId: string; key: string }[] = await manager.query(
+    const rows: RowOf<typeof IDEMPOTENCY_KEY_SELECT>[] = await manager.query(
       `INSERT INTO idempotency_keys AS i (agency_id, key, request_hash)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
        ON CONFLICT (agency_id, key) DO UPDATE
           SET request_hash = EXCLUDED.request_hash, response_status = NULL, response_body = NULL, created_at = now()
         WHERE i.created_at <= now() - interval '24 hours'
-       RETURNING agency_id AS "agencyId", key`,
+       RETURNING ${IDEMPOTENCY_KEY_SELECT.sql}`,
       [sorted.map((claim) => claim.agencyId), sorted.map((claim) => claim.key), sorted.map((claim) => claim.requestHash)],
     );
     return new Set(rows.map((row) => `${row.agencyId}/${row.key}`));

@@ -37,7 +37,7 @@ import { AUDITED_BOOKING_FIELDS } from './audited-booking-fields';
 import { AdmissionRequest } from './admission/admission.types';
 import { BookingCancellation } from './booking-cancellation';
 import { hashRequestBody } from './booking-request-hash';
-import { BookingRow } from './booking.entity';
+import { BookingRow } from './booking-row';
 import { stayRuleProblems, storedGuestsOf } from './booking-rules';
 import { checkVersion, VersionPrecondition } from './version-precondition';
 import { BookingListFilter, BookingsRepository } from './bookings.repository';

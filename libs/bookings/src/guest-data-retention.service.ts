@@ -6,7 +6,8 @@ import { AppConfig } from '#libs/config';
 import { NotificationsRepository } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
 import { Clock, localDateOf } from '#libs/shared';
-import { AnonymisedBooking, BookingsRepository } from './bookings.repository';
+import { AnonymisedBooking } from './booking-row';
+import { BookingsRepository } from './bookings.repository';
 
 /** Bookings anonymised (and idempotency records deleted) per transaction. */
 export const RETENTION_CHUNK_SIZE = 1_000;

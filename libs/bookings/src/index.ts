@@ -3,7 +3,7 @@ export * from './bookings.repository';
 export * from './bookings.service';
 export * from './bookings.controller';
 export * from './booking-cancellation';
-export * from './booking.entity';
+export * from './booking-row';
 export * from './guest-data-retention.service';
 export * from './hold-expiry.service';
 export * from './party-decision.service';

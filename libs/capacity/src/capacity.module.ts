@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '#libs/audit';
 import { CapacityRepository } from './capacity.repository';
 import { CapacityService } from './capacity.service';
-import { Night } from './night.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Night]), AuditModule],
+  imports: [AuditModule],
   providers: [CapacityRepository, CapacityService],
   exports: [CapacityRepository, CapacityService],
 })

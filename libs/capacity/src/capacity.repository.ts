@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { RowOf, selectList } from '#libs/database';
 
-export interface NightState {
-  date: string;
-  capacity: number;
-  reserved: number;
-  held: number;
-}
+const NIGHT_SELECT = selectList('nights', null, ['date', 'capacity', 'reserved', 'held']);
+/** One night's capacity and counters (`reserved`: guests in held and confirmed bookings; `held`: the held part). */
+export type NightState = RowOf<typeof NIGHT_SELECT>;
 
 /** A change to one night's counters; negative values release. */
 export interface NightDelta {
@@ -47,7 +45,7 @@ export class CapacityRepository {
   /** Locks the given nights in date order — the one lock order every transaction follows, so none deadlock. */
   async lockNights(manager: EntityManager, dates: string[]): Promise<Map<string, NightState>> {
     const rows: NightState[] = await manager.query(
-      `SELECT date, capacity, reserved, held FROM nights WHERE date = ANY($1::date[]) ORDER BY date FOR UPDATE`,
+      `SELECT ${NIGHT_SELECT.sql} FROM nights WHERE date = ANY($1::date[]) ORDER BY date FOR UPDATE`,
       [dates],
     );
     return new Map(rows.map((row) => [row.date, row]));

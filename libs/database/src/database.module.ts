@@ -15,7 +15,6 @@ import { buildDataSourceOptions } from './data-source-options';
           // The name shown in pg_stat_activity: kalma-api or kalma-worker (their main.ts set the title).
           applicationName: process.title.startsWith('kalma') ? process.title : 'kalma',
         }),
-        autoLoadEntities: true,
         // Retry at boot: in docker-compose the API may start a moment before Postgres accepts connections.
         retryAttempts: 10,
         retryDelay: 1_000,

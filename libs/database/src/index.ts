@@ -3,3 +3,4 @@ export * from './database.module';
 export * from './run-migrations';
 export * from './returned-rows';
 export * from './migrations';
+export * from './schema';

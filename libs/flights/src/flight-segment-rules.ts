@@ -1,5 +1,5 @@
 import { DomainError, localDateOf } from '#libs/shared';
-import type { FlightRow } from './flight.entity';
+import type { FlightRow } from './flight-row';
 import { FlightMismatch, FlightSegment, FlightUnavailable, ShortFlight } from './flights.errors';
 
 export interface SegmentContext {

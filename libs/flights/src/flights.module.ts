@@ -1,9 +1,7 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '#libs/audit';
 import { Clock } from '#libs/shared';
 import { AirportDirectory } from './airport-directory';
-import { Flight, Route, RouteSuspension } from './flight.entity';
 import { FlightsRepository } from './flights.repository';
 import { FlightsService } from './flights.service';
 
@@ -12,7 +10,7 @@ import { FlightsService } from './flights.service';
  * through `FlightsRepository`, and taking bookings off cancelled flights lives in libs/disruptions.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Route, RouteSuspension, Flight]), AuditModule],
+  imports: [AuditModule],
   providers: [AirportDirectory, FlightsRepository, FlightsService, Clock],
   exports: [FlightsRepository, FlightsService],
 })

@@ -2,19 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { cursorTimestampSql } from '#libs/shared';
-import type { FlightRow, RouteRow, RouteSuspensionRow } from './flight.entity';
+import {
+  FLIGHT_SELECT,
+  FlightRow,
+  ROUTE_AIRPORTS_SELECT,
+  ROUTE_SELECT,
+  ROUTE_SUSPENSION_SELECT,
+  RouteRow,
+  RouteSuspensionRow,
+} from './flight-row';
 
-const ROUTE_COLUMNS = `r.id, r.origin, r.destination, r.origin_name AS "originName", r.destination_name AS "destinationName", r.created_at AS "createdAt"`;
-
-const FLIGHT_COLUMNS = `f.id, f.route_id AS "routeId", f.flight_number AS "flightNumber", r.origin, r.destination,
-  f.departure_at AS "departureAt", f.arrival_at AS "arrivalAt", f.seats, f.seats_reserved AS "seatsReserved", f.status,
-  f.cancellation_reason AS "cancellationReason", f.cancelled_at AS "cancelledAt", f.suspension_id AS "suspensionId",
-  f.disruption_state AS "disruptionState", f.disruption_affected_bookings AS "disruptionAffectedBookings",
-  f.disruption_released_bookings AS "disruptionReleasedBookings", f.disruption_completed_at AS "disruptionCompletedAt",
-  f.created_at AS "createdAt", f.updated_at AS "updatedAt"`;
-
-const SUSPENSION_COLUMNS = `s.id, s.route_id AS "routeId", s.suspended_from AS "suspendedFrom", s.suspended_until AS "suspendedUntil",
-  s.reason, s.created_by_key_id AS "createdByKeyId", s.created_at AS "createdAt"`;
+const ROUTE_COLUMNS = ROUTE_SELECT.sql;
+const FLIGHT_COLUMNS = `${FLIGHT_SELECT.sql}, ${ROUTE_AIRPORTS_SELECT.sql}`;
+const SUSPENSION_COLUMNS = ROUTE_SUSPENSION_SELECT.sql;
 
 /** A change to one flight's reserved seats; negative values release. */
 export interface SeatDelta {

@@ -17,7 +17,7 @@ import {
   ValidationFailed,
 } from '#libs/shared';
 import { AirportDirectory } from './airport-directory';
-import type { FlightRow, RouteRow, RouteSuspensionRow } from './flight.entity';
+import type { FlightRow, RouteRow, RouteSuspensionRow } from './flight-row';
 import { SeatsBelowReserved } from './flights.errors';
 import { FlightListFilter, FlightsRepository } from './flights.repository';
 

@@ -4,7 +4,7 @@ export * from './flights.service';
 export * from './flights.controller';
 export * from './routes.controller';
 export * from './flights.errors';
-export * from './flight.entity';
+export * from './flight-row';
 export * from './flight-segment-rules';
 export * from './airport-directory';
 export * from './dto/flight.dto';

@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessModule } from '#libs/access';
-import { Notification } from './notification.entity';
 import { NotificationsRepository } from './notifications.repository';
 import { NotificationsService } from './notifications.service';
 import { WebhookDeliveriesRepository } from './webhooks/webhook-deliveries.repository';
 import { WebhookDeliveriesService } from './webhooks/webhook-deliveries.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Notification]), AccessModule],
+  imports: [AccessModule],
   providers: [NotificationsRepository, NotificationsService, WebhookDeliveriesRepository, WebhookDeliveriesService],
   exports: [NotificationsRepository, NotificationsService, WebhookDeliveriesRepository, WebhookDeliveriesService],
 })

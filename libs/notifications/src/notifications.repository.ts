@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { Narrowed, RowOf, selectList } from '#libs/database';
 
 export type NotificationType =
   | 'booking.cancelled'
@@ -18,17 +19,17 @@ export interface NewNotification {
   dedupeKey: string;
 }
 
-export interface NotificationRow {
-  id: string;
-  sequence: string;
-  agencyId: string;
-  type: string;
-  data: Record<string, unknown>;
-  createdAt: Date;
-  acknowledgedAt: Date | null;
-}
-
-const COLUMNS = `id, sequence::text AS sequence, agency_id AS "agencyId", type, data, created_at AS "createdAt", acknowledged_at AS "acknowledgedAt"`;
+const NOTIFICATION_SELECT = selectList('notifications', null, [
+  'id',
+  'sequence',
+  'agency_id',
+  'type',
+  'data',
+  'created_at',
+  'acknowledged_at',
+]);
+/** An inbox entry; `sequence` (a bigint, so a string) is insertion order: the inbox's cursor and what "older" means for acknowledgement. */
+export type NotificationRow = Narrowed<RowOf<typeof NOTIFICATION_SELECT>, { data: Record<string, unknown> }>;
 
 /** First key of the advisory locks on agencies' inboxes (any constant no other lock of Kalma uses). */
 const INBOX_LOCK_NAMESPACE = 0x6b6e; // "kn"
@@ -96,15 +97,16 @@ export class NotificationsRepository {
 
   /**
    * Oldest first, keyset-paginated on sequence. The columns are qualified on purpose: a bare
-   * `ORDER BY sequence` names the output column `sequence::text AS sequence` and sorts as text
-   * ("10" before "9"), so a page ended on the wrong row and the next one skipped the rest.
+   * `ORDER BY sequence` names an output column of that name first, and one cast to text (as
+   * `sequence::text AS sequence` once was) sorts "10" before "9", so a page ended on the wrong row
+   * and the next one skipped the rest. (pg returns a bigint as a string: no cast is needed.)
    */
   async listInbox(
     agencyId: string,
     options: { afterSequence?: string; limit: number; unacknowledgedOnly: boolean },
   ): Promise<NotificationRow[]> {
     return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM notifications n
+      `SELECT ${NOTIFICATION_SELECT.sql} FROM notifications n
         WHERE n.agency_id = $1 AND ($2::bigint IS NULL OR n.sequence > $2::bigint)
           AND (NOT $3::boolean OR n.acknowledged_at IS NULL)
         ORDER BY n.sequence LIMIT $4`,
@@ -113,10 +115,10 @@ export class NotificationsRepository {
   }
 
   async findInInbox(agencyId: string, id: string): Promise<NotificationRow | undefined> {
-    const rows: NotificationRow[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM notifications WHERE agency_id = $1 AND id = $2`, [
-      agencyId,
-      id,
-    ]);
+    const rows: NotificationRow[] = await this.dataSource.query(
+      `SELECT ${NOTIFICATION_SELECT.sql} FROM notifications WHERE agency_id = $1 AND id = $2`,
+      [agencyId, id],
+    );
     return rows[0];
   }
 

@@ -5,6 +5,6 @@ export * from './restrictions.controller';
 export * from './restriction-gate';
 export * from './restriction-rules';
 export * from './restriction-sql';
-export * from './restriction.entity';
+export * from './restriction-row';
 export * from './restriction.errors';
 export * from './dto/restriction.dto';

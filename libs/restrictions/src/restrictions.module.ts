@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '#libs/audit';
 import { Clock } from '#libs/shared';
-import { Restriction } from './restriction.entity';
 import { RestrictionGate } from './restriction-gate';
 import { RestrictionsRepository } from './restrictions.repository';
 import { RestrictionsService } from './restrictions.service';
@@ -13,7 +11,7 @@ import { RestrictionsService } from './restrictions.service';
  * `libs/enforcement`, which depends on both.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Restriction]), AuditModule],
+  imports: [AuditModule],
   providers: [RestrictionsRepository, RestrictionsService, RestrictionGate, Clock],
   exports: [RestrictionsRepository, RestrictionsService, RestrictionGate],
 })

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '#libs/database';
 import { cursorTimestampSql } from '#libs/shared';
-import { RestrictionRow } from './restriction.entity';
+import { RESTRICTION_SELECT, RestrictionRow } from './restriction-row';
 import { Coverage, RestrictionStatus, RestrictionTerms, RestrictionWindow } from './restriction-rules';
 import {
   affectedBookingsCondition,
@@ -15,13 +15,7 @@ import {
   RestrictionTarget,
 } from './restriction-sql';
 
-const COLUMNS = `r.id, r.nationalities, r.all_foreign AS "allForeign", r.except_nationalities AS "exceptNationalities",
-  r.home_country AS "homeCountry", r.effective_from AS "effectiveFrom", r.effective_until AS "effectiveUntil",
-  r.window_from AS "windowFrom", r.window_to AS "windowTo", r.reason, r.applied_by_key_id AS "appliedByKeyId",
-  r.lifted_at AS "liftedAt", r.lifted_by_key_id AS "liftedByKeyId", r.enforcement_state AS "enforcementState",
-  r.affected_bookings AS "affectedBookings", r.cancelled_bookings AS "cancelledBookings", r.reduced_bookings AS "reducedBookings",
-  r.enforcement_started_at AS "enforcementStartedAt", r.enforcement_completed_at AS "enforcementCompletedAt",
-  r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
+const COLUMNS = RESTRICTION_SELECT.sql;
 
 /** The status of a restriction, as SQL (the same rule as `statusOf`). */
 const STATUS_SQL = `CASE WHEN r.lifted_at IS NOT NULL THEN 'lifted'

@@ -7,7 +7,7 @@ import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue } from '#libs/jobs';
 import { Clock, decodeTimestampCursor, encodeCursor, FieldProblem, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
 import { CreateRestrictionDto } from './dto/restriction.dto';
-import { RestrictionRow } from './restriction.entity';
+import { RestrictionRow } from './restriction-row';
 import { Coverage, statusOf, windowOf } from './restriction-rules';
 import { NewRestriction, RestrictionImpact, RestrictionListFilter, RestrictionsRepository, termsOf } from './restrictions.repository';
 

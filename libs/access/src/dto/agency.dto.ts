@@ -4,7 +4,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { IsOmittable } from '#libs/shared';
 import type { AgencyRow } from '../access.repository';
-import { PARTY_POLICIES, PartyPolicy } from '../agency.entity';
+import { PARTY_POLICIES, PartyPolicy } from '../party-policy';
 import { ROLES, Role } from '../principal';
 
 /** Names are stored without surrounding white space, so one of spaces only is blank and refused. */

@@ -19,7 +19,7 @@ import {
 import { describeError, Metrics } from '#libs/observability';
 import { RestrictionGate } from '#libs/restrictions';
 import { Clock, DomainError, IdempotencyKeyReused, isForeignKeyViolationOn, NotFound, toProblem } from '#libs/shared';
-import type { BookingRow } from '../booking.entity';
+import type { BookingRow } from '../booking-row';
 import { HoldLimitReached } from '../bookings.errors';
 import { AUDITED_BOOKING_FIELDS } from '../audited-booking-fields';
 import { BookingsRepository, NewBooking } from '../bookings.repository';

@@ -1,6 +1,6 @@
 import type { AuditOrigin } from '#libs/audit';
 import type { DomainError } from '#libs/shared';
-import type { BookingRow, Guest } from '../booking.entity';
+import type { BookingRow, Guest } from '../booking-row';
 
 /** A validated booking request on its way into the admission transaction. */
 export interface AdmissionRequest {

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { ApiCount, ApiDate, daysBetween, IsCalendarDate, NATIONALITY_PATTERN, PageQueryDto } from '#libs/shared';
 import { BOOKING_REFERENCE_PATTERN } from '../booking-reference';
-import { BOOKING_STATUSES, BookingRow, BookingStatus } from '../booking.entity';
+import { BOOKING_STATUSES, BookingRow, BookingStatus } from '../booking-row';
 
 export class CancellationDto {
   @ApiProperty({ enum: ['agent_request', 'operations', 'restriction', 'hold_expired'] }) reason: string;

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ApiCount, IsCalendarDate, IsInstantWithOffset, IsOmittable, PageQueryDto } from '#libs/shared';
-import { DisruptionState, FLIGHT_STATUSES, FlightRow, FlightStatus } from '../flight.entity';
+import { DisruptionState, FLIGHT_STATUSES, FlightRow, FlightStatus } from '../flight-row';
 
 /** The same ceiling as a night's capacity: a sanity bound on input, not a model of aircraft. */
 export const MAX_FLIGHT_SEATS = 1_000_000;

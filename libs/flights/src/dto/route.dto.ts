@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { IsInstantWithOffset } from '#libs/shared';
-import type { FlightRow, RouteRow, RouteSuspensionRow } from '../flight.entity';
+import type { FlightRow, RouteRow, RouteSuspensionRow } from '../flight-row';
 
 const IATA = /^[A-Z]{3}$/;
 

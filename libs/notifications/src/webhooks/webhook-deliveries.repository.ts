@@ -1,25 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { returnedRows } from '#libs/database';
+import { Narrowed, returnedRows, RowOf, selectList } from '#libs/database';
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'not_applicable';
 export const DELIVERY_STATES: DeliveryState[] = ['pending', 'delivered', 'failed', 'not_applicable'];
 
+/** What a claim reads of the notification (`attempt`: the number of this attempt, its count after the claim), as `notifications n`. */
+const CLAIMED_NOTIFICATION_SELECT = selectList(
+  'notifications',
+  'n',
+  ['id', 'agency_id', 'type', 'data', 'created_at', 'delivery_attempts'],
+  {
+    delivery_attempts: 'attempt',
+  },
+);
+/** …and of its agency, as `agencies a`. */
+const CLAIMED_AGENCY_SELECT = selectList('agencies', 'a', ['webhook_url', 'webhook_secret']);
+type ClaimedRow = Narrowed<RowOf<typeof CLAIMED_NOTIFICATION_SELECT>, { data: Record<string, unknown> }> &
+  RowOf<typeof CLAIMED_AGENCY_SELECT> & {
+    /** Its number within the current retry window (1 = the window's first): what the backoff grows with. */
+    attemptInWindow: number;
+    share: number;
+  };
+
 /** A delivery claimed for one attempt: the notification plus where and how to send it. */
-export interface ClaimedDelivery {
-  id: string;
-  agencyId: string;
-  type: string;
-  data: Record<string, unknown>;
-  createdAt: Date;
-  /** The number of this attempt (the notification's attempt count after the claim). */
-  attempt: number;
-  /** Its number within the current retry window (1 = the window's first): what the backoff grows with. */
-  attemptInWindow: number;
-  webhookUrl: string;
-  webhookSecret: string;
-}
+export type ClaimedDelivery = Omit<ClaimedRow, 'share' | 'webhookUrl'> & { webhookUrl: string };
 
 /** What one attempt produced, ready to be recorded. */
 export interface AttemptRecord extends AttemptRow {
@@ -36,36 +42,31 @@ export interface RecordedTransition {
   lagSeconds: number | null;
 }
 
-export interface DeliveryRow {
-  notificationId: string;
-  sequence: string;
-  agencyId: string;
-  type: string;
-  createdAt: Date;
-  state: DeliveryState;
-  attempts: number;
-  nextAttemptAt: Date | null;
-  deliveredAt: Date | null;
-}
+/** A notification's webhook delivery, as `FROM notifications n`. */
+const DELIVERY_SELECT = selectList(
+  'notifications',
+  'n',
+  ['id', 'sequence', 'agency_id', 'type', 'created_at', 'delivery_state', 'delivery_attempts', 'next_attempt_at', 'delivered_at'],
+  { id: 'notificationId', delivery_state: 'state', delivery_attempts: 'attempts' },
+);
+export type DeliveryRow = Narrowed<RowOf<typeof DELIVERY_SELECT>, { state: DeliveryState }>;
 
-export interface AttemptRow {
-  attempt: number;
-  url: string;
-  attemptedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  succeeded: boolean;
-}
+const ATTEMPT_SELECT = selectList('webhook_attempts', null, [
+  'attempt',
+  'url',
+  'attempted_at',
+  'duration_ms',
+  'status_code',
+  'error',
+  'succeeded',
+]);
+export type AttemptRow = RowOf<typeof ATTEMPT_SELECT>;
 
 export interface DeliveryWithLastAttempt extends DeliveryRow {
   lastAttempt: AttemptRow | null;
 }
 
-const DELIVERY_COLUMNS = `n.id AS "notificationId", n.sequence::text AS sequence, n.agency_id AS "agencyId", n.type,
-  n.created_at AS "createdAt", n.delivery_state AS state, n.delivery_attempts AS attempts,
-  n.next_attempt_at AS "nextAttemptAt", n.delivered_at AS "deliveredAt"`;
-const ATTEMPT_COLUMNS = `attempt, url, attempted_at AS "attemptedAt", duration_ms AS "durationMs", status_code AS "statusCode", error, succeeded`;
+const DELIVERY_COLUMNS = DELIVERY_SELECT.sql;
 
 /** SQL of webhook delivery: claiming due deliveries, recording attempts, and operations' views. */
 @Injectable()
@@ -92,7 +93,6 @@ export class WebhookDeliveriesRepository {
     leaseSeconds: number,
     share: { concurrency: number; inHand: ReadonlyMap<string, number> },
   ): Promise<{ deliveries: ClaimedDelivery[]; claimedCount: number; share: number | null }> {
-    type ClaimedRow = Omit<ClaimedDelivery, 'webhookUrl'> & { webhookUrl: string | null; share: number };
     const inHand = [...share.inHand].filter(([, count]) => count > 0).map(([agencyId, count]) => ({ agencyId, count }));
     const rows = returnedRows<ClaimedRow>(
       await this.dataSource.query(
@@ -129,9 +129,9 @@ export class WebhookDeliveriesRepository {
          delivery_attempts = n.delivery_attempts + CASE WHEN a.webhook_url IS NULL THEN 0 ELSE 1 END
        FROM due, agencies a, fair
        WHERE n.id = due.id AND a.id = n.agency_id
-       RETURNING fair.share, n.id, n.agency_id AS "agencyId", n.type, n.data, n.created_at AS "createdAt", n.delivery_attempts AS attempt,
+       RETURNING fair.share, ${CLAIMED_NOTIFICATION_SELECT.sql},
                  n.delivery_attempts - n.attempts_before_retry_window AS "attemptInWindow",
-                 a.webhook_url AS "webhookUrl", a.webhook_secret AS "webhookSecret"`,
+                 ${CLAIMED_AGENCY_SELECT.sql}`,
         [limit, leaseSeconds, JSON.stringify(inHand), share.concurrency],
       ),
     );
@@ -253,7 +253,7 @@ export class WebhookDeliveriesRepository {
   }
 
   async listAttempts(notificationId: string): Promise<AttemptRow[]> {
-    return this.dataSource.query(`SELECT ${ATTEMPT_COLUMNS} FROM webhook_attempts WHERE notification_id = $1 ORDER BY attempt`, [
+    return this.dataSource.query(`SELECT ${ATTEMPT_SELECT.sql} FROM webhook_attempts WHERE notification_id = $1 ORDER BY attempt`, [
       notificationId,
     ]);
   }

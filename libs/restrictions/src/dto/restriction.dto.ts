@@ -14,7 +14,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { ApiCount, ApiDate, IsInstantWithOffset, IsOmittable, NATIONALITY_PATTERN, PageQueryDto } from '#libs/shared';
-import { ENFORCEMENT_STATES, EnforcementState, RestrictionRow } from '../restriction.entity';
+import { ENFORCEMENT_STATES, EnforcementState, RestrictionRow } from '../restriction-row';
 import { RESTRICTION_STATUSES, RestrictionStatus, statusOf } from '../restriction-rules';
 import { RestrictionImpact } from '../restrictions.repository';
 

@@ -169,10 +169,6 @@ export type ProblemCode = keyof typeof PROBLEM_CATALOGUE;
 
 export const PROBLEM_CODES = Object.keys(PROBLEM_CATALOGUE) as ProblemCode[];
 
-export function problemDefinition(code: ProblemCode): ProblemDefinition {
-  return PROBLEM_CATALOGUE[code];
-}
-
 /** `capacity_exhausted` → `CapacityExhaustedProblem`. */
 export function problemSchemaName(code: ProblemCode): string {
   return `${code.replace(/(^|_)([a-z])/g, (_match, _separator, letter: string) => letter.toUpperCase())}Problem`;
