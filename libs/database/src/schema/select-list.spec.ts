@@ -27,6 +27,7 @@ describe('selectList', () => {
     // @ts-expect-error no such column
     selectList('bookings', 'b', ['id', 'guest_total']);
     expect([row, wrong]).toHaveLength(2);
+    expect(list.columns).toEqual(['id', 'guest_count', 'hold_expires_at']);
   });
 
   it('accepts only narrowings that fit the column and keep its null (checked by npm run typecheck)', () => {
@@ -45,5 +46,6 @@ describe('selectList', () => {
     type Unknown = Narrowed<Row, { nationality: string }>;
     const unused: [DropsNull?, WrongType?, Unknown?] = [];
     expect([narrowed, unused]).toHaveLength(2);
+    expect(list.sql).toContain('b.status');
   });
 });

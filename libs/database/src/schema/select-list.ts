@@ -14,7 +14,7 @@ export type Renames<C extends string> = { readonly [K in C]?: string };
 type ReadAs<K extends string, R> = K extends keyof R ? (R[K] extends string ? R[K] : CamelCase<K>) : CamelCase<K>;
 
 /** The row a select list reads: each column under its camelCase name (or its rename), typed as the generated schema says. */
-export type SelectedRow<T extends TableName, C extends ColumnName<T>, R extends Renames<C> = {}> = Simplify<{
+export type SelectedRow<T extends TableName, C extends ColumnName<T>, R extends Renames<C> = Record<never, never>> = Simplify<{
   [K in C as ReadAs<K, R>]: Tables[T][K];
 }>;
 
@@ -25,7 +25,7 @@ export type SelectedRow<T extends TableName, C extends ColumnName<T>, R extends 
  * dropped by a migration (and `npm run schema:types`) fails the typecheck here, and one retyped
  * fails it wherever the code relies on the old type.
  */
-export interface SelectList<T extends TableName, C extends ColumnName<T>, R extends Renames<C> = {}> {
+export interface SelectList<T extends TableName, C extends ColumnName<T>, R extends Renames<C> = Record<never, never>> {
   readonly table: T;
   readonly columns: readonly C[];
   readonly sql: string;
@@ -41,7 +41,7 @@ function camelCase(column: string): string {
 }
 
 /** `alias` qualifies every column (`b` for `FROM bookings b`); null leaves them bare. */
-export function selectList<T extends TableName, C extends ColumnName<T>, const R extends Renames<C> = {}>(
+export function selectList<T extends TableName, C extends ColumnName<T>, const R extends Renames<C> = Record<never, never>>(
   table: T,
   alias: string | null,
   columns: readonly C[],
