@@ -7,6 +7,7 @@ import { BookingsController, BookingsModule, ExposureController } from '#libs/bo
 import { CapacityController, CapacityModule } from '#libs/capacity';
 import { AppConfig, ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
+import { DisruptionsModule, FlightCancellationController, RouteSuspensionController } from '#libs/disruptions';
 import { FlightsController, FlightsModule, RoutesController } from '#libs/flights';
 import { JobsModule } from '#libs/jobs';
 import { NotificationsController, NotificationsModule, WebhookDeliveriesController } from '#libs/notifications';
@@ -35,6 +36,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     CapacityModule,
     BookingsModule,
     FlightsModule,
+    DisruptionsModule,
     NotificationsModule,
     RestrictionsModule,
     AuditModule,
@@ -49,7 +51,9 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     WebhookDeliveriesController,
     RestrictionsController,
     RoutesController,
+    RouteSuspensionController,
     FlightsController,
+    FlightCancellationController,
     AuditEventsController,
   ],
   providers: [RedisHealthIndicator],

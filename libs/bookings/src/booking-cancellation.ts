@@ -7,7 +7,8 @@ import { FlightsRepository } from '#libs/flights';
 import { Metrics } from '#libs/observability';
 import { NewNotification, NotificationsRepository } from '#libs/notifications';
 import { BookingRow, CancellationReason } from './booking.entity';
-import { BookingsRepository, CancelledBooking, ReducedBooking } from './bookings.repository';
+import type { RestrictionTarget } from '#libs/restrictions';
+import { AffectedBooking, BookingsRepository, CancelledBooking, IdRange, ReducedBooking } from './bookings.repository';
 
 /** What `cancelLocked` needs of a booking its caller locked. */
 export type LockedBooking = Pick<BookingRow, 'id' | 'status'>;
@@ -71,6 +72,25 @@ export class BookingCancellation {
     });
     for (const [reason, count] of cancelled) this.metrics.bookingsCancelled.inc({ reason }, count);
     return result;
+  }
+
+  /** Live bookings a restriction still affects, in the caller's transaction (enforcement counts them when it starts). */
+  async countAffectedByRestriction(manager: EntityManager, target: RestrictionTarget): Promise<number> {
+    return this.bookings.countAffectedByRestriction(manager, target);
+  }
+
+  /**
+   * Locks, in the caller's transaction, the next `limit` live bookings a restriction affects in
+   * `range` (id order), each with its outcome under its agency's party policy: a chunk of
+   * enforcement, handed back to `enforceLocked` (see `BookingsRepository.lockNextAffectedByRestriction`).
+   */
+  async lockNextAffectedByRestriction(
+    manager: EntityManager,
+    target: RestrictionTarget,
+    range: IdRange,
+    limit: number,
+  ): Promise<AffectedBooking[]> {
+    return this.bookings.lockNextAffectedByRestriction(manager, target, range, limit);
   }
 
   /** Only the id and status of the locked bookings are read: bulk callers need not load whole rows. */

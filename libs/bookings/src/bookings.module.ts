@@ -10,6 +10,7 @@ import { Clock } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
 import { BookingAmendments } from './booking-amendment.service';
 import { BookingCancellation } from './booking-cancellation';
+import { BookingSegments } from './booking-segments.service';
 import { Booking } from './booking.entity';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
@@ -33,6 +34,7 @@ import { PartyDecisionService } from './party-decision.service';
     AdmissionBatcher,
     BookingAmendments,
     BookingCancellation,
+    BookingSegments,
     BookingsService,
     GuestDataRetentionService,
     HoldExpiryService,
@@ -44,6 +46,7 @@ import { PartyDecisionService } from './party-decision.service';
     BookingsRepository,
     BookingAmendments,
     BookingCancellation,
+    BookingSegments,
     BookingsService,
     GuestDataRetentionService,
     HoldExpiryService,

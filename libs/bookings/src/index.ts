@@ -3,6 +3,7 @@ export * from './bookings.repository';
 export * from './bookings.service';
 export * from './bookings.controller';
 export * from './booking-cancellation';
+export * from './booking-segments.service';
 export * from './booking.entity';
 export * from './guest-data-retention.service';
 export * from './hold-expiry.service';

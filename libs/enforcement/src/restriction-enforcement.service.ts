@@ -3,13 +3,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditChanges, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
-import { BookingCancellation, GuestRemoval } from '#libs/bookings';
+import { BookingCancellation, GuestRemoval, IdRange } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue, UrgentWork } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
 import { coveredGuestsPath, keptGuestsPath, RestrictionRow, RestrictionsRepository, RestrictionTarget, termsOf } from '#libs/restrictions';
 import { Clock } from '#libs/shared';
-import { EnforcementRepository, IdRange } from './enforcement.repository';
 
 /**
  * Bookings cancelled per transaction. 20,000 bookings take ten transactions (five per lane):
@@ -65,7 +64,6 @@ export class RestrictionEnforcementService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly restrictions: RestrictionsRepository,
-    private readonly enforcement: EnforcementRepository,
     private readonly cancellation: BookingCancellation,
     private readonly jobs: JobQueue,
     private readonly metrics: Metrics,
@@ -158,7 +156,7 @@ export class RestrictionEnforcementService {
       if (restriction.enforcementState === 'completed') return { outcome: 'skipped', reason: 'already_completed' };
       const remainingMs = new Date(restriction.effectiveFrom).getTime() - this.clock.now().getTime();
       if (remainingMs > 0) return { outcome: 'not_due', remainingMs };
-      const stillAffected = await this.restrictions.countAffected(manager, targetOf(restriction));
+      const stillAffected = await this.cancellation.countAffectedByRestriction(manager, targetOf(restriction));
       const running = await this.restrictions.markEnforcementRunning(manager, restrictionId, stillAffected);
       if (restriction.enforcementState === 'pending') {
         await this.audit.record(manager, [
@@ -210,7 +208,7 @@ export class RestrictionEnforcementService {
         if (restriction.liftedAt) return { ...nothing, stopped: 'lifted' as const };
         if (restriction.enforcementState === 'completed') return { ...nothing, stopped: 'already_completed' as const };
         const target = targetOf(restriction);
-        const locked = await this.enforcement.lockNextAffected(manager, target, range, ENFORCEMENT_CHUNK_SIZE);
+        const locked = await this.cancellation.lockNextAffectedByRestriction(manager, target, range, ENFORCEMENT_CHUNK_SIZE);
         const deadline = new Date(this.clock.now().getTime() + this.config.PARTY_DECISION_HOURS * 3_600_000);
         const removal: GuestRemoval = {
           restrictionId,
