@@ -16,7 +16,7 @@ import { RequestAuthentication } from './request-authentication';
 @Module({
   imports: [TypeOrmModule.forFeature([Agency, ApiKey]), AuditModule],
   providers: [AccessRepository, AgenciesService, ApiKeysService, KeyRevocationChannel],
-  exports: [AccessRepository, AgenciesService, ApiKeysService],
+  exports: [AgenciesService, ApiKeysService],
 })
 export class AccessModule {}
 

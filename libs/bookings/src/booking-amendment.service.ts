@@ -4,18 +4,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Principal } from '#libs/access';
 import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { CapacityExhausted, CapacityRepository, NightDelta, nightDeltasFor, ShortNight } from '#libs/capacity';
-import {
-  FlightSegment,
-  FlightsRepository,
-  SeatsExhausted,
-  segmentContextOf,
-  segmentRefusal,
-  ShortFlight,
-  sumSeatDeltas,
-} from '#libs/flights';
+import { CapacityExhausted, CapacityService, NightDelta, nightDeltasFor, ShortNight } from '#libs/capacity';
+import { FlightSegment, FlightsService, SeatsExhausted, segmentContextOf, segmentRefusal, ShortFlight, sumSeatDeltas } from '#libs/flights';
 import { Metrics } from '#libs/observability';
-import { NotificationsRepository } from '#libs/notifications';
+import { NotificationsService } from '#libs/notifications';
 import { RestrictionGate } from '#libs/restrictions';
 import {
   Clock,
@@ -72,9 +64,9 @@ export class BookingAmendments {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
-    private readonly capacity: CapacityRepository,
-    private readonly flights: FlightsRepository,
-    private readonly notifications: NotificationsRepository,
+    private readonly capacity: CapacityService,
+    private readonly flights: FlightsService,
+    private readonly notifications: NotificationsService,
     private readonly restrictions: RestrictionGate,
     private readonly config: AppConfig,
     private readonly clock: Clock,

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditOrigin, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
-import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
-import { FlightsRepository } from '#libs/flights';
+import { CapacityService, nightDeltasFor } from '#libs/capacity';
+import { FlightsService } from '#libs/flights';
 import { Metrics } from '#libs/observability';
-import { NewNotification, NotificationsRepository } from '#libs/notifications';
+import { NewNotification, NotificationsService } from '#libs/notifications';
 import { BookingRow, CancellationReason } from './booking.entity';
 import type { RestrictionTarget } from '#libs/restrictions';
 import { AffectedBooking, BookingsRepository, CancelledBooking, IdRange, ReducedBooking } from './bookings.repository';
@@ -53,9 +53,9 @@ export class BookingCancellation {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
-    private readonly capacity: CapacityRepository,
-    private readonly flights: FlightsRepository,
-    private readonly notifications: NotificationsRepository,
+    private readonly capacity: CapacityService,
+    private readonly flights: FlightsService,
+    private readonly notifications: NotificationsService,
     private readonly metrics: Metrics,
     private readonly audit: AuditService,
   ) {}

@@ -43,7 +43,6 @@ import { PartyDecisionService } from './party-decision.service';
     Clock,
   ],
   exports: [
-    BookingsRepository,
     BookingAmendments,
     BookingCancellation,
     BookingSegments,

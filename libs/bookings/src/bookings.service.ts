@@ -4,11 +4,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AgenciesService, Principal } from '#libs/access';
 import { AuditEventRow, AuditOrigin, AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
+import { CapacityService, nightDeltasFor } from '#libs/capacity';
 import {
   FlightRow,
   FlightSegment,
-  FlightsRepository,
+  FlightsService,
   SeatDelta,
   seatShortfall,
   SeatsExhausted,
@@ -55,10 +55,10 @@ export class BookingsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: BookingsRepository,
-    private readonly capacity: CapacityRepository,
+    private readonly capacity: CapacityService,
     private readonly admission: AdmissionBatcher,
     private readonly cancellation: BookingCancellation,
-    private readonly flights: FlightsRepository,
+    private readonly flights: FlightsService,
     private readonly jobs: JobQueue,
     private readonly config: AppConfig,
     private readonly clock: Clock,

@@ -1,5 +1,13 @@
 export * from './bookings.module';
-export * from './bookings.repository';
+export type {
+  AffectedBooking,
+  AnonymisedBooking,
+  BookingListFilter,
+  CancelledBooking,
+  IdRange,
+  NewBooking,
+  ReducedBooking,
+} from './bookings.repository';
 export * from './bookings.service';
 export * from './bookings.controller';
 export * from './booking-cancellation';

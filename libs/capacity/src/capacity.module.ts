@@ -8,6 +8,6 @@ import { Night } from './night.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Night]), AuditModule],
   providers: [CapacityRepository, CapacityService],
-  exports: [CapacityRepository, CapacityService],
+  exports: [CapacityService],
 })
 export class CapacityModule {}

@@ -7,7 +7,7 @@ import { BookingCancellation, GuestRemoval, IdRange } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue, UrgentWork } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
-import { coveredGuestsPath, keptGuestsPath, RestrictionRow, RestrictionsRepository, RestrictionTarget, termsOf } from '#libs/restrictions';
+import { coveredGuestsPath, keptGuestsPath, RestrictionRow, RestrictionsService, RestrictionTarget, termsOf } from '#libs/restrictions';
 import { Clock } from '#libs/shared';
 
 /**
@@ -63,7 +63,7 @@ export class RestrictionEnforcementService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly restrictions: RestrictionsRepository,
+    private readonly restrictions: RestrictionsService,
     private readonly cancellation: BookingCancellation,
     private readonly jobs: JobQueue,
     private readonly metrics: Metrics,

@@ -9,11 +9,12 @@ import { FlightsService } from './flights.service';
 
 /**
  * Routes, flights and their seats. Knows nothing of bookings: bookings lock and change seats
- * through `FlightsRepository`, and taking bookings off cancelled flights lives in libs/disruptions.
+ * through `FlightsService` (in their own transaction), and cancelling flights, which counts and
+ * then takes their bookings off, lives in libs/disruptions.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Route, RouteSuspension, Flight]), AuditModule],
   providers: [AirportDirectory, FlightsRepository, FlightsService, Clock],
-  exports: [FlightsRepository, FlightsService],
+  exports: [FlightsService],
 })
 export class FlightsModule {}

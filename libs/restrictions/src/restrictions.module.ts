@@ -15,6 +15,6 @@ import { RestrictionsService } from './restrictions.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Restriction]), AuditModule],
   providers: [RestrictionsRepository, RestrictionsService, RestrictionGate, Clock],
-  exports: [RestrictionsRepository, RestrictionsService, RestrictionGate],
+  exports: [RestrictionsService, RestrictionGate],
 })
 export class RestrictionsModule {}

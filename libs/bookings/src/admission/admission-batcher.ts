@@ -4,11 +4,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { CapacityExhausted, CapacityRepository, NightState, ShortNight } from '#libs/capacity';
+import { CapacityExhausted, CapacityService, NightState, ShortNight } from '#libs/capacity';
 import {
   FlightRow,
   FlightSegment,
-  FlightsRepository,
+  FlightsService,
   SeatDelta,
   seatShortfall,
   SeatsExhausted,
@@ -66,11 +66,11 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
-    private readonly capacity: CapacityRepository,
+    private readonly capacity: CapacityService,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly restrictions: RestrictionGate,
-    private readonly flights: FlightsRepository,
+    private readonly flights: FlightsService,
     private readonly clock: Clock,
     private readonly audit: AuditService,
   ) {}
