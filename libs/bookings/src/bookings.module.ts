@@ -10,6 +10,7 @@ import { Clock } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
 import { BookingAmendments } from './booking-amendment.service';
 import { BookingCancellation } from './booking-cancellation';
+import { BookingHttpAnswers } from './booking-http-answers';
 import { BookingSegments } from './booking-segments.service';
 import { Booking } from './booking.entity';
 import { BookingsRepository } from './bookings.repository';
@@ -17,6 +18,7 @@ import { BookingsService } from './bookings.service';
 import { ExposureService } from './exposure.service';
 import { GuestDataRetentionService } from './guest-data-retention.service';
 import { HoldExpiryService } from './hold-expiry.service';
+import { IdempotentAnswers } from './idempotent-answers';
 import { PartyDecisionService } from './party-decision.service';
 
 @Module({
@@ -41,8 +43,12 @@ import { PartyDecisionService } from './party-decision.service';
     PartyDecisionService,
     ExposureService,
     Clock,
+    // The answers stored under Idempotency-Keys are the HTTP answers the controller sends.
+    BookingHttpAnswers,
+    { provide: IdempotentAnswers, useExisting: BookingHttpAnswers },
   ],
   exports: [
+    BookingHttpAnswers,
     BookingAmendments,
     BookingCancellation,
     BookingSegments,

@@ -21,6 +21,7 @@ import { Metrics } from '#libs/observability';
 import {
   Clock,
   decodeTimestampCursor,
+  DomainError,
   encodeCursor,
   Forbidden,
   IdempotencyKeyReused,
@@ -29,7 +30,6 @@ import {
   nightsOfStay,
   NotFound,
   Page,
-  toProblem,
   ValidationFailed,
 } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
@@ -41,14 +41,16 @@ import { BookingRow } from './booking.entity';
 import { stayRuleProblems, storedGuestsOf } from './booking-rules';
 import { checkVersion, VersionPrecondition } from './version-precondition';
 import { BookingListFilter, BookingsRepository } from './bookings.repository';
-import { BookingDto } from './dto/booking.dto';
 import { CreateBookingDto } from './dto/create-booking.dto';
+import { StoredAnswer } from './idempotent-answers';
 
-/** The HTTP answer to a create: a new booking, or the stored first answer for a reused Idempotency-Key. */
-export interface CreateBookingResult {
-  status: number;
-  body: unknown;
-}
+/**
+ * What a create came to: a new booking; a refusal, returned (not thrown) when the request has an
+ * Idempotency-Key, as that refusal is the key's stored first answer; or, for a reused key, that
+ * first answer as it was sent. Without a key a refusal is thrown, like every other domain error.
+ */
+export type CreateBookingOutcome =
+  { kind: 'created'; booking: BookingRow } | { kind: 'refused'; error: DomainError } | { kind: 'replayed'; answer: StoredAnswer };
 
 @Injectable()
 export class BookingsService {
@@ -72,7 +74,7 @@ export class BookingsService {
     body: CreateBookingDto,
     idempotencyKey: string | undefined,
     origin: AuditOrigin,
-  ): Promise<CreateBookingResult> {
+  ): Promise<CreateBookingOutcome> {
     const agencyId = this.agencyFor(principal, body.agencyId);
     // An agent's agency exists (its key references it); one an operations key names may not.
     // Agencies are never deleted, so this check holds at commit (a foreign key backs it).
@@ -95,12 +97,12 @@ export class BookingsService {
       case 'created':
         this.metrics.bookingsCreated.inc({ status: outcome.booking.status });
         if (outcome.booking.holdExpiresAt) await this.scheduleHoldExpiry(outcome.booking);
-        return { status: 201, body: BookingDto.from(outcome.booking) };
+        return { kind: 'created', booking: outcome.booking };
       case 'replayed':
-        return { status: outcome.status, body: outcome.body };
+        return outcome;
       case 'refused':
         this.metrics.bookingsRefused.inc({ reason: outcome.error.code });
-        if (idempotency) return { status: outcome.error.status, body: toProblem(outcome.error, '/v1/bookings') };
+        if (idempotency) return outcome;
         throw outcome.error;
     }
   }
@@ -109,13 +111,13 @@ export class BookingsService {
   private async storedAnswer(
     agencyId: string,
     idempotency: { key: string; requestHash: string },
-  ): Promise<CreateBookingResult | undefined> {
+  ): Promise<CreateBookingOutcome | undefined> {
     const record = await this.repository.findIdempotencyRecord(agencyId, idempotency.key);
     if (!record || record.responseStatus === null) return undefined;
     if (record.requestHash !== idempotency.requestHash) {
       throw new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body');
     }
-    return { status: record.responseStatus, body: record.responseBody };
+    return { kind: 'replayed', answer: { status: record.responseStatus, body: record.responseBody } };
   }
 
   async get(principal: Principal, id: string): Promise<BookingRow> {

@@ -20,6 +20,8 @@ export * from './dto/booking.dto';
 export * from './bookings.errors';
 export * from './audited-booking-fields';
 export * from './booking-amendment.service';
+export * from './idempotent-answers';
+export * from './booking-http-answers';
 export * from './booking-changes';
 export * from './version-precondition';
 export * from './dto/amend-booking.dto';

@@ -17,12 +17,12 @@ import {
 } from '#libs/flights';
 import { describeError, Metrics } from '#libs/observability';
 import { RestrictionGate } from '#libs/restrictions';
-import { Clock, DomainError, IdempotencyKeyReused, isForeignKeyViolationOn, NotFound, toProblem } from '#libs/shared';
+import { Clock, DomainError, IdempotencyKeyReused, isForeignKeyViolationOn, NotFound } from '#libs/shared';
 import type { BookingRow } from '../booking.entity';
 import { HoldLimitReached } from '../bookings.errors';
 import { AUDITED_BOOKING_FIELDS } from '../audited-booking-fields';
 import { BookingsRepository, NewBooking } from '../bookings.repository';
-import { BookingDto } from '../dto/booking.dto';
+import { IdempotentAnswers } from '../idempotent-answers';
 import { AdmissionOutcome, AdmissionRequest } from './admission.types';
 
 interface PendingAdmission {
@@ -73,6 +73,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
     private readonly flights: FlightsService,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly answers: IdempotentAnswers,
   ) {}
 
   /** Graceful shutdown: requests already accepted into the batcher are admitted before connections close. */
@@ -405,9 +406,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       const outcome = outcomes[index];
       if (!request.idempotency || !outcome || outcome.kind === 'replayed') return [];
       const { status, body } =
-        outcome.kind === 'created'
-          ? { status: 201, body: BookingDto.from(outcome.booking) }
-          : { status: outcome.error.status, body: toProblem(outcome.error, '/v1/bookings') };
+        outcome.kind === 'created' ? this.answers.created(outcome.booking) : this.answers.createRefused(outcome.error);
       return [{ agencyId: request.agencyId, key: request.idempotency.key, status, body }];
     });
     await this.bookings.saveIdempotentResponses(manager, responses);
@@ -423,7 +422,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
     if (record.requestHash !== idempotency.requestHash) {
       return { kind: 'refused', error: new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body') };
     }
-    return { kind: 'replayed', status: record.responseStatus, body: record.responseBody };
+    return { kind: 'replayed', answer: { status: record.responseStatus, body: record.responseBody } };
   }
 
   private async ensureNightRows(requests: AdmissionRequest[]): Promise<void> {
