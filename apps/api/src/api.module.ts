@@ -13,6 +13,7 @@ import { JobsModule } from '#libs/jobs';
 import { NotificationsController, NotificationsModule, WebhookDeliveriesController } from '#libs/notifications';
 import { ObservabilityModule } from '#libs/observability';
 import { RestrictionsController, RestrictionsModule } from '#libs/restrictions';
+import { ClockModule } from '#libs/shared';
 import { AuditEventsController } from './audit/audit-events.controller';
 import { HealthController } from './health/health.controller';
 import { RedisHealthIndicator } from './health/redis.health';
@@ -24,6 +25,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 @Module({
   imports: [
     ConfigModule,
+    ClockModule,
     LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggingParams }),
     DatabaseModule,
     JobsModule,

@@ -11,6 +11,7 @@ import { JobsModule, QUEUES, queuePrefix } from '#libs/jobs';
 import { WebhooksModule } from '#libs/notifications';
 import { logSerializers, ObservabilityModule } from '#libs/observability';
 import { RestrictionsModule } from '#libs/restrictions';
+import { ClockModule } from '#libs/shared';
 import { PeriodicJobs } from './periodic-jobs';
 import { BookingsProcessor } from './processors/bookings.processor';
 import { DisruptionsProcessor } from './processors/disruptions.processor';
@@ -25,6 +26,7 @@ import { WorkerRedisConnection, WorkerRedisConnectionModule, WorkerRedisShutdown
 @Module({
   imports: [
     ConfigModule,
+    ClockModule,
     LoggerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({ pinoHttp: { level: config.LOG_LEVEL, serializers: logSerializers } }),

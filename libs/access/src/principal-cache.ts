@@ -4,7 +4,8 @@ import type { Principal } from './principal';
  * Remembers resolved keys for a moment so that the hot booking path does not read
  * `api_keys` on every request. A revocation takes effect at once in the process that
  * revoked the key, in the others when its broadcast arrives (`KeyRevocationChannel`,
- * milliseconds), and within `ttlMs` at the latest when Redis could not carry it.
+ * milliseconds), and within `ttlMs` at the latest when Redis could not carry it. Expiry is a
+ * timeout, measured on the monotonic clock (`performance.now()`), not the domain's `Clock`.
  */
 export class PrincipalCache {
   private readonly entries = new Map<string, { principal: Principal; expiresAt: number }>();
@@ -14,7 +15,7 @@ export class PrincipalCache {
     private readonly maxEntries = 10_000,
   ) {}
 
-  get(hashHex: string, now = Date.now()): Principal | undefined {
+  get(hashHex: string, now = performance.now()): Principal | undefined {
     const entry = this.entries.get(hashHex);
     if (!entry) return undefined;
     if (entry.expiresAt <= now) {
@@ -24,7 +25,7 @@ export class PrincipalCache {
     return entry.principal;
   }
 
-  set(hashHex: string, principal: Principal, now = Date.now()): void {
+  set(hashHex: string, principal: Principal, now = performance.now()): void {
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(hashHex, { principal, expiresAt: now + this.ttlMs });
   }

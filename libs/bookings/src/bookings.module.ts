@@ -6,7 +6,6 @@ import { CapacityModule } from '#libs/capacity';
 import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
 import { RestrictionsModule } from '#libs/restrictions';
-import { Clock } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
 import { BookingAmendments } from './booking-amendment.service';
 import { BookingCancellation } from './booking-cancellation';
@@ -42,7 +41,6 @@ import { PartyDecisionService } from './party-decision.service';
     HoldExpiryService,
     PartyDecisionService,
     ExposureService,
-    Clock,
     // The answers stored under Idempotency-Keys are the HTTP answers the controller sends.
     BookingHttpAnswers,
     { provide: IdempotentAnswers, useExisting: BookingHttpAnswers },

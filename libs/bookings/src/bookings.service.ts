@@ -297,7 +297,7 @@ export class BookingsService {
   }
 
   private async scheduleHoldExpiry(booking: BookingRow): Promise<void> {
-    const delay = Math.max(new Date(booking.holdExpiresAt as Date).getTime() - Date.now(), 0);
+    const delay = Math.max(new Date(booking.holdExpiresAt as Date).getTime() - this.clock.now().getTime(), 0);
     await this.jobs.addBestEffort('expire-hold', { bookingId: booking.id }, { jobId: jobIds.expireHold(booking.id), delay });
   }
 

@@ -3,7 +3,6 @@ import { AuditModule } from '#libs/audit';
 import { BookingsModule } from '#libs/bookings';
 import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
-import { Clock } from '#libs/shared';
 import { FlightCancellationService } from './flight-cancellation.service';
 import { FlightDisruptionService } from './flight-disruption.service';
 
@@ -14,7 +13,7 @@ import { FlightDisruptionService } from './flight-disruption.service';
  */
 @Module({
   imports: [AuditModule, BookingsModule, FlightsModule, NotificationsModule],
-  providers: [FlightCancellationService, FlightDisruptionService, Clock],
+  providers: [FlightCancellationService, FlightDisruptionService],
   exports: [FlightCancellationService, FlightDisruptionService],
 })
 export class DisruptionsModule {}

@@ -75,7 +75,7 @@ export class RestrictionEnforcementService {
 
   /** Handles `enforce-restriction`. */
   async enforce(restrictionId: string): Promise<EnforcementOutcome> {
-    const runStartedAt = Date.now();
+    const runStartedAt = performance.now(); // for the duration metric only: monotonic, not the domain's clock
     const started = await this.start(restrictionId);
     if (started.outcome === 'not_due') {
       if (started.remainingMs <= MAX_EARLY_WAIT_MS) {
@@ -86,7 +86,7 @@ export class RestrictionEnforcementService {
       await this.jobs.add(
         'enforce-restriction',
         { restrictionId },
-        { jobId: `${jobIds.enforceRestriction(restrictionId)}-${Date.now()}`, delay: started.remainingMs },
+        { jobId: `${jobIds.enforceRestriction(restrictionId)}-${this.clock.now().getTime()}`, delay: started.remainingMs },
       );
       return started;
     }
@@ -127,7 +127,7 @@ export class RestrictionEnforcementService {
     });
     // Ended meanwhile by a lift (which completes a running enforcement) or by another run.
     if (!restriction) return { outcome: 'skipped', reason: 'already_completed' };
-    this.metrics.restrictionEnforcementDuration.observe((Date.now() - runStartedAt) / 1000);
+    this.metrics.restrictionEnforcementDuration.observe((performance.now() - runStartedAt) / 1000);
     const lagSeconds =
       (new Date(restriction.enforcementCompletedAt as Date).getTime() - new Date(restriction.effectiveFrom).getTime()) / 1000;
     this.metrics.restrictionEnforcementLag.observe(Math.max(lagSeconds, 0));

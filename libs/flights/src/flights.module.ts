@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '#libs/audit';
-import { Clock } from '#libs/shared';
 import { AirportDirectory } from './airport-directory';
 import { Flight, Route, RouteSuspension } from './flight.entity';
 import { FlightsRepository } from './flights.repository';
@@ -14,7 +13,7 @@ import { FlightsService } from './flights.service';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Route, RouteSuspension, Flight]), AuditModule],
-  providers: [AirportDirectory, FlightsRepository, FlightsService, Clock],
+  providers: [AirportDirectory, FlightsRepository, FlightsService],
   exports: [FlightsService],
 })
 export class FlightsModule {}

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '#libs/audit';
-import { Clock } from '#libs/shared';
 import { Restriction } from './restriction.entity';
 import { RestrictionGate } from './restriction-gate';
 import { RestrictionsRepository } from './restrictions.repository';
@@ -14,7 +13,7 @@ import { RestrictionsService } from './restrictions.service';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Restriction]), AuditModule],
-  providers: [RestrictionsRepository, RestrictionsService, RestrictionGate, Clock],
+  providers: [RestrictionsRepository, RestrictionsService, RestrictionGate],
   exports: [RestrictionsService, RestrictionGate],
 })
 export class RestrictionsModule {}

@@ -141,7 +141,7 @@ export class RestrictionsService {
    * reconciler finds the due restriction in Postgres and starts it.
    */
   private async scheduleEnforcement(restriction: RestrictionRow): Promise<void> {
-    const delay = Math.max(new Date(restriction.effectiveFrom).getTime() - Date.now(), 0);
+    const delay = Math.max(new Date(restriction.effectiveFrom).getTime() - this.clock.now().getTime(), 0);
     await this.jobs.addBestEffort(
       'enforce-restriction',
       { restrictionId: restriction.id },

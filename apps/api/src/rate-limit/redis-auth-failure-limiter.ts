@@ -30,7 +30,7 @@ export class RedisAuthFailureLimiter extends AuthFailureLimiter {
   blockedFor(address: string): number | undefined {
     const until = this.blockedUntil.get(address);
     if (until === undefined) return undefined;
-    const left = until - Date.now();
+    const left = until - performance.now(); // a block's time left: the monotonic clock
     if (left > 0) return Math.ceil(left / 1000);
     this.blockedUntil.delete(address);
     return undefined;
@@ -47,7 +47,7 @@ export class RedisAuthFailureLimiter extends AuthFailureLimiter {
     if (!record.isBlocked) return undefined;
     const retryAfter = Math.max(1, record.timeToBlockExpire);
     if (this.blockedUntil.size >= ADDRESSES_REMEMBERED) this.blockedUntil.clear();
-    this.blockedUntil.set(address, Date.now() + retryAfter * 1000);
+    this.blockedUntil.set(address, performance.now() + retryAfter * 1000);
     return retryAfter;
   }
 }

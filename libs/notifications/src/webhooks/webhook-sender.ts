@@ -6,6 +6,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { isInternalAddress } from '#libs/access';
 import { AppConfig } from '#libs/config';
+import { Clock } from '#libs/shared';
 
 export type AttemptOutcome = 'delivered' | 'http_error' | 'timeout' | 'network_error' | 'refused_address';
 
@@ -60,7 +61,10 @@ export class WebhookSender implements OnApplicationShutdown {
   /** Parsed signing keys by secret: building one decodes base64, and a round signs thousands of messages. */
   private readonly signers = new Map<string, Webhook>();
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {
     this.lookup = guardedLookup(config.WEBHOOK_ALLOW_PRIVATE_URLS);
     const agentOptions = {
       keepAlive: true,
@@ -79,8 +83,8 @@ export class WebhookSender implements OnApplicationShutdown {
   }
 
   async send(message: WebhookMessage): Promise<AttemptResult> {
-    const attemptedAt = new Date();
-    const started = performance.now();
+    const attemptedAt = this.clock.now();
+    const started = performance.now(); // the attempt's duration: monotonic
     const finish = (outcome: AttemptOutcome, statusCode: number | null, error: string | null): AttemptResult => ({
       outcome,
       attemptedAt,
