@@ -3,14 +3,18 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { AuditRepository, AuditService } from '#libs/audit';
-import { BookingsRepository, GuestDataRetentionService, RETENTION_CHUNK_SIZE } from '#libs/bookings';
+import { AuditService } from '#libs/audit';
+import { GuestDataRetentionService, RETENTION_CHUNK_SIZE } from '#libs/bookings';
 import { loadConfig } from '#libs/config';
 import { buildDataSourceOptions } from '#libs/database';
 import { unlinkKeysMatching } from '#libs/jobs';
-import { NotificationsRepository } from '#libs/notifications';
+import { NotificationsService } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
 import { Clock, localDateOf } from '#libs/shared';
+// White-box: the service is built by hand on the libraries' own repositories.
+import { AuditRepository } from '../libs/audit/src/audit.repository';
+import { BookingsRepository } from '../libs/bookings/src/bookings.repository';
+import { NotificationsRepository } from '../libs/notifications/src/notifications.repository';
 import { snapshotTables } from './support/database-snapshot';
 import { dateFromToday, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
@@ -351,7 +355,7 @@ describe('GuestDataRetentionService (database, GUEST_DATA_RETENTION_DAYS=90)', (
     service = new GuestDataRetentionService(
       dataSource,
       new BookingsRepository(dataSource),
-      new NotificationsRepository(dataSource),
+      new NotificationsService(new NotificationsRepository(dataSource)),
       config,
       new Metrics(),
       clock,

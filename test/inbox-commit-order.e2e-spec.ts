@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
 import { buildDataSourceOptions } from '#libs/database';
-import { NewNotification, NotificationsRepository } from '#libs/notifications';
+import { NewNotification } from '#libs/notifications';
+import { NotificationsRepository } from '../libs/notifications/src/notifications.repository';
 import { KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 

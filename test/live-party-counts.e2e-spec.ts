@@ -8,9 +8,9 @@ import {
   coveredGuestsPath,
   keptAdultsPath,
   partyOutcomeExpression,
-  RestrictionsRepository,
   RestrictionTarget,
 } from '#libs/restrictions';
+import { RestrictionsRepository } from '../libs/restrictions/src/restrictions.repository';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /**

@@ -1,5 +1,6 @@
 import { AuditModule } from '#libs/audit';
-import { CapacityBelowReserved, CapacityModule, CapacityRepository, CapacityService } from '#libs/capacity';
+import { CapacityBelowReserved, CapacityModule, CapacityService } from '#libs/capacity';
+import { CapacityRepository } from '../../libs/capacity/src/capacity.repository';
 import { waitFor } from '../../scripts/harness';
 import { dateFromToday } from '../support/kalma-client';
 import { IntegrationModule, operationsOrigin, startIntegrationModule } from '../support/integration-module';

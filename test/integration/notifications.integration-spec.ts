@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgenciesService } from '#libs/access';
-import { NewNotification, NotificationsModule, NotificationsRepository, NotificationsService } from '#libs/notifications';
+import { NewNotification, NotificationsModule, NotificationsService } from '#libs/notifications';
+import { NotificationsRepository } from '../../libs/notifications/src/notifications.repository';
 import { waitFor } from '../../scripts/harness';
 import { IntegrationModule, operationsOrigin, startIntegrationModule } from '../support/integration-module';
 

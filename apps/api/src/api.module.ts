@@ -6,11 +6,13 @@ import { BookingsController, BookingsModule, ExposureController } from '#libs/bo
 import { CapacityController, CapacityModule } from '#libs/capacity';
 import { ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
+import { DisruptionsModule, FlightCancellationController, RouteSuspensionController } from '#libs/disruptions';
 import { FlightsController, FlightsModule, RoutesController } from '#libs/flights';
 import { JobsModule } from '#libs/jobs';
 import { NotificationsController, NotificationsModule, WebhookDeliveriesController } from '#libs/notifications';
 import { LoggingModule, ObservabilityModule } from '#libs/observability';
 import { RestrictionsController, RestrictionsModule } from '#libs/restrictions';
+import { ClockModule } from '#libs/shared';
 import { AuditEventsController } from './audit/audit-events.controller';
 import { HealthController } from './health/health.controller';
 import { RedisHealthIndicator } from './health/redis.health';
@@ -21,6 +23,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 @Module({
   imports: [
     ConfigModule,
+    ClockModule,
     LoggingModule.forRoot('api'),
     DatabaseModule,
     JobsModule,
@@ -33,6 +36,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     CapacityModule,
     BookingsModule,
     FlightsModule,
+    DisruptionsModule,
     NotificationsModule,
     RestrictionsModule,
     AuditModule,
@@ -47,7 +51,9 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     WebhookDeliveriesController,
     RestrictionsController,
     RoutesController,
+    RouteSuspensionController,
     FlightsController,
+    FlightCancellationController,
     AuditEventsController,
   ],
   providers: [RedisHealthIndicator],

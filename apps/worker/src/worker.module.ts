@@ -10,6 +10,7 @@ import { JobsModule, QUEUES, queuePrefix } from '#libs/jobs';
 import { WebhooksModule } from '#libs/notifications';
 import { LoggingModule, ObservabilityModule } from '#libs/observability';
 import { RestrictionsModule } from '#libs/restrictions';
+import { ClockModule } from '#libs/shared';
 import { PeriodicJobs } from './periodic-jobs';
 import { BookingsProcessor } from './processors/bookings.processor';
 import { DisruptionsProcessor } from './processors/disruptions.processor';
@@ -24,6 +25,7 @@ import { WorkerRedisConnection, WorkerRedisConnectionModule, WorkerRedisShutdown
 @Module({
   imports: [
     ConfigModule,
+    ClockModule,
     LoggingModule.forRoot('worker'),
     DatabaseModule,
     JobsModule,

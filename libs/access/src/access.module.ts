@@ -13,7 +13,7 @@ import { RequestAuthentication } from './request-authentication';
 @Module({
   imports: [AuditModule],
   providers: [AccessRepository, AgenciesService, ApiKeysService, KeyRevocationChannel],
-  exports: [AccessRepository, AgenciesService, ApiKeysService],
+  exports: [AgenciesService, ApiKeysService],
 })
 export class AccessModule {}
 

@@ -1,5 +1,5 @@
 export * from './access.module';
-export * from './access.repository';
+export type { AgencyRow } from './access.repository';
 export * from './agencies.service';
 export * from './party-policy';
 export * from './api-keys.service';

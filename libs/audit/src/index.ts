@@ -1,6 +1,5 @@
 export * from './audit-event';
 export * from './audit.module';
-export * from './audit.repository';
 export * from './audit.service';
 export * from './request-origin';
 export * from './dto/audit-event.dto';

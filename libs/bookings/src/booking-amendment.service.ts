@@ -4,18 +4,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Principal } from '#libs/access';
 import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { CapacityExhausted, CapacityRepository, NightDelta, nightDeltasFor, ShortNight } from '#libs/capacity';
-import {
-  FlightSegment,
-  FlightsRepository,
-  SeatsExhausted,
-  segmentContextOf,
-  segmentRefusal,
-  ShortFlight,
-  sumSeatDeltas,
-} from '#libs/flights';
+import { CapacityExhausted, CapacityService, NightDelta, nightDeltasFor, ShortNight } from '#libs/capacity';
+import { FlightSegment, FlightsService, SeatsExhausted, segmentContextOf, segmentRefusal, ShortFlight, sumSeatDeltas } from '#libs/flights';
 import { Metrics } from '#libs/observability';
-import { NotificationsRepository } from '#libs/notifications';
+import { NotificationsService } from '#libs/notifications';
 import { RestrictionGate } from '#libs/restrictions';
 import {
   Clock,
@@ -25,7 +17,6 @@ import {
   localDateOf,
   nightsOfStay,
   NotFound,
-  toProblem,
   ValidationFailed,
 } from '#libs/shared';
 import { AmendableFields, BookingChanges, bookingChanges } from './booking-changes';
@@ -34,15 +25,20 @@ import { stayRuleProblems, storedGuestsOf } from './booking-rules';
 import { BookingRow } from './booking-row';
 import { HoldLimitReached } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
-import { BookingDto } from './dto/booking.dto';
 import { AmendBookingDto } from './dto/amend-booking.dto';
+import { IdempotentAnswers, StoredAnswer } from './idempotent-answers';
 import { checkVersion, VersionPrecondition } from './version-precondition';
 
-/** The HTTP answer to an amendment: the amended booking, a refusal stored under its Idempotency-Key, or that first answer replayed. */
-export interface AmendmentResult {
-  status: number;
-  body: unknown;
-}
+/**
+ * What an amendment came to: the amended booking; a refusal, returned (not thrown) when the
+ * request has an Idempotency-Key, as that refusal is the key's stored first answer; or, for a
+ * reused key, that first answer as it was sent. Without a key a refusal is thrown.
+ */
+export type AmendmentOutcome =
+  { kind: 'amended'; booking: BookingRow } | { kind: 'refused'; error: DomainError } | { kind: 'replayed'; answer: StoredAnswer };
+
+/** An amendment this request decided (not a replay). */
+type DecidedAmendment = Exclude<AmendmentOutcome, { kind: 'replayed' }>;
 
 /** What `amendLocked` did, for its caller's transaction (the audit trail records `changes`). */
 export interface Amendment {
@@ -72,14 +68,15 @@ export class BookingAmendments {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
-    private readonly capacity: CapacityRepository,
-    private readonly flights: FlightsRepository,
-    private readonly notifications: NotificationsRepository,
+    private readonly capacity: CapacityService,
+    private readonly flights: FlightsService,
+    private readonly notifications: NotificationsService,
     private readonly restrictions: RestrictionGate,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     private readonly audit: AuditService,
+    private readonly answers: IdempotentAnswers,
   ) {}
 
   async amend(
@@ -87,7 +84,7 @@ export class BookingAmendments {
     id: string,
     body: AmendBookingDto,
     options: { precondition?: VersionPrecondition; idempotencyKey?: string; origin: AuditOrigin },
-  ): Promise<AmendmentResult> {
+  ): Promise<AmendmentOutcome> {
     // Bookings never change agency: the unlocked read names the agency whose key space the
     // Idempotency-Key lives in, and the nights to make sure exist (re-checked under the locks).
     // Another agency's booking is not found, whatever the body.
@@ -103,31 +100,33 @@ export class BookingAmendments {
 
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = await this.dataSource.transaction(async (manager) => {
-          if (!idempotency)
-            return this.answerOf(await this.amendLocked(manager, principal, id, body, options.origin, options.precondition));
+        const outcome = await this.dataSource.transaction(async (manager): Promise<DecidedAmendment | undefined> => {
+          if (!idempotency) {
+            const amendment = await this.amendLocked(manager, principal, id, body, options.origin, options.precondition);
+            return { kind: 'amended', booking: amendment.booking };
+          }
           // The key first, before any other lock: a concurrent duplicate waits here for the first
           // to commit, then replays its answer. A refusal is the first answer too: the amendment is
           // rolled back to the savepoint and the problem document stored under the key.
           const claimed = await this.bookings.claimIdempotencyKeys(manager, [idempotency]);
           if (claimed.size === 0) return undefined;
           await manager.query('SAVEPOINT amendment');
-          let result: AmendmentResult;
+          let result: DecidedAmendment;
           try {
-            result = this.answerOf(await this.amendLocked(manager, principal, id, body, options.origin, options.precondition));
+            const amendment = await this.amendLocked(manager, principal, id, body, options.origin, options.precondition);
+            result = { kind: 'amended', booking: amendment.booking };
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
             await manager.query('ROLLBACK TO SAVEPOINT amendment');
-            result = { status: error.status, body: toProblem(error, `/v1/bookings/${id}`) };
+            result = { kind: 'refused', error };
           }
-          await this.bookings.saveIdempotentResponses(manager, [{ agencyId: idempotency.agencyId, key: idempotency.key, ...result }]);
+          const answer = result.kind === 'amended' ? this.answers.amended(result.booking) : this.answers.amendmentRefused(id, result.error);
+          await this.bookings.saveIdempotentResponses(manager, [{ agencyId: idempotency.agencyId, key: idempotency.key, ...answer }]);
           return result;
         });
-        if (answer) {
-          this.metrics.bookingAmendments.inc({
-            outcome: answer.status === 200 ? 'amended' : String((answer.body as { code?: string }).code),
-          });
-          return answer;
+        if (outcome) {
+          this.metrics.bookingAmendments.inc({ outcome: outcome.kind === 'amended' ? 'amended' : outcome.error.code });
+          return outcome;
         }
         return await this.replay(idempotency as NonNullable<typeof idempotency>);
       } catch (error) {
@@ -259,10 +258,6 @@ export class BookingAmendments {
     return { before: booking, booking: updated, changes };
   }
 
-  private answerOf(amendment: Amendment): AmendmentResult {
-    return { status: 200, body: BookingDto.from(amendment.booking) };
-  }
-
   private refuseIfNotAmendable(booking: BookingRow): void {
     if (booking.status === 'cancelled') throw new InvalidState(`Booking ${booking.reference} is cancelled`);
     const now = this.clock.now();
@@ -310,13 +305,13 @@ export class BookingAmendments {
     if (missing.length > 0) await this.capacity.ensureNights(missing, this.config.RESORT_CAPACITY);
   }
 
-  private async replay(idempotency: { agencyId: string; key: string; requestHash: string }): Promise<AmendmentResult> {
+  private async replay(idempotency: { agencyId: string; key: string; requestHash: string }): Promise<AmendmentOutcome> {
     const record = await this.bookings.findIdempotencyRecord(idempotency.agencyId, idempotency.key);
     if (!record || record.responseStatus === null)
       throw new InvalidState('A request with this Idempotency-Key is still being processed; retry shortly');
     if (record.requestHash !== idempotency.requestHash)
       throw new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body');
-    return { status: record.responseStatus, body: record.responseBody };
+    return { kind: 'replayed', answer: { status: record.responseStatus, body: record.responseBody } };
   }
 }
 

@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditOrigin, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
-import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
-import { FlightsRepository } from '#libs/flights';
+import { CapacityService, nightDeltasFor } from '#libs/capacity';
+import { FlightsService } from '#libs/flights';
 import { Metrics } from '#libs/observability';
-import { NewNotification, NotificationsRepository } from '#libs/notifications';
+import { NewNotification, NotificationsService } from '#libs/notifications';
+import type { RestrictionTarget } from '#libs/restrictions';
 import { BookingRow, CancellationReason, CancelledBooking } from './booking-row';
-import { BookingsRepository, ReducedBooking } from './bookings.repository';
+import { AffectedBooking, BookingsRepository, IdRange, ReducedBooking } from './bookings.repository';
 
 /** What `cancelLocked` needs of a booking its caller locked. */
 export type LockedBooking = Pick<BookingRow, 'id' | 'status'>;
@@ -52,9 +53,9 @@ export class BookingCancellation {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
-    private readonly capacity: CapacityRepository,
-    private readonly flights: FlightsRepository,
-    private readonly notifications: NotificationsRepository,
+    private readonly capacity: CapacityService,
+    private readonly flights: FlightsService,
+    private readonly notifications: NotificationsService,
     private readonly metrics: Metrics,
     private readonly audit: AuditService,
   ) {}
@@ -71,6 +72,25 @@ export class BookingCancellation {
     });
     for (const [reason, count] of cancelled) this.metrics.bookingsCancelled.inc({ reason }, count);
     return result;
+  }
+
+  /** Live bookings a restriction still affects, in the caller's transaction (enforcement counts them when it starts). */
+  async countAffectedByRestriction(manager: EntityManager, target: RestrictionTarget): Promise<number> {
+    return this.bookings.countAffectedByRestriction(manager, target);
+  }
+
+  /**
+   * Locks, in the caller's transaction, the next `limit` live bookings a restriction affects in
+   * `range` (id order), each with its outcome under its agency's party policy: a chunk of
+   * enforcement, handed back to `enforceLocked` (see `BookingsRepository.lockNextAffectedByRestriction`).
+   */
+  async lockNextAffectedByRestriction(
+    manager: EntityManager,
+    target: RestrictionTarget,
+    range: IdRange,
+    limit: number,
+  ): Promise<AffectedBooking[]> {
+    return this.bookings.lockNextAffectedByRestriction(manager, target, range, limit);
   }
 
   /** Only the id and status of the locked bookings are read: bulk callers need not load whole rows. */

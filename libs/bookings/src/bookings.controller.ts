@@ -6,6 +6,7 @@ import { CurrentPrincipal, Principal, uuidParam } from '#libs/access';
 import { AuditEventDto, AuditHistoryDto, AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, EmptyBody, ValidationFailed } from '#libs/shared';
 import { BookingAmendments } from './booking-amendment.service';
+import { BookingHttpAnswers, sendAnswer } from './booking-http-answers';
 import { BookingsService } from './bookings.service';
 import { AmendBookingDto } from './dto/amend-booking.dto';
 import { parseIfMatch } from './version-precondition';
@@ -47,6 +48,7 @@ export class BookingsController {
   constructor(
     private readonly bookings: BookingsService,
     private readonly amendments: BookingAmendments,
+    private readonly answers: BookingHttpAnswers,
   ) {}
 
   @Post()
@@ -79,10 +81,15 @@ export class BookingsController {
     @RequestOrigin() origin: AuditOrigin,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
-    const result = await this.bookings.create(principal, body, validatedIdempotencyKey(idempotencyKey), origin);
-    response.status(result.status);
-    if (result.status >= 400) response.type('application/problem+json');
-    return result.body;
+    const outcome = await this.bookings.create(principal, body, validatedIdempotencyKey(idempotencyKey), origin);
+    switch (outcome.kind) {
+      case 'created':
+        return sendAnswer(response, this.answers.created(outcome.booking));
+      case 'refused':
+        return sendAnswer(response, this.answers.createRefused(outcome.error));
+      case 'replayed':
+        return sendAnswer(response, outcome.answer);
+    }
   }
 
   @Get()
@@ -247,13 +254,18 @@ export class BookingsController {
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const precondition = parseIfMatch(ifMatch);
-    const result = await this.amendments.amend(principal, id, body, {
+    const outcome = await this.amendments.amend(principal, id, body, {
       precondition,
       idempotencyKey: validatedIdempotencyKey(idempotencyKey),
       origin,
     });
-    response.status(result.status);
-    if (result.status >= 400) response.type('application/problem+json');
-    return result.body;
+    switch (outcome.kind) {
+      case 'amended':
+        return sendAnswer(response, this.answers.amended(outcome.booking));
+      case 'refused':
+        return sendAnswer(response, this.answers.amendmentRefused(id, outcome.error));
+      case 'replayed':
+        return sendAnswer(response, outcome.answer);
+    }
   }
 }

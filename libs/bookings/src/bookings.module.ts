@@ -5,15 +5,17 @@ import { CapacityModule } from '#libs/capacity';
 import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
 import { RestrictionsModule } from '#libs/restrictions';
-import { Clock } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
 import { BookingAmendments } from './booking-amendment.service';
 import { BookingCancellation } from './booking-cancellation';
+import { BookingHttpAnswers } from './booking-http-answers';
+import { BookingSegments } from './booking-segments.service';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
 import { ExposureService } from './exposure.service';
 import { GuestDataRetentionService } from './guest-data-retention.service';
 import { HoldExpiryService } from './hold-expiry.service';
+import { IdempotentAnswers } from './idempotent-answers';
 import { PartyDecisionService } from './party-decision.service';
 
 @Module({
@@ -23,17 +25,21 @@ import { PartyDecisionService } from './party-decision.service';
     AdmissionBatcher,
     BookingAmendments,
     BookingCancellation,
+    BookingSegments,
     BookingsService,
     GuestDataRetentionService,
     HoldExpiryService,
     PartyDecisionService,
     ExposureService,
-    Clock,
+    // The answers stored under Idempotency-Keys are the HTTP answers the controller sends.
+    BookingHttpAnswers,
+    { provide: IdempotentAnswers, useExisting: BookingHttpAnswers },
   ],
   exports: [
-    BookingsRepository,
+    BookingHttpAnswers,
     BookingAmendments,
     BookingCancellation,
+    BookingSegments,
     BookingsService,
     GuestDataRetentionService,
     HoldExpiryService,

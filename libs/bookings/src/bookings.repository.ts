@@ -2,6 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Narrowed, returnedRows, RowOf, selectList } from '#libs/database';
+import type { PartyPolicy } from '#libs/access';
+import {
+  affectedBookingsCondition,
+  keptAdultsPath,
+  partyOutcomeExpression,
+  type PartyOutcome,
+  type RestrictionTarget,
+} from '#libs/restrictions';
 import { cursorTimestampSql } from '#libs/shared';
 import {
   ANONYMISED_BOOKING_SELECT,
@@ -64,6 +72,21 @@ export interface NightNationalityCount {
   nationality: string;
   guests: number;
 }
+
+/** A slice of the id space, `[from, below)`, walked in id order past `after`. */
+export interface IdRange {
+  from: string;
+  /** Exclusive; null: to the end. */
+  below: string | null;
+  /** The last id handled so far in this range; null: none yet. */
+  after: string | null;
+}
+
+/** A booking a restriction affects, locked, with what enforcement is to do with it. */
+export type AffectedBooking = Pick<BookingRow, 'id' | 'status'> & {
+  outcome: PartyOutcome;
+  partyPolicy: PartyPolicy;
+};
 
 export type IdempotencyRecord = RowOf<typeof IDEMPOTENCY_RECORD_SELECT>;
 
@@ -415,6 +438,68 @@ export class BookingsRepository {
       [ids, flightId],
     );
     return returnedRows(result);
+  }
+
+  /**
+   * Live bookings with a segment on each of these flights, counted in the caller's transaction
+   * (which has locked the flights: no booking joins or leaves them meanwhile). Every id gets a
+   * count, zero included.
+   */
+  async countLiveOnFlights(manager: EntityManager, flightIds: string[]): Promise<Map<string, number>> {
+    if (flightIds.length === 0) return new Map();
+    const rows: { id: string; bookings: number }[] = await manager.query(
+      `SELECT f.id,
+              (SELECT count(*) FROM bookings b
+                WHERE b.status IN ('held', 'confirmed') AND (b.outbound_flight_id = f.id OR b.return_flight_id = f.id))::int AS bookings
+         FROM unnest($1::uuid[]) AS f(id)`,
+      [flightIds],
+    );
+    return new Map(rows.map((row) => [row.id, row.bookings]));
+  }
+
+  // --- restrictions ----------------------------------------------------------------------
+
+  /** Live bookings the restriction still affects. */
+  async countAffectedByRestriction(manager: EntityManager, target: RestrictionTarget): Promise<number> {
+    const condition = affectedBookingsCondition(target, 'b', 1);
+    const rows: { count: number }[] = await manager.query(
+      `SELECT count(*)::int AS count FROM bookings b WHERE ${condition.sql}`,
+      condition.parameters,
+    );
+    return rows[0].count;
+  }
+
+  /**
+   * Locks the next `limit` live bookings the restriction affects within `range`, in id order
+   * (the order every bulk cancellation locks bookings in, so none of them wait on each other
+   * in a circle), each with its outcome (`partyOutcomeExpression`, the same the preview counts)
+   * under its agency's party policy. Bookings changed meanwhile by someone else fail the re-check
+   * under `FOR UPDATE` and are not returned, so fewer than `limit` rows means the range is done:
+   * no new affected booking can appear, as admission refuses them, and a reduced one has no
+   * covered guest left. Only id, status and outcome are read: `BookingCancellation` returns the
+   * rows it changes.
+   */
+  async lockNextAffectedByRestriction(
+    manager: EntityManager,
+    target: RestrictionTarget,
+    range: IdRange,
+    limit: number,
+  ): Promise<AffectedBooking[]> {
+    const condition = affectedBookingsCondition(target, 'b', 1);
+    // $3 holds the nationality codes of the condition.
+    const next = condition.parameters.length + 1;
+    return manager.query(
+      `SELECT b.id, b.status, a.party_policy AS "partyPolicy",
+              ${partyOutcomeExpression(target.coverage, 'b', 'a.party_policy', 3, next + 4)} AS outcome
+         FROM bookings b JOIN agencies a ON a.id = b.agency_id
+        WHERE ${condition.sql}
+          AND b.id >= $${next}::uuid AND ($${next + 1}::uuid IS NULL OR b.id < $${next + 1}::uuid)
+          AND ($${next + 2}::uuid IS NULL OR b.id > $${next + 2}::uuid)
+        ORDER BY b.id
+        LIMIT $${next + 3}
+        FOR UPDATE OF b`,
+      [...condition.parameters, range.from, range.below, range.after, limit, keptAdultsPath(target.coverage)],
+    );
   }
 
   // --- idempotency -------------------------------------------------------------------------

@@ -4,11 +4,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AgenciesService, Principal } from '#libs/access';
 import { AuditEventRow, AuditOrigin, AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { CapacityRepository, nightDeltasFor } from '#libs/capacity';
+import { CapacityService, nightDeltasFor } from '#libs/capacity';
 import {
   FlightRow,
   FlightSegment,
-  FlightsRepository,
+  FlightsService,
   SeatDelta,
   seatShortfall,
   SeatsExhausted,
@@ -21,6 +21,7 @@ import { Metrics } from '#libs/observability';
 import {
   Clock,
   decodeTimestampCursor,
+  DomainError,
   encodeCursor,
   Forbidden,
   IdempotencyKeyReused,
@@ -29,7 +30,6 @@ import {
   nightsOfStay,
   NotFound,
   Page,
-  toProblem,
   ValidationFailed,
 } from '#libs/shared';
 import { AdmissionBatcher } from './admission/admission-batcher';
@@ -41,24 +41,26 @@ import { BookingRow } from './booking-row';
 import { stayRuleProblems, storedGuestsOf } from './booking-rules';
 import { checkVersion, VersionPrecondition } from './version-precondition';
 import { BookingListFilter, BookingsRepository } from './bookings.repository';
-import { BookingDto } from './dto/booking.dto';
 import { CreateBookingDto } from './dto/create-booking.dto';
+import { StoredAnswer } from './idempotent-answers';
 
-/** The HTTP answer to a create: a new booking, or the stored first answer for a reused Idempotency-Key. */
-export interface CreateBookingResult {
-  status: number;
-  body: unknown;
-}
+/**
+ * What a create came to: a new booking; a refusal, returned (not thrown) when the request has an
+ * Idempotency-Key, as that refusal is the key's stored first answer; or, for a reused key, that
+ * first answer as it was sent. Without a key a refusal is thrown, like every other domain error.
+ */
+export type CreateBookingOutcome =
+  { kind: 'created'; booking: BookingRow } | { kind: 'refused'; error: DomainError } | { kind: 'replayed'; answer: StoredAnswer };
 
 @Injectable()
 export class BookingsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: BookingsRepository,
-    private readonly capacity: CapacityRepository,
+    private readonly capacity: CapacityService,
     private readonly admission: AdmissionBatcher,
     private readonly cancellation: BookingCancellation,
-    private readonly flights: FlightsRepository,
+    private readonly flights: FlightsService,
     private readonly jobs: JobQueue,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -72,7 +74,7 @@ export class BookingsService {
     body: CreateBookingDto,
     idempotencyKey: string | undefined,
     origin: AuditOrigin,
-  ): Promise<CreateBookingResult> {
+  ): Promise<CreateBookingOutcome> {
     const agencyId = this.agencyFor(principal, body.agencyId);
     // An agent's agency exists (its key references it); one an operations key names may not.
     // Agencies are never deleted, so this check holds at commit (a foreign key backs it).
@@ -95,12 +97,12 @@ export class BookingsService {
       case 'created':
         this.metrics.bookingsCreated.inc({ status: outcome.booking.status });
         if (outcome.booking.holdExpiresAt) await this.scheduleHoldExpiry(outcome.booking);
-        return { status: 201, body: BookingDto.from(outcome.booking) };
+        return { kind: 'created', booking: outcome.booking };
       case 'replayed':
-        return { status: outcome.status, body: outcome.body };
+        return outcome;
       case 'refused':
         this.metrics.bookingsRefused.inc({ reason: outcome.error.code });
-        if (idempotency) return { status: outcome.error.status, body: toProblem(outcome.error, '/v1/bookings') };
+        if (idempotency) return outcome;
         throw outcome.error;
     }
   }
@@ -109,13 +111,13 @@ export class BookingsService {
   private async storedAnswer(
     agencyId: string,
     idempotency: { key: string; requestHash: string },
-  ): Promise<CreateBookingResult | undefined> {
+  ): Promise<CreateBookingOutcome | undefined> {
     const record = await this.repository.findIdempotencyRecord(agencyId, idempotency.key);
     if (!record || record.responseStatus === null) return undefined;
     if (record.requestHash !== idempotency.requestHash) {
       throw new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body');
     }
-    return { status: record.responseStatus, body: record.responseBody };
+    return { kind: 'replayed', answer: { status: record.responseStatus, body: record.responseBody } };
   }
 
   async get(principal: Principal, id: string): Promise<BookingRow> {
@@ -295,7 +297,7 @@ export class BookingsService {
   }
 
   private async scheduleHoldExpiry(booking: BookingRow): Promise<void> {
-    const delay = Math.max(new Date(booking.holdExpiresAt as Date).getTime() - Date.now(), 0);
+    const delay = Math.max(new Date(booking.holdExpiresAt as Date).getTime() - this.clock.now().getTime(), 0);
     await this.jobs.addBestEffort('expire-hold', { bookingId: booking.id }, { jobId: jobIds.expireHold(booking.id), delay });
   }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, systemOrigin } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { NotificationsRepository } from '#libs/notifications';
+import { NotificationsService } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
 import { Clock, localDateOf } from '#libs/shared';
 import { AnonymisedBooking } from './booking-row';
@@ -42,7 +42,7 @@ export class GuestDataRetentionService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
-    private readonly notifications: NotificationsRepository,
+    private readonly notifications: NotificationsService,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly clock: Clock,

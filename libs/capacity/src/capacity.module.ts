@@ -6,6 +6,6 @@ import { CapacityService } from './capacity.service';
 @Module({
   imports: [AuditModule],
   providers: [CapacityRepository, CapacityService],
-  exports: [CapacityRepository, CapacityService],
+  exports: [CapacityService],
 })
 export class CapacityModule {}

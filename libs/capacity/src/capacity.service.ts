@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { daysBetween, ValidationFailed } from '#libs/shared';
 import { CapacityBelowReserved } from './capacity.errors';
-import { CapacityRepository, NightState } from './capacity.repository';
+import { CapacityRepository, NightDelta, NightState } from './capacity.repository';
 
 /** The longest calendar one request may read. */
 export const MAX_CALENDAR_NIGHTS = 800;
@@ -45,5 +45,34 @@ export class CapacityService {
       ]);
       return { ...night, capacity };
     });
+  }
+
+  // --- inside the caller's transaction ---------------------------------------------------------
+  // Thin: each is one statement of CapacityRepository, on the caller's EntityManager where it
+  // takes one, so that bookings keep their one transaction and their lock order (nights by date).
+
+  /** Creates missing night rows with the default capacity, outside any booking transaction. */
+  async ensureNights(dates: string[], defaultCapacity: number): Promise<void> {
+    return this.repository.ensureNights(dates, defaultCapacity);
+  }
+
+  /** Which of these nights have a row (a plain read: it waits for no lock). */
+  async existingNights(dates: string[]): Promise<Set<string>> {
+    return this.repository.existingNights(dates);
+  }
+
+  /** Locks the given nights in date order. */
+  async lockNights(manager: EntityManager, dates: string[]): Promise<Map<string, NightState>> {
+    return this.repository.lockNights(manager, dates);
+  }
+
+  /** Adds the deltas to already-locked nights; the CHECK constraints refuse any result beyond capacity. */
+  async addToNights(manager: EntityManager, deltas: NightDelta[]): Promise<void> {
+    return this.repository.addToNights(manager, deltas);
+  }
+
+  /** Locks (in date order) and changes nights in one go. */
+  async lockAndAddToNights(manager: EntityManager, deltas: NightDelta[]): Promise<void> {
+    return this.repository.lockAndAddToNights(manager, deltas);
   }
 }

@@ -1,5 +1,5 @@
 export * from './capacity.module';
-export * from './capacity.repository';
+export type { NightDelta, NightState } from './capacity.repository';
 export * from './capacity.service';
 export * from './capacity.controller';
 export * from './capacity.errors';

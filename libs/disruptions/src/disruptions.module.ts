@@ -3,16 +3,17 @@ import { AuditModule } from '#libs/audit';
 import { BookingsModule } from '#libs/bookings';
 import { FlightsModule } from '#libs/flights';
 import { NotificationsModule } from '#libs/notifications';
-import { Clock } from '#libs/shared';
+import { FlightCancellationService } from './flight-cancellation.service';
 import { FlightDisruptionService } from './flight-disruption.service';
 
 /**
- * What flight cancellations do to bookings. Depends on both flights and bookings, so that
- * neither has to depend on the other's direction of the story.
+ * Flight cancellations and what they do to bookings. Depends on both flights and bookings, so
+ * that neither has to depend on the other's direction of the story. Its controllers
+ * (`FlightCancellationController`, `RouteSuspensionController`) are registered by apps/api.
  */
 @Module({
   imports: [AuditModule, BookingsModule, FlightsModule, NotificationsModule],
-  providers: [FlightDisruptionService, Clock],
-  exports: [FlightDisruptionService],
+  providers: [FlightCancellationService, FlightDisruptionService],
+  exports: [FlightCancellationService, FlightDisruptionService],
 })
 export class DisruptionsModule {}

@@ -2,11 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, changesBetween, systemOrigin } from '#libs/audit';
-import { BookingRow, BookingsRepository } from '#libs/bookings';
+import { BookingRow, BookingSegments } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
-import { FlightRow, FlightSegment, FlightsRepository, segmentContextOf, segmentRefusal, startOfLocalDate } from '#libs/flights';
+import { FlightRow, FlightSegment, FlightsService, segmentContextOf, segmentRefusal, startOfLocalDate } from '#libs/flights';
 import { jobIds, JobQueue } from '#libs/jobs';
-import { NewNotification, NotificationsRepository } from '#libs/notifications';
+import { NewNotification, NotificationsService } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
 import { addDays, Clock, localDateOf } from '#libs/shared';
 
@@ -40,9 +40,9 @@ export class FlightDisruptionService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly flights: FlightsRepository,
-    private readonly bookings: BookingsRepository,
-    private readonly notifications: NotificationsRepository,
+    private readonly flights: FlightsService,
+    private readonly bookings: BookingSegments,
+    private readonly notifications: NotificationsService,
     private readonly jobs: JobQueue,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,

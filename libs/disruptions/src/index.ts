@@ -1,2 +1,4 @@
 export * from './disruptions.module';
 export * from './flight-disruption.service';
+export * from './flight-cancellation.service';
+export * from './flight-cancellation.controller';

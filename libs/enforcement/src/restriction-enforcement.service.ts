@@ -3,13 +3,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditChanges, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
-import { BookingCancellation, GuestRemoval } from '#libs/bookings';
+import { BookingCancellation, GuestRemoval, IdRange } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue, UrgentWork } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
-import { coveredGuestsPath, keptGuestsPath, RestrictionRow, RestrictionsRepository, RestrictionTarget, termsOf } from '#libs/restrictions';
+import { coveredGuestsPath, keptGuestsPath, RestrictionRow, RestrictionsService, RestrictionTarget, termsOf } from '#libs/restrictions';
 import { Clock } from '#libs/shared';
-import { EnforcementRepository, IdRange } from './enforcement.repository';
 
 /**
  * Bookings cancelled per transaction. 20,000 bookings take ten transactions (five per lane):
@@ -64,8 +63,7 @@ export class RestrictionEnforcementService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly restrictions: RestrictionsRepository,
-    private readonly enforcement: EnforcementRepository,
+    private readonly restrictions: RestrictionsService,
     private readonly cancellation: BookingCancellation,
     private readonly jobs: JobQueue,
     private readonly metrics: Metrics,
@@ -77,7 +75,7 @@ export class RestrictionEnforcementService {
 
   /** Handles `enforce-restriction`. */
   async enforce(restrictionId: string): Promise<EnforcementOutcome> {
-    const runStartedAt = Date.now();
+    const runStartedAt = performance.now(); // for the duration metric only: monotonic, not the domain's clock
     const started = await this.start(restrictionId);
     if (started.outcome === 'not_due') {
       if (started.remainingMs <= MAX_EARLY_WAIT_MS) {
@@ -88,7 +86,7 @@ export class RestrictionEnforcementService {
       await this.jobs.add(
         'enforce-restriction',
         { restrictionId },
-        { jobId: `${jobIds.enforceRestriction(restrictionId)}-${Date.now()}`, delay: started.remainingMs },
+        { jobId: `${jobIds.enforceRestriction(restrictionId)}-${this.clock.now().getTime()}`, delay: started.remainingMs },
       );
       return started;
     }
@@ -129,7 +127,7 @@ export class RestrictionEnforcementService {
     });
     // Ended meanwhile by a lift (which completes a running enforcement) or by another run.
     if (!restriction) return { outcome: 'skipped', reason: 'already_completed' };
-    this.metrics.restrictionEnforcementDuration.observe((Date.now() - runStartedAt) / 1000);
+    this.metrics.restrictionEnforcementDuration.observe((performance.now() - runStartedAt) / 1000);
     const lagSeconds =
       (new Date(restriction.enforcementCompletedAt as Date).getTime() - new Date(restriction.effectiveFrom).getTime()) / 1000;
     this.metrics.restrictionEnforcementLag.observe(Math.max(lagSeconds, 0));
@@ -158,7 +156,7 @@ export class RestrictionEnforcementService {
       if (restriction.enforcementState === 'completed') return { outcome: 'skipped', reason: 'already_completed' };
       const remainingMs = new Date(restriction.effectiveFrom).getTime() - this.clock.now().getTime();
       if (remainingMs > 0) return { outcome: 'not_due', remainingMs };
-      const stillAffected = await this.restrictions.countAffected(manager, targetOf(restriction));
+      const stillAffected = await this.cancellation.countAffectedByRestriction(manager, targetOf(restriction));
       const running = await this.restrictions.markEnforcementRunning(manager, restrictionId, stillAffected);
       if (restriction.enforcementState === 'pending') {
         await this.audit.record(manager, [
@@ -210,7 +208,7 @@ export class RestrictionEnforcementService {
         if (restriction.liftedAt) return { ...nothing, stopped: 'lifted' as const };
         if (restriction.enforcementState === 'completed') return { ...nothing, stopped: 'already_completed' as const };
         const target = targetOf(restriction);
-        const locked = await this.enforcement.lockNextAffected(manager, target, range, ENFORCEMENT_CHUNK_SIZE);
+        const locked = await this.cancellation.lockNextAffectedByRestriction(manager, target, range, ENFORCEMENT_CHUNK_SIZE);
         const deadline = new Date(this.clock.now().getTime() + this.config.PARTY_DECISION_HOURS * 3_600_000);
         const removal: GuestRemoval = {
           restrictionId,

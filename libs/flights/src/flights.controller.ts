@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperationsOnly, uuidParam } from '#libs/access';
 import { AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems } from '#libs/shared';
-import { CancelFlightDto, CreateFlightDto, FlightDto, FlightPageDto, ListFlightsQueryDto, UpdateFlightDto } from './dto/flight.dto';
+import { CreateFlightDto, FlightDto, FlightPageDto, ListFlightsQueryDto, UpdateFlightDto } from './dto/flight.dto';
 import { FlightsService } from './flights.service';
 
 @ApiTags('flights')
@@ -60,24 +60,5 @@ export class FlightsController {
     @RequestOrigin() origin: AuditOrigin,
   ): Promise<FlightDto> {
     return FlightDto.from(await this.flights.updateFlight(id, body, origin));
-  }
-
-  @Post(':id/cancel')
-  @HttpCode(200)
-  @OperationsOnly()
-  @ApiOperation({
-    summary: 'Cancel a flight (operations)',
-    description:
-      'Its bookings keep their stay but lose this segment: seats released, the flight id cleared, and the agency notified (booking.flight_cancelled, with alternatives). ' +
-      'That happens in the background; `disruption` shows the progress.',
-  })
-  @ApiOkResponse({ type: FlightDto })
-  @ApiProblems(400, 401, 403, 404, 'invalid_state', 429)
-  async cancel(
-    @Param('id', uuidParam('Flight')) id: string,
-    @Body() body: CancelFlightDto,
-    @RequestOrigin() origin: AuditOrigin,
-  ): Promise<FlightDto> {
-    return FlightDto.from(await this.flights.cancelFlight(id, body.reason, origin));
   }
 }

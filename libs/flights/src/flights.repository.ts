@@ -253,27 +253,29 @@ export class FlightsRepository {
   }
 
   /**
-   * Cancels locked, scheduled flights and opens their disruption (`pending`), counting the live
-   * bookings that will lose the segment. No booking can join a flight while it is locked here.
+   * Cancels locked, scheduled flights and opens their disruption (`pending`), with the live
+   * bookings that will lose the segment as the caller counted them (libs/bookings, in this
+   * transaction, after the flights were locked: no booking can join or leave a flight while it
+   * is locked here, so the count is the one this statement would have made itself).
    */
   async markCancelled(
     manager: EntityManager,
     ids: string[],
     cancellation: { reason: string; suspensionId: string | null },
+    affectedBookings: Map<string, number>,
   ): Promise<FlightRow[]> {
     if (ids.length === 0) return [];
     return manager.query(
       `WITH f AS (
          UPDATE flights f SET status = 'cancelled', cancellation_reason = $2, cancelled_at = now(), suspension_id = $3,
                 disruption_state = 'pending',
-                disruption_affected_bookings = (
-                  SELECT count(*) FROM bookings b
-                   WHERE b.status IN ('held', 'confirmed') AND (b.outbound_flight_id = f.id OR b.return_flight_id = f.id)),
+                disruption_affected_bookings = c.bookings,
                 updated_at = now()
-          WHERE f.id = ANY($1::uuid[]) AND f.status = 'scheduled'
+           FROM unnest($1::uuid[], $4::int[]) AS c(id, bookings)
+          WHERE f.id = c.id AND f.status = 'scheduled'
          RETURNING f.*)
        SELECT ${FLIGHT_COLUMNS} FROM f JOIN routes r ON r.id = f.route_id ORDER BY f.id`,
-      [ids, cancellation.reason, cancellation.suspensionId],
+      [ids, cancellation.reason, cancellation.suspensionId, ids.map((id) => affectedBookings.get(id) ?? 0)],
     );
   }
 

@@ -1,25 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AuditOrigin, AuditService, NewAuditEvent, withCause } from '#libs/audit';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { jobIds, JobQueue } from '#libs/jobs';
-import { Metrics } from '#libs/observability';
-import {
-  addDays,
-  Clock,
-  decodeCursor,
-  decodeTimestampCursor,
-  encodeCursor,
-  InvalidState,
-  NotFound,
-  Page,
-  ValidationFailed,
-} from '#libs/shared';
+import { addDays, decodeCursor, decodeTimestampCursor, encodeCursor, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
 import { AirportDirectory } from './airport-directory';
 import type { FlightRow, RouteRow, RouteSuspensionRow } from './flight-row';
 import { SeatsBelowReserved } from './flights.errors';
-import { FlightListFilter, FlightsRepository } from './flights.repository';
+import { FlightListFilter, FlightsRepository, SeatDelta } from './flights.repository';
 
 /** The longest window of departure dates one flight list may span. */
 export const MAX_FLIGHT_LIST_DAYS = 400;
@@ -47,10 +35,10 @@ export interface FlightListQuery {
 }
 
 /**
- * Routes, flights and their cancellation. Cancelling a flight (alone, or by suspending its
- * route) happens here, in one short transaction on the flight rows; taking the bookings off
- * the cancelled flights is the `disrupt-flight` job's work (libs/disruptions), which this
- * service enqueues afterwards — a lost enqueue is found again by the periodic reconciler.
+ * Routes, flights and their seats. Cancelling a flight (alone, or by suspending its route)
+ * counts the bookings on it, so it is orchestrated by libs/disruptions
+ * (`FlightCancellationService`) with the thin, transaction-bound methods at the end of this
+ * class, as are the seats bookings reserve and release.
  */
 @Injectable()
 export class FlightsService {
@@ -58,10 +46,7 @@ export class FlightsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: FlightsRepository,
     private readonly airports: AirportDirectory,
-    private readonly jobs: JobQueue,
     private readonly config: AppConfig,
-    private readonly clock: Clock,
-    private readonly metrics: Metrics,
     private readonly audit: AuditService,
   ) {}
 
@@ -126,62 +111,6 @@ export class FlightsService {
   async listSuspensions(routeId: string): Promise<(RouteSuspensionRow & { cancelledFlightIds: string[] })[]> {
     await this.getRoute(routeId);
     return this.repository.listSuspensions(routeId);
-  }
-
-  /**
-   * Suspends a route for `[from, until)`: records the window (flights can no longer be added
-   * in it) and cancels its scheduled flights departing in it, all in one transaction. Their
-   * bookings lose the segment in the background. A window that began in the past leaves the
-   * flights that have already departed alone.
-   */
-  async suspendRoute(
-    routeId: string,
-    input: { from: string; until?: string; reason: string },
-    createdByKeyId: string | null,
-    origin: AuditOrigin,
-  ): Promise<{ suspension: RouteSuspensionRow; cancelled: FlightRow[] }> {
-    const from = new Date(input.from);
-    const until = input.until ? new Date(input.until) : null;
-    if (until && until <= from) throw ValidationFailed.field('until', 'must be after from');
-    const result = await this.dataSource.transaction(async (manager) => {
-      const route = await this.repository.lockRoute(manager, routeId, 'update');
-      if (!route) throw new NotFound('Route', routeId);
-      const suspension = await this.repository.insertSuspension(manager, { routeId, from, until, reason: input.reason, createdByKeyId });
-      const now = this.clock.now();
-      const due = await this.repository.lockScheduledFlightsInWindow(manager, routeId, from > now ? from : now, until);
-      const cancelled = await this.repository.markCancelled(
-        manager,
-        due.map((flight) => flight.id),
-        { reason: input.reason, suspensionId: suspension.id },
-      );
-      // The route's suspension, and each flight it cancelled (by this request, because of the suspension).
-      const becauseOfSuspension = withCause(origin, { type: 'route_suspension', id: suspension.id });
-      await this.audit.record(manager, [
-        {
-          action: 'route.suspended',
-          entityType: 'route',
-          entityId: routeId,
-          origin,
-          changes: {
-            suspension: {
-              from: null,
-              to: {
-                id: suspension.id,
-                from: from.toISOString(),
-                until: until ? until.toISOString() : null,
-                reason: input.reason,
-                cancelledFlights: cancelled.length,
-              },
-            },
-          },
-        },
-        ...cancelled.map((flight) => flightCancelledEvent(flight.id, input.reason, becauseOfSuspension)),
-      ]);
-      return { suspension, cancelled };
-    });
-    this.metrics.flightsCancelled.inc({ cause: 'suspension' }, result.cancelled.length);
-    for (const flight of result.cancelled) await this.startDisruption(flight.id);
-    return result;
   }
 
   // --- flights -------------------------------------------------------------------------------
@@ -275,24 +204,81 @@ export class FlightsService {
     });
   }
 
-  /** Cancels one flight; its bookings lose the segment in the background. A cancelled flight stays cancelled (409). */
-  async cancelFlight(id: string, reason: string, origin: AuditOrigin): Promise<FlightRow> {
-    const cancelled = await this.dataSource.transaction(async (manager) => {
-      const flight = (await this.repository.lockFlights(manager, [id])).get(id);
-      if (!flight) throw new NotFound('Flight', id);
-      if (flight.status === 'cancelled') throw new InvalidState(`Flight ${flight.flightNumber} is already cancelled`);
-      const [row] = await this.repository.markCancelled(manager, [id], { reason, suspensionId: null });
-      await this.audit.record(manager, [flightCancelledEvent(id, reason, origin)]);
-      return row;
-    });
-    this.metrics.flightsCancelled.inc({ cause: 'flight' });
-    await this.startDisruption(id);
-    return cancelled;
+  // --- inside the caller's transaction ---------------------------------------------------------
+  // Thin: each is one statement of FlightsRepository on the caller's EntityManager, so that
+  // bookings and disruptions keep their one transaction and their lock order.
+
+  /** Locks a route against suspension (`share`) or for one (`update`). */
+  async lockRoute(manager: EntityManager, id: string, mode: 'share' | 'update'): Promise<RouteRow | undefined> {
+    return this.repository.lockRoute(manager, id, mode);
   }
 
-  /** Enqueues the disruption job; if Redis is down, the reconciler finds the pending disruption later. */
-  private async startDisruption(flightId: string): Promise<void> {
-    await this.jobs.addBestEffort('disrupt-flight', { flightId }, { jobId: jobIds.disruptFlight(flightId) });
+  async insertSuspension(
+    manager: EntityManager,
+    suspension: { routeId: string; from: Date; until: Date | null; reason: string; createdByKeyId: string | null },
+  ): Promise<RouteSuspensionRow> {
+    return this.repository.insertSuspension(manager, suspension);
+  }
+
+  /** Scheduled flights of a route departing in `[from, until)`, locked in id order. */
+  async lockScheduledFlightsInWindow(manager: EntityManager, routeId: string, from: Date, until: Date | null): Promise<FlightRow[]> {
+    return this.repository.lockScheduledFlightsInWindow(manager, routeId, from, until);
+  }
+
+  /** Cancels locked, scheduled flights and opens their disruption, with the live bookings counted on each. */
+  async markCancelled(
+    manager: EntityManager,
+    ids: string[],
+    cancellation: { reason: string; suspensionId: string | null },
+    affectedBookings: Map<string, number>,
+  ): Promise<FlightRow[]> {
+    return this.repository.markCancelled(manager, ids, cancellation, affectedBookings);
+  }
+
+  /** Which of these flight ids exist (no lock: flights are never deleted). */
+  async existingIds(manager: EntityManager, ids: string[]): Promise<Set<string>> {
+    return this.repository.existingIds(manager, ids);
+  }
+
+  /** Locks flights in id order (after any bookings and nights: the one lock order). */
+  async lockFlights(manager: EntityManager, ids: string[]): Promise<Map<string, FlightRow>> {
+    return this.repository.lockFlights(manager, ids);
+  }
+
+  /** Adds to already-locked flights' reserved seats; the CHECK constraint refuses any result beyond the seats. */
+  async addToSeats(manager: EntityManager, deltas: SeatDelta[]): Promise<void> {
+    return this.repository.addToSeats(manager, deltas);
+  }
+
+  /** Locks (in id order) and changes flights' reserved seats in one go. */
+  async lockAndAddToSeats(manager: EntityManager, deltas: SeatDelta[]): Promise<void> {
+    return this.repository.lockAndAddToSeats(manager, deltas);
+  }
+
+  // --- disruption progress (libs/disruptions) --------------------------------------------------
+
+  async findFlight(id: string): Promise<FlightRow | undefined> {
+    return this.repository.findFlight(id);
+  }
+
+  async markDisruptionRunning(flightId: string): Promise<void> {
+    return this.repository.markDisruptionRunning(flightId);
+  }
+
+  async addDisruptionProgress(manager: EntityManager, flightId: string, releasedBookings: number): Promise<void> {
+    return this.repository.addDisruptionProgress(manager, flightId, releasedBookings);
+  }
+
+  async markDisruptionCompleted(manager: EntityManager, flightId: string): Promise<void> {
+    return this.repository.markDisruptionCompleted(manager, flightId);
+  }
+
+  async findIncompleteDisruptions(idleFor: number, limit: number): Promise<string[]> {
+    return this.repository.findIncompleteDisruptions(idleFor, limit);
+  }
+
+  async findAlternatives(manager: EntityManager, options: Parameters<FlightsRepository['findAlternatives']>[1]): Promise<FlightRow[]> {
+    return this.repository.findAlternatives(manager, options);
   }
 
   /** The instant a resort-local date begins (its midnight in RESORT_TIMEZONE). */
@@ -326,16 +312,6 @@ function offsetMilliseconds(instant: Date, timeZone: string): number {
   const part = (type: string): number => Number(parts.find((candidate) => candidate.type === type)?.value);
   const asUtc = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
-}
-
-function flightCancelledEvent(flightId: string, reason: string, origin: AuditOrigin): NewAuditEvent {
-  return {
-    action: 'flight.cancelled',
-    entityType: 'flight',
-    entityId: flightId,
-    origin,
-    changes: { status: { from: 'scheduled', to: 'cancelled' }, cancellationReason: { from: null, to: reason } },
-  };
 }
 
 class RouteExists extends InvalidState {

@@ -1,5 +1,6 @@
 export * from './flights.module';
-export * from './flights.repository';
+export { sumSeatDeltas } from './flights.repository';
+export type { FlightListFilter, NewFlight, SeatDelta } from './flights.repository';
 export * from './flights.service';
 export * from './flights.controller';
 export * from './routes.controller';

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, OperationsOnly, Principal, uuidParam } from '#libs/access';
+import { OperationsOnly, uuidParam } from '#libs/access';
 import { AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, PageQueryDto } from '#libs/shared';
-import { CreateRouteDto, RouteDto, RoutePageDto, RouteSuspensionDto, RouteSuspensionListDto, SuspendRouteDto } from './dto/route.dto';
+import { CreateRouteDto, RouteDto, RoutePageDto, RouteSuspensionDto, RouteSuspensionListDto } from './dto/route.dto';
 import { FlightsService } from './flights.service';
 
 @ApiTags('flights')
@@ -57,25 +57,5 @@ export class RoutesController {
       ),
       nextCursor: null,
     };
-  }
-
-  @Post(':id/suspend')
-  @OperationsOnly()
-  @ApiOperation({
-    summary: 'Suspend a route for a window (operations)',
-    description:
-      'Cancels its scheduled flights departing in [from, until) and refuses new flights there. Affected bookings keep their stay, lose the segment, ' +
-      'and their agencies are notified in the background (see each flight’s `disruption`).',
-  })
-  @ApiCreatedResponse({ type: RouteSuspensionDto })
-  @ApiProblems(400, 401, 403, 404, 429)
-  async suspend(
-    @Param('id', uuidParam('Route')) id: string,
-    @Body() body: SuspendRouteDto,
-    @CurrentPrincipal() principal: Principal,
-    @RequestOrigin() origin: AuditOrigin,
-  ): Promise<RouteSuspensionDto> {
-    const { suspension, cancelled } = await this.flights.suspendRoute(id, body, principal.keyId, origin);
-    return RouteSuspensionDto.from(suspension, cancelled);
   }
 }

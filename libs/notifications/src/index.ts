@@ -1,12 +1,11 @@
 export * from './notifications.module';
-export * from './notifications.repository';
+export type { NewNotification, NotificationRow } from './notifications.repository';
 export * from './notifications.service';
 export * from './notifications.controller';
 export * from './webhooks/webhooks.module';
 export * from './webhooks/webhook-dispatcher';
 export * from './webhooks/webhook-sender';
 export * from './webhooks/webhook-retry-policy';
-export * from './webhooks/webhook-deliveries.repository';
 export * from './webhooks/webhook-deliveries.service';
 export * from './webhooks/webhook-deliveries.controller';
 export * from './dto/notification-payloads';

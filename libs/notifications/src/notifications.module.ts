@@ -8,6 +8,7 @@ import { WebhookDeliveriesService } from './webhooks/webhook-deliveries.service'
 @Module({
   imports: [AccessModule],
   providers: [NotificationsRepository, NotificationsService, WebhookDeliveriesRepository, WebhookDeliveriesService],
-  exports: [NotificationsRepository, NotificationsService, WebhookDeliveriesRepository, WebhookDeliveriesService],
+  // WebhookDeliveriesRepository for WebhooksModule, of this library; other libraries use the services.
+  exports: [NotificationsService, WebhookDeliveriesRepository, WebhookDeliveriesService],
 })
 export class NotificationsModule {}

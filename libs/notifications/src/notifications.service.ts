@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, NotFound, Page } from '#libs/shared';
-import { NotificationRow, NotificationsRepository } from './notifications.repository';
+import { EntityManager } from 'typeorm';
+import { NewNotification, NotificationRow, NotificationsRepository } from './notifications.repository';
 
 @Injectable()
 export class NotificationsService {
@@ -24,5 +25,20 @@ export class NotificationsService {
     if (!notification) throw new NotFound('Notification', notificationId);
     const acknowledged = await this.repository.acknowledgeUpTo(agencyId, notification.sequence);
     return { acknowledged, upTo: notificationId };
+  }
+
+  // --- inside the caller's transaction ---------------------------------------------------------
+
+  /**
+   * Writes notifications inside the caller's transaction (the outbox rule: a change and its
+   * notification commit together), locking the agencies' inboxes first. Returns the ids of the rows actually inserted.
+   */
+  async insertMany(manager: EntityManager, notifications: NewNotification[]): Promise<string[]> {
+    return this.repository.insertMany(manager, notifications);
+  }
+
+  /** Erases the guest names that notifications about these bookings carry, in the caller's transaction. */
+  async eraseGuestNames(manager: EntityManager, bookingIds: string[]): Promise<number> {
+    return this.repository.eraseGuestNames(manager, bookingIds);
   }
 }

@@ -6,11 +6,12 @@ import { Logger } from '@nestjs/common';
  * line per occurrence would bury the logs. The next line counts the occurrences it stood for.
  */
 export function rateLimitedWarning(logger: Logger, intervalMs: number): (message: string) => void {
-  let lastLoggedAt = 0;
+  // An interval between log lines, not a time of the domain: measured on the monotonic clock.
+  let lastLoggedAt = -Infinity;
   let occurrences = 0;
   return (message) => {
     occurrences++;
-    const now = Date.now();
+    const now = performance.now();
     if (now - lastLoggedAt < intervalMs) return;
     logger.warn(occurrences > 1 ? `${message} (${occurrences} times since the last warning)` : message);
     lastLoggedAt = now;

@@ -1,5 +1,6 @@
 export * from './restrictions.module';
-export * from './restrictions.repository';
+export { RESTRICTIONS_ADVISORY_LOCK, termsOf } from './restrictions.repository';
+export type { NewRestriction, PartyImpact, RestrictionImpact, RestrictionListFilter } from './restrictions.repository';
 export * from './restrictions.service';
 export * from './restrictions.controller';
 export * from './restriction-gate';

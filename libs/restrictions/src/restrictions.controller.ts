@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, OperationsOnly, Principal, uuidParam } from '#libs/access';
 import { AuditOrigin, RequestOrigin } from '#libs/audit';
-import { ApiProblems, EmptyBody } from '#libs/shared';
+import { ApiProblems, Clock, EmptyBody } from '#libs/shared';
 import {
   CreateRestrictionDto,
   ListRestrictionsQueryDto,
@@ -16,7 +16,10 @@ import { RestrictionsService } from './restrictions.service';
 @ApiBearerAuth()
 @Controller('v1/restrictions')
 export class RestrictionsController {
-  constructor(private readonly restrictions: RestrictionsService) {}
+  constructor(
+    private readonly restrictions: RestrictionsService,
+    private readonly clock: Clock,
+  ) {}
 
   @Post()
   @OperationsOnly()
@@ -34,7 +37,7 @@ export class RestrictionsController {
     @CurrentPrincipal() principal: Principal,
     @RequestOrigin() origin: AuditOrigin,
   ): Promise<RestrictionDto> {
-    return RestrictionDto.from(await this.restrictions.create(principal, body, origin), 'operations');
+    return RestrictionDto.from(await this.restrictions.create(principal, body, origin), 'operations', this.clock.now());
   }
 
   @Post('preview')
@@ -57,7 +60,7 @@ export class RestrictionsController {
   @ApiProblems(400, 401, 429)
   async list(@Query() query: ListRestrictionsQueryDto, @CurrentPrincipal() principal: Principal): Promise<RestrictionPageDto> {
     const page = await this.restrictions.list({ status: query.status, nationality: query.nationality }, query.limit ?? 50, query.cursor);
-    const now = new Date();
+    const now = this.clock.now();
     return { data: page.data.map((row) => RestrictionDto.from(row, principal.role, now)), nextCursor: page.nextCursor };
   }
 
@@ -66,7 +69,7 @@ export class RestrictionsController {
   @ApiOkResponse({ type: RestrictionDto })
   @ApiProblems(401, 404, 429)
   async get(@Param('id', uuidParam('Restriction')) id: string, @CurrentPrincipal() principal: Principal): Promise<RestrictionDto> {
-    return RestrictionDto.from(await this.restrictions.get(id), principal.role);
+    return RestrictionDto.from(await this.restrictions.get(id), principal.role, this.clock.now());
   }
 
   @Post(':id/lift')
@@ -86,6 +89,6 @@ export class RestrictionsController {
     @CurrentPrincipal() principal: Principal,
     @RequestOrigin() origin: AuditOrigin,
   ): Promise<RestrictionDto> {
-    return RestrictionDto.from(await this.restrictions.lift(principal, id, origin), 'operations');
+    return RestrictionDto.from(await this.restrictions.lift(principal, id, origin), 'operations', this.clock.now());
   }
 }

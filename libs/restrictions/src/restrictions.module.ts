@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '#libs/audit';
-import { Clock } from '#libs/shared';
 import { RestrictionGate } from './restriction-gate';
 import { RestrictionsRepository } from './restrictions.repository';
 import { RestrictionsService } from './restrictions.service';
@@ -12,7 +11,7 @@ import { RestrictionsService } from './restrictions.service';
  */
 @Module({
   imports: [AuditModule],
-  providers: [RestrictionsRepository, RestrictionsService, RestrictionGate, Clock],
-  exports: [RestrictionsRepository, RestrictionsService, RestrictionGate],
+  providers: [RestrictionsRepository, RestrictionsService, RestrictionGate],
+  exports: [RestrictionsService, RestrictionGate],
 })
 export class RestrictionsModule {}

@@ -6,7 +6,6 @@ import { cursorTimestampSql } from '#libs/shared';
 import { RESTRICTION_SELECT, RestrictionRow } from './restriction-row';
 import { Coverage, RestrictionStatus, RestrictionTerms, RestrictionWindow } from './restriction-rules';
 import {
-  affectedBookingsCondition,
   affectedPartiesCondition,
   coveredGuestsOfPartiesExpression,
   coveredGuestsPath,
@@ -265,16 +264,6 @@ export class RestrictionsRepository {
   }
 
   // --- enforcement progress ------------------------------------------------------------------
-
-  /** Live bookings the restriction still affects. */
-  async countAffected(manager: EntityManager, target: RestrictionTarget): Promise<number> {
-    const condition = affectedBookingsCondition(target, 'b', 1);
-    const rows: { count: number }[] = await manager.query(
-      `SELECT count(*)::int AS count FROM bookings b WHERE ${condition.sql}`,
-      condition.parameters,
-    );
-    return rows[0].count;
-  }
 
   /**
    * Marks enforcement running. A restart (state already running) keeps the start time and

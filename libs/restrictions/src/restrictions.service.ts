@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Principal } from '#libs/access';
 import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
@@ -141,7 +141,7 @@ export class RestrictionsService {
    * reconciler finds the due restriction in Postgres and starts it.
    */
   private async scheduleEnforcement(restriction: RestrictionRow): Promise<void> {
-    const delay = Math.max(new Date(restriction.effectiveFrom).getTime() - Date.now(), 0);
+    const delay = Math.max(new Date(restriction.effectiveFrom).getTime() - this.clock.now().getTime(), 0);
     await this.jobs.addBestEffort(
       'enforce-restriction',
       { restrictionId: restriction.id },
@@ -182,5 +182,40 @@ export class RestrictionsService {
       ? { allForeign: true, homeCountry, except: distinct(body.except ?? []) }
       : { allForeign: false, nationalities: distinct(body.nationalities ?? []) };
     return { coverage, homeCountry, effectiveFrom, effectiveUntil, window, reason: body.reason.trim(), appliedByKeyId };
+  }
+
+  // --- enforcement progress (libs/enforcement), in the caller's transaction ---------------------
+
+  /** Reads one restriction, inside the caller's transaction when given one; undefined if there is none. */
+  async findById(id: string, manager?: EntityManager): Promise<RestrictionRow | undefined> {
+    return this.repository.findById(id, manager);
+  }
+
+  async lockById(manager: EntityManager, id: string): Promise<RestrictionRow | undefined> {
+    return this.repository.lockById(manager, id);
+  }
+
+  /** Marks enforcement running; a restart keeps the start time and never lowers the affected count. */
+  async markEnforcementRunning(manager: EntityManager, id: string, stillAffected: number): Promise<RestrictionRow> {
+    return this.repository.markEnforcementRunning(manager, id, stillAffected);
+  }
+
+  /** Adds a chunk's progress unless the restriction was lifted meanwhile (false: roll the chunk back). */
+  async addEnforcementProgressUnlessLifted(
+    manager: EntityManager,
+    id: string,
+    progress: { cancelled: number; reduced: number },
+  ): Promise<boolean> {
+    return this.repository.addEnforcementProgressUnlessLifted(manager, id, progress);
+  }
+
+  /** Ends a running enforcement (unless it was lifted meanwhile, which ended it already). */
+  async markEnforcementCompleted(manager: EntityManager, id: string): Promise<RestrictionRow | undefined> {
+    return this.repository.markEnforcementCompleted(manager, id);
+  }
+
+  /** Restrictions in effect whose enforcement has not completed. */
+  async dueForEnforcement(limit: number): Promise<string[]> {
+    return this.repository.dueForEnforcement(limit);
   }
 }

@@ -3,6 +3,7 @@ export * from './errors/problem-details.filter';
 export * from './errors/database-errors';
 export * from './time/resort-calendar';
 export * from './time/clock';
+export * from './time/clock.module';
 export * from './pagination/cursor';
 export * from './pagination/page-query.dto';
 export * from './validation/is-calendar-date';

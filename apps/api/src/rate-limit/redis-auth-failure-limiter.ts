@@ -32,7 +32,7 @@ export class RedisAuthFailureLimiter extends AuthFailureLimiter {
   blockedFor(address: string): number | undefined {
     const until = this.blockedUntil.get(address);
     if (until === undefined) return undefined;
-    const left = until - Date.now();
+    const left = until - performance.now(); // a block's time left: the monotonic clock
     return left > 0 ? Math.ceil(left / 1000) : undefined;
   }
 
@@ -46,7 +46,7 @@ export class RedisAuthFailureLimiter extends AuthFailureLimiter {
     );
     if (!record.isBlocked) return undefined;
     const retryAfter = Math.max(1, record.timeToBlockExpire);
-    this.blockedUntil.set(address, Date.now() + retryAfter * 1000, { ttl: retryAfter * 1000 });
+    this.blockedUntil.set(address, performance.now() + retryAfter * 1000, { ttl: retryAfter * 1000 });
     return retryAfter;
   }
 }

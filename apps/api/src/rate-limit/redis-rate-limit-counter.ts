@@ -185,7 +185,7 @@ export class RedisRateLimitCounter {
         leaseSize,
       );
       if (blocked === 1) {
-        if (leaseSize > 1) this.refusals.set(base, { until: Date.now() + blockLeft, totalHits });
+        if (leaseSize > 1) this.refusals.set(base, { until: performance.now() + blockLeft, totalHits });
         return {
           record: { totalHits, timeToExpire: toSeconds(windowLeft), isBlocked: true, timeToBlockExpire: toSeconds(blockLeft) },
           redisAnswered: true,
@@ -193,7 +193,7 @@ export class RedisRateLimitCounter {
       }
       // This hit is the first of those granted; the rest are kept for the next requests.
       const firstHit = totalHits - granted + 1;
-      if (granted > 1) this.leases.set(base, { next: firstHit + 1, last: totalHits, windowEndsAt: Date.now() + windowLeft });
+      if (granted > 1) this.leases.set(base, { next: firstHit + 1, last: totalHits, windowEndsAt: performance.now() + windowLeft });
       return {
         record: { totalHits: firstHit, timeToExpire: toSeconds(windowLeft), isBlocked: false, timeToBlockExpire: 0 },
         redisAnswered: true,
@@ -209,7 +209,8 @@ export class RedisRateLimitCounter {
 
   /** A hit from the key's lease, or its refusal while Redis said it is over the limit; else undefined. */
   private answerLocally(base: string): RateLimitRecord | undefined {
-    const now = Date.now();
+    // Refusals and leases end after Redis's time left (PTTL): timeouts, on the monotonic clock.
+    const now = performance.now();
     const refusal = this.refusals.get(base);
     if (refusal && now < refusal.until) {
       const left = toSeconds(refusal.until - now);

@@ -5,11 +5,11 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { CapacityExhausted, CapacityRepository, NightState, ShortNight } from '#libs/capacity';
+import { CapacityExhausted, CapacityService, NightState, ShortNight } from '#libs/capacity';
 import {
   FlightRow,
   FlightSegment,
-  FlightsRepository,
+  FlightsService,
   SeatDelta,
   seatShortfall,
   SeatsExhausted,
@@ -18,12 +18,12 @@ import {
 } from '#libs/flights';
 import { describeError, Metrics } from '#libs/observability';
 import { RestrictionGate } from '#libs/restrictions';
-import { Clock, DomainError, IdempotencyKeyReused, isForeignKeyViolationOn, NotFound, toProblem } from '#libs/shared';
+import { Clock, DomainError, IdempotencyKeyReused, isForeignKeyViolationOn, NotFound } from '#libs/shared';
 import type { BookingRow } from '../booking-row';
 import { HoldLimitReached } from '../bookings.errors';
 import { AUDITED_BOOKING_FIELDS } from '../audited-booking-fields';
 import { BookingsRepository, NewBooking } from '../bookings.repository';
-import { BookingDto } from '../dto/booking.dto';
+import { IdempotentAnswers } from '../idempotent-answers';
 import { AdmissionOutcome, AdmissionRequest } from './admission.types';
 
 interface PendingAdmission {
@@ -67,19 +67,20 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bookings: BookingsRepository,
-    private readonly capacity: CapacityRepository,
+    private readonly capacity: CapacityService,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly restrictions: RestrictionGate,
-    private readonly flights: FlightsRepository,
+    private readonly flights: FlightsService,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly answers: IdempotentAnswers,
   ) {}
 
   /** Graceful shutdown: requests already accepted into the batcher are admitted before connections close. */
   async beforeApplicationShutdown(): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while ((this.running || this.pending.length > 0) && Date.now() < deadline) {
+    const deadline = performance.now() + 10_000; // a timeout: the monotonic clock
+    while ((this.running || this.pending.length > 0) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -406,9 +407,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
       const outcome = outcomes[index];
       if (!request.idempotency || !outcome || outcome.kind === 'replayed') return [];
       const { status, body } =
-        outcome.kind === 'created'
-          ? { status: 201, body: BookingDto.from(outcome.booking) }
-          : { status: outcome.error.status, body: toProblem(outcome.error, '/v1/bookings') };
+        outcome.kind === 'created' ? this.answers.created(outcome.booking) : this.answers.createRefused(outcome.error);
       return [{ agencyId: request.agencyId, key: request.idempotency.key, status, body }];
     });
     await this.bookings.saveIdempotentResponses(manager, responses);
@@ -424,7 +423,7 @@ export class AdmissionBatcher implements BeforeApplicationShutdown {
     if (record.requestHash !== idempotency.requestHash) {
       return { kind: 'refused', error: new IdempotencyKeyReused('This Idempotency-Key was first used with a different request body') };
     }
-    return { kind: 'replayed', status: record.responseStatus, body: record.responseBody };
+    return { kind: 'replayed', answer: { status: record.responseStatus, body: record.responseBody } };
   }
 
   private async ensureNightRows(requests: AdmissionRequest[]): Promise<void> {

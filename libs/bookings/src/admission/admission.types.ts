@@ -1,6 +1,7 @@
 import type { AuditOrigin } from '#libs/audit';
 import type { DomainError } from '#libs/shared';
 import type { BookingRow, Guest } from '../booking-row';
+import type { StoredAnswer } from '../idempotent-answers';
 
 /** A validated booking request on its way into the admission transaction. */
 export interface AdmissionRequest {
@@ -23,5 +24,5 @@ export interface AdmissionRequest {
 export type AdmissionOutcome =
   | { kind: 'created'; booking: BookingRow }
   | { kind: 'refused'; error: DomainError }
-  /** The Idempotency-Key was used before: the first response, as it was sent. */
-  | { kind: 'replayed'; status: number; body: unknown };
+  /** The Idempotency-Key was used before: the first answer, as it was sent. */
+  | { kind: 'replayed'; answer: StoredAnswer };

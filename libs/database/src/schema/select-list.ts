@@ -40,7 +40,7 @@ function camelCase(column: string): string {
   return column.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
 }
 
-/** `alias` qualifies every column (`b` for `FROM bookings b`); null leaves them bare. */
+/** `alias` qualifies every column (`b` when the statement names the bookings table `b`); null leaves them bare. */
 export function selectList<T extends TableName, C extends ColumnName<T>, const R extends Renames<C> = Record<never, never>>(
   table: T,
   alias: string | null,

@@ -116,9 +116,10 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     // The last claim found nothing (nothing due, or only for agencies at their share), and no
     // request has finished since: claim again only after IDLE_CLAIM_INTERVAL_MS.
     let emptyClaim: { at: number; completions: number } | undefined;
-    const deadline = Date.now() + ROUND_BUDGET_MS;
+    // The round's budget, claim intervals and claims' ages are timeouts: the monotonic clock, not the domain's.
+    const deadline = performance.now() + ROUND_BUDGET_MS;
     // No new claims while urgent work runs, or once the round's time is up (the round then ends).
-    const mayClaim = (): boolean => !this.stopping && !this.urgentWork.shouldDefer() && Date.now() < deadline;
+    const mayClaim = (): boolean => !this.stopping && !this.urgentWork.shouldDefer() && performance.now() < deadline;
     const idle = (): boolean => emptyClaim !== undefined && emptyClaim.completions === this.completions;
 
     try {
@@ -128,17 +129,17 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
         // Room for as many again as can be in flight: each agency's second share waits here, ready.
         const room = 2 * concurrency - this.inFlight.size - claimed.length;
         const waitingToClaim = !claiming && room > 0 && mayClaim();
-        if (waitingToClaim && !(idle() && Date.now() < (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS)) {
+        if (waitingToClaim && !(idle() && performance.now() < (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS)) {
           const completions = this.completions;
           claiming = this.repository.claimDue(Math.min(CLAIM_LIMIT, room), this.leaseSeconds, { concurrency, inHand: this.inHand }).then(
             (claim) => {
               for (const delivery of claim.deliveries) this.inHand.set(delivery.agencyId, (this.inHand.get(delivery.agencyId) ?? 0) + 1);
               claimed.push(...claim.deliveries);
               if (claim.share !== null) this.share = claim.share;
-              emptyClaim = claim.claimedCount === 0 ? { at: Date.now(), completions } : undefined;
+              emptyClaim = claim.claimedCount === 0 ? { at: performance.now(), completions } : undefined;
             },
             (error: unknown) => {
-              emptyClaim = { at: Date.now(), completions }; // the next claim, a moment later, tries again
+              emptyClaim = { at: performance.now(), completions }; // the next claim, a moment later, tries again
               this.logger.error({ err: error }, 'could not claim due webhook deliveries');
             },
           );
@@ -159,7 +160,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           // Held back only by the idle interval: come back when it is over.
-          if (waitingToClaim) timer = setTimeout(resolve, Math.max(1, (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS - Date.now()));
+          if (waitingToClaim) timer = setTimeout(resolve, Math.max(1, (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS - performance.now()));
         });
         if (timer) clearTimeout(timer);
       }
@@ -179,11 +180,11 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
    * could run out in flight is handed back (due again now) rather than sent.
    */
   private sendWhatMayGo(claimed: (ClaimedDelivery & { claimedAt?: number })[], summary: DispatchSummary, concurrency: number): void {
-    const staleBefore = Date.now() - (this.leaseSeconds * 1000) / 3;
+    const staleBefore = performance.now() - (this.leaseSeconds * 1000) / 3; // the claim's age: monotonic
     const stale: ClaimedDelivery[] = [];
     for (let index = 0; index < claimed.length && this.inFlight.size < concurrency;) {
       const delivery = claimed[index];
-      if ((delivery.claimedAt ??= Date.now()) < staleBefore) {
+      if ((delivery.claimedAt ??= performance.now()) < staleBefore) {
         stale.push(...claimed.splice(index, 1));
       } else if ((this.sending.get(delivery.agencyId) ?? 0) < this.share) {
         claimed.splice(index, 1);

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { AppConfig } from '#libs/config';
+import { Clock } from '#libs/shared';
 import { WebhookSender } from './webhook-sender';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
@@ -19,7 +20,7 @@ describe('WebhookSender', () => {
 
   function sender(overrides: Partial<AppConfig> = {}): WebhookSender {
     const config = Object.assign(new AppConfig(), { WEBHOOK_ALLOW_PRIVATE_URLS: true, WEBHOOK_TIMEOUT_MS: 500 }, overrides);
-    return new WebhookSender(config);
+    return new WebhookSender(config, new Clock());
   }
 
   beforeAll(async () => {

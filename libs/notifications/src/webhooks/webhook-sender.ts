@@ -7,6 +7,7 @@ import { LRUCache } from 'lru-cache';
 import { Webhook } from 'standardwebhooks';
 import { isInternalAddress } from '#libs/access';
 import { AppConfig } from '#libs/config';
+import { Clock } from '#libs/shared';
 
 export type AttemptOutcome = 'delivered' | 'http_error' | 'timeout' | 'network_error' | 'refused_address';
 
@@ -64,7 +65,10 @@ export class WebhookSender implements OnApplicationShutdown {
    */
   private readonly signers = new LRUCache<string, Webhook>({ max: 10_000, memoMethod: (secret) => new Webhook(secret) });
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {
     this.lookup = guardedLookup(config.WEBHOOK_ALLOW_PRIVATE_URLS);
     const agentOptions = {
       keepAlive: true,
@@ -83,8 +87,8 @@ export class WebhookSender implements OnApplicationShutdown {
   }
 
   async send(message: WebhookMessage): Promise<AttemptResult> {
-    const attemptedAt = new Date();
-    const started = performance.now();
+    const attemptedAt = this.clock.now();
+    const started = performance.now(); // the attempt's duration: monotonic
     const finish = (outcome: AttemptOutcome, statusCode: number | null, error: string | null): AttemptResult => ({
       outcome,
       attemptedAt,

@@ -151,7 +151,8 @@ export class RestrictionDto {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   /** Agents see a restriction without the ids of the operations keys that applied and lifted it. */
-  static from(row: RestrictionRow, viewer: 'operations' | 'agent', now: Date = new Date()): RestrictionDto {
+  /** `now` (the domain's `Clock`) decides the status: scheduled, active, expired or lifted. */
+  static from(row: RestrictionRow, viewer: 'operations' | 'agent', now: Date): RestrictionDto {
     const iso = (value: Date | null): string | null => (value ? new Date(value).toISOString() : null);
     const keyIds = viewer === 'operations' ? { appliedByKeyId: row.appliedByKeyId, liftedByKeyId: row.liftedByKeyId } : {};
     return {
