@@ -7,6 +7,7 @@ import { AppConfig, ConfigModule, loadConfig } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
 import { JobsModule } from '#libs/jobs';
 import { ObservabilityModule } from '#libs/observability';
+import { ClockModule } from '#libs/shared';
 import { createTestDatabase, TestDatabase, uniqueQueuePrefix } from './test-database';
 import { testEnvironment, testRedisClusterNodes } from './test-environment';
 
@@ -24,7 +25,7 @@ export interface IntegrationModule {
 
 /**
  * The integration tier's module: `imports` (the domain modules under test) with the production
- * ConfigModule, DatabaseModule (TypeORM on a database of this suite's own), JobsModule (BullMQ
+ * ClockModule, ConfigModule, DatabaseModule (TypeORM on a database of this suite's own), JobsModule (BullMQ
  * queues on the run's Redis, under a queue prefix of its own) and ObservabilityModule, as the
  * API and the worker compose them. No HTTP and no processes: the services are called directly.
  */
@@ -44,7 +45,9 @@ export async function startIntegrationModule(
   });
   let module: TestingModule | undefined;
   try {
-    module = await Test.createTestingModule({ imports: [ConfigModule, DatabaseModule, JobsModule, ObservabilityModule, ...imports] })
+    module = await Test.createTestingModule({
+      imports: [ClockModule, ConfigModule, DatabaseModule, JobsModule, ObservabilityModule, ...imports],
+    })
       .overrideProvider(AppConfig)
       .useValue(config)
       .compile();
