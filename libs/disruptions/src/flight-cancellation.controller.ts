@@ -17,6 +17,8 @@ export class FlightCancellationController {
   @HttpCode(200)
   @OperationsOnly()
   @ApiOperation({
+    // The id it had when FlightsController served it: generated clients name their calls after it.
+    operationId: 'FlightsController_cancel',
     summary: 'Cancel a flight (operations)',
     description:
       'Its bookings keep their stay but lose this segment: seats released, the flight id cleared, and the agency notified (booking.flight_cancelled, with alternatives). ' +
@@ -43,6 +45,8 @@ export class RouteSuspensionController {
   @Post(':id/suspend')
   @OperationsOnly()
   @ApiOperation({
+    // The id it had when RoutesController served it: generated clients name their calls after it.
+    operationId: 'RoutesController_suspend',
     summary: 'Suspend a route for a window (operations)',
     description:
       'Cancels its scheduled flights departing in [from, until) and refuses new flights there. Affected bookings keep their stay, lose the segment, ' +
