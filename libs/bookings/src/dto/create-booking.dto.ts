@@ -18,18 +18,23 @@ import { IsCalendarDate } from '#libs/shared';
 
 /** A hard ceiling for the body; the configured MAX_PARTY_SIZE (default 50) is checked by the service. */
 export const GUESTS_HARD_LIMIT = 1000;
+/** A guest's rules, shared with the compiled check of booking bodies (create-booking.fast-path.ts). */
+export const FULL_NAME_MAX_LENGTH = 200;
+export const NOT_BLANK = /\S/;
+export const NATIONALITY_PATTERN = /^[A-Z]{2}$/;
+export const PASSPORT_NUMBER_PATTERN = /^[A-Za-z0-9<-]{1,40}$/;
 
 export class GuestDto {
-  @ApiProperty({ example: 'Ivan Petrov', maxLength: 200 })
+  @ApiProperty({ example: 'Ivan Petrov', maxLength: FULL_NAME_MAX_LENGTH })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
-  @Matches(/\S/, { message: 'fullName must not be blank' })
+  @MaxLength(FULL_NAME_MAX_LENGTH)
+  @Matches(NOT_BLANK, { message: 'fullName must not be blank' })
   fullName: string;
 
   @ApiProperty({ example: 'RU', description: 'ISO 3166-1 alpha-2, upper case' })
   @IsString()
-  @Matches(/^[A-Z]{2}$/, { message: 'nationality must be two upper-case letters (ISO 3166-1 alpha-2)' })
+  @Matches(NATIONALITY_PATTERN, { message: 'nationality must be two upper-case letters (ISO 3166-1 alpha-2)' })
   @IsISO31661Alpha2({ message: 'nationality must be an ISO 3166-1 alpha-2 country code' })
   nationality: string;
 
@@ -41,7 +46,7 @@ export class GuestDto {
   @ApiPropertyOptional({ example: '751234567', maxLength: 40 })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9<-]{1,40}$/, { message: 'passportNumber must be 1–40 letters, digits, < or -' })
+  @Matches(PASSPORT_NUMBER_PATTERN, { message: 'passportNumber must be 1–40 letters, digits, < or -' })
   passportNumber?: string;
 }
 

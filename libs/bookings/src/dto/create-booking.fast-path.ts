@@ -1,6 +1,14 @@
 import { isISO31661Alpha2, isUUID } from 'class-validator';
 import { isCalendarDate } from '#libs/shared';
-import { CreateBookingDto, GUESTS_HARD_LIMIT, GuestDto } from './create-booking.dto';
+import {
+  CreateBookingDto,
+  FULL_NAME_MAX_LENGTH,
+  GUESTS_HARD_LIMIT,
+  GuestDto,
+  NATIONALITY_PATTERN,
+  NOT_BLANK,
+  PASSPORT_NUMBER_PATTERN,
+} from './create-booking.dto';
 
 /*
  * The compiled check of `POST /v1/bookings` bodies (see CompiledValidator in libs/shared): the
@@ -14,10 +22,6 @@ import { CreateBookingDto, GUESTS_HARD_LIMIT, GuestDto } from './create-booking.
 
 const BOOKING_FIELDS = new Set(['checkIn', 'checkOut', 'guests', 'hold', 'outboundFlightId', 'returnFlightId', 'agencyId']);
 const GUEST_FIELDS = new Set(['fullName', 'nationality', 'dateOfBirth', 'passportNumber']);
-const NATIONALITY = /^[A-Z]{2}$/;
-const NOT_BLANK = /\S/;
-const PASSPORT_NUMBER = /^[A-Za-z0-9<-]{1,40}$/;
-const FULL_NAME_MAX_LENGTH = 200;
 
 /** An object literal as JSON.parse makes them (of any realm: tests hand in structured clones): no array, no class instance. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -42,9 +46,9 @@ function acceptGuest(value: unknown): GuestDto | undefined {
   if (!isPlainObject(value) || !onlyKnownFields(value, GUEST_FIELDS)) return undefined;
   const { fullName, nationality } = value;
   if (typeof fullName !== 'string' || fullName.length > FULL_NAME_MAX_LENGTH || !NOT_BLANK.test(fullName)) return undefined;
-  if (typeof nationality !== 'string' || !NATIONALITY.test(nationality) || !isISO31661Alpha2(nationality)) return undefined;
+  if (typeof nationality !== 'string' || !NATIONALITY_PATTERN.test(nationality) || !isISO31661Alpha2(nationality)) return undefined;
   if (!absentOr(value, 'dateOfBirth', isCalendarDate)) return undefined;
-  if (!absentOr(value, 'passportNumber', (text) => PASSPORT_NUMBER.test(text))) return undefined;
+  if (!absentOr(value, 'passportNumber', (text) => PASSPORT_NUMBER_PATTERN.test(text))) return undefined;
   return Object.assign(new GuestDto(), value);
 }
 
