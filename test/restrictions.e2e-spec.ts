@@ -170,6 +170,16 @@ describe('nationality restrictions', () => {
     const cancellations = inbox.body.data.filter((notification: any) => notification.data.restrictionId === restrictionId);
     expect(cancellations.map((notification: any) => notification.data.bookingId).sort()).toEqual([usEarly.id, mixedLate.id].sort());
     for (const notification of cancellations) expect(notification.type).toBe('booking.cancelled');
+    // Every member, exactly: a ban's notifications are written by PostgreSQL, every other cancellation's by the service.
+    const usEarlyNotice = cancellations.find((notification: any) => notification.data.bookingId === usEarly.id);
+    expect(usEarlyNotice.data).toEqual({
+      bookingId: usEarly.id,
+      reference: usEarly.reference,
+      reason: 'restriction',
+      restrictionId,
+      checkIn: usEarly.checkIn,
+      checkOut: usEarly.checkOut,
+    });
     expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
 
     const metrics = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();

@@ -1,4 +1,5 @@
 export * from './audit-event';
+export * from './audit-sql';
 export * from './audit.module';
 export * from './audit.service';
 export * from './request-origin';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditOrigin, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
-import { CapacityService, nightDeltasFor } from '#libs/capacity';
-import { FlightsService } from '#libs/flights';
+import { AuditChanges, AuditOrigin, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
+import { CapacityService, nightDeltasFor, sumNightDeltas } from '#libs/capacity';
+import { FlightsService, type SeatDelta } from '#libs/flights';
 import { Metrics } from '#libs/observability';
 import { NewNotification, NotificationsService } from '#libs/notifications';
 import type { RestrictionTarget } from '#libs/restrictions';
@@ -102,41 +102,59 @@ export class BookingCancellation {
 
   /**
    * A restriction's chunk: cancels `cancel` and takes the covered guests out of `reduce`, each
-   * with its notification, and then releases the nights and seats of both in one go, so that the
-   * chunk locks nights (by date) and then flights (by id) once, in the one order every
-   * transaction uses. A booking already cancelled, or with no covered guest left (reduced by an
-   * earlier run), is skipped: what a chunk does, it does once.
+   * with its audit event and notification, and then releases the nights and seats of both in one
+   * go, so that the chunk takes its locks once, in the one order every transaction uses: the
+   * bookings (locked by the caller; the agencies' hold counters follow by trigger), the inboxes,
+   * the nights by date, the flights by id. A booking already cancelled, or with no covered guest
+   * left (reduced by an earlier run), is skipped: what a chunk does, it does once.
+   *
+   * The cancellations, which are most of a ban, are made in PostgreSQL from the ids alone (see
+   * `BookingsRepository.cancelForRestriction`); the reductions, a few per ban and each with its
+   * own guests to name, go through the worker.
    */
   async enforceLocked(
     manager: EntityManager,
     locked: { cancel: LockedBooking[]; reduce: LockedReduction[] },
     removal: GuestRemoval,
-  ): Promise<{ cancelled: CancelledBooking[]; reduced: ReducedBooking[] }> {
+  ): Promise<{ cancelled: number; reduced: ReducedBooking[] }> {
+    const counted = this.countsOf(manager);
     const origin = systemOrigin({ type: 'restriction', id: removal.restrictionId });
     const cancellation: Cancellation = { reason: 'restriction', restrictionId: removal.restrictionId, origin };
-    const cancelled = await this.markCancelled(manager, locked.cancel, cancellation, { notify: false });
+    const cancelled = await this.bookings.cancelForRestriction(
+      manager,
+      locked.cancel.filter((booking) => booking.status !== 'cancelled'),
+      removal.restrictionId,
+      { held: cancellationChanges('held', cancellation), confirmed: cancellationChanges('confirmed', cancellation) },
+    );
+    counted.set('restriction', (counted.get('restriction') ?? 0) + cancelled.cancelled);
     const reduced = await this.bookings.removeGuests(
       manager,
       locked.reduce.filter((booking) => booking.status !== 'cancelled').map((booking) => ({ id: booking.id, deadline: booking.deadline })),
       { kept: removal.keptGuestsPath, removed: removal.removedGuestsPath },
       removal.restrictionId,
     );
-    // One write of the chunk's audit events, one per booking it touched.
-    await this.audit.record(manager, [
-      ...cancelled.map((booking) => cancellationEvent(booking, cancellation)),
-      ...reduced.map((booking) => reductionEvent(booking, removal.restrictionId, origin)),
-    ]);
-    // One write of the chunk's notifications: it locks the agencies' inboxes in one go, in the
-    // one order (two writes could take them crosswise with another chunk's).
-    await this.notifications.insertMany(manager, [
-      ...cancelled.flatMap((booking) => this.notificationFor(booking, cancellation)),
-      ...reduced.map((booking) => reductionNotification(booking, removal.restrictionId)),
-    ]);
-    await this.release(manager, [
-      ...cancelled,
-      ...reduced.map((booking) => ({ ...booking, guestCount: booking.removedGuests.length, held: booking.status === 'held' })),
-    ]);
-    return { cancelled, reduced };
+    await this.audit.record(
+      manager,
+      reduced.map((booking) => reductionEvent(booking, removal.restrictionId, origin)),
+    );
+    // Every inbox of the chunk in one go, in the one order (two lockings could take them
+    // crosswise with another chunk's), before either write of notifications.
+    await this.notifications.lockInboxes(manager, [...new Set([...cancelled.agencyIds, ...reduced.map((booking) => booking.agencyId)])]);
+    if (cancelled.cancelled > 0) {
+      await this.notifications.insertSerialized(manager, { agencyIds: cancelled.agencyIds, json: cancelled.notifications });
+    }
+    await this.notifications.insertMany(
+      manager,
+      reduced.map((booking) => reductionNotification(booking, removal.restrictionId)),
+    );
+    const reducedStays = reduced.map((booking) => ({
+      ...booking,
+      guestCount: booking.removedGuests.length,
+      held: booking.status === 'held',
+    }));
+    await this.capacity.lockAndAddToNights(manager, sumNightDeltas([...cancelled.nights, ...nightDeltasFor(reducedStays.map(stayOf), -1)]));
+    await this.flights.lockAndAddToSeats(manager, [...cancelled.seats, ...reducedStays.flatMap(seatsGivenBack)]);
+    return { cancelled: cancelled.cancelled, reduced };
   }
 
   /** Marks the live ones of `locked` cancelled and writes their notifications (unless the caller writes them); releases nothing yet. */
@@ -146,9 +164,7 @@ export class BookingCancellation {
     cancellation: Cancellation,
     options: { notify: boolean } = { notify: true },
   ): Promise<(CancelledBooking & { held: boolean; previousStatus: LockedBooking['status'] })[]> {
-    const counted = this.uncommitted.get(manager);
-    // A programming error, not a request's: every cancelling transaction must be opened by `transaction` above.
-    if (!counted) throw new Error('cancelLocked must run in a transaction opened by BookingCancellation.transaction');
+    const counted = this.countsOf(manager);
     const live = locked.filter((booking) => booking.status !== 'cancelled');
     if (live.length === 0) return [];
     const marked = await this.bookings.markCancelled(
@@ -185,29 +201,19 @@ export class BookingCancellation {
    * cancelled (history); a segment a disruption already took off has its id cleared and releases nothing here.
    */
   private async release(manager: EntityManager, released: (CancelledBooking & { held: boolean })[]): Promise<void> {
-    await this.capacity.lockAndAddToNights(
-      manager,
-      nightDeltasFor(
-        released.map((booking) => ({
-          checkIn: booking.checkIn,
-          checkOut: booking.checkOut,
-          guests: booking.guestCount,
-          held: booking.held,
-        })),
-        -1,
-      ),
-    );
-    await this.flights.lockAndAddToSeats(
-      manager,
-      released.flatMap((booking) =>
-        [booking.outboundFlightId, booking.returnFlightId].flatMap((flightId) =>
-          flightId ? [{ flightId, seats: -booking.guestCount }] : [],
-        ),
-      ),
-    );
+    await this.capacity.lockAndAddToNights(manager, nightDeltasFor(released.map(stayOf), -1));
+    await this.flights.lockAndAddToSeats(manager, released.flatMap(seatsGivenBack));
   }
 
-  /** The agency is told about cancellations it did not ask for. */
+  /** The cancellations of the transaction `manager` belongs to, counted once it commits. */
+  private countsOf(manager: EntityManager): Map<CancellationReason, number> {
+    const counted = this.uncommitted.get(manager);
+    // A programming error, not a request's: every cancelling transaction must be opened by `transaction` above.
+    if (!counted) throw new Error('cancellations must run in a transaction opened by BookingCancellation.transaction');
+    return counted;
+  }
+
+  /** The agency is told about cancellations it did not ask for. (A ban's cancellations are told by `BookingsRepository.cancelForRestriction`, with the same data.) */
   private notificationFor(booking: CancelledBooking, cancellation: Cancellation): NewNotification[] {
     if (cancellation.reason === 'agent_request') return [];
     const data = {
@@ -223,6 +229,18 @@ export class BookingCancellation {
     }
     return [{ agencyId: booking.agencyId, type: 'booking.cancelled', data, dedupeKey: `booking:${booking.id}:cancelled` }];
   }
+}
+
+/** A released booking's stay: `guestCount` guests on each of its nights (held ones counted as held too). */
+function stayOf(booking: CancelledBooking & { held: boolean }) {
+  return { checkIn: booking.checkIn, checkOut: booking.checkOut, guests: booking.guestCount, held: booking.held };
+}
+
+/** The seats a released booking gives back on each flight it still holds. */
+function seatsGivenBack(booking: CancelledBooking): SeatDelta[] {
+  return [booking.outboundFlightId, booking.returnFlightId].flatMap((flightId) =>
+    flightId ? [{ flightId, seats: -booking.guestCount }] : [],
+  );
 }
 
 /**
@@ -263,11 +281,15 @@ function cancellationEvent(
     entityType: 'booking',
     entityId: booking.id,
     origin: cancellation.origin,
-    changes: {
-      status: { from: booking.previousStatus, to: 'cancelled' },
-      cancellationReason: { from: null, to: cancellation.reason },
-      ...(cancellation.restrictionId ? { cancellationRestrictionId: { from: null, to: cancellation.restrictionId } } : {}),
-    },
+    changes: cancellationChanges(booking.previousStatus, cancellation),
+  };
+}
+
+function cancellationChanges(previousStatus: LockedBooking['status'], cancellation: Cancellation): AuditChanges {
+  return {
+    status: { from: previousStatus, to: 'cancelled' },
+    cancellationReason: { from: null, to: cancellation.reason },
+    ...(cancellation.restrictionId ? { cancellationRestrictionId: { from: null, to: cancellation.restrictionId } } : {}),
   };
 }
 

@@ -3,6 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Narrowed, returnedRows, RowOf, selectList } from '#libs/database';
 import type { PartyPolicy } from '#libs/access';
+import { type AuditChanges, systemEventsInsertSql } from '#libs/audit';
+import type { NightDelta } from '#libs/capacity';
+import type { SeatDelta } from '#libs/flights';
 import {
   affectedBookingsCondition,
   keptAdultsPath,
@@ -219,6 +222,79 @@ export class BookingsRepository {
       [ids, cancellation.reason, cancellation.restrictionId],
     );
     return returnedRows(result);
+  }
+
+  /**
+   * A ban's chunk of cancellations in one statement: marks the locked live bookings cancelled
+   * (reason `restriction`) and writes their audit events beside, in PostgreSQL, so that thousands
+   * of rows never travel to the worker and back. Returns what the caller needs next: how many were
+   * cancelled; their agencies, whose inboxes it must lock before writing `notifications`, the
+   * chunk's `booking.cancelled` notifications, serialised here for
+   * `NotificationsService.insertSerialized` (the worker passes them on unread); and the nights and
+   * seats to give back, summed. `locked` carries each booking's status as locked; `changes` the
+   * audit event's changes for each status it may have had. Bookings already cancelled are
+   * skipped, so a second run cancels, audits and releases nothing.
+   */
+  async cancelForRestriction(
+    manager: EntityManager,
+    locked: { id: string; status: BookingStatus }[],
+    restrictionId: string,
+    changes: { held: AuditChanges; confirmed: AuditChanges },
+  ): Promise<{ cancelled: number; agencyIds: string[]; notifications: string; nights: NightDelta[]; seats: SeatDelta[] }> {
+    if (locked.length === 0) return { cancelled: 0, agencyIds: [], notifications: '[]', nights: [], seats: [] };
+    const audited = systemEventsInsertSql({
+      from: 'cancelled c',
+      action: 'booking.cancelled',
+      entityType: 'booking',
+      entityId: 'c.id::text',
+      causeType: 'restriction',
+      causeId: '$3::uuid',
+      // Two statuses, two sets of changes: built once by the caller, not once per row.
+      changes: `CASE c.previous_status WHEN 'held' THEN $4::jsonb ELSE $5::jsonb END`,
+    });
+    // Ids and statuses go as two comma-joined strings: one parameter each, not thousands of array elements to quote.
+    const rows: { cancelled: number; agencyIds: string[]; notifications: string; nights: NightDelta[]; seats: SeatDelta[] }[] =
+      await manager.query(
+        `WITH cancelled AS (
+           UPDATE bookings b SET status = 'cancelled', cancellation_reason = 'restriction', cancellation_restriction_id = $3::uuid,
+                  cancelled_at = now(), updated_at = now(),
+                  action_required_reason = NULL, action_required_restriction_id = NULL, action_required_deadline = NULL
+             FROM unnest(string_to_array($1::text, ',')::uuid[], string_to_array($2::text, ',')) AS old(id, status)
+            WHERE b.id = old.id AND b.status IN ('held', 'confirmed')
+            RETURNING b.id, b.reference, b.agency_id, b.check_in, b.check_out, b.guest_count, b.outbound_flight_id, b.return_flight_id,
+                      old.status AS previous_status
+         ), audited AS (${audited}),
+         night_releases AS (
+           SELECT to_char(night, 'YYYY-MM-DD') AS date, -sum(c.guest_count)::int AS reserved,
+                  -coalesce(sum(c.guest_count) FILTER (WHERE c.previous_status = 'held'), 0)::int AS held
+             FROM cancelled c, generate_series(c.check_in, c.check_out - 1, interval '1 day') AS night
+            GROUP BY 1
+         ), seat_releases AS (
+           SELECT flight_id AS "flightId", -sum(guest_count)::int AS seats
+             FROM (SELECT outbound_flight_id AS flight_id, guest_count FROM cancelled
+                   UNION ALL SELECT return_flight_id, guest_count FROM cancelled) AS segment
+            WHERE flight_id IS NOT NULL
+            GROUP BY 1
+         )
+         SELECT (SELECT count(*)::int FROM cancelled) AS cancelled,
+                (SELECT coalesce(array_agg(DISTINCT agency_id::text), '{}') FROM cancelled) AS "agencyIds",
+                -- The data of BookingCancellation's booking.cancelled notification, as text: the worker does not parse it.
+                (SELECT coalesce(json_agg(json_build_object(
+                          'agencyId', c.agency_id, 'type', 'booking.cancelled', 'dedupeKey', 'booking:' || c.id || ':cancelled',
+                          'data', json_build_object('bookingId', c.id, 'reference', c.reference, 'reason', 'restriction',
+                                                    'checkIn', c.check_in, 'checkOut', c.check_out, 'restrictionId', $3::uuid))), '[]')::text
+                   FROM cancelled c) AS notifications,
+                (SELECT coalesce(json_agg(n ORDER BY n.date), '[]') FROM night_releases n) AS nights,
+                (SELECT coalesce(json_agg(s), '[]') FROM seat_releases s) AS seats`,
+        [
+          locked.map((booking) => booking.id).join(','),
+          locked.map((booking) => booking.status).join(','),
+          restrictionId,
+          JSON.stringify(changes.held),
+          JSON.stringify(changes.confirmed),
+        ],
+      );
+    return rows[0];
   }
 
   /**

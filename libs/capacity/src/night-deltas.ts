@@ -31,3 +31,16 @@ export function nightDeltasFor(stays: StayUsage[], sign: 1 | -1): NightDelta[] {
     .sort(([a], [b]) => a - b)
     .map(([day, delta]) => ({ date: dateOfDayNumber(day), reserved: delta.reserved, held: delta.held }));
 }
+
+/** Deltas of several sources (e.g. summed by PostgreSQL and by `nightDeltasFor`) as one per night, in date order, as `lockAndAddToNights` takes them. */
+export function sumNightDeltas(deltas: NightDelta[]): NightDelta[] {
+  const byDate = new Map<string, NightDelta>();
+  for (const delta of deltas) {
+    const sum = byDate.get(delta.date);
+    if (sum) {
+      sum.reserved += delta.reserved;
+      sum.held += delta.held;
+    } else byDate.set(delta.date, { ...delta });
+  }
+  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}

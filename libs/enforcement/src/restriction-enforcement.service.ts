@@ -225,7 +225,7 @@ export class RestrictionEnforcementService {
           },
           removal,
         );
-        const progress = { cancelled: cancelled.length, reduced: reduced.length };
+        const progress = { cancelled, reduced: reduced.length };
         if (
           progress.cancelled + progress.reduced > 0 &&
           !(await this.restrictions.addEnforcementProgressUnlessLifted(manager, restrictionId, progress))

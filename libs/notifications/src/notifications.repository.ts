@@ -44,14 +44,22 @@ export class NotificationsRepository {
    */
   async insertMany(manager: EntityManager, notifications: NewNotification[]): Promise<string[]> {
     if (notifications.length === 0) return [];
-    await this.lockInboxes(manager, [...new Set(notifications.map((notification) => notification.agencyId))]);
+    return this.insertSerialized(manager, {
+      agencyIds: [...new Set(notifications.map((notification) => notification.agencyId))],
+      json: JSON.stringify(notifications),
+    });
+  }
+
+  /** `insertMany` for notifications already serialised as a JSON array of `NewNotification`, of these agencies. */
+  async insertSerialized(manager: EntityManager, serialised: { agencyIds: string[]; json: string }): Promise<string[]> {
+    await this.lockInboxes(manager, serialised.agencyIds);
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO notifications (agency_id, type, data, dedupe_key)
        SELECT n."agencyId", n.type, n.data, n."dedupeKey"
          FROM jsonb_to_recordset($1::jsonb) AS n("agencyId" uuid, type text, data jsonb, "dedupeKey" text)
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id`,
-      [JSON.stringify(notifications)],
+      [serialised.json],
     );
     return rows.map((row) => row.id);
   }
@@ -67,7 +75,8 @@ export class NotificationsRepository {
    * date), flights (by id): a writer that holds a night or a flight must not write notifications
    * after it.
    */
-  private async lockInboxes(manager: EntityManager, agencyIds: string[]): Promise<void> {
+  async lockInboxes(manager: EntityManager, agencyIds: string[]): Promise<void> {
+    if (agencyIds.length === 0) return;
     await manager.query(
       `SELECT pg_advisory_xact_lock(${INBOX_LOCK_NAMESPACE}, key)
          FROM (SELECT DISTINCT hashtext(agency_id) AS key FROM unnest($1::text[]) AS agency_id) keys

@@ -37,6 +37,23 @@ export class NotificationsService {
     return this.repository.insertMany(manager, notifications);
   }
 
+  /**
+   * `insertMany` for notifications another statement has serialised (a JSON array of
+   * `NewNotification`, e.g. built by PostgreSQL for a ban's chunk), of the agencies named: the
+   * caller need not parse thousands of them only to serialise them again.
+   */
+  async insertSerialized(manager: EntityManager, serialised: { agencyIds: string[]; json: string }): Promise<string[]> {
+    return this.repository.insertSerialized(manager, serialised);
+  }
+
+  /**
+   * Locks the inboxes of these agencies until the caller's transaction ends (the writes above lock
+   * theirs too): a caller with several writes takes every inbox at once, in the one order.
+   */
+  async lockInboxes(manager: EntityManager, agencyIds: string[]): Promise<void> {
+    return this.repository.lockInboxes(manager, agencyIds);
+  }
+
   /** Erases the guest names that notifications about these bookings carry, in the caller's transaction. */
   async eraseGuestNames(manager: EntityManager, bookingIds: string[]): Promise<number> {
     return this.repository.eraseGuestNames(manager, bookingIds);
