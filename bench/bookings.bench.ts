@@ -112,7 +112,7 @@ function stayOf(workload: BookingWorkload, today: string): { checkIn: string; ch
   return { checkIn: addDays(today, start), checkOut: addDays(today, start + randomInt(2, MAX_NIGHTS)) };
 }
 
-function bookingBody(workload: BookingWorkload, today: string, flights: BenchFlights | null): string {
+export function bookingBody(workload: BookingWorkload, today: string, flights: BenchFlights | null): string {
   const guests = Array.from({ length: randomInt(1, 4) }, (_, index) => ({
     fullName: `Bench Guest ${index}`,
     nationality: NATIONALITIES[randomInt(0, NATIONALITIES.length - 1)],
@@ -122,7 +122,7 @@ function bookingBody(workload: BookingWorkload, today: string, flights: BenchFli
   return JSON.stringify({ checkIn, checkOut, guests, ...segments });
 }
 
-async function raiseCapacity(stack: BenchStack, workload: BookingWorkload, today: string): Promise<void> {
+export async function raiseCapacity(stack: BenchStack, workload: BookingWorkload, today: string): Promise<void> {
   for (let offset = 0; offset < workload.checkInDays + MAX_NIGHTS; offset++) {
     await call(stack.apiUrls[0], stack.operationsKey, 'PUT', `/v1/capacity/${addDays(today, offset)}`, { capacity: 1_000_000 });
   }
@@ -166,7 +166,7 @@ async function scheduleFlights(stack: BenchStack, workload: BookingWorkload, tod
 }
 
 /** One request of the load: a booking, or (BENCH_AMENDMENTS) an amendment. */
-interface LoadRequest {
+export interface LoadRequest {
   method: 'POST' | 'PATCH';
   path: string;
   body: string;
@@ -191,6 +191,24 @@ function nextRequest(workload: BookingWorkload, today: string, flights: BenchFli
   return { method: 'POST', path: '/v1/bookings', body: bookingBody(workload, today, flights) };
 }
 
+/** The one request of an autocannon load: `next()`'s request, sent as the agent of `agentKey()`, each with its own idempotency key. */
+export function agentRequest(agentKey: () => string, next: () => LoadRequest): autocannon.Request {
+  return {
+    method: 'POST',
+    path: '/v1/bookings',
+    setupRequest: (request) => {
+      const { method, path: requestPath, body } = next();
+      return {
+        ...request,
+        method,
+        path: requestPath,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${agentKey()}`, 'idempotency-key': randomUUID() },
+        body,
+      };
+    },
+  };
+}
+
 async function runHttpLoad(
   stack: BenchStack,
   agentKey: string,
@@ -207,26 +225,7 @@ async function runHttpLoad(
               url,
               connections: Math.max(1, Math.round(CONNECTIONS / stack.apiUrls.length)),
               duration: durationSeconds,
-              requests: [
-                {
-                  method: 'POST',
-                  path: '/v1/bookings',
-                  setupRequest: (request) => {
-                    const { method, path: requestPath, body } = next();
-                    return {
-                      ...request,
-                      method,
-                      path: requestPath,
-                      headers: {
-                        'content-type': 'application/json',
-                        authorization: `Bearer ${agentKey}`,
-                        'idempotency-key': randomUUID(),
-                      },
-                      body,
-                    };
-                  },
-                },
-              ],
+              requests: [agentRequest(() => agentKey, next)],
             },
             (error: Error | null, result) => (error ? reject(error) : resolve(result)),
           );
