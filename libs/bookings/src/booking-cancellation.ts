@@ -141,7 +141,12 @@ export class BookingCancellation {
     // crosswise with another chunk's), before either write of notifications.
     await this.notifications.lockInboxes(manager, [...new Set([...cancelled.agencyIds, ...reduced.map((booking) => booking.agencyId)])]);
     if (cancelled.cancelled > 0) {
-      await this.notifications.insertSerialized(manager, { agencyIds: cancelled.agencyIds, json: cancelled.notifications });
+      await this.notifications.insertCancellations(manager, {
+        agencyIds: cancelled.agencyIds,
+        columns: cancelled.columns,
+        reason: cancellation.reason,
+        restrictionId: removal.restrictionId,
+      });
     }
     await this.notifications.insertMany(
       manager,

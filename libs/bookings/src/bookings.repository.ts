@@ -77,6 +77,15 @@ export interface NightNationalityCount {
 }
 
 /** A slice of the id space, `[from, below)`, walked in id order past `after`. */
+/** Cancelled bookings column-wise: each member the text of a PostgreSQL array, element i of each about booking i. */
+export interface CancelledColumns {
+  bookingIds: string;
+  references: string;
+  agencyIds: string;
+  checkIns: string;
+  checkOuts: string;
+}
+
 export interface IdRange {
   from: string;
   /** Exclusive; null: to the end. */
@@ -228,10 +237,10 @@ export class BookingsRepository {
    * A ban's chunk of cancellations in one statement: marks the locked live bookings cancelled
    * (reason `restriction`) and writes their audit events beside, in PostgreSQL, so that thousands
    * of rows never travel to the worker and back. Returns what the caller needs next: how many were
-   * cancelled; their agencies, whose inboxes it must lock before writing `notifications`, the
-   * chunk's `booking.cancelled` notifications, serialised here for
-   * `NotificationsService.insertSerialized` (the worker passes them on unread); and the nights and
-   * seats to give back, summed. `locked` carries each booking's status as locked; `changes` the
+   * cancelled; their agencies, whose inboxes it must lock before writing notifications; the
+   * cancelled bookings column-wise, as the text of PostgreSQL arrays, for
+   * `NotificationsService.insertCancellations` (the worker passes them on unread); and the nights
+   * and seats to give back, summed. `locked` carries each booking's status as locked; `changes` the
    * audit event's changes for each status it may have had. Bookings already cancelled are
    * skipped, so a second run cancels, audits and releases nothing.
    */
@@ -240,8 +249,15 @@ export class BookingsRepository {
     locked: { id: string; status: BookingStatus }[],
     restrictionId: string,
     changes: { held: AuditChanges; confirmed: AuditChanges },
-  ): Promise<{ cancelled: number; agencyIds: string[]; notifications: string; nights: NightDelta[]; seats: SeatDelta[] }> {
-    if (locked.length === 0) return { cancelled: 0, agencyIds: [], notifications: '[]', nights: [], seats: [] };
+  ): Promise<{ cancelled: number; agencyIds: string[]; columns: CancelledColumns; nights: NightDelta[]; seats: SeatDelta[] }> {
+    if (locked.length === 0)
+      return {
+        cancelled: 0,
+        agencyIds: [],
+        columns: { bookingIds: '{}', references: '{}', agencyIds: '{}', checkIns: '{}', checkOuts: '{}' },
+        nights: [],
+        seats: [],
+      };
     const audited = systemEventsInsertSql({
       from: 'cancelled c',
       action: 'booking.cancelled',
@@ -253,7 +269,7 @@ export class BookingsRepository {
       changes: `CASE c.previous_status WHEN 'held' THEN $4::jsonb ELSE $5::jsonb END`,
     });
     // Ids and statuses go as two comma-joined strings: one parameter each, not thousands of array elements to quote.
-    const rows: { cancelled: number; agencyIds: string[]; notifications: string; nights: NightDelta[]; seats: SeatDelta[] }[] =
+    const rows: { cancelled: number; agencyIds: string[]; columns: CancelledColumns; nights: NightDelta[]; seats: SeatDelta[] }[] =
       await manager.query(
         `WITH cancelled AS (
            UPDATE bookings b SET status = 'cancelled', cancellation_reason = 'restriction', cancellation_restriction_id = $3::uuid,
@@ -265,9 +281,12 @@ export class BookingsRepository {
                       old.status AS previous_status
          ), audited AS (${audited}),
          night_releases AS (
-           SELECT to_char(night, 'YYYY-MM-DD') AS date, -sum(c.guest_count)::int AS reserved,
-                  -coalesce(sum(c.guest_count) FILTER (WHERE c.previous_status = 'held'), 0)::int AS held
-             FROM cancelled c, generate_series(c.check_in, c.check_out - 1, interval '1 day') AS night
+           -- Stays first (a chunk holds a few dozen distinct ones), then their nights.
+           SELECT to_char(night, 'YYYY-MM-DD') AS date, -sum(stay.guests)::int AS reserved, -sum(stay.held)::int AS held
+             FROM (SELECT check_in, check_out, sum(guest_count) AS guests,
+                          coalesce(sum(guest_count) FILTER (WHERE previous_status = 'held'), 0) AS held
+                     FROM cancelled GROUP BY check_in, check_out) AS stay,
+                  generate_series(stay.check_in, stay.check_out - 1, interval '1 day') AS night
             GROUP BY 1
          ), seat_releases AS (
            SELECT flight_id AS "flightId", -sum(guest_count)::int AS seats
@@ -278,12 +297,13 @@ export class BookingsRepository {
          )
          SELECT (SELECT count(*)::int FROM cancelled) AS cancelled,
                 (SELECT coalesce(array_agg(DISTINCT agency_id::text), '{}') FROM cancelled) AS "agencyIds",
-                -- The data of BookingCancellation's booking.cancelled notification, as text: the worker does not parse it.
-                (SELECT coalesce(json_agg(json_build_object(
-                          'agencyId', c.agency_id, 'type', 'booking.cancelled', 'dedupeKey', 'booking:' || c.id || ':cancelled',
-                          'data', json_build_object('bookingId', c.id, 'reference', c.reference, 'reason', 'restriction',
-                                                    'checkIn', c.check_in, 'checkOut', c.check_out, 'restrictionId', $3::uuid))), '[]')::text
-                   FROM cancelled c) AS notifications,
+                -- Column-wise, as the text of each array: the worker passes them on to the notifications unread.
+                (SELECT json_build_object('bookingIds', coalesce(array_agg(c.id), '{}')::text,
+                                          'references', coalesce(array_agg(c.reference), '{}')::text,
+                                          'agencyIds', coalesce(array_agg(c.agency_id), '{}')::text,
+                                          'checkIns', coalesce(array_agg(c.check_in), '{}')::text,
+                                          'checkOuts', coalesce(array_agg(c.check_out), '{}')::text)
+                   FROM cancelled c) AS columns,
                 (SELECT coalesce(json_agg(n ORDER BY n.date), '[]') FROM night_releases n) AS nights,
                 (SELECT coalesce(json_agg(s), '[]') FROM seat_releases s) AS seats`,
         [

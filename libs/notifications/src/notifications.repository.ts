@@ -44,24 +44,53 @@ export class NotificationsRepository {
    */
   async insertMany(manager: EntityManager, notifications: NewNotification[]): Promise<string[]> {
     if (notifications.length === 0) return [];
-    return this.insertSerialized(manager, {
-      agencyIds: [...new Set(notifications.map((notification) => notification.agencyId))],
-      json: JSON.stringify(notifications),
-    });
-  }
-
-  /** `insertMany` for notifications already serialised as a JSON array of `NewNotification`, of these agencies. */
-  async insertSerialized(manager: EntityManager, serialised: { agencyIds: string[]; json: string }): Promise<string[]> {
-    await this.lockInboxes(manager, serialised.agencyIds);
+    await this.lockInboxes(manager, [...new Set(notifications.map((notification) => notification.agencyId))]);
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO notifications (agency_id, type, data, dedupe_key)
        SELECT n."agencyId", n.type, n.data, n."dedupeKey"
          FROM jsonb_to_recordset($1::jsonb) AS n("agencyId" uuid, type text, data jsonb, "dedupeKey" text)
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id`,
-      [serialised.json],
+      [JSON.stringify(notifications)],
     );
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * `booking.cancelled` for many bookings cancelled for one reason, given column-wise as
+   * PostgreSQL array literals (the text of a `uuid[]`, `text[]` or `date[]`, element i of each
+   * column about booking i), as another statement returned them: they come back to PostgreSQL
+   * unparsed, and each `data` is built here, the shape `NewNotification` of a cancellation has.
+   */
+  async insertCancellations(
+    manager: EntityManager,
+    cancellations: {
+      agencyIds: string[];
+      columns: { bookingIds: string; references: string; agencyIds: string; checkIns: string; checkOuts: string };
+      reason: string;
+      restrictionId: string | null;
+    },
+  ): Promise<void> {
+    await this.lockInboxes(manager, cancellations.agencyIds);
+    const { columns } = cancellations;
+    await manager.query(
+      `INSERT INTO notifications (agency_id, type, data, dedupe_key)
+       SELECT c.agency_id, 'booking.cancelled',
+              jsonb_build_object('bookingId', c.id, 'reference', c.reference, 'reason', $6::text, 'checkIn', c.check_in, 'checkOut', c.check_out)
+                || CASE WHEN $7::uuid IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('restrictionId', $7::uuid) END,
+              'booking:' || c.id || ':cancelled'
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::date[], $5::date[]) AS c(id, reference, agency_id, check_in, check_out)
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+      [
+        columns.bookingIds,
+        columns.references,
+        columns.agencyIds,
+        columns.checkIns,
+        columns.checkOuts,
+        cancellations.reason,
+        cancellations.restrictionId,
+      ],
+    );
   }
 
   /**

@@ -38,12 +38,20 @@ export class NotificationsService {
   }
 
   /**
-   * `insertMany` for notifications another statement has serialised (a JSON array of
-   * `NewNotification`, e.g. built by PostgreSQL for a ban's chunk), of the agencies named: the
-   * caller need not parse thousands of them only to serialise them again.
+   * `booking.cancelled` for bookings given column-wise as PostgreSQL array literals, as another
+   * statement returned them (a ban's chunk: see `BookingsRepository.cancelForRestriction`), so
+   * that thousands of them are neither parsed nor serialised on the way; of the agencies named.
    */
-  async insertSerialized(manager: EntityManager, serialised: { agencyIds: string[]; json: string }): Promise<string[]> {
-    return this.repository.insertSerialized(manager, serialised);
+  async insertCancellations(
+    manager: EntityManager,
+    cancellations: {
+      agencyIds: string[];
+      columns: { bookingIds: string; references: string; agencyIds: string; checkIns: string; checkOuts: string };
+      reason: string;
+      restrictionId: string | null;
+    },
+  ): Promise<void> {
+    return this.repository.insertCancellations(manager, cancellations);
   }
 
   /**
