@@ -13,7 +13,12 @@ import { addDays, BenchStack, call, invariantsHold, resortToday, sampleResidentM
  * BENCH_UNAFFECTED_BOOKINGS (20000), BENCH_BAN_LEAD_SECONDS (3: the ban is scheduled this far
  * ahead, so the measurement includes the delayed trigger), BENCH_WEBHOOK_DISPATCH (true; false
  * slows the worker's webhook dispatcher to its slowest round interval, so the figure is that of
- * enforcement alone, without the dispatcher claiming the 20,000 new notifications meanwhile).
+ * enforcement alone, without the dispatcher claiming the 20,000 new notifications meanwhile),
+ * BENCH_AGENCIES (10: the bookings are spread over as many agencies), BENCH_CHECK_IN_DAYS (30:
+ * check-ins spread over as many days from tomorrow), BENCH_MIXED_PARTIES (false: every party is
+ * two guests; true: parties of one, two and three guests in turn, the banned nationality in each
+ * affected one). Issue 13's million: BENCH_AFFECTED_BOOKINGS=1000000 BENCH_AGENCIES=50
+ * BENCH_CHECK_IN_DAYS=400 BENCH_MIXED_PARTIES=true.
  *
  * BENCH_CONCURRENT_BOOKINGS=true (issue 13): meanwhile agencies the ban does not touch book
  * through HTTP (16 connections; their normal rate measured first, before the ban exists), and an
@@ -28,6 +33,9 @@ import { addDays, BenchStack, call, invariantsHold, resortToday, sampleResidentM
 const AFFECTED = Number(process.env.BENCH_AFFECTED_BOOKINGS ?? 20_000);
 const UNAFFECTED = Number(process.env.BENCH_UNAFFECTED_BOOKINGS ?? 20_000);
 const LEAD_SECONDS = Number(process.env.BENCH_BAN_LEAD_SECONDS ?? 3);
+const AGENCIES = Number(process.env.BENCH_AGENCIES ?? 10);
+const CHECK_IN_DAYS = Number(process.env.BENCH_CHECK_IN_DAYS ?? 30);
+const MIXED_PARTIES = process.env.BENCH_MIXED_PARTIES === 'true';
 const WEBHOOK_DISPATCH = process.env.BENCH_WEBHOOK_DISPATCH !== 'false';
 const CONCURRENT_BOOKINGS = process.env.BENCH_CONCURRENT_BOOKINGS === 'true';
 const TARGET_MS = 2_000;
@@ -65,27 +73,32 @@ export interface BanBenchResult extends Partial<BanUnderLoadResult> {
 }
 
 /**
- * Bookings straight into the tables, spread over 30 check-in dates from tomorrow, 2 guests and
- * 3 nights each; nights' counters raised to match, as admission would have.
+ * Bookings straight into the tables, spread over BENCH_CHECK_IN_DAYS check-in dates from
+ * tomorrow, 3 nights each, parties made of `nationalities` (two guests, or with
+ * BENCH_MIXED_PARTIES one, two and three guests in turn: the first nationality, then both, then
+ * the first twice and the second); nights' counters raised to match, as admission would have.
  */
 async function seedBookings(
   pool: Pool,
   agencyIds: string[],
   count: number,
-  nationalities: string[],
+  nationalities: [string, string],
   referencePrefix: string,
 ): Promise<void> {
   const today = resortToday();
-  const guests = JSON.stringify(nationalities.map((nationality, index) => ({ fullName: `Bench Guest ${index}`, nationality })));
+  const party = (members: string[]) => members.map((nationality, index) => ({ fullName: `Bench Guest ${index}`, nationality }));
+  const [first, second] = nationalities;
+  const parties = MIXED_PARTIES ? [party([first]), party([first, second]), party([first, second, first])] : [party([first, second])];
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query(
       `INSERT INTO bookings (reference, agency_id, status, check_in, check_out, guests, guest_count, nationalities)
        SELECT $1 || '-' || n, ($2::uuid[])[1 + n % cardinality($2::uuid[])], 'confirmed',
-              $3::date + 1 + n % 30, $3::date + 4 + n % 30, $4::jsonb, jsonb_array_length($4::jsonb), $5::text[]
-         FROM generate_series(1, $6::int) AS n`,
-      [referencePrefix, agencyIds, today, guests, [...new Set(nationalities)].sort(), count],
+              $3::date + 1 + n % $6::int, $3::date + 4 + n % $6::int, party, jsonb_array_length(party),
+              ARRAY(SELECT DISTINCT g->>'nationality' FROM jsonb_array_elements(party) g ORDER BY 1)
+         FROM generate_series(1, $5::int) AS n, LATERAL (SELECT $4::jsonb -> (n % jsonb_array_length($4::jsonb)) AS party) AS chosen`,
+      [referencePrefix, agencyIds, today, JSON.stringify(parties), count, CHECK_IN_DAYS],
     );
     await client.query(
       `INSERT INTO nights (date, capacity, reserved)
@@ -138,7 +151,7 @@ export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchRe
   try {
     await warmUp(stack);
     const agencyIds: string[] = [];
-    for (let index = 0; index < 10; index++) {
+    for (let index = 0; index < AGENCIES; index++) {
       agencyIds.push((await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: `Bench Travel ${index}` })).id);
     }
     await seedBookings(stack.pool, agencyIds, AFFECTED, [BANNED, 'RU'], 'BAN');
@@ -156,11 +169,13 @@ export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchRe
     const created = await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/restrictions', {
       nationalities: [BANNED],
       effectiveFrom,
-      effectiveUntil: `${addDays(resortToday(), 60)}T00:00:00+09:00`,
+      // Past the last seeded check-in: the ban covers every booking seeded as affected.
+      effectiveUntil: `${addDays(resortToday(), CHECK_IN_DAYS + 30)}T00:00:00+09:00`,
       reason: 'bench',
     });
     underLoad?.banCreated(effectiveFrom);
-    const done = await waitForCompletion(stack, created.id, LEAD_SECONDS * 1000 + 120_000);
+    // Two minutes, and a second per thousand bookings beyond (a million take minutes to enforce here).
+    const done = await waitForCompletion(stack, created.id, LEAD_SECONDS * 1000 + 120_000 + AFFECTED);
     const concurrent = await underLoad?.finish(done);
     const extra = await hooks.afterEnforcement?.({ ...context, restrictionId: created.id });
     const [apiPeakResidentMb, workerPeakResidentMb] = memory.stop();
