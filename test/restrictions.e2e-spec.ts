@@ -192,6 +192,48 @@ describe('nationality restrictions', () => {
     expect((await book(['RU'], 6)).status).toBe(201);
   });
 
+  it("applied at once to a held booking: cancels it, gives back its held guests and its agency's hold counter, and audits it as held", async () => {
+    const held = await agent.createBooking({
+      checkIn: dateFromToday(7),
+      checkOut: dateFromToday(9),
+      guests: [guest('US', 'Held One'), guest('RU', 'Held Two')],
+      hold: true,
+    });
+    expect(held.status).toBe(201);
+    const confirmed = await bookOrFail(['US'], 7);
+    const heldGuests = async () =>
+      (await stack.database.pool.query(`SELECT held_guests FROM agency_held_guests WHERE agency_id = $1`, [agencyId])).rows[0]
+        ?.held_guests ?? 0;
+    expect(await heldGuests()).toBe(2);
+
+    const created = await operations.post('/v1/restrictions', {
+      nationalities: ['US'],
+      effectiveFrom: new Date().toISOString(),
+      effectiveUntil: midnightIn(10),
+      reason: 'held bookings too',
+    });
+    const done = await waitForRestriction(operations, created.body.id, enforcementCompleted);
+    expect(done.enforcement).toMatchObject({ affectedBookings: 2, cancelledBookings: 2 });
+
+    expect((await agent.get(`/v1/bookings/${held.body.id}`)).body).toMatchObject({
+      status: 'cancelled',
+      cancellation: { reason: 'restriction', restrictionId: created.body.id },
+    });
+    const { rows: nights } = await stack.database.pool.query(
+      `SELECT to_char(date, 'YYYY-MM-DD') AS date, reserved, held FROM nights WHERE date IN ($1, $2) ORDER BY date`,
+      [dateFromToday(7), dateFromToday(8)],
+    );
+    expect(nights).toEqual([
+      { date: dateFromToday(7), reserved: 0, held: 0 },
+      { date: dateFromToday(8), reserved: 0, held: 0 },
+    ]);
+    expect(await heldGuests()).toBe(0);
+    const history = await operations.get(`/v1/audit-events?causeId=${created.body.id}&entityType=booking`);
+    const statusFrom = Object.fromEntries(history.body.data.map((event: any) => [event.entityId, event.changes.status.from]));
+    expect(statusFrom).toEqual({ [held.body.id]: 'held', [confirmed.id]: 'confirmed' });
+    expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+  });
+
   it('scheduled a few seconds ahead: refuses new bookings at once, cancels nothing before effectiveFrom, enforces within about a second of it', async () => {
     const existing = await bookOrFail(['GB'], 3);
     const effectiveFrom = instantFromNow(4);
