@@ -6,6 +6,7 @@ import type { PartyPolicy } from '#libs/access';
 import { type AuditChanges, systemEventsInsertSql } from '#libs/audit';
 import type { NightDelta } from '#libs/capacity';
 import type { SeatDelta } from '#libs/flights';
+import type { CancellationNotices } from '#libs/notifications';
 import {
   affectedBookingsCondition,
   keptAdultsPath,
@@ -77,14 +78,8 @@ export interface NightNationalityCount {
 }
 
 /** A slice of the id space, `[from, below)`, walked in id order past `after`. */
-/** Cancelled bookings column-wise: each member the text of a PostgreSQL array, element i of each about booking i. */
-export interface CancelledColumns {
-  bookingIds: string;
-  references: string;
-  agencyIds: string;
-  checkIns: string;
-  checkOuts: string;
-}
+/** Cancelled bookings column-wise, as `NotificationsService.insertCancellations` takes them. */
+export type CancelledColumns = CancellationNotices['columns'];
 
 export interface IdRange {
   from: string;

@@ -31,6 +31,17 @@ const NOTIFICATION_SELECT = selectList('notifications', null, [
 /** An inbox entry; `sequence` (a bigint, so a string) is insertion order: the inbox's cursor and what "older" means for acknowledgement. */
 export type NotificationRow = Narrowed<RowOf<typeof NOTIFICATION_SELECT>, { data: Record<string, unknown> }>;
 
+/**
+ * `booking.cancelled` for many bookings, column-wise (see `insertCancellations`): the agencies
+ * whose inboxes to lock, and each column the text of a PostgreSQL array.
+ */
+export interface CancellationNotices {
+  agencyIds: string[];
+  columns: { bookingIds: string; references: string; agencyIds: string; checkIns: string; checkOuts: string };
+  reason: string;
+  restrictionId: string | null;
+}
+
 /** First key of the advisory locks on agencies' inboxes (any constant no other lock of Kalma uses). */
 const INBOX_LOCK_NAMESPACE = 0x6b6e; // "kn"
 
@@ -62,15 +73,7 @@ export class NotificationsRepository {
    * column about booking i), as another statement returned them: they come back to PostgreSQL
    * unparsed, and each `data` is built here, the shape `NewNotification` of a cancellation has.
    */
-  async insertCancellations(
-    manager: EntityManager,
-    cancellations: {
-      agencyIds: string[];
-      columns: { bookingIds: string; references: string; agencyIds: string; checkIns: string; checkOuts: string };
-      reason: string;
-      restrictionId: string | null;
-    },
-  ): Promise<void> {
+  async insertCancellations(manager: EntityManager, cancellations: CancellationNotices): Promise<void> {
     await this.lockInboxes(manager, cancellations.agencyIds);
     const { columns } = cancellations;
     await manager.query(

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, NotFound, Page } from '#libs/shared';
 import { EntityManager } from 'typeorm';
-import { NewNotification, NotificationRow, NotificationsRepository } from './notifications.repository';
+import { CancellationNotices, NewNotification, NotificationRow, NotificationsRepository } from './notifications.repository';
 
 @Injectable()
 export class NotificationsService {
@@ -42,15 +42,7 @@ export class NotificationsService {
    * statement returned them (a ban's chunk: see `BookingsRepository.cancelForRestriction`), so
    * that thousands of them are neither parsed nor serialised on the way; of the agencies named.
    */
-  async insertCancellations(
-    manager: EntityManager,
-    cancellations: {
-      agencyIds: string[];
-      columns: { bookingIds: string; references: string; agencyIds: string; checkIns: string; checkOuts: string };
-      reason: string;
-      restrictionId: string | null;
-    },
-  ): Promise<void> {
+  async insertCancellations(manager: EntityManager, cancellations: CancellationNotices): Promise<void> {
     return this.repository.insertCancellations(manager, cancellations);
   }
 
