@@ -162,12 +162,11 @@ export class BookingCancellation {
     return { cancelled: cancelled.cancelled, reduced };
   }
 
-  /** Marks the live ones of `locked` cancelled and writes their notifications (unless the caller writes them); releases nothing yet. */
+  /** Marks the live ones of `locked` cancelled and writes their audit events and notifications; releases nothing yet. */
   private async markCancelled(
     manager: EntityManager,
     locked: LockedBooking[],
     cancellation: Cancellation,
-    options: { notify: boolean } = { notify: true },
   ): Promise<(CancelledBooking & { held: boolean; previousStatus: LockedBooking['status'] })[]> {
     const counted = this.countsOf(manager);
     const live = locked.filter((booking) => booking.status !== 'cancelled');
@@ -182,19 +181,17 @@ export class BookingCancellation {
       const previousStatus = statusOf.get(booking.id) ?? 'confirmed';
       return { ...booking, held: previousStatus === 'held', previousStatus };
     });
-    // The audit events and notifications first (the caller writes them when it does not
-    // notify), then the night (and seat) counters: those rows are what every admission waits
-    // for, so they are locked as late, and held as briefly, as possible.
-    if (options.notify) {
-      await this.audit.record(
-        manager,
-        withStatus.map((booking) => cancellationEvent(booking, cancellation)),
-      );
-      await this.notifications.insertMany(
-        manager,
-        marked.flatMap((booking) => this.notificationFor(booking, cancellation)),
-      );
-    }
+    // The audit events and notifications first, then (in the caller) the night and seat
+    // counters: those rows are what every admission waits for, so they are locked as late, and
+    // held as briefly, as possible.
+    await this.audit.record(
+      manager,
+      withStatus.map((booking) => cancellationEvent(booking, cancellation)),
+    );
+    await this.notifications.insertMany(
+      manager,
+      marked.flatMap((booking) => this.notificationFor(booking, cancellation)),
+    );
     counted.set(cancellation.reason, (counted.get(cancellation.reason) ?? 0) + marked.length);
     return withStatus;
   }

@@ -77,10 +77,10 @@ export interface NightNationalityCount {
   guests: number;
 }
 
-/** A slice of the id space, `[from, below)`, walked in id order past `after`. */
 /** Cancelled bookings column-wise, as `NotificationsService.insertCancellations` takes them. */
 export type CancelledColumns = CancellationNotices['columns'];
 
+/** A slice of the id space, `[from, below)`, walked in id order past `after`. */
 export interface IdRange {
   from: string;
   /** Exclusive; null: to the end. */

@@ -1,5 +1,5 @@
 export * from './notifications.module';
-export type { CancellationNotices, NewNotification, NotificationRow, NotificationType } from './notifications.repository';
+export type { CancellationNotices, NewNotification, NotificationRow } from './notifications.repository';
 export * from './notifications.service';
 export * from './notifications.controller';
 export * from './webhooks/webhooks.module';
