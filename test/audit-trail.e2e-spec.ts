@@ -559,4 +559,37 @@ describe('audit trail', () => {
       expect({ query, status: response.status, code: response.body.code }).toEqual({ query, status: 400, code: 'validation_failed' });
     }
   });
+
+  it('records the bootstrap operations key once, as the system applying its configuration, however many processes start with it', async () => {
+    const createdEvents = async (keyId: string): Promise<any[]> => {
+      const response = await operations.get(`/v1/audit-events?entityType=api_key&entityId=${keyId}&action=api_key.created`);
+      expect(response.status).toBe(200);
+      return response.body.data;
+    };
+    const bootstrapEvent = {
+      action: 'api_key.created',
+      entityType: 'api_key',
+      actor: { type: 'system' },
+      cause: { type: 'configuration' },
+      requestId: null,
+      changes: { role: { from: null, to: 'operations' }, label: { from: null, to: 'bootstrap operations key' } },
+    };
+    expect(await createdEvents(operationsKeyId)).toEqual([expect.objectContaining({ ...bootstrapEvent, entityId: operationsKeyId })]);
+
+    // Another API process with the same key (a restart, a scale-out) finds the key and records nothing.
+    await stack.startApi();
+    expect(await createdEvents(operationsKeyId)).toHaveLength(1);
+
+    // A process configured with another key creates that key, and records it.
+    const otherKey = `test-ops-${randomUUID().replaceAll('-', '')}`;
+    const other = await stack.startApi({ BOOTSTRAP_OPERATIONS_KEY: otherKey });
+    const { rows } = await stack.database.pool.query<{ id: string }>(
+      `SELECT id FROM api_keys WHERE agency_id IS NULL AND role = 'operations' AND id <> $1`,
+      [operationsKeyId],
+    );
+    expect(rows).toHaveLength(1);
+    expect(await createdEvents(rows[0].id)).toEqual([expect.objectContaining({ ...bootstrapEvent, entityId: rows[0].id })]);
+    // The key works: the process that created it answers requests made with it.
+    expect((await new KalmaClient(other.baseUrl, otherKey).get('/v1/audit-events?limit=1')).status).toBe(200);
+  });
 });

@@ -986,7 +986,7 @@ export interface components {
              */
             id?: string;
             /** @enum {string} */
-            type: "request" | "restriction" | "hold_expiry" | "party_decision_deadline" | "flight_cancellation" | "route_suspension" | "retention";
+            type: "request" | "restriction" | "hold_expiry" | "party_decision_deadline" | "flight_cancellation" | "route_suspension" | "retention" | "configuration";
         };
         AuditEventDto: {
             /** @enum {string} */

@@ -113,12 +113,18 @@ export class AccessRepository {
   }
 
   /** Inserts the key unless one with that hash exists already (bootstrap runs at every start). */
-  async ensureApiKey(key: { role: Role; label: string; keyHash: Buffer; keyPrefix: string }): Promise<void> {
-    await this.dataSource.query(
+  /** Inserts the key unless one with its hash exists; returns its id when this call inserted it. */
+  async ensureApiKey(
+    manager: EntityManager,
+    key: { role: Role; label: string; keyHash: Buffer; keyPrefix: string },
+  ): Promise<string | undefined> {
+    const rows: { id: string }[] = await manager.query(
       `INSERT INTO api_keys (agency_id, role, label, key_hash, key_prefix) VALUES (NULL, $1, $2, $3, $4)
-       ON CONFLICT (key_hash) DO NOTHING`,
+       ON CONFLICT (key_hash) DO NOTHING
+       RETURNING id`,
       [key.role, key.label, key.keyHash, key.keyPrefix],
     );
+    return rows[0]?.id;
   }
 
   /** Revokes a key (a revoked one keeps its first revocation time); `wasRevoked` says whether it already was. */

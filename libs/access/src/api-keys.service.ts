@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditOrigin, AuditService } from '#libs/audit';
+import { AuditOrigin, AuditService, systemOrigin } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { NotFound } from '#libs/shared';
 import { AccessRepository, ApiKeyRow } from './access.repository';
@@ -28,15 +28,32 @@ export class ApiKeysService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
   ) {}
 
-  /** `BOOTSTRAP_OPERATIONS_KEY`: make sure an operations key with that value exists. */
+  /**
+   * `BOOTSTRAP_OPERATIONS_KEY`: make sure an operations key with that value exists. The process
+   * that creates it (API processes start side by side; one insert wins) records `api_key.created`
+   * by the system, cause `configuration`, in the same transaction; a restart records nothing.
+   */
   async onApplicationBootstrap(): Promise<void> {
     const key = this.config.BOOTSTRAP_OPERATIONS_KEY;
     if (!key) return;
-    await this.repository.ensureApiKey({
-      role: 'operations',
-      label: 'bootstrap operations key',
-      keyHash: hashApiKey(key),
-      keyPrefix: keyPrefixOf(key),
+    const label = 'bootstrap operations key';
+    await this.dataSource.transaction(async (manager) => {
+      const createdId = await this.repository.ensureApiKey(manager, {
+        role: 'operations',
+        label,
+        keyHash: hashApiKey(key),
+        keyPrefix: keyPrefixOf(key),
+      });
+      if (!createdId) return;
+      await this.audit.record(manager, [
+        {
+          action: 'api_key.created',
+          entityType: 'api_key',
+          entityId: createdId,
+          origin: systemOrigin({ type: 'configuration' }),
+          changes: { role: { from: null, to: 'operations' }, label: { from: null, to: label } },
+        },
+      ]);
     });
     // Not even its first characters: part of a key is a head start on guessing it, and logs travel far.
     this.logger.log('the bootstrap operations key is present');

@@ -44,6 +44,8 @@ export const AUDIT_CAUSE_TYPES = [
   'flight_cancellation',
   'route_suspension',
   'retention',
+  // The service's own configuration, applied at startup (the key of BOOTSTRAP_OPERATIONS_KEY).
+  'configuration',
 ] as const;
 export type AuditCauseType = (typeof AUDIT_CAUSE_TYPES)[number];
 

@@ -12,6 +12,7 @@ import { BookingVersion1764430000000 } from './1764430000000-booking-version';
 import { AuditEvents1764440000000 } from './1764440000000-audit-events';
 import { LivePartyCounts1764450000000 } from './1764450000000-live-party-counts';
 import { WebhookFairness1764450000001 } from './1764450000001-webhook-fairness';
+import { ConfigurationCause1764460000000 } from './1764460000000-configuration-cause';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   AuditEvents1764440000000,
   LivePartyCounts1764450000000,
   WebhookFairness1764450000001,
+  ConfigurationCause1764460000000,
 ];
