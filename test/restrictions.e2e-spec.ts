@@ -266,7 +266,11 @@ describe('nationality restrictions', () => {
     expect(done.status).toBe('active');
     expect(done.enforcement).toMatchObject({ affectedBookings: 1, cancelledBookings: 1 });
     expect(new Date(done.enforcement.startedAt).getTime() - new Date(effectiveFrom).getTime()).toBeLessThan(1500);
-    expect((await statusOf(existing.id)).status).toBe('cancelled');
+    // The trigger fires a little early and waits: nothing starts, or is cancelled, before effectiveFrom.
+    expect(new Date(done.enforcement.startedAt).getTime()).toBeGreaterThanOrEqual(new Date(effectiveFrom).getTime());
+    const cancelled = await statusOf(existing.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(new Date(cancelled.cancellation.at).getTime()).toBeGreaterThanOrEqual(new Date(effectiveFrom).getTime());
   });
 
   it('all foreigners except some: preview counts exactly what enforcement then cancels, and changes nothing', async () => {

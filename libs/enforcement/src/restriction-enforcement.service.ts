@@ -27,7 +27,11 @@ export const ENFORCEMENT_LANES: Omit<IdRange, 'after'>[] = [
   { from: '00000000-0000-0000-0000-000000000000', below: '80000000-0000-0000-0000-000000000000' },
   { from: '80000000-0000-0000-0000-000000000000', below: null },
 ];
-/** A trigger that fires this little before effectiveFrom (clock skew between machines) waits instead of re-scheduling. */
+/**
+ * A trigger that fires this little before effectiveFrom waits instead of re-scheduling: the job is
+ * scheduled a few hundred milliseconds early on purpose (see `RestrictionsService.scheduleEnforcement`),
+ * and the clocks of the API and the worker may differ a little.
+ */
 const MAX_EARLY_WAIT_MS = 5_000;
 /** Restrictions the reconciler re-triggers per sweep. */
 const RECONCILE_BATCH = 100;

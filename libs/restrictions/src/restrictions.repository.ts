@@ -270,9 +270,11 @@ export class RestrictionsRepository {
    * never lowers the affected count: `stillAffected` is what is left after earlier chunks.
    */
   async markEnforcementRunning(manager: EntityManager, id: string, stillAffected: number): Promise<RestrictionRow> {
+    // clock_timestamp(), not now(): the transaction began before its caller saw effectiveFrom
+    // pass (the trigger fires early and waits), and a ban never starts before it takes effect.
     const result: [RestrictionRow[], number] = await manager.query(
       `UPDATE restrictions r SET enforcement_state = 'running',
-              enforcement_started_at = COALESCE(r.enforcement_started_at, now()),
+              enforcement_started_at = COALESCE(r.enforcement_started_at, clock_timestamp()),
               affected_bookings = GREATEST(r.affected_bookings, r.cancelled_bookings + r.reduced_bookings + $2),
               updated_at = now()
         WHERE r.id = $1 RETURNING ${COLUMNS}`,

@@ -15,6 +15,13 @@ import { NewRestriction, RestrictionImpact, RestrictionListFilter, RestrictionsR
  * Applying, previewing, listing and lifting nationality restrictions. Enforcement (cancelling
  * the bookings) runs in the worker (`libs/enforcement`); this service only schedules it.
  */
+
+/**
+ * How long before effectiveFrom a ban's enforcement job fires; the enforcement then waits for
+ * effectiveFrom itself (it never cancels before it, and waits at most a few seconds).
+ */
+const ENFORCEMENT_EARLY_TRIGGER_MS = 300;
+
 @Injectable()
 export class RestrictionsService {
   private readonly logger = new Logger(RestrictionsService.name);
@@ -138,10 +145,12 @@ export class RestrictionsService {
 
   /**
    * The delayed trigger of enforcement. Best effort: if Redis is unreachable, the periodic
-   * reconciler finds the due restriction in Postgres and starts it.
+   * reconciler finds the due restriction in Postgres and starts it. It fires a little early
+   * (`ENFORCEMENT_EARLY_TRIGGER_MS`) and the enforcement waits for effectiveFrom on its own
+   * clock: a delayed job is picked up tens of milliseconds after its time, a timer within one.
    */
   private async scheduleEnforcement(restriction: RestrictionRow): Promise<void> {
-    const delay = Math.max(new Date(restriction.effectiveFrom).getTime() - this.clock.now().getTime(), 0);
+    const delay = Math.max(new Date(restriction.effectiveFrom).getTime() - this.clock.now().getTime() - ENFORCEMENT_EARLY_TRIGGER_MS, 0);
     await this.jobs.addBestEffort(
       'enforce-restriction',
       { restrictionId: restriction.id },
