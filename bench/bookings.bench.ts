@@ -206,8 +206,14 @@ export function agentRequest(agentKey: () => string, next: () => LoadRequest): a
         body,
       };
     },
+    onResponse: (status, body) => {
+      if (status >= 300 && refusalSamples.length < 3) refusalSamples.push(`${status} ${body.slice(0, 300)}`);
+    },
   };
 }
+
+/** The first few refusals of this process's loads, for the error that reports a failed warm-up. */
+const refusalSamples: string[] = [];
 
 async function runHttpLoad(
   stack: BenchStack,
@@ -286,7 +292,9 @@ COMMIT;
 export async function runBookingsBench(workload: BookingWorkload = workloadFromEnvironment()): Promise<BookingBenchResult> {
   const stack = await startBenchStack({ apiProcesses: API_PROCESSES });
   try {
-    const today = resortToday();
+    // The first check-in date. With flights it is tomorrow: today's charter (02:00 resort time)
+    // has usually left already, and a departed flight refuses bookings (409 flight_unavailable).
+    const today = workload.withFlights ? addDays(resortToday(), 1) : resortToday();
     await raiseCapacity(stack, workload, today);
     const flights = workload.withFlights ? await scheduleFlights(stack, workload, today) : null;
     // Bookings to amend (BENCH_AMENDMENTS): those the warm-up made, read once it is over.
@@ -300,7 +308,12 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     // Warm up every API process (JIT, connection pools, caches) under the same load, then measure.
     const warmUp = await runHttpLoad(stack, agentKey, next, WARM_UP_SECONDS);
     const warmUpFailures = warmUp.reduce((sum, result) => sum + result.non2xx + result.errors, 0);
-    if (warmUpFailures > 0) throw new Error(`${warmUpFailures} warm-up bookings failed or were refused`);
+    if (warmUpFailures > 0) {
+      const statuses = warmUp.map((result) => ({ statusCodes: result.statusCodeStats, errors: result.errors, timeouts: result.timeouts }));
+      throw new Error(
+        `${warmUpFailures} warm-up bookings failed or were refused: ${JSON.stringify(statuses)}; first: ${refusalSamples.join(' | ')}`,
+      );
+    }
     // Requests still in flight when the warm-up stopped commit meanwhile, not into the count.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     if (workload.amendmentShare > 0) {

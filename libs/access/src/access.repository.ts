@@ -112,8 +112,7 @@ export class AccessRepository {
     return rows[0];
   }
 
-  /** Inserts the key unless one with that hash exists already (bootstrap runs at every start). */
-  /** Inserts the key unless one with its hash exists; returns its id when this call inserted it. */
+  /** Inserts the key unless one with that hash exists already (bootstrap runs at every start); its id when this call inserted it. */
   async ensureApiKey(
     manager: EntityManager,
     key: { role: Role; label: string; keyHash: Buffer; keyPrefix: string },

@@ -17,6 +17,7 @@ export class ConfigurationCause1764460000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // The old constraint cannot hold those events: going back loses them.
     await queryRunner.query(`
       DELETE FROM audit_events WHERE cause_type = 'configuration';
       ALTER TABLE audit_events DROP CONSTRAINT audit_events_cause;
