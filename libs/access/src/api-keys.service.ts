@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditOrigin, AuditService, systemOrigin } from '#libs/audit';
+import { AuditOrigin, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { NotFound } from '#libs/shared';
 import { AccessRepository, ApiKeyRow } from './access.repository';
@@ -46,13 +46,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
       });
       if (!createdId) return;
       await this.audit.record(manager, [
-        {
-          action: 'api_key.created',
-          entityType: 'api_key',
-          entityId: createdId,
-          origin: systemOrigin({ type: 'configuration' }),
-          changes: { role: { from: null, to: 'operations' }, label: { from: null, to: label } },
-        },
+        keyCreatedEvent(createdId, { role: 'operations', agencyId: null, label }, systemOrigin({ type: 'configuration' })),
       ]);
     });
     // Not even its first characters: part of a key is a head start on guessing it, and logs travel far.
@@ -70,19 +64,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
         keyHash: hashApiKey(key),
         keyPrefix: keyPrefixOf(key),
       });
-      await this.audit.record(manager, [
-        {
-          action: 'api_key.created',
-          entityType: 'api_key',
-          entityId: inserted.id,
-          origin,
-          changes: {
-            role: { from: null, to: role },
-            agencyId: { from: null, to: agencyId },
-            ...(label ? { label: { from: null, to: label } } : {}),
-          },
-        },
-      ]);
+      await this.audit.record(manager, [keyCreatedEvent(inserted.id, { role, agencyId, label }, origin)]);
       return inserted;
     });
     return { ...row, key };
@@ -133,4 +115,23 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const hash = hashApiKey(key);
     return this.cache.principalOf(hash.toString('hex'), hash);
   }
+}
+
+/** `api_key.created`: the key's role, agency and label (those it has), never the key, its hash or prefix. */
+function keyCreatedEvent(
+  id: string,
+  key: { role: Role; agencyId: string | null; label: string | null },
+  origin: AuditOrigin,
+): NewAuditEvent {
+  return {
+    action: 'api_key.created',
+    entityType: 'api_key',
+    entityId: id,
+    origin,
+    changes: {
+      role: { from: null, to: key.role },
+      ...(key.agencyId ? { agencyId: { from: null, to: key.agencyId } } : {}),
+      ...(key.label ? { label: { from: null, to: key.label } } : {}),
+    },
+  };
 }

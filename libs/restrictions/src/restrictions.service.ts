@@ -12,16 +12,15 @@ import { Coverage, statusOf, windowOf } from './restriction-rules';
 import { NewRestriction, RestrictionImpact, RestrictionListFilter, RestrictionsRepository, termsOf } from './restrictions.repository';
 
 /**
- * Applying, previewing, listing and lifting nationality restrictions. Enforcement (cancelling
- * the bookings) runs in the worker (`libs/enforcement`); this service only schedules it.
- */
-
-/**
  * How long before effectiveFrom a ban's enforcement job fires; the enforcement then waits for
  * effectiveFrom itself (it never cancels before it, and waits at most a few seconds).
  */
 const ENFORCEMENT_EARLY_TRIGGER_MS = 300;
 
+/**
+ * Applying, previewing, listing and lifting nationality restrictions. Enforcement (cancelling
+ * the bookings) runs in the worker (`libs/enforcement`); this service only schedules it.
+ */
 @Injectable()
 export class RestrictionsService {
   private readonly logger = new Logger(RestrictionsService.name);
