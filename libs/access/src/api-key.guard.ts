@@ -1,6 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { Forbidden } from '#libs/shared';
+import { Forbidden, MemoizedReflector } from '#libs/shared';
 import { AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_ROLE, Role } from './principal';
 import { RequestAuthentication } from './request-authentication';
 
@@ -10,10 +9,9 @@ import { RequestAuthentication } from './request-authentication';
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly authentication: RequestAuthentication,
-  ) {}
+  private readonly reflector = new MemoizedReflector();
+
+  constructor(private readonly authentication: RequestAuthentication) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];

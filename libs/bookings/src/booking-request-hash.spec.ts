@@ -65,6 +65,29 @@ describe('hashRequestBody, property', () => {
       { numRuns: 500 },
     );
   });
+
+  it('gives any value, however nested or odd, the hash of the first implementation', () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          key: fc.oneof(fc.string(), fc.constantFrom('__proto__', 'a', 'B', '"', '\\', 'é')),
+          withNullPrototype: true,
+          withSparseArray: true,
+          withDate: true,
+          withBoxedValues: true,
+          withTypedArray: true,
+          withMap: true,
+          withSet: true,
+          maxDepth: 4,
+        }),
+        (body) => {
+          fc.pre(body !== undefined);
+          expect(hashRequestBody(body)).toBe(hashAsFirstWritten(body));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
 });
 
 describe('generateBookingReference', () => {

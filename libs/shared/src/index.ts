@@ -13,3 +13,4 @@ export * from './openapi/problem-responses';
 export * from './validation/empty-body';
 export * from './openapi/problem-catalogue';
 export * from './openapi/api-properties';
+export * from './metadata/memoized-reflector';

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
 import { AuthenticatedRequest, PUBLIC_ROUTE } from '#libs/access';
-import { RateLimited } from '#libs/shared';
+import { MemoizedReflector, RateLimited } from '#libs/shared';
 import { keyTracker } from './rate-limit-window';
 
 /**
@@ -12,6 +19,11 @@ import { keyTracker } from './rate-limit-window';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  // The package's guard reads seven pieces of route metadata per request: each read once per route.
+  constructor(@InjectThrottlerOptions() options: ThrottlerModuleOptions, @InjectThrottlerStorage() storage: ThrottlerStorage) {
+    super(options, storage, new MemoizedReflector());
+  }
+
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     return this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]) === true;
   }
