@@ -61,10 +61,12 @@ export function workloadFromEnvironment(): BookingWorkload {
 }
 
 export function describeWorkload(workload: BookingWorkload): string {
+  // With flights the first check-in is tomorrow (see runBookingsBench), so the days are counted from it.
+  const from = workload.withFlights ? ' from tomorrow' : '';
   const nights =
     workload.checkInDays <= 3
-      ? `peak nights (check-in within ${workload.checkInDays} days)`
-      : `spread out (check-in within ${workload.checkInDays} days)`;
+      ? `peak nights (check-in within ${workload.checkInDays} days${from})`
+      : `spread out (check-in within ${workload.checkInDays} days${from})`;
   const described = workload.withFlights ? `${nights}, with outbound and return flights` : `${nights}, stay only`;
   return workload.amendmentShare > 0
     ? `${described}, ${Math.round(workload.amendmentShare * 100)} % of requests amend a booking's dates`
