@@ -99,10 +99,17 @@ export class WebhookDeliveriesRepository {
         `WITH in_hand AS (
          SELECT * FROM jsonb_to_recordset($3::jsonb) AS h("agencyId" uuid, count integer)
        ), active AS (
+         -- A LATERAL probe with LIMIT 1, not EXISTS: the planner may turn an EXISTS into one hashed
+         -- scan of every due delivery (it did, with statistics not yet caught up with a ban's
+         -- million new notifications: 60-90 ms per claim at 200,000), where a probe per agency
+         -- reads an index page or two.
          SELECT a.id, COALESCE(h.count, 0) AS in_hand
            FROM agencies a LEFT JOIN in_hand h ON h."agencyId" = a.id
-          WHERE h.count > 0
-             OR EXISTS (SELECT 1 FROM notifications n WHERE n.agency_id = a.id AND n.delivery_state = 'pending' AND n.next_attempt_at <= now())
+           LEFT JOIN LATERAL (
+             SELECT true AS due FROM notifications n
+              WHERE n.agency_id = a.id AND n.delivery_state = 'pending' AND n.next_attempt_at <= now()
+              LIMIT 1) waiting ON true
+          WHERE h.count > 0 OR waiting.due
        ), fair AS (
          SELECT ceil($4::numeric / (count(*) + 1))::int AS share FROM active
        ), candidates AS (
