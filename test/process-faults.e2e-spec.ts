@@ -41,14 +41,28 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
   const leaving = new Map<number, string>();
   /** Booked on by the victim API's clients only: the flight the test locks to freeze one of the victim's batches. */
   let victimOnlyFlight: string;
+  /** Closed-loop clients per API during the test. */
+  const VICTIM_CLIENTS = 16;
+  const SURVIVOR_CLIENTS = 6;
+  /**
+   * One connection per client and one to spare. Every cancellation takes its agency's inbox lock,
+   * so while one waits on the locked flight the others queue behind it, each holding a
+   * connection; with fewer connections than clients, a burst of cancellations could take them
+   * all and leave no booking batch a connection to be frozen with (the step-2 wait then timed
+   * out, now and then, on a loaded machine).
+   */
+  const poolSizeFor = (clients: number) => String(clients + 1);
 
   beforeAll(async () => {
     // The first API survives (the stack's operations client talks to it); the second is killed.
-    stack = await startKalmaStack({ apiCount: 1, env: { DATABASE_POOL_SIZE: '8' } });
+    stack = await startKalmaStack({ apiCount: 1, env: { DATABASE_POOL_SIZE: poolSizeFor(SURVIVOR_CLIENTS) } });
     survivor = stack.apis[0];
     const victimDatabaseUrl = new URL(stack.env.DATABASE_URL);
     victimDatabaseUrl.searchParams.set('application_name', VICTIM_APPLICATION_NAME);
-    victim = await stack.startApi({ DATABASE_URL: victimDatabaseUrl.toString() });
+    victim = await stack.startApi({
+      DATABASE_URL: victimDatabaseUrl.toString(),
+      DATABASE_POOL_SIZE: poolSizeFor(VICTIM_CLIENTS),
+    });
     agencyKey = (await stack.operations.createAgencyWithAgentKey()).agentKey;
     // Small first nights and small flights, so that capacity and seats run out during the test
     // and the counters are checked at their limits; the later nights stay open, so bookings
@@ -183,8 +197,8 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
     const counter = { next: 0 };
     let victimDead = false;
     let loadEnds = false;
-    const victimClients = runClients('victim', victim.baseUrl, 16, counter, sent, () => victimDead);
-    const survivorClients = runClients('survivor', survivor.baseUrl, 6, counter, sent, () => loadEnds);
+    const victimClients = runClients('victim', victim.baseUrl, VICTIM_CLIENTS, counter, sent, () => victimDead);
+    const survivorClients = runClients('survivor', survivor.baseUrl, SURVIVOR_CLIENTS, counter, sent, () => loadEnds);
     const blocker = await stack.database.pool.connect();
     try {
       // 1. Both APIs under load, bookings made and refused on both.
