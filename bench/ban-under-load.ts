@@ -38,6 +38,7 @@ const P99_TARGET_MS = 250;
 const AGENT_ATTEMPTS = 5;
 const AGENT_SPACING_MS = 400;
 const AGENT_TARGET_MS = 1_000;
+const TIMELINE_SECONDS = 5;
 
 /** One answer of the load: when it arrived (epoch ms), how long it took, its status. */
 interface Sample {
@@ -55,6 +56,8 @@ export interface ConcurrentBookingsResult {
   enforcementBookingsPerSecond: number;
   /** Bookings/s during enforcement ÷ normal bookings/s. */
   ratio: number;
+  /** Bookings/s in each TIMELINE_SECONDS window from effectiveFrom to completed (the last one may be shorter): where the rate falls. */
+  enforcementTimeline: number[];
   ratioTarget: number;
   /** Over the requests whose time in flight overlaps effectiveFrom → completed. */
   enforcementRequests: number;
@@ -180,6 +183,11 @@ export async function startBanUnderLoad(stack: BenchStack, agentAgencyId: string
       for (const sample of samples)
         if (sample.status < 200 || sample.status >= 300) non2xx[sample.status] = (non2xx[sample.status] ?? 0) + 1;
       const ratio = normalBookingsPerSecond > 0 ? enforcementBookingsPerSecond / normalBookingsPerSecond : 0;
+      const enforcementTimeline: number[] = [];
+      for (let start = from; start < to; start += TIMELINE_SECONDS * 1000) {
+        const end = Math.min(start + TIMELINE_SECONDS * 1000, to);
+        enforcementTimeline.push(Math.round(created(start, end) / Math.max((end - start) / 1000, 0.001)));
+      }
 
       const attempts = (await agent).map((attempt) => ({ ...attempt, duringEnforcement: from + attempt.sentAfterEffectiveFromMs < to }));
       const maxLatencyMs = attempts.length === 0 ? null : Math.max(...attempts.map((attempt) => attempt.latencyMs));
@@ -194,6 +202,7 @@ export async function startBanUnderLoad(stack: BenchStack, agentAgencyId: string
           enforcementSeconds: round(enforcementSeconds, 3),
           enforcementBookingsPerSecond: Math.round(enforcementBookingsPerSecond),
           ratio: round(ratio, 2),
+          enforcementTimeline,
           ratioTarget: RATIO_TARGET,
           enforcementRequests: overlapping.length,
           enforcementP99Ms: p99 === null ? null : Math.round(p99),

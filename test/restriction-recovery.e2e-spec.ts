@@ -435,3 +435,98 @@ describe('restriction enforcement recovery', () => {
     }, 120_000);
   });
 });
+
+/**
+ * A ban larger than ENFORCEMENT_PARALLEL_MAX_BOOKINGS runs its lanes one after the other, so
+ * that admissions keep a core: the lanes are then never side by side, and a worker killed in
+ * the first one leaves a restart to finish both, every booking cancelled exactly once.
+ */
+describe('restriction enforcement recovery, lanes one at a time', () => {
+  let stack: KalmaStack;
+  let agencyId: string;
+
+  beforeAll(async () => {
+    stack = await startKalmaStack({
+      apiCount: 1,
+      workerCount: 1,
+      env: { SWEEP_INTERVAL_SECONDS: '1', ENFORCEMENT_PARALLEL_MAX_BOOKINGS: '1000' },
+    });
+    agencyId = (await stack.operations.createAgencyWithAgentKey()).agencyId;
+    await waitForEnforcingWorker(stack.operations);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('the second lane waits for the first; a worker SIGKILLed in the first lane and restarted cancels every booking exactly once', async () => {
+    const count = 8000;
+    const prefix = 'SEQ';
+    const upperHalf = '80000000-0000-0000-0000-000000000000';
+    await seedBookings(stack.database.pool, {
+      agencyId,
+      checkIn: dateFromToday(3),
+      checkOut: dateFromToday(6),
+      nationalities: ['CA'],
+      count,
+      referencePrefix: prefix,
+    });
+    /** Cancelled bookings of the seeded set, in the lower and the upper lane. */
+    const cancelledByLane = async (): Promise<{ lower: number; upper: number }> =>
+      (
+        await stack.database.pool.query(
+          `SELECT count(*) FILTER (WHERE id < $2)::int AS lower, count(*) FILTER (WHERE id >= $2)::int AS upper
+             FROM bookings WHERE reference LIKE $1 AND status = 'cancelled'`,
+          [`${prefix}-%`, upperHalf],
+        )
+      ).rows[0];
+    const blocker = await stack.database.pool.connect();
+    try {
+      // Blocks the lower lane in its second chunk. Were the lanes side by side, the upper one
+      // would meanwhile run to its end.
+      await blocker.query('BEGIN');
+      const { rows: middle } = await blocker.query(
+        `SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET ${Math.floor(ENFORCEMENT_CHUNK_SIZE * 1.5)} LIMIT 1`,
+        [`${prefix}-%`, upperHalf],
+      );
+      await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
+      const created = await stack.operations.post('/v1/restrictions', {
+        nationalities: ['CA'],
+        effectiveFrom: instantFromNow(0),
+        reason: 'One lane at a time',
+      });
+      expect(created.status).toBe(201);
+      await waitForRestriction(
+        stack.operations,
+        created.body.id,
+        (restriction) => restriction.enforcement.cancelledBookings >= ENFORCEMENT_CHUNK_SIZE,
+      );
+      // Time in which a parallel upper lane would have cancelled its first chunks (a few hundred ms each).
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(await cancelledByLane()).toEqual({ lower: ENFORCEMENT_CHUNK_SIZE, upper: 0 });
+
+      await stack.workers[0].kill();
+      await blocker.query('ROLLBACK');
+      stack.startWorker();
+
+      const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
+      expect(done.enforcement).toMatchObject({ affectedBookings: count, cancelledBookings: count });
+      const { rows: halves } = await stack.database.pool.query(
+        `SELECT count(*) FILTER (WHERE id < $2)::int AS lower, count(*) FILTER (WHERE id >= $2)::int AS upper
+           FROM bookings WHERE reference LIKE $1`,
+        [`${prefix}-%`, upperHalf],
+      );
+      expect(await cancelledByLane()).toEqual(halves[0]);
+      const { rows: notifications } = await stack.database.pool.query(
+        `SELECT count(*)::int AS notifications, count(DISTINCT data->>'bookingId')::int AS bookings
+           FROM notifications WHERE type = 'booking.cancelled' AND data->>'restrictionId' = $1`,
+        [created.body.id],
+      );
+      expect(notifications[0]).toEqual({ notifications: count, bookings: count });
+      expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+  }, 120_000);
+});

@@ -46,6 +46,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PARTY_DECISION_HOURS: 'two days' })).toThrow(/PARTY_DECISION_HOURS/);
   });
 
+  it('takes ENFORCEMENT_PARALLEL_MAX_BOOKINGS as a count of bookings, 50,000 by default, 0 allowed; refuses negatives and fractions', () => {
+    expect(loadConfig({}).ENFORCEMENT_PARALLEL_MAX_BOOKINGS).toBe(50_000);
+    expect(loadConfig({ ENFORCEMENT_PARALLEL_MAX_BOOKINGS: '0' }).ENFORCEMENT_PARALLEL_MAX_BOOKINGS).toBe(0);
+    expect(() => loadConfig({ ENFORCEMENT_PARALLEL_MAX_BOOKINGS: '-1' })).toThrow(/ENFORCEMENT_PARALLEL_MAX_BOOKINGS/);
+    expect(() => loadConfig({ ENFORCEMENT_PARALLEL_MAX_BOOKINGS: '1.5' })).toThrow(/ENFORCEMENT_PARALLEL_MAX_BOOKINGS/);
+  });
+
   it('refuses a short bootstrap key', () => {
     expect(() => loadConfig({ BOOTSTRAP_OPERATIONS_KEY: 'short' })).toThrow(/BOOTSTRAP_OPERATIONS_KEY/);
   });

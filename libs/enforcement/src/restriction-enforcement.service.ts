@@ -19,9 +19,10 @@ import { Clock } from '#libs/shared';
  */
 export const ENFORCEMENT_CHUNK_SIZE = 2000;
 /**
- * Two lanes: halves of the uuid space, cancelled side by side. On two cores this keeps both
- * busy (Postgres writing one chunk while the worker prepares the next), which is what brings
- * 20,000 cancellations within the 2 s target.
+ * Two lanes: halves of the uuid space. Side by side they keep two cores busy (Postgres writing
+ * one chunk while the worker prepares the next), which is what brings 20,000 cancellations
+ * within the 2 s target; a ban larger than ENFORCEMENT_PARALLEL_MAX_BOOKINGS runs them one after
+ * the other instead, so that admissions keep a core for the minutes it takes (see `runLanes`).
  */
 export const ENFORCEMENT_LANES: Omit<IdRange, 'after'>[] = [
   { from: '00000000-0000-0000-0000-000000000000', below: '80000000-0000-0000-0000-000000000000' },
@@ -96,17 +97,12 @@ export class RestrictionEnforcementService {
     }
     if (started.outcome === 'skipped') return started;
 
-    // The id space is split into lanes that run side by side (each a chunk per transaction):
-    // chunks of different lanes lock disjoint bookings, and meet only briefly on the nights.
-    // allSettled: when a lane fails (e.g. a deadlock), the other runs to its end before the
-    // job fails and is retried, so the retry does not overlap a lane still running.
-    // Urgent: this process's webhook deliveries wait until the cancellations are done (see UrgentWork).
-    const settled = await this.urgentWork.run(() =>
-      Promise.allSettled(ENFORCEMENT_LANES.map((range) => this.enforceLane(restrictionId, range))),
+    const parallel = started.stillAffected <= this.config.ENFORCEMENT_PARALLEL_MAX_BOOKINGS;
+    this.logger.log(
+      `restriction ${restrictionId}: enforcing on ${started.stillAffected} bookings, lanes ${parallel ? 'side by side' : 'one after the other'}`,
     );
-    const failure = settled.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
-    if (failure) throw failure.reason;
-    const lanes = settled.map((lane) => (lane as PromiseFulfilledResult<Progress & { stopped?: StopReason }>).value);
+    // Urgent: this process's webhook deliveries wait until the cancellations are done (see UrgentWork).
+    const lanes = await this.urgentWork.run(() => this.runLanes(restrictionId, parallel));
     const cancelled = lanes.reduce((sum, lane) => sum + lane.cancelled, 0);
     const reduced = lanes.reduce((sum, lane) => sum + lane.reduced, 0);
     const stopped = lanes.find((lane) => lane.stopped)?.stopped;
@@ -151,8 +147,36 @@ export class RestrictionEnforcementService {
     return due.length;
   }
 
+  /**
+   * The id space is split into lanes (each a chunk per transaction). Chunks of different lanes
+   * lock disjoint bookings and meet only briefly on the nights, so the lanes may run side by
+   * side; that takes both cores of a small machine, and every night lock twice as often, which
+   * other agencies' admissions wait for. A small ban does it and is over in seconds; a larger one
+   * (`parallel` false) runs the lanes in turn: a third to a half slower, while admissions keep
+   * more of their rate (BENCHMARKS.md). Either way each lane is idempotent and restartable on its own.
+   * allSettled: when a lane fails (e.g. a deadlock), the other runs to its end before the job
+   * fails and is retried, so the retry does not overlap a lane still running.
+   */
+  private async runLanes(restrictionId: string, parallel: boolean): Promise<(Progress & { stopped?: StopReason })[]> {
+    if (!parallel) {
+      const lanes: (Progress & { stopped?: StopReason })[] = [];
+      for (const range of ENFORCEMENT_LANES) {
+        const lane = await this.enforceLane(restrictionId, range);
+        lanes.push(lane);
+        if (lane.stopped) break;
+      }
+      return lanes;
+    }
+    const settled = await Promise.allSettled(ENFORCEMENT_LANES.map((range) => this.enforceLane(restrictionId, range)));
+    const failure = settled.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+    if (failure) throw failure.reason;
+    return settled.map((lane) => (lane as PromiseFulfilledResult<Progress & { stopped?: StopReason }>).value);
+  }
+
   /** Moves a due restriction to `running`, counting what it affects (once; a restart keeps the first count). */
-  private async start(restrictionId: string): Promise<EnforcementOutcome | { outcome: 'running' }> {
+  private async start(
+    restrictionId: string,
+  ): Promise<Exclude<EnforcementOutcome, { outcome: 'completed' }> | { outcome: 'running'; stillAffected: number }> {
     return this.dataSource.transaction(async (manager) => {
       const restriction = await this.restrictions.lockById(manager, restrictionId);
       if (!restriction) return { outcome: 'skipped', reason: 'not_found' };
@@ -172,7 +196,7 @@ export class RestrictionEnforcementService {
       }
       if (restriction.enforcementState === 'running')
         this.logger.log(`restriction ${restrictionId}: resuming enforcement, ${stillAffected} bookings left`);
-      return { outcome: 'running' };
+      return { outcome: 'running', stillAffected };
     });
   }
 
