@@ -5,10 +5,12 @@ import { dateFromToday } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { freePort } from './support/service-processes';
 import {
+  blockLowerLaneSecondChunk,
   enforcementCompleted,
   instantFromNow,
   nightsOutOfBalance,
   seedBookings,
+  UPPER_LANE_FROM,
   waitForEnforcingWorker,
   waitForRestriction,
 } from './support/restriction-helpers';
@@ -111,7 +113,6 @@ describe('restriction enforcement recovery', () => {
   it('lifted while enforcement runs: it stops at once, the chunk in flight is rolled back, nothing is cancelled after the lift', async () => {
     const count = 8000;
     const prefix = 'LIFT';
-    const lowerHalf = '80000000-0000-0000-0000-000000000000';
     await seedBookings(stack.database.pool, {
       agencyId,
       checkIn: dateFromToday(6),
@@ -122,18 +123,13 @@ describe('restriction enforcement recovery', () => {
     });
     const { rows: halves } = await stack.database.pool.query(
       `SELECT count(*) FILTER (WHERE id >= $2)::int AS upper FROM bookings WHERE reference LIKE $1`,
-      [`${prefix}-%`, lowerHalf],
+      [`${prefix}-%`, UPPER_LANE_FROM],
     );
     const countedBefore = await restrictionCancellationsCounted();
     const blocker = await stack.database.pool.connect();
     try {
       // Blocks the lower lane in its second chunk; the upper lane runs to its end.
-      await blocker.query('BEGIN');
-      const { rows: middle } = await blocker.query(
-        `SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET ${Math.floor(ENFORCEMENT_CHUNK_SIZE * 1.5)} LIMIT 1`,
-        [`${prefix}-%`, lowerHalf],
-      );
-      await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
+      await blockLowerLaneSecondChunk(blocker, prefix);
       const created = await stack.operations.post('/v1/restrictions', {
         nationalities: ['MX'],
         effectiveFrom: instantFromNow(0),
@@ -332,7 +328,6 @@ describe('restriction enforcement recovery', () => {
     it('lifted while enforcement runs: the chunk in flight is rolled back, nothing is reduced after the lift', async () => {
       const count = 8000;
       const prefix = `LIFT${codes.lift}`;
-      const lowerHalf = '80000000-0000-0000-0000-000000000000';
       // Nights of their own: the live parties of the other lift tests fill theirs.
       await seedBookings(stack.database.pool, {
         agencyId: policyAgencyId,
@@ -344,17 +339,12 @@ describe('restriction enforcement recovery', () => {
       });
       const { rows: halves } = await stack.database.pool.query(
         `SELECT count(*) FILTER (WHERE id >= $2)::int AS upper FROM bookings WHERE reference LIKE $1`,
-        [`${prefix}-%`, lowerHalf],
+        [`${prefix}-%`, UPPER_LANE_FROM],
       );
       const reducedBeforeLift = halves[0].upper + ENFORCEMENT_CHUNK_SIZE;
       const blocker = await stack.database.pool.connect();
       try {
-        await blocker.query('BEGIN');
-        const { rows: middle } = await blocker.query(
-          `SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET ${Math.floor(ENFORCEMENT_CHUNK_SIZE * 1.5)} LIMIT 1`,
-          [`${prefix}-%`, lowerHalf],
-        );
-        await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
+        await blockLowerLaneSecondChunk(blocker, prefix);
         const created = await stack.operations.post('/v1/restrictions', {
           nationalities: [codes.lift],
           effectiveFrom: instantFromNow(0),
@@ -462,7 +452,6 @@ describe('restriction enforcement recovery, lanes one at a time', () => {
   it('the second lane waits for the first; a worker SIGKILLed in the first lane and restarted cancels every booking exactly once', async () => {
     const count = 8000;
     const prefix = 'SEQ';
-    const upperHalf = '80000000-0000-0000-0000-000000000000';
     await seedBookings(stack.database.pool, {
       agencyId,
       checkIn: dateFromToday(3),
@@ -477,19 +466,14 @@ describe('restriction enforcement recovery, lanes one at a time', () => {
         await stack.database.pool.query(
           `SELECT count(*) FILTER (WHERE id < $2)::int AS lower, count(*) FILTER (WHERE id >= $2)::int AS upper
              FROM bookings WHERE reference LIKE $1 AND status = 'cancelled'`,
-          [`${prefix}-%`, upperHalf],
+          [`${prefix}-%`, UPPER_LANE_FROM],
         )
       ).rows[0];
     const blocker = await stack.database.pool.connect();
     try {
       // Blocks the lower lane in its second chunk. Were the lanes side by side, the upper one
       // would meanwhile run to its end.
-      await blocker.query('BEGIN');
-      const { rows: middle } = await blocker.query(
-        `SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET ${Math.floor(ENFORCEMENT_CHUNK_SIZE * 1.5)} LIMIT 1`,
-        [`${prefix}-%`, upperHalf],
-      );
-      await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
+      await blockLowerLaneSecondChunk(blocker, prefix);
       const created = await stack.operations.post('/v1/restrictions', {
         nationalities: ['CA'],
         effectiveFrom: instantFromNow(0),
@@ -514,7 +498,7 @@ describe('restriction enforcement recovery, lanes one at a time', () => {
       const { rows: halves } = await stack.database.pool.query(
         `SELECT count(*) FILTER (WHERE id < $2)::int AS lower, count(*) FILTER (WHERE id >= $2)::int AS upper
            FROM bookings WHERE reference LIKE $1`,
-        [`${prefix}-%`, upperHalf],
+        [`${prefix}-%`, UPPER_LANE_FROM],
       );
       expect(await cancelledByLane()).toEqual(halves[0]);
       const { rows: notifications } = await stack.database.pool.query(

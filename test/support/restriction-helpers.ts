@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
+import { ENFORCEMENT_CHUNK_SIZE, ENFORCEMENT_LANES } from '#libs/enforcement';
 import { waitFor } from '../../scripts/harness';
 import { KalmaClient } from './kalma-client';
 
@@ -22,6 +23,24 @@ export async function waitForRestriction(
 }
 
 export const enforcementCompleted = (restriction: any): boolean => restriction.enforcement?.state === 'completed';
+
+/** Where the upper lane of enforcement starts: the lower lane has the ids below it. */
+export const UPPER_LANE_FROM = ENFORCEMENT_LANES[1].from;
+
+/**
+ * Opens a transaction on `blocker` that locks one seeded booking of the lower lane, in its
+ * second chunk (id order, the order enforcement locks in): that lane then waits there, with its
+ * first chunk committed, until the caller rolls back.
+ */
+export async function blockLowerLaneSecondChunk(blocker: PoolClient, referencePrefix: string): Promise<void> {
+  await blocker.query('BEGIN');
+  // (Found first, then locked alone: FOR UPDATE with OFFSET would lock every row skipped too.)
+  const { rows: middle } = await blocker.query(
+    `SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id OFFSET ${Math.floor(ENFORCEMENT_CHUNK_SIZE * 1.5)} LIMIT 1`,
+    [`${referencePrefix}-%`, UPPER_LANE_FROM],
+  );
+  await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [middle[0].id]);
+}
 
 /**
  * Inserts `count` confirmed bookings straight into the tables (much faster than HTTP), keeping
