@@ -45,6 +45,9 @@ interface Progress {
   reduced: number;
 }
 
+/** What a lane did, and why it stopped early if it did (the restriction gone, lifted, or completed by another run). */
+type LaneOutcome = Progress & { stopped?: StopReason };
+
 export type EnforcementOutcome =
   ({ outcome: 'completed' } & Progress) | { outcome: 'not_due'; remainingMs: number } | { outcome: 'skipped'; reason: StopReason };
 
@@ -157,9 +160,9 @@ export class RestrictionEnforcementService {
    * allSettled: when a lane fails (e.g. a deadlock), the other runs to its end before the job
    * fails and is retried, so the retry does not overlap a lane still running.
    */
-  private async runLanes(restrictionId: string, parallel: boolean): Promise<(Progress & { stopped?: StopReason })[]> {
+  private async runLanes(restrictionId: string, parallel: boolean): Promise<LaneOutcome[]> {
     if (!parallel) {
-      const lanes: (Progress & { stopped?: StopReason })[] = [];
+      const lanes: LaneOutcome[] = [];
       for (const range of ENFORCEMENT_LANES) {
         const lane = await this.enforceLane(restrictionId, range);
         lanes.push(lane);
@@ -170,7 +173,7 @@ export class RestrictionEnforcementService {
     const settled = await Promise.allSettled(ENFORCEMENT_LANES.map((range) => this.enforceLane(restrictionId, range)));
     const failure = settled.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
     if (failure) throw failure.reason;
-    return settled.map((lane) => (lane as PromiseFulfilledResult<Progress & { stopped?: StopReason }>).value);
+    return settled.map((lane) => (lane as PromiseFulfilledResult<LaneOutcome>).value);
   }
 
   /** Moves a due restriction to `running`, counting what it affects (once; a restart keeps the first count). */
@@ -201,7 +204,7 @@ export class RestrictionEnforcementService {
   }
 
   /** Enforces, chunk after chunk, on every affected booking whose id is in `range`. */
-  private async enforceLane(restrictionId: string, range: Omit<IdRange, 'after'>): Promise<Progress & { stopped?: StopReason }> {
+  private async enforceLane(restrictionId: string, range: Omit<IdRange, 'after'>): Promise<LaneOutcome> {
     let after: string | null = null;
     const progress: Progress = { cancelled: 0, reduced: 0 };
     for (;;) {
