@@ -58,8 +58,8 @@ describe('restriction enforcement recovery', () => {
       referencePrefix: prefix,
     });
 
-    // Hold one booking from the middle (in id order, the order enforcement locks in) so the
-    // enforcement is certainly mid-way, with chunks committed before it, when the worker dies.
+    // Hold one booking from the middle (in id order: with one check-in, the order enforcement takes
+    // them in) so the enforcement is certainly mid-way, with chunks committed before it, when the worker dies.
     const blocker = await stack.database.pool.connect();
     try {
       await blocker.query('BEGIN');
@@ -170,6 +170,88 @@ describe('restriction enforcement recovery', () => {
       expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
       // The metric counts committed cancellations only, not the rolled-back chunk's.
       expect((await restrictionCancellationsCounted()) - countedBefore).toBe(halves[0].upper + ENFORCEMENT_CHUNK_SIZE);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+  }, 120_000);
+
+  it('takes each lane by check-in: the earliest stays are cancelled first, and a chunk stays on a few nights', async () => {
+    const prefix = 'ORDER';
+    // Two early check-ins fill more than a chunk of the lower lane; the last one is blocked below.
+    const checkIns = [dateFromToday(20), dateFromToday(21), dateFromToday(22)];
+    const counts = [2500, 2500, 1000];
+    for (const [index, checkIn] of checkIns.entries()) {
+      await seedBookings(stack.database.pool, {
+        agencyId,
+        checkIn,
+        checkOut: dateFromToday(24 + index),
+        nationalities: ['NZ'],
+        count: counts[index],
+        referencePrefix: `${prefix}${index}`,
+      });
+    }
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    const seeded = `${prefix}_-%`;
+    const { rows: upper } = await stack.database.pool.query(
+      `SELECT count(*)::int AS count FROM bookings WHERE reference LIKE $1 AND id >= $2`,
+      [seeded, UPPER_LANE_FROM],
+    );
+    const blocker = await stack.database.pool.connect();
+    try {
+      // The lowest id of the last check-in in the lower lane: in id order it would be among the
+      // first bookings locked; by check-in it comes after every booking of the first two days.
+      await blocker.query('BEGIN');
+      const { rows: blocked } = await blocker.query(`SELECT id FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY id LIMIT 1`, [
+        `${prefix}2-%`,
+        UPPER_LANE_FROM,
+      ]);
+      await blocker.query(`SELECT id FROM bookings WHERE id = $1 FOR UPDATE`, [blocked[0].id]);
+      const created = await stack.operations.post('/v1/restrictions', {
+        nationalities: ['NZ'],
+        effectiveFrom: instantFromNow(0),
+        reason: 'Order test',
+      });
+      expect(created.status).toBe(201);
+      // The upper lane runs to its end; the lower one commits its first chunk and waits in its second.
+      await waitForRestriction(
+        stack.operations,
+        created.body.id,
+        (restriction) => restriction.enforcement.cancelledBookings >= upper[0].count + ENFORCEMENT_CHUNK_SIZE,
+        30_000,
+      );
+      const { rows: lowerCancelled } = await stack.database.pool.query(
+        `SELECT check_in::text AS "checkIn", count(*)::int AS count FROM bookings
+          WHERE reference LIKE $1 AND id < $2 AND status = 'cancelled' GROUP BY check_in ORDER BY check_in`,
+        [seeded, UPPER_LANE_FROM],
+      );
+      // Exactly the first chunk by (check-in, id), all of it on the first two check-ins.
+      expect(lowerCancelled.reduce((sum: number, row: { count: number }) => sum + row.count, 0)).toBe(ENFORCEMENT_CHUNK_SIZE);
+      expect(lowerCancelled.map((row: { checkIn: string }) => row.checkIn)).toEqual(checkIns.slice(0, 2));
+      const { rows: firstChunk } = await stack.database.pool.query(
+        `SELECT bool_and(status = 'cancelled') AS cancelled FROM (
+           SELECT status FROM bookings WHERE reference LIKE $1 AND id < $2 ORDER BY check_in, id LIMIT ${ENFORCEMENT_CHUNK_SIZE}) chunk`,
+        [seeded, UPPER_LANE_FROM],
+      );
+      expect(firstChunk[0].cancelled).toBe(true);
+
+      await blocker.query('ROLLBACK');
+      const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
+      expect(done.enforcement).toMatchObject({ affectedBookings: total, cancelledBookings: total });
+      const { rows } = await stack.database.pool.query(
+        `SELECT count(*) FILTER (WHERE status = 'cancelled' AND cancellation_restriction_id = $1)::int AS cancelled,
+                count(*) FILTER (WHERE status IN ('held', 'confirmed'))::int AS live
+           FROM bookings WHERE reference LIKE $2`,
+        [created.body.id, seeded],
+      );
+      expect(rows[0]).toEqual({ cancelled: total, live: 0 });
+      const { rows: notifications } = await stack.database.pool.query(
+        `SELECT count(*)::int AS notifications, count(DISTINCT data->>'bookingId')::int AS bookings
+           FROM notifications WHERE type = 'booking.cancelled' AND data->>'restrictionId' = $1`,
+        [created.body.id],
+      );
+      expect(notifications[0]).toEqual({ notifications: total, bookings: total });
+      expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
       blocker.release();

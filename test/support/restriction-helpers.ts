@@ -29,8 +29,8 @@ export const UPPER_LANE_FROM = ENFORCEMENT_LANES[1].from;
 
 /**
  * Opens a transaction on `blocker` that locks one seeded booking of the lower lane, in its
- * second chunk (id order, the order enforcement locks in): that lane then waits there, with its
- * first chunk committed, until the caller rolls back.
+ * second chunk (id order: the seeded bookings share one check-in, so this is the order enforcement
+ * takes them in): that lane then waits there, with its first chunk committed, until the caller rolls back.
  */
 export async function blockLowerLaneSecondChunk(blocker: PoolClient, referencePrefix: string): Promise<void> {
   await blocker.query('BEGIN');

@@ -8,7 +8,7 @@ import { Metrics } from '#libs/observability';
 import { NewNotification, NotificationsService } from '#libs/notifications';
 import type { RestrictionTarget } from '#libs/restrictions';
 import { BookingRow, CancellationReason, CancelledBooking } from './booking-row';
-import { AffectedBooking, BookingsRepository, IdRange, ReducedBooking } from './bookings.repository';
+import { AffectedBooking, BookingsRepository, ChunkCursor, IdRange, ReducedBooking } from './bookings.repository';
 
 /** What `cancelLocked` needs of a booking its caller locked. */
 export type LockedBooking = Pick<BookingRow, 'id' | 'status'>;
@@ -81,15 +81,16 @@ export class BookingCancellation {
 
   /**
    * Locks, in the caller's transaction, the next `limit` live bookings a restriction affects in
-   * `range` (id order), each with its outcome under its agency's party policy: a chunk of
-   * enforcement, handed back to `enforceLocked` (see `BookingsRepository.lockNextAffectedByRestriction`).
+   * `range` ((check-in, id) order), each with its outcome under its agency's party policy: a chunk
+   * of enforcement, handed back to `enforceLocked`, and where the next chunk starts (null: the
+   * range is done; see `BookingsRepository.lockNextAffectedByRestriction`).
    */
   async lockNextAffectedByRestriction(
     manager: EntityManager,
     target: RestrictionTarget,
     range: IdRange,
     limit: number,
-  ): Promise<AffectedBooking[]> {
+  ): Promise<{ locked: AffectedBooking[]; last: ChunkCursor | null }> {
     return this.bookings.lockNextAffectedByRestriction(manager, target, range, limit);
   }
 

@@ -80,13 +80,19 @@ export interface NightNationalityCount {
 /** Cancelled bookings column-wise, as `NotificationsService.insertCancellations` takes them. */
 export type CancelledColumns = CancellationNotices['columns'];
 
-/** A slice of the id space, `[from, below)`, walked in id order past `after`. */
+/** A slice of the id space, `[from, below)`, walked in (check-in, id) order past `after`. */
 export interface IdRange {
   from: string;
   /** Exclusive; null: to the end. */
   below: string | null;
-  /** The last id handled so far in this range; null: none yet. */
-  after: string | null;
+  /** The last booking handled so far in this range, in (check-in, id) order; null: none yet. */
+  after: ChunkCursor | null;
+}
+
+/** Where a chunk of enforcement ended: the last booking it took, in (check-in, id) order. */
+export interface ChunkCursor {
+  checkIn: string;
+  id: string;
 }
 
 /** A booking a restriction affects, locked, with what enforcement is to do with it. */
@@ -561,36 +567,56 @@ export class BookingsRepository {
   }
 
   /**
-   * Locks the next `limit` live bookings the restriction affects within `range`, in id order
-   * (the order every bulk cancellation locks bookings in, so none of them wait on each other
-   * in a circle), each with its outcome (`partyOutcomeExpression`, the same the preview counts)
-   * under its agency's party policy. Bookings changed meanwhile by someone else fail the re-check
-   * under `FOR UPDATE` and are not returned, so fewer than `limit` rows means the range is done:
-   * no new affected booking can appear, as admission refuses them, and a reduced one has no
-   * covered guest left. Only id, status and outcome are read: `BookingCancellation` returns the
-   * rows it changes.
+   * Locks the next `limit` live bookings the restriction affects within `range`, taken in
+   * (check-in, id) order, each with its outcome (`partyOutcomeExpression`, the same the preview
+   * counts) under its agency's party policy. Taking them by check-in keeps a chunk's stays on a
+   * few nights, so a chunk locks and updates a few nights' counters instead of every night of the
+   * window (other agencies' admissions wait for those locks), and the nights checked into soonest
+   * are done first. The chunk is found first without locks, then locked in id order (the order
+   * every bulk cancellation locks bookings in, so none of them wait on each other in a circle),
+   * between the cursors: no booking can enter that span meanwhile, as admission and amendment
+   * refuse stays a restriction covers, and a booking changed meanwhile by someone else fails the
+   * re-check under `FOR UPDATE` and is not returned. `last` is where the next chunk starts, null
+   * when the range is done. Only id, status and outcome are read: `BookingCancellation` returns
+   * the rows it changes.
    */
   async lockNextAffectedByRestriction(
     manager: EntityManager,
     target: RestrictionTarget,
     range: IdRange,
     limit: number,
-  ): Promise<AffectedBooking[]> {
+  ): Promise<{ locked: AffectedBooking[]; last: ChunkCursor | null }> {
     const condition = affectedBookingsCondition(target, 'b', 1);
-    // $3 holds the nationality codes of the condition.
     const next = condition.parameters.length + 1;
-    return manager.query(
+    // Both statements: $next..$next+1 the lane's ids, $next+2..$next+3 the chunk's start (exclusive;
+    // $1 is the window's first check-in). The lower bound on check_in is what the index scan starts
+    // from: written as an OR alone, it would not bound the scan, and each chunk would read the window.
+    const span = `${condition.sql}
+          AND b.id >= $${next}::uuid AND ($${next + 1}::uuid IS NULL OR b.id < $${next + 1}::uuid)
+          AND b.check_in >= COALESCE($${next + 2}::date, $1::date)
+          AND ($${next + 2}::date IS NULL OR b.check_in > $${next + 2}::date OR b.id > $${next + 3}::uuid)`;
+    const spanParameters = [...condition.parameters, range.from, range.below, range.after?.checkIn ?? null, range.after?.id ?? null];
+    const ends: { checkIn: string; id: string; taken: number }[] = await manager.query(
+      `SELECT chunk.check_in::text AS "checkIn", chunk.id, count(*) OVER ()::int AS taken
+         FROM (SELECT b.check_in, b.id FROM bookings b WHERE ${span} ORDER BY b.check_in, b.id LIMIT $${next + 4}) chunk
+        ORDER BY chunk.check_in DESC, chunk.id DESC
+        LIMIT 1`,
+      [...spanParameters, limit],
+    );
+    if (ends.length === 0) return { locked: [], last: null };
+    const end = ends[0];
+    // $3 holds the nationality codes of the condition.
+    const locked: AffectedBooking[] = await manager.query(
       `SELECT b.id, b.status, a.party_policy AS "partyPolicy",
               ${partyOutcomeExpression(target.coverage, 'b', 'a.party_policy', 3, next + 4)} AS outcome
          FROM bookings b JOIN agencies a ON a.id = b.agency_id
-        WHERE ${condition.sql}
-          AND b.id >= $${next}::uuid AND ($${next + 1}::uuid IS NULL OR b.id < $${next + 1}::uuid)
-          AND ($${next + 2}::uuid IS NULL OR b.id > $${next + 2}::uuid)
+        WHERE ${span}
+          AND b.check_in <= $${next + 5}::date AND (b.check_in < $${next + 5}::date OR b.id <= $${next + 6}::uuid)
         ORDER BY b.id
-        LIMIT $${next + 3}
         FOR UPDATE OF b`,
-      [...condition.parameters, range.from, range.below, range.after, limit, keptAdultsPath(target.coverage)],
+      [...spanParameters, keptAdultsPath(target.coverage), end.checkIn, end.id],
     );
+    return { locked, last: end.taken < limit ? null : { checkIn: end.checkIn, id: end.id } };
   }
 
   // --- idempotency -------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 export * from './bookings.module';
-export type { AffectedBooking, BookingListFilter, IdRange, NewBooking, ReducedBooking } from './bookings.repository';
+export type { AffectedBooking, BookingListFilter, ChunkCursor, IdRange, NewBooking, ReducedBooking } from './bookings.repository';
 export * from './bookings.service';
 export * from './bookings.controller';
 export * from './booking-cancellation';

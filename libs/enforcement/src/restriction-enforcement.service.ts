@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditChanges, AuditService, NewAuditEvent, systemOrigin } from '#libs/audit';
-import { BookingCancellation, GuestRemoval, IdRange } from '#libs/bookings';
+import { BookingCancellation, ChunkCursor, GuestRemoval, IdRange } from '#libs/bookings';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue, UrgentWork } from '#libs/jobs';
 import { Metrics } from '#libs/observability';
@@ -151,8 +151,8 @@ export class RestrictionEnforcementService {
   }
 
   /**
-   * The id space is split into lanes (each a chunk per transaction). Chunks of different lanes
-   * lock disjoint bookings and meet only briefly on the nights, so the lanes may run side by
+   * The id space is split into lanes (each a chunk per transaction, by check-in). Chunks of
+   * different lanes lock disjoint bookings and meet only briefly on the nights, so the lanes may run side by
    * side; that takes both cores of a small machine, and every night lock twice as often, which
    * other agencies' admissions wait for. A small ban does it and is over in seconds; a larger one
    * (`parallel` false) runs the lanes in turn: a third to a half slower, while admissions keep
@@ -205,7 +205,7 @@ export class RestrictionEnforcementService {
 
   /** Enforces, chunk after chunk, on every affected booking whose id is in `range`. */
   private async enforceLane(restrictionId: string, range: Omit<IdRange, 'after'>): Promise<LaneOutcome> {
-    let after: string | null = null;
+    let after: ChunkCursor | null = null;
     const progress: Progress = { cancelled: 0, reduced: 0 };
     for (;;) {
       const chunk = await this.enforceNextChunk(restrictionId, { ...range, after });
@@ -215,23 +215,23 @@ export class RestrictionEnforcementService {
       this.metrics.restrictionEnforcementReductions.inc(chunk.reduced);
       await this.scheduleDecisionDeadlines(restrictionId, chunk.decisions);
       if (chunk.stopped) return { ...progress, stopped: chunk.stopped };
-      if (chunk.lastId === null) return progress;
-      after = chunk.lastId;
+      if (chunk.last === null) return progress;
+      after = chunk.last;
     }
   }
 
   /**
-   * One chunk, one transaction: the bookings locked (id order), each cancelled or reduced as its
+   * One chunk, one transaction: the bookings locked (the next by check-in), each cancelled or reduced as its
    * outcome says, with nights and seats released and notifications written, and the progress
    * counters moved, which is also the last check that the restriction has not been lifted (else
-   * the chunk is rolled back). `lastId` is null when the range has nothing left; `decisions`
+   * the chunk is rolled back). `last` is null when the range has nothing left; `decisions`
    * are the reduced bookings now waiting for their agency's decision, with its deadline.
    */
   private async enforceNextChunk(
     restrictionId: string,
     range: IdRange,
-  ): Promise<Progress & { lastId: string | null; decisions: { bookingId: string; deadline: Date }[]; stopped?: StopReason }> {
-    const nothing = { cancelled: 0, reduced: 0, lastId: null, decisions: [] };
+  ): Promise<Progress & { last: ChunkCursor | null; decisions: { bookingId: string; deadline: Date }[]; stopped?: StopReason }> {
+    const nothing = { cancelled: 0, reduced: 0, last: null, decisions: [] };
     try {
       return await this.cancellation.transaction(async (manager) => {
         const restriction = await this.restrictions.findById(restrictionId, manager);
@@ -239,7 +239,7 @@ export class RestrictionEnforcementService {
         if (restriction.liftedAt) return { ...nothing, stopped: 'lifted' as const };
         if (restriction.enforcementState === 'completed') return { ...nothing, stopped: 'already_completed' as const };
         const target = targetOf(restriction);
-        const locked = await this.cancellation.lockNextAffectedByRestriction(manager, target, range, ENFORCEMENT_CHUNK_SIZE);
+        const { locked, last } = await this.cancellation.lockNextAffectedByRestriction(manager, target, range, ENFORCEMENT_CHUNK_SIZE);
         const deadline = new Date(this.clock.now().getTime() + this.config.PARTY_DECISION_HOURS * 3_600_000);
         const removal: GuestRemoval = {
           restrictionId,
@@ -266,8 +266,7 @@ export class RestrictionEnforcementService {
         const decisions = reduced
           .filter((booking) => booking.actionRequiredRestrictionId === restrictionId && booking.actionRequiredDeadline)
           .map((booking) => ({ bookingId: booking.id, deadline: new Date(booking.actionRequiredDeadline as Date) }));
-        const lastId = locked.length < ENFORCEMENT_CHUNK_SIZE ? null : locked[locked.length - 1].id;
-        return { ...progress, lastId, decisions };
+        return { ...progress, last, decisions };
       });
     } catch (error) {
       if (error instanceof LiftedDuringChunk) return { ...nothing, stopped: 'lifted' };
