@@ -151,10 +151,10 @@ export class RestrictionEnforcementService {
   }
 
   /**
-   * The id space is split into lanes (each a chunk per transaction, by check-in). Chunks of
-   * different lanes lock disjoint bookings and meet only briefly on the nights, so the lanes may run side by
-   * side; that takes both cores of a small machine, and every night lock twice as often, which
-   * other agencies' admissions wait for. A small ban does it and is over in seconds; a larger one
+   * The id space is split into lanes (each walked by check-in, a chunk per transaction). Chunks
+   * of different lanes lock disjoint bookings and meet only briefly on the nights, so the lanes
+   * may run side by side; that takes both cores of a small machine, and their nights' locks
+   * twice as often, which other agencies' admissions wait for. A small ban does it and is over in seconds; a larger one
    * (`parallel` false) runs the lanes in turn: a third to a half slower, while admissions keep
    * more of their rate (BENCHMARKS.md). Either way each lane is idempotent and restartable on its own.
    * allSettled: when a lane fails (e.g. a deadlock), the other runs to its end before the job
@@ -221,8 +221,8 @@ export class RestrictionEnforcementService {
   }
 
   /**
-   * One chunk, one transaction: the bookings locked (the next by check-in), each cancelled or reduced as its
-   * outcome says, with nights and seats released and notifications written, and the progress
+   * One chunk, one transaction: the next bookings by check-in locked, each cancelled or reduced
+   * as its outcome says, with nights and seats released and notifications written, and the progress
    * counters moved, which is also the last check that the restriction has not been lifted (else
    * the chunk is rolled back). `last` is null when the range has nothing left; `decisions`
    * are the reduced bookings now waiting for their agency's decision, with its deadline.
