@@ -30,6 +30,28 @@ describe('restriction enforcement recovery', () => {
     return Number(/^kalma_bookings_cancelled_total\{reason="restriction"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
   }
 
+  /**
+   * The seeded bookings (references LIKE `references`: seeded references start with a prefix, not
+   * the restriction id) are all cancelled by the restriction, each with one notification, and the
+   * nights balance.
+   */
+  async function expectEachCancelledOnce(restrictionId: string, references: string, count: number): Promise<void> {
+    const { rows } = await stack.database.pool.query(
+      `SELECT count(*) FILTER (WHERE status = 'cancelled' AND cancellation_restriction_id = $1)::int AS cancelled,
+              count(*) FILTER (WHERE status IN ('held', 'confirmed'))::int AS live
+         FROM bookings WHERE reference LIKE $2`,
+      [restrictionId, references],
+    );
+    expect(rows[0]).toEqual({ cancelled: count, live: 0 });
+    const { rows: notifications } = await stack.database.pool.query(
+      `SELECT count(*)::int AS notifications, count(DISTINCT data->>'bookingId')::int AS bookings
+         FROM notifications WHERE type = 'booking.cancelled' AND data->>'restrictionId' = $1`,
+      [restrictionId],
+    );
+    expect(notifications[0]).toEqual({ notifications: count, bookings: count });
+    expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+  }
+
   beforeAll(async () => {
     workerMetricsPort = await freePort();
     // A fast sweep so that the reconciler's re-trigger is seen within the test's patience.
@@ -89,21 +111,7 @@ describe('restriction enforcement recovery', () => {
 
       const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
       expect(done.enforcement).toMatchObject({ affectedBookings: count, cancelledBookings: count });
-      // The seeded references start with the prefix, not the restriction id: check them by prefix.
-      const { rows } = await stack.database.pool.query(
-        `SELECT count(*) FILTER (WHERE status = 'cancelled' AND cancellation_restriction_id = $1)::int AS cancelled,
-                count(*) FILTER (WHERE status IN ('held', 'confirmed'))::int AS live
-           FROM bookings WHERE reference LIKE $2`,
-        [created.body.id, `${prefix}-%`],
-      );
-      expect(rows[0]).toEqual({ cancelled: count, live: 0 });
-      const { rows: notifications } = await stack.database.pool.query(
-        `SELECT count(*)::int AS notifications, count(DISTINCT data->>'bookingId')::int AS bookings
-           FROM notifications WHERE type = 'booking.cancelled' AND data->>'restrictionId' = $1`,
-        [created.body.id],
-      );
-      expect(notifications[0]).toEqual({ notifications: count, bookings: count });
-      expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+      await expectEachCancelledOnce(created.body.id, `${prefix}-%`, count);
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
       blocker.release();
@@ -238,20 +246,7 @@ describe('restriction enforcement recovery', () => {
       await blocker.query('ROLLBACK');
       const done = await waitForRestriction(stack.operations, created.body.id, enforcementCompleted, 60_000);
       expect(done.enforcement).toMatchObject({ affectedBookings: total, cancelledBookings: total });
-      const { rows } = await stack.database.pool.query(
-        `SELECT count(*) FILTER (WHERE status = 'cancelled' AND cancellation_restriction_id = $1)::int AS cancelled,
-                count(*) FILTER (WHERE status IN ('held', 'confirmed'))::int AS live
-           FROM bookings WHERE reference LIKE $2`,
-        [created.body.id, seeded],
-      );
-      expect(rows[0]).toEqual({ cancelled: total, live: 0 });
-      const { rows: notifications } = await stack.database.pool.query(
-        `SELECT count(*)::int AS notifications, count(DISTINCT data->>'bookingId')::int AS bookings
-           FROM notifications WHERE type = 'booking.cancelled' AND data->>'restrictionId' = $1`,
-        [created.body.id],
-      );
-      expect(notifications[0]).toEqual({ notifications: total, bookings: total });
-      expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+      await expectEachCancelledOnce(created.body.id, seeded, total);
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
       blocker.release();
