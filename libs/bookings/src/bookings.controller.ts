@@ -4,7 +4,7 @@ import type { ApiHeaderOptions } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Principal, uuidParam } from '#libs/access';
 import { AuditEventDto, AuditHistoryDto, AuditOrigin, RequestOrigin } from '#libs/audit';
-import { ApiProblems, EmptyBody, ValidationFailed } from '#libs/shared';
+import { ApiProblems, EmptyBody, OutsideAgencyWriteLimit, ValidationFailed } from '#libs/shared';
 import { BookingAmendments } from './booking-amendment.service';
 import { BookingHttpAnswers, sendAnswer } from './booking-http-answers';
 import { BookingsService } from './bookings.service';
@@ -52,6 +52,7 @@ export class BookingsController {
   ) {}
 
   @Post()
+  @OutsideAgencyWriteLimit()
   @ApiOperation({
     summary: 'Book a stay (agent; operations with agencyId)',
     description:

@@ -145,6 +145,33 @@ export class AppConfig {
   @Min(1)
   RATE_LIMIT_PER_MINUTE = 600;
 
+  /**
+   * Most write requests of one agency (cancel, confirm, amend, …; not new bookings, which are
+   * admitted in shared batches) that one API process runs at once; the others wait in line
+   * without a database connection. Unset: a quarter of DATABASE_POOL_SIZE, at least 1, so one
+   * agency whose writes all wait on a lock never holds the connections every other agency needs.
+   */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  AGENCY_WRITE_CONCURRENCY?: number;
+
+  /** Most write requests of one agency waiting in line per API process; one more is 429 `rate_limited`. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  AGENCY_WRITE_QUEUE = 200;
+
+  /** Longest a write request waits in line for its agency's turn before it is 429 `rate_limited`. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  AGENCY_WRITE_MAX_WAIT_MS = 10_000;
+
   /** Requests failing authentication per client address per minute, across API processes; then 429. */
   @Transform(toInteger)
   @IsInt()
@@ -270,7 +297,12 @@ export class AppConfig {
 const SECRET_VARIABLES = new Set(['BOOTSTRAP_OPERATIONS_KEY']);
 
 /** Optional variables without a default (absent from `new AppConfig()`'s keys). */
-const OPTIONAL_VARIABLES = ['BOOTSTRAP_OPERATIONS_KEY', 'REDIS_CLUSTER_NODES'];
+const OPTIONAL_VARIABLES = ['BOOTSTRAP_OPERATIONS_KEY', 'REDIS_CLUSTER_NODES', 'AGENCY_WRITE_CONCURRENCY'];
+
+/** `AGENCY_WRITE_CONCURRENCY`, or a quarter of the pool (at least 1) when it is unset. */
+export function agencyWriteConcurrency(config: Pick<AppConfig, 'AGENCY_WRITE_CONCURRENCY' | 'DATABASE_POOL_SIZE'>): number {
+  return config.AGENCY_WRITE_CONCURRENCY ?? Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 4));
+}
 
 /** `redis://user:secret@host` → `redis://user:***@host`: a password in a URL never reaches the log. */
 function withoutPasswords(value: string): string {

@@ -17,6 +17,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly agencyWritesWaiting = new Gauge({
+    name: 'kalma_agency_writes_waiting',
+    help: "Write requests waiting in line for their agency's turn (AGENCY_WRITE_CONCURRENCY), all agencies together",
+    registers: [this.registry],
+  });
+
+  readonly agencyWritesRefused = new Counter({
+    name: 'kalma_agency_writes_refused_total',
+    help: 'Write requests answered 429 by the per-agency write limit: line_full (AGENCY_WRITE_QUEUE) or waited_too_long (AGENCY_WRITE_MAX_WAIT_MS)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
   readonly bookingsCreated = new Counter({
     name: 'kalma_bookings_created_total',
     help: 'Bookings created, by initial status (held or confirmed)',

@@ -143,7 +143,7 @@ export const PROBLEM_CATALOGUE = {
   rate_limited: {
     status: 429,
     description:
-      'too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds`',
+      "too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds`",
     members: { retryAfterSeconds: { type: 'integer', minimum: 1 } },
     required: ['retryAfterSeconds'],
   },
