@@ -17,7 +17,6 @@ import { AuditEventsController } from './audit/audit-events.controller';
 import { HealthController } from './health/health.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { MetricsController } from './metrics/metrics.controller';
-import { AgencyWriteLimitModule } from './agency-write-limit/agency-write-limit.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 
 /** The HTTP application: the domain modules of `libs/` plus their controllers. */
@@ -34,7 +33,6 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     AccessHttpModule,
     // After AccessHttpModule: its ApiKeyGuard must run first (limits are per API key).
     RateLimitModule,
-    AgencyWriteLimitModule,
     CapacityModule,
     BookingsModule,
     FlightsModule,

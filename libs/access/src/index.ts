@@ -9,3 +9,6 @@ export * from './webhook-url-policy';
 export * from './dto/uuid-param';
 export * from './auth-failure-limiter';
 export * from './request-authentication';
+export * from './agency-write-limit/agency-write-limit.decorators';
+export * from './agency-write-limit/agency-write-limit.interceptor';
+export * from './agency-write-limit/agency-write-limiter';

@@ -2,9 +2,9 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Quer
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ApiHeaderOptions } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, Principal, uuidParam } from '#libs/access';
+import { CurrentPrincipal, LimitedPerAgency, OutsideAgencyWriteLimit, Principal, uuidParam } from '#libs/access';
 import { AuditEventDto, AuditHistoryDto, AuditOrigin, RequestOrigin } from '#libs/audit';
-import { ApiProblems, EmptyBody, OutsideAgencyWriteLimit, ValidationFailed } from '#libs/shared';
+import { ApiProblems, EmptyBody, ValidationFailed } from '#libs/shared';
 import { BookingAmendments } from './booking-amendment.service';
 import { BookingHttpAnswers, sendAnswer } from './booking-http-answers';
 import { BookingsService } from './bookings.service';
@@ -136,6 +136,7 @@ export class BookingsController {
   }
 
   @Post(':id/confirm')
+  @LimitedPerAgency()
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm a held booking before its hold expires' })
   @ApiHeader(IF_MATCH)
@@ -152,6 +153,7 @@ export class BookingsController {
   }
 
   @Post(':id/cancel')
+  @LimitedPerAgency()
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a booking; its nights and seats are released' })
   @ApiHeader(IF_MATCH)
@@ -168,6 +170,7 @@ export class BookingsController {
   }
 
   @Post(':id/keep')
+  @LimitedPerAgency()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Keep a party a restriction reduced',
@@ -190,6 +193,7 @@ export class BookingsController {
   }
 
   @Put(':id/flights')
+  @LimitedPerAgency()
   @ApiOperation({
     summary: "Replace a booking's flights atomically",
     description:
@@ -211,6 +215,7 @@ export class BookingsController {
   }
 
   @Patch(':id')
+  @LimitedPerAgency()
   @ApiOperation({
     summary: 'Amend a held or confirmed booking: dates, party, flights, all or nothing',
     description:

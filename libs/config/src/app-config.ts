@@ -146,8 +146,8 @@ export class AppConfig {
   RATE_LIMIT_PER_MINUTE = 600;
 
   /**
-   * Most write requests of one agency (cancel, confirm, amend, …; not new bookings, which are
-   * admitted in shared batches) that one API process runs at once; the others wait in line
+   * Most write requests of one agency's agents (cancel, confirm, amend, …; not new bookings,
+   * which are admitted in shared batches) that one API process runs at once; the others wait in line
    * without a database connection. Unset: a quarter of DATABASE_POOL_SIZE, at least 1, so one
    * agency whose writes all wait on a lock never holds the connections every other agency needs.
    */

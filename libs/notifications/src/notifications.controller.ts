@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AgentsOnly, CurrentPrincipal, Principal } from '#libs/access';
+import { AgentsOnly, CurrentPrincipal, LimitedPerAgency, Principal } from '#libs/access';
 import { ApiProblems } from '#libs/shared';
 import { AcknowledgedDto, AcknowledgeDto, InboxQueryDto, NotificationDto, NotificationPageDto } from './dto/notification.dto';
 import { NotificationsService } from './notifications.service';
@@ -26,6 +26,7 @@ export class NotificationsController {
   }
 
   @Post('ack')
+  @LimitedPerAgency()
   @HttpCode(200)
   @ApiOperation({ summary: 'Acknowledge a notification and every older one (agent)' })
   @ApiOkResponse({ type: AcknowledgedDto })

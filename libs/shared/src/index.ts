@@ -14,4 +14,3 @@ export * from './validation/empty-body';
 export * from './openapi/problem-catalogue';
 export * from './openapi/api-properties';
 export * from './metadata/memoized-reflector';
-export * from './metadata/agency-write-limit';
