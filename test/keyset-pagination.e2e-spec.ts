@@ -120,6 +120,7 @@ describe('keyset pagination on (timestamp, id)', () => {
     ['/v1/agencies', 'agencies', 'createdAt'],
     ['/v1/restrictions', 'restrictions', 'createdAt'],
     [`/v1/flights?from=${dateFromToday(60)}&to=${dateFromToday(61)}`, 'flights', 'departureAt'],
+    ['/v1/routes/5d7c6f5e-2d4a-4c1b-9e8f-7a6b5c4d3e2f/suspensions', 'route-suspensions', 'from'],
   ] as const)('%s refuses a forged cursor whose timestamp PostgreSQL would not take (400, not 500)', async (path, list, key) => {
     const separator = path.includes('?') ? '&' : '?';
     for (const timestamp of ['2027-02-30T00:00:00.000000Z', 'yesterday', '0000-01-01T00:00:00Z']) {

@@ -358,29 +358,46 @@ describe('list pagination: every row exactly once, in the documented order (prop
     );
   }, 60_000);
 
-  it("a route's suspensions: all of them, by start (the list is not paginated)", async () => {
+  it("a route's suspensions: by start", async () => {
     await fc.assert(
-      fc.asyncProperty(rowCount, async (count) => {
-        run++;
-        const routeId = await seedRoute();
-        await pool.query(
-          `INSERT INTO route_suspensions (route_id, suspended_from, suspended_until, reason)
-           SELECT $1, now() + interval '30 days' + (n / 3) * interval '1.000007 seconds',
-                  CASE WHEN n % 2 = 0 THEN now() + interval '31 days' + (n / 3) * interval '1.000007 seconds' END, 'Paged ' || n
-             FROM generate_series(1, $2::int) AS n`,
-          [routeId, count],
-        );
-        const response = await agent.get(`/v1/routes/${routeId}/suspensions`);
-        expect(response.status).toBe(200);
-        expect(response.body.nextCursor).toBeNull();
-        const expected = await ids(`SELECT id FROM route_suspensions WHERE route_id = $1 ORDER BY suspended_from, id`, [routeId]);
-        expectRows(
-          `suspensions, ${count} seeded`,
-          response.body.data.map((row: { id: string }) => row.id),
-          expected,
-        );
-      }),
-      { numRuns: 4, endOnFailure: true },
+      fc.asyncProperty(
+        countAndPageSize,
+        pagesToChangeAfter,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async ([count, limit], changeAfter, where) => {
+          run++;
+          const routeId = await seedRoute();
+          // Three suspensions per start (ties on the first key), starts 1.000007 s apart.
+          await pool.query(
+            `INSERT INTO route_suspensions (route_id, suspended_from, suspended_until, reason)
+             SELECT $1, now() + interval '30 days' + (n / 3) * interval '1.000007 seconds',
+                    CASE WHEN n % 2 = 0 THEN now() + interval '31 days' + (n / 3) * interval '1.000007 seconds' END, 'Paged ' || n
+               FROM generate_series(1, $2::int) AS n`,
+            [routeId, count],
+          );
+          const ordered = () => ids(`SELECT id FROM route_suspensions WHERE route_id = $1 ORDER BY suspended_from, id`, [routeId]);
+          const model = new PagingModel(await ordered());
+          let added = 0;
+          const returned = await pageThrough(agent, `/v1/routes/${routeId}/suspensions`, {
+            limit,
+            betweenPages: async (pageIndex, idsSoFar) => {
+              if (!changeAfter.includes(pageIndex)) return;
+              // Starting somewhere among the seeded ones (or on one of their starts exactly).
+              const created = await ids(
+                `INSERT INTO route_suspensions (route_id, suspended_from, reason)
+                 SELECT $1, min(suspended_from) + floor($2::float8 * ($3::int / 3)) * interval '1.000007 seconds', 'Added'
+                   FROM route_suspensions WHERE route_id = $1
+                 HAVING count(*) > 0
+                 RETURNING id`,
+                [routeId, (where + 0.37 * added++) % 1, count],
+              );
+              model.added(created, idsSoFar);
+            },
+          });
+          expectRows(`suspensions, ${count} seeded, limit ${limit}`, returned, model.expected(await ordered()));
+        },
+      ),
+      RUNS,
     );
   }, 60_000);
 

@@ -256,6 +256,7 @@ const GOOD: Record<string, (context: Context) => Promise<RequestSpec>> = {
   'GET /v1/routes/{id}/suspensions': async (context) => ({
     caller: 'owner',
     path: `/v1/routes/${context.routeId}/suspensions`,
+    query: { limit: '5' },
     expect: 200,
   }),
   'POST /v1/routes/{id}/suspend': async (context) => {

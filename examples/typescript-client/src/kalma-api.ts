@@ -643,7 +643,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A route's suspensions, by start */
+        /** A route's suspensions, by start (then id), each with the flights it cancelled */
         get: operations["RoutesController_suspensions"];
         put?: never;
         post?: never;
@@ -2178,7 +2178,7 @@ export interface components {
              */
             type: "https://kalma.example/problems/payload-too-large";
         };
-        /** @description `rate_limited` (429): too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+        /** @description `rate_limited` (429): too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
         RateLimitedProblem: {
             /**
              * @description stable and machine-readable: branch on this
@@ -2355,10 +2355,10 @@ export interface components {
              */
             until: string | null;
         };
-        RouteSuspensionListDto: {
+        RouteSuspensionPageDto: {
             data: components["schemas"]["RouteSuspensionDto"][];
-            /** @description always null */
-            nextCursor: null;
+            /** @description null on the last page */
+            nextCursor: string | null;
         };
         /** @description `seats_exhausted` (409): a flight has not enough seats left; `shortFlights` says which and what is available */
         SeatsExhaustedProblem: {
@@ -2783,7 +2783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ForbiddenProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2870,7 +2870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2946,7 +2946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3053,7 +3053,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3160,7 +3160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3251,7 +3251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3359,7 +3359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3467,7 +3467,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3570,7 +3570,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3651,7 +3651,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ForbiddenProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3729,7 +3729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ForbiddenProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3848,7 +3848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["FlightMismatchProblem"] | components["schemas"]["NationalityRestrictedProblem"] | components["schemas"]["IdempotencyKeyReusedProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3926,7 +3926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4067,7 +4067,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["FlightMismatchProblem"] | components["schemas"]["NationalityRestrictedProblem"] | components["schemas"]["IdempotencyKeyReusedProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4189,7 +4189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4311,7 +4311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4450,7 +4450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["FlightMismatchProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4526,7 +4526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4648,7 +4648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4709,7 +4709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4816,7 +4816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4886,7 +4886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ForbiddenProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4954,7 +4954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5059,7 +5059,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5135,7 +5135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5251,7 +5251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5367,7 +5367,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5438,7 +5438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ForbiddenProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5523,7 +5523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5619,7 +5619,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5682,7 +5682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5769,7 +5769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5845,7 +5845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5962,7 +5962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6049,7 +6049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6109,7 +6109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6205,7 +6205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6281,7 +6281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6388,7 +6388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6410,7 +6410,11 @@ export interface operations {
     };
     RoutesController_suspensions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6425,7 +6429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RouteSuspensionListDto"];
+                    "application/json": components["schemas"]["RouteSuspensionPageDto"];
                 };
             };
             /** @description `validation_failed`: the body, a parameter or a header is not valid; every bad field is listed in `errors` */
@@ -6464,7 +6468,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UriTooLongProblem"];
                 };
             };
-            /** @description `rate_limited`: too many requests (per API key, and per client address for requests that fail authentication); retry after `retryAfterSeconds` */
+            /** @description `rate_limited`: too many requests (per API key, per client address for requests that fail authentication, and an agency's writes beyond what one API process lets wait in line); retry after `retryAfterSeconds` */
             429: {
                 headers: {
                     [name: string]: unknown;

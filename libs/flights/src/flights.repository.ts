@@ -121,12 +121,20 @@ export class FlightsRepository {
     return rows[0];
   }
 
-  /** A route's suspensions, each with the flights it cancelled. */
-  async listSuspensions(routeId: string): Promise<(RouteSuspensionRow & { cancelledFlightIds: string[] })[]> {
+  /** A route's suspensions by start, keyset-paginated on (start, id), each with the flights it cancelled. */
+  async listSuspensions(
+    routeId: string,
+    limit: number,
+    after?: { from: string; id: string },
+  ): Promise<(RouteSuspensionRow & { cancelledFlightIds: string[]; cursorFrom: string })[]> {
     return this.dataSource.query(
-      `SELECT ${SUSPENSION_COLUMNS}, ARRAY(SELECT f.id::text FROM flights f WHERE f.suspension_id = s.id ORDER BY f.id) AS "cancelledFlightIds"
-         FROM route_suspensions s WHERE s.route_id = $1 ORDER BY s.suspended_from, s.id`,
-      [routeId],
+      `SELECT ${SUSPENSION_COLUMNS}, ${cursorTimestampSql('s.suspended_from')} AS "cursorFrom",
+              ARRAY(SELECT f.id::text FROM flights f WHERE f.suspension_id = s.id ORDER BY f.id) AS "cancelledFlightIds"
+         FROM route_suspensions s
+        WHERE s.route_id = $1 AND ($2::timestamptz IS NULL OR (s.suspended_from, s.id) > ($2::timestamptz, $3::uuid))
+        ORDER BY s.suspended_from, s.id
+        LIMIT $4`,
+      [routeId, after?.from ?? null, after?.id ?? null, limit],
     );
   }
 

@@ -108,9 +108,20 @@ export class FlightsService {
     };
   }
 
-  async listSuspensions(routeId: string): Promise<(RouteSuspensionRow & { cancelledFlightIds: string[] })[]> {
+  async listSuspensions(
+    routeId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<RouteSuspensionRow & { cancelledFlightIds: string[] }>> {
+    const after = cursor ? decodeTimestampCursor('route-suspensions', cursor, 'from') : undefined;
     await this.getRoute(routeId);
-    return this.repository.listSuspensions(routeId);
+    const rows = await this.repository.listSuspensions(routeId, limit + 1, after);
+    const data = rows.slice(0, limit);
+    const last = data[data.length - 1];
+    return {
+      data,
+      nextCursor: rows.length > limit && last ? encodeCursor('route-suspensions', { from: last.cursorFrom, id: last.id }) : null,
+    };
   }
 
   // --- flights -------------------------------------------------------------------------------

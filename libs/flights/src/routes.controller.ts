@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags
 import { OperationsOnly, uuidParam } from '#libs/access';
 import { AuditOrigin, RequestOrigin } from '#libs/audit';
 import { ApiProblems, PageQueryDto } from '#libs/shared';
-import { CreateRouteDto, RouteDto, RoutePageDto, RouteSuspensionDto, RouteSuspensionListDto } from './dto/route.dto';
+import { CreateRouteDto, RouteDto, RoutePageDto, RouteSuspensionDto, RouteSuspensionPageDto } from './dto/route.dto';
 import { FlightsService } from './flights.service';
 
 @ApiTags('flights')
@@ -43,19 +43,19 @@ export class RoutesController {
   }
 
   @Get(':id/suspensions')
-  @ApiOperation({ summary: "A route's suspensions, by start" })
-  @ApiOkResponse({ type: RouteSuspensionListDto })
-  @ApiProblems(401, 404, 429)
-  async suspensions(@Param('id', uuidParam('Route')) id: string): Promise<RouteSuspensionListDto> {
-    const suspensions = await this.flights.listSuspensions(id);
+  @ApiOperation({ summary: "A route's suspensions, by start (then id), each with the flights it cancelled" })
+  @ApiOkResponse({ type: RouteSuspensionPageDto })
+  @ApiProblems(400, 401, 404, 429)
+  async suspensions(@Param('id', uuidParam('Route')) id: string, @Query() query: PageQueryDto): Promise<RouteSuspensionPageDto> {
+    const page = await this.flights.listSuspensions(id, query.limit ?? 50, query.cursor);
     return {
-      data: suspensions.map((suspension) =>
+      nextCursor: page.nextCursor,
+      data: page.data.map((suspension) =>
         RouteSuspensionDto.from(
           suspension,
           suspension.cancelledFlightIds.map((flightId) => ({ id: flightId })),
         ),
       ),
-      nextCursor: null,
     };
   }
 }

@@ -86,8 +86,7 @@ export class RouteSuspensionDto {
   }
 }
 
-/** Every suspension of a route (a handful at most, so a single page: nextCursor is always null). */
-export class RouteSuspensionListDto {
+export class RouteSuspensionPageDto {
   @ApiProperty({ type: [RouteSuspensionDto] }) data: RouteSuspensionDto[];
-  @ApiProperty({ type: 'null', description: 'always null' }) nextCursor: null;
+  @ApiProperty({ type: String, nullable: true, description: 'null on the last page' }) nextCursor: string | null;
 }

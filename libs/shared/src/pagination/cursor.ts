@@ -12,7 +12,15 @@ export interface Page<T> {
  * refused instead of silently starting that list somewhere arbitrary.
  */
 export type CursorList =
-  'agencies' | 'audit-events' | 'bookings' | 'flights' | 'notifications' | 'restrictions' | 'routes' | 'webhook-deliveries';
+  | 'agencies'
+  | 'audit-events'
+  | 'bookings'
+  | 'flights'
+  | 'notifications'
+  | 'restrictions'
+  | 'route-suspensions'
+  | 'routes'
+  | 'webhook-deliveries';
 
 /** Opaque keyset cursors: base64url of the list's name and the sort key of the last row returned. */
 export function encodeCursor(list: CursorList, position: Record<string, string | number>): string {
