@@ -90,6 +90,8 @@ export interface BookingBenchResult {
   p50Ms: number;
   p99Ms: number;
   refused: number;
+  /** The refusals by status and problem code, most frequent first. */
+  refusedByCode: Record<string, number>;
   errors: number;
   pgbenchTransactionsPerSecond: number | null;
   ratio: number | null;
@@ -174,19 +176,32 @@ export interface LoadRequest {
   body: string;
 }
 
+/** A booking the amendments may move, with the stay it was last sent to. */
+interface AmendableBooking {
+  id: string;
+  checkIn: string;
+  checkOut: string;
+}
+
 /**
  * With amendments, a share of the requests moves an existing booking (one of `amendable`) to a new
- * stay of the workload, with its flights where the workload has them; the rest book.
+ * stay of the workload, with its flights where the workload has them; the rest book. The new stay
+ * differs from the one the booking was last moved to: the same stay again changes nothing, which
+ * the API refuses (400), and at peak nights (3 check-ins, 2 to MAX_NIGHTS nights) one pick in
+ * twelve would be that.
  */
-function nextRequest(workload: BookingWorkload, today: string, flights: BenchFlights | null, amendable: string[]): LoadRequest {
+function nextRequest(workload: BookingWorkload, today: string, flights: BenchFlights | null, amendable: AmendableBooking[]): LoadRequest {
   if (amendable.length > 0 && Math.random() < workload.amendmentShare) {
-    const stay = stayOf(workload, today);
+    const booking = amendable[randomInt(0, amendable.length - 1)];
+    let stay = stayOf(workload, today);
+    while (stay.checkIn === booking.checkIn && stay.checkOut === booking.checkOut) stay = stayOf(workload, today);
+    Object.assign(booking, stay);
     const segments = flights
       ? { outboundFlightId: flights.outbound.get(stay.checkIn), returnFlightId: flights.return.get(stay.checkOut) }
       : {};
     return {
       method: 'PATCH',
-      path: `/v1/bookings/${amendable[randomInt(0, amendable.length - 1)]}`,
+      path: `/v1/bookings/${booking.id}`,
       body: JSON.stringify({ ...stay, ...segments }),
     };
   }
@@ -209,13 +224,18 @@ export function agentRequest(agentKey: () => string, next: () => LoadRequest): a
       };
     },
     onResponse: (status, body) => {
-      if (status >= 300 && refusalSamples.length < 3) refusalSamples.push(`${status} ${body.slice(0, 300)}`);
+      if (status < 300) return;
+      if (refusalSamples.length < 3) refusalSamples.push(`${status} ${body.slice(0, 300)}`);
+      const kind = `${status} ${/"code":"([a-z_]+)"/.exec(body)?.[1] ?? 'no code'}`;
+      refusalsByCode.set(kind, (refusalsByCode.get(kind) ?? 0) + 1);
     },
   };
 }
 
 /** The first few refusals of this process's loads, for the error that reports a failed warm-up. */
 const refusalSamples: string[] = [];
+/** Refusals of the measured load by status and problem code (`409 capacity_exhausted`), so that a count of non-2xx says what they were. */
+const refusalsByCode = new Map<string, number>();
 
 async function runHttpLoad(
   stack: BenchStack,
@@ -300,7 +320,7 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     await raiseCapacity(stack, workload, today);
     const flights = workload.withFlights ? await scheduleFlights(stack, workload, today) : null;
     // Bookings to amend (BENCH_AMENDMENTS): those the warm-up made, read once it is over.
-    const amendable: string[] = [];
+    const amendable: AmendableBooking[] = [];
     const next = (): LoadRequest => nextRequest(workload, today, flights, amendable);
     const agency = await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: 'Bench Travel' });
     const { key: agentKey } = await call(stack.apiUrls[0], stack.operationsKey, 'POST', `/v1/agencies/${agency.id}/api-keys`, {
@@ -319,10 +339,11 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     // Requests still in flight when the warm-up stopped commit meanwhile, not into the count.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     if (workload.amendmentShare > 0) {
-      const { rows } = await stack.pool.query<{ id: string }>(
-        `SELECT id FROM bookings WHERE status = 'confirmed' ORDER BY random() LIMIT 5000`,
+      const { rows } = await stack.pool.query<AmendableBooking>(
+        `SELECT id, to_char(check_in, 'YYYY-MM-DD') AS "checkIn", to_char(check_out, 'YYYY-MM-DD') AS "checkOut"
+           FROM bookings WHERE status = 'confirmed' ORDER BY random() LIMIT 5000`,
       );
-      amendable.push(...rows.map((row) => row.id));
+      amendable.push(...rows);
     }
     // Applied amendments are counted by the versions they added (nothing else changes a booking here).
     const { rows: before } = await stack.pool.query(
@@ -332,6 +353,7 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
     const apiCpu = await measureCpu(() => pidsOf(stack.processes));
     const postgresCpu = await measureCpu(() => localPostgresPids(stack.pool));
     const loadGeneratorStart = process.cpuUsage();
+    refusalsByCode.clear();
     const results = await runHttpLoad(stack, agentKey, next, DURATION_SECONDS);
     const loadGeneratorCpu = process.cpuUsage(loadGeneratorStart);
     const cpuMs = {
@@ -372,6 +394,7 @@ export async function runBookingsBench(workload: BookingWorkload = workloadFromE
       // autocannon reports p99 per instance; the larger of the instances' p99 bounds the combined p99 from above.
       p99Ms: Math.round(Math.max(...results.map((result) => result.latency.p99))),
       refused: non2xx,
+      refusedByCode: Object.fromEntries([...refusalsByCode].sort(([, first], [, second]) => second - first)),
       errors,
       pgbenchTransactionsPerSecond: ceiling === null ? null : Math.round(ceiling),
       ratio: ceiling ? Math.round((bookingsPerSecond / ceiling) * 100) / 100 : null,

@@ -30,6 +30,12 @@ function verdict(met: boolean | null): string {
   return met ? 'yes' : '**no**';
 }
 
+/** ` (409 capacity_exhausted 180, 412 version_mismatch 56)`: what the non-2xx answers were; empty when there were none. */
+function refusalKinds(byCode: Record<string, number>): string {
+  const kinds = Object.entries(byCode).map(([kind, count]) => `${kind} ${count}`);
+  return kinds.length > 0 ? ` (${kinds.join(', ')})` : '';
+}
+
 function machine(): string {
   const cpus = os.cpus();
   let postgres = 'unknown';
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
   rows.push({
     measure: `Bookings + amendments/s, ${amending.workload} (${amending.connections} connections, ${amending.apiProcesses} API processes)`,
     target: '—',
-    result: `${amending.bookingsAndAmendmentsPerSecond}/s (${amending.bookingsPerSecond} bookings, ${amending.amendmentsPerSecond} amendments); p50 ${amending.p50Ms} ms, p99 ${amending.p99Ms} ms; ${amending.errors} errors, ${amending.refused} non-2xx; invariant ${amending.invariantHolds ? 'holds' : 'BROKEN'}`,
+    result: `${amending.bookingsAndAmendmentsPerSecond}/s (${amending.bookingsPerSecond} bookings, ${amending.amendmentsPerSecond} amendments); p50 ${amending.p50Ms} ms, p99 ${amending.p99Ms} ms; ${amending.errors} errors, ${amending.refused} non-2xx${refusalKinds(amending.refusedByCode)}; invariant ${amending.invariantHolds ? 'holds' : 'BROKEN'}`,
     met: amending.invariantHolds ? null : false,
   });
   const apiMemory = Math.max(
