@@ -141,5 +141,11 @@ describe('one agency waiting on a lock does not starve the others', () => {
       { status: 'confirmed', bookings: count - 1 },
     ]);
     expect(await brokenInvariants(stack.database.pool)).toEqual([]);
+    // The operator is told which agency, once, not once per refusal.
+    const warnings = stack.apis[0]
+      .output()
+      .split('\n')
+      .filter((line) => line.includes(`refused a write of agency ${blockedAgencyId} with 429`));
+    expect(warnings).toHaveLength(1);
   });
 });

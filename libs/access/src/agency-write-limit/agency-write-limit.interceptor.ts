@@ -1,9 +1,17 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { defer, finalize, from, mergeMap, Observable } from 'rxjs';
-import { Metrics } from '#libs/observability';
+import { Metrics, rateLimitedWarning } from '#libs/observability';
 import { RateLimited } from '#libs/shared';
 import { AuthenticatedRequest } from '../principal';
-import { AgencyWriteLimiter } from './agency-write-limiter';
+import { AgencyWriteLimiter, AgencyWriteRefusal } from './agency-write-limiter';
+
+/** At most one warning about refused writes every this often (the count of those it stands for follows). */
+const WARNING_INTERVAL_MS = 10_000;
+
+const REFUSAL_REASONS: Record<AgencyWriteRefusal, string> = {
+  line_full: 'too many of its writes already waiting in line (AGENCY_WRITE_QUEUE)',
+  waited_too_long: 'a write waited in line longer than AGENCY_WRITE_MAX_WAIT_MS',
+};
 
 /**
  * Runs an agent's write request through its agency's line (`AgencyWriteLimiter`): at most
@@ -19,6 +27,9 @@ import { AgencyWriteLimiter } from './agency-write-limiter';
  */
 @Injectable()
 export class AgencyWriteLimitInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(AgencyWriteLimitInterceptor.name);
+  private readonly warn = rateLimitedWarning(this.logger, WARNING_INTERVAL_MS);
+
   constructor(
     private readonly limiter: AgencyWriteLimiter,
     private readonly metrics: Metrics,
@@ -37,6 +48,11 @@ export class AgencyWriteLimitInterceptor implements NestInterceptor {
         this.metrics.agencyWritesWaiting.set(this.limiter.waiting);
         if ('refused' in turn) {
           this.metrics.agencyWritesRefused.inc({ reason: turn.refused });
+          // The agency's id only: what its writes were about may name guests.
+          this.warn(
+            `refused a write of agency ${agencyId} with 429: ${REFUSAL_REASONS[turn.refused]}; ` +
+              'its writes may be stuck behind a lock (long transactions in pg_stat_activity)',
+          );
           throw new RateLimited(1);
         }
         return next.handle().pipe(finalize(() => turn.release()));
