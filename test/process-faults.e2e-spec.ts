@@ -45,11 +45,12 @@ describe('an API process SIGKILLed in the middle of a booking batch', () => {
   const VICTIM_CLIENTS = 16;
   const SURVIVOR_CLIENTS = 6;
   /**
-   * One connection per client and one to spare. Every cancellation takes its agency's inbox lock,
-   * so while one waits on the locked flight the others queue behind it, each holding a
-   * connection; with fewer connections than clients, a burst of cancellations could take them
-   * all and leave no booking batch a connection to be frozen with (the step-2 wait then timed
-   * out, now and then, on a loaded machine).
+   * One connection per client and one to spare. A cancellation of a booking on the locked flight
+   * waits for it holding a connection; with fewer connections than clients, a burst of such
+   * cancellations could take them all and leave no booking batch a connection to be frozen with
+   * (the step-2 wait then timed out, now and then, on a loaded machine). The per-agency write
+   * limit (`AGENCY_WRITE_CONCURRENCY`) now bounds that burst too; the spare pool stays so that
+   * this suite tests the kill, not that limit.
    */
   const poolSizeFor = (clients: number) => String(clients + 1);
 
