@@ -2,6 +2,7 @@ import { PoolClient } from 'pg';
 import { brokenInvariants } from './support/database-snapshot';
 import { dateFromToday, guest, HttpResult, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { scrapeMetrics } from './support/metrics';
 
 const POOL_SIZE = 4;
 /** Far more cancellations than the API has connections. */
@@ -81,12 +82,8 @@ describe('one agency waiting on a lock does not starve the others', () => {
     expect(await brokenInvariants(stack.database.pool)).toEqual([]);
   });
 
-  /** The value of one sample of the API's /metrics, or 0 when it has none yet. */
-  async function metric(sample: string): Promise<number> {
-    const text: string = (await other.get('/metrics')).body;
-    const line = text.split('\n').find((candidate) => candidate.startsWith(`${sample} `));
-    return line ? Number(line.slice(sample.length + 1)) : 0;
-  }
+  /** The value of one series of the API's /metrics, or 0 when it has none yet. */
+  const metric = async (series: string): Promise<number> => (await scrapeMetrics(stack.apis[0].baseUrl))(series);
 
   it('refuses what does not fit in line at once, and what waited too long later, both 429 rate_limited and with nothing written', async () => {
     const extra = 3;

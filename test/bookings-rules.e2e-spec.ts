@@ -1,5 +1,6 @@
 import { dateFromToday, guest, KalmaClient } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
+import { scrapeMetrics } from './support/metrics';
 import { pageThrough } from './support/pagination';
 
 /** Every validation rule of PRODUCT.md, and who may see and change which booking. */
@@ -24,15 +25,9 @@ describe('booking rules and access', () => {
     await stack?.stop();
   });
 
-  /** One scrape of the API's metrics: the value of a series written exactly so, labels included (absent, so 0, before its first sample). */
-  async function scrapeMetrics(): Promise<(series: string) => number> {
-    const lines = (await (await fetch(`${stack.apis[0].baseUrl}/metrics`)).text()).split('\n');
-    return (series) => Number(lines.find((line) => line.startsWith(`${series} `))?.slice(series.length + 1) ?? 0);
-  }
-
   /** The API's `kalma_bookings_cancelled_total` for one reason. */
   async function cancellationsCounted(reason: string): Promise<number> {
-    return (await scrapeMetrics())(`kalma_bookings_cancelled_total{reason="${reason}"}`);
+    return (await scrapeMetrics(stack.apis[0].baseUrl))(`kalma_bookings_cancelled_total{reason="${reason}"}`);
   }
 
   async function bookingCount(): Promise<number> {
@@ -158,7 +153,7 @@ describe('booking rules and access', () => {
 
     it('times admission in the metrics: one wait per request, one duration per batch', async () => {
       const counts = async (): Promise<Record<string, number>> => {
-        const count = await scrapeMetrics();
+        const count = await scrapeMetrics(stack.apis[0].baseUrl);
         return {
           waits: count('kalma_admission_wait_seconds_count'),
           batches: count('kalma_admission_batch_duration_seconds_count'),
