@@ -82,6 +82,52 @@ describe('one agency waiting on a lock does not starve the others', () => {
     expect(await brokenInvariants(stack.database.pool)).toEqual([]);
   });
 
+  it('several agencies stuck behind one night hold at most AGENCY_WRITE_CONCURRENCY_TOTAL connections, and new bookings and reads go on', async () => {
+    // With a pool of 4, each agency runs one write at a time and all agencies together three: four
+    // stuck agencies would otherwise hold every connection.
+    const stuckAgencies = await Promise.all(
+      Array.from(
+        { length: POOL_SIZE },
+        async () => new KalmaClient(stack.apis[0].baseUrl, (await stack.operations.createAgencyWithAgentKey()).agentKey),
+      ),
+    );
+    const booked = await Promise.all(
+      stuckAgencies.flatMap((client) =>
+        Array.from({ length: 3 }, () => client.createBooking({ ...stay(70), guests: [guest()] }).then((result) => ({ client, result }))),
+      ),
+    );
+    expect(booked.map(({ result }) => result.status)).toEqual(booked.map(() => 201));
+
+    const blocker: PoolClient = await stack.database.pool.connect();
+    let cancellations: Promise<HttpResult>[];
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM nights WHERE date = $1 FOR UPDATE', [stay(70).checkIn]);
+      cancellations = booked.map(({ client, result }) => client.post(`/v1/bookings/${result.body.id}/cancel`));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await metric('kalma_agency_writes_running')).toBe(POOL_SIZE - 1);
+      expect(await metric('kalma_agency_writes_waiting')).toBe(booked.length - (POOL_SIZE - 1));
+
+      const started = performance.now();
+      const [booking, list] = await Promise.all([
+        other.createBooking({ ...stay(80), guests: [guest()] }),
+        other.get('/v1/bookings?limit=10'),
+      ]);
+      const elapsedMs = performance.now() - started;
+      expect([booking.status, list.status]).toEqual([201, 200]);
+      // Without the total, the four agencies' writes held the whole pool: this waited 5 s, then failed with 503.
+      expect(elapsedMs).toBeLessThan(2_000);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+
+    const results = await Promise.all(cancellations);
+    expect(results.map((result) => result.status)).toEqual(results.map(() => 200));
+    expect(await metric('kalma_agency_writes_running')).toBe(0);
+    expect(await brokenInvariants(stack.database.pool)).toEqual([]);
+  });
+
   /** The value of one series of the API's /metrics, or 0 when it has none yet. */
   const metric = async (series: string): Promise<number> => (await scrapeMetrics(stack.apis[0].baseUrl))(series);
 

@@ -1,7 +1,7 @@
 import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '#libs/audit';
-import { agencyWriteConcurrency, AppConfig } from '#libs/config';
+import { agencyWriteConcurrency, agencyWriteConcurrencyTotal, AppConfig } from '#libs/config';
 import { AgencyWriteLimiter } from './agency-write-limit/agency-write-limiter';
 import { AccessRepository } from './access.repository';
 import { AgenciesController } from './agencies.controller';
@@ -36,6 +36,7 @@ export class AccessModule {}
       useFactory: (config: AppConfig) =>
         new AgencyWriteLimiter({
           concurrency: agencyWriteConcurrency(config),
+          totalConcurrency: agencyWriteConcurrencyTotal(config),
           maxWaiting: config.AGENCY_WRITE_QUEUE,
           maxWaitMs: config.AGENCY_WRITE_MAX_WAIT_MS,
         }),

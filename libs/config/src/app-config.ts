@@ -158,6 +158,18 @@ export class AppConfig {
   @Max(200)
   AGENCY_WRITE_CONCURRENCY?: number;
 
+  /**
+   * Most of those write requests, all agencies together, that one API process runs at once. Unset:
+   * the pool less a quarter of it (at least 1), so that several agencies whose writes wait on one
+   * locked night (every agency with stays on it) still leave connections for new bookings and reads.
+   */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  AGENCY_WRITE_CONCURRENCY_TOTAL?: number;
+
   /** Most write requests of one agency waiting in line per API process; one more is 429 `rate_limited`. */
   @Transform(toInteger)
   @IsInt()
@@ -297,11 +309,22 @@ export class AppConfig {
 const SECRET_VARIABLES = new Set(['BOOTSTRAP_OPERATIONS_KEY']);
 
 /** Optional variables without a default (absent from `new AppConfig()`'s keys). */
-const OPTIONAL_VARIABLES = ['BOOTSTRAP_OPERATIONS_KEY', 'REDIS_CLUSTER_NODES', 'AGENCY_WRITE_CONCURRENCY'];
+const OPTIONAL_VARIABLES = [
+  'BOOTSTRAP_OPERATIONS_KEY',
+  'REDIS_CLUSTER_NODES',
+  'AGENCY_WRITE_CONCURRENCY',
+  'AGENCY_WRITE_CONCURRENCY_TOTAL',
+];
 
 /** `AGENCY_WRITE_CONCURRENCY`, or a quarter of the pool (at least 1) when it is unset. */
 export function agencyWriteConcurrency(config: Pick<AppConfig, 'AGENCY_WRITE_CONCURRENCY' | 'DATABASE_POOL_SIZE'>): number {
   return config.AGENCY_WRITE_CONCURRENCY ?? Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 4));
+}
+
+/** `AGENCY_WRITE_CONCURRENCY_TOTAL`, or the pool less a quarter of it (at least 1) when it is unset. */
+export function agencyWriteConcurrencyTotal(config: Pick<AppConfig, 'AGENCY_WRITE_CONCURRENCY_TOTAL' | 'DATABASE_POOL_SIZE'>): number {
+  const pool = config.DATABASE_POOL_SIZE;
+  return config.AGENCY_WRITE_CONCURRENCY_TOTAL ?? Math.max(1, pool - Math.max(1, Math.floor(pool / 4)));
 }
 
 /** `redis://user:secret@host` → `redis://user:***@host`: a password in a URL never reaches the log. */

@@ -23,6 +23,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly agencyWritesRunning = new Gauge({
+    name: 'kalma_agency_writes_running',
+    help: 'Write requests of agents running, all agencies together; at most AGENCY_WRITE_CONCURRENCY_TOTAL',
+    registers: [this.registry],
+  });
+
   readonly agencyWritesRefused = new Counter({
     name: 'kalma_agency_writes_refused_total',
     help: 'Write requests answered 429 by the per-agency write limit: line_full (AGENCY_WRITE_QUEUE) or waited_too_long (AGENCY_WRITE_MAX_WAIT_MS)',

@@ -15,11 +15,12 @@ const REFUSAL_REASONS: Record<AgencyWriteRefusal, string> = {
 
 /**
  * Runs an agent's write request through its agency's line (`AgencyWriteLimiter`): at most
- * `AGENCY_WRITE_CONCURRENCY` at once in this process, the others waiting, without a database
- * connection, for a turn. Why: every write takes a connection for its whole transaction, also
- * while it waits on a lock, so one agency's burst of cancellations behind a locked night used to
- * take the whole pool, and every other agency's bookings and reads failed with 503 when the
- * pool's wait ran out. A write whose line is full, or that waited AGENCY_WRITE_MAX_WAIT_MS, is
+ * `AGENCY_WRITE_CONCURRENCY` at once in this process, and `AGENCY_WRITE_CONCURRENCY_TOTAL` of all
+ * agencies together; the others wait, without a database connection, for a turn. Why: every
+ * write takes a connection for its whole transaction, also while it waits on a lock, so one
+ * agency's burst of cancellations behind a locked night used to take the whole pool, and every
+ * other agency's bookings and reads failed with 503 when the pool's wait ran out; a night is
+ * shared by every agency with stays on it, so several agencies can be stuck behind it at once. A write whose line is full, or that waited AGENCY_WRITE_MAX_WAIT_MS, is
  * 429 `rate_limited` before anything of it runs. Operations keys are not limited. Interceptors
  * run after the guards, so the principal is known and a request over its rate limit never queues.
  * The turn is given back when the handler is done (its transaction over), not when the client
@@ -41,11 +42,11 @@ export class AgencyWriteLimitInterceptor implements NestInterceptor {
     if (!agencyId) return next.handle();
     return defer(() => {
       const turn = this.limiter.acquire(agencyId);
-      this.metrics.agencyWritesWaiting.set(this.limiter.waiting);
+      this.observeLines();
       return from(turn);
     }).pipe(
       mergeMap((turn) => {
-        this.metrics.agencyWritesWaiting.set(this.limiter.waiting);
+        this.observeLines();
         if ('refused' in turn) {
           this.metrics.agencyWritesRefused.inc({ reason: turn.refused });
           // The agency's id only: what its writes were about may name guests.
@@ -55,8 +56,18 @@ export class AgencyWriteLimitInterceptor implements NestInterceptor {
           );
           throw new RateLimited(1);
         }
-        return next.handle().pipe(finalize(() => turn.release()));
+        return next.handle().pipe(
+          finalize(() => {
+            turn.release();
+            this.observeLines();
+          }),
+        );
       }),
     );
+  }
+
+  private observeLines(): void {
+    this.metrics.agencyWritesWaiting.set(this.limiter.waiting);
+    this.metrics.agencyWritesRunning.set(this.limiter.running);
   }
 }

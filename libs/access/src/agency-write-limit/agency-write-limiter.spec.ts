@@ -9,11 +9,14 @@ interface Write {
   turn?: AgencyWriteTurn;
 }
 
+/** What the limiter should have answered each write so far: the specification, kept by hand. */
+type Expected = 'running' | 'waiting' | 'line_full' | 'waited_too_long' | 'released';
+
 describe('AgencyWriteLimiter', () => {
   beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
   afterEach(() => jest.useRealTimers());
 
-  const agencies = ['a', 'b'];
+  const agencies = ['a', 'b', 'c'];
   // Waits shorter than the longest wait in line, so that turns are handed on as well as timed out.
   const step = fc.oneof(
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('acquire' as const), agency: fc.constantFrom(...agencies) }) },
@@ -22,80 +25,104 @@ describe('AgencyWriteLimiter', () => {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 60 }) }) },
   );
 
-  it('runs at most `concurrency` per agency, lets the rest in first come first served, and refuses only a full line or a long wait', async () => {
+  it('runs at most `concurrency` per agency and `totalConcurrency` in all, lets in the oldest write that may run, and refuses only a full line or a long wait', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 5 }),
         fc.integer({ min: 0, max: 3 }),
         fc.array(step, { maxLength: 60 }),
-        async (concurrency, maxWaiting, steps) => {
+        async (concurrency, totalConcurrency, maxWaiting, steps) => {
           const maxWaitMs = 100;
-          const limiter = new AgencyWriteLimiter({ concurrency, maxWaiting, maxWaitMs });
-          // The model: per agency, the writes running and those waiting (in arrival order, with when they joined).
+          const limiter = new AgencyWriteLimiter({ concurrency, totalConcurrency, maxWaiting, maxWaitMs });
           let now = 0;
-          const running = new Map<string, Write[]>(agencies.map((agency) => [agency, []]));
-          const waiting = new Map<string, { write: Write; since: number }[]>(agencies.map((agency) => [agency, []]));
-
-          const settle = async (): Promise<void> => {
-            await flush();
-            for (const agency of agencies) {
-              // Whoever the limiter let in must be the first in line of the model, in order.
-              const line = waiting.get(agency)!;
-              while (line.length > 0 && line[0].write.turn) {
-                const { write } = line.shift()!;
-                if ('release' in write.turn!) running.get(agency)!.push(write);
-                else expect(write.turn).toEqual({ refused: 'waited_too_long' });
-              }
-              for (const { write, since } of line) {
-                expect(write.turn).toBeUndefined();
-                expect(now - since).toBeLessThanOrEqual(maxWaitMs);
-              }
-              expect(running.get(agency)!.length).toBeLessThanOrEqual(concurrency);
-              // Nobody waits while a turn is free.
-              if (line.length > 0) expect(running.get(agency)!.length).toBe(concurrency);
+          // The model: every write in arrival order, what it should have been answered, and when it began to wait.
+          const writes: { write: Write; expected: Expected; since: number }[] = [];
+          const running = (agency?: string) =>
+            writes.filter((entry) => entry.expected === 'running' && (agency === undefined || entry.write.agency === agency)).length;
+          const waitingOf = (agency: string) => writes.filter((entry) => entry.expected === 'waiting' && entry.write.agency === agency);
+          const mayRun = (agency: string) => running(agency) < concurrency && running() < totalConcurrency;
+          // A turn came free: the oldest waiting write whose agency is below its limit goes, while turns are left.
+          const grantFreeTurns = (): void => {
+            for (;;) {
+              const next = writes.find((entry) => entry.expected === 'waiting' && mayRun(entry.write.agency));
+              if (!next) return;
+              next.expected = 'running';
             }
-            expect(limiter.waiting).toBe([...waiting.values()].reduce((sum, line) => sum + line.length, 0));
+          };
+
+          const compare = async (): Promise<void> => {
+            await flush();
+            for (const { write, expected } of writes) {
+              if (expected === 'waiting') expect(write.turn).toBeUndefined();
+              else if (expected === 'running' || expected === 'released') expect(write.turn && 'release' in write.turn).toBe(true);
+              else expect(write.turn).toEqual({ refused: expected });
+            }
+            // The limits hold, and the limiter's own counts agree.
+            for (const agency of agencies) expect(running(agency)).toBeLessThanOrEqual(concurrency);
+            expect(running()).toBeLessThanOrEqual(totalConcurrency);
+            expect(limiter.running).toBe(running());
+            expect(limiter.waiting).toBe(writes.filter((entry) => entry.expected === 'waiting').length);
           };
 
           for (const action of steps) {
             if (action.kind === 'acquire') {
               const write: Write = { agency: action.agency };
-              const line = waiting.get(action.agency)!;
-              const full = running.get(action.agency)!.length === concurrency && line.length >= maxWaiting;
+              const line = waitingOf(action.agency);
+              const expected: Expected =
+                line.length === 0 && mayRun(action.agency) ? 'running' : line.length >= maxWaiting ? 'line_full' : 'waiting';
+              writes.push({ write, expected, since: now });
               void limiter.acquire(action.agency).then((turn) => (write.turn = turn));
-              await flush();
-              if (full) expect(write.turn).toEqual({ refused: 'line_full' });
-              else if (running.get(action.agency)!.length < concurrency) {
-                expect(write.turn && 'release' in write.turn).toBe(true);
-                running.get(action.agency)!.push(write);
-              } else line.push({ write, since: now });
             } else if (action.kind === 'release') {
-              const all = [...running.values()].flat();
+              const all = writes.filter((entry) => entry.expected === 'running');
               if (all.length === 0) continue;
-              const write = all[action.pick % all.length];
-              const turn = write.turn as { release: () => void };
+              const entry = all[action.pick % all.length];
+              const turn = entry.write.turn as { release: () => void };
               turn.release();
               // Releasing twice frees one turn only.
               if (action.twice) turn.release();
-              running.set(
-                write.agency,
-                running.get(write.agency)!.filter((other) => other !== write),
-              );
+              entry.expected = 'released';
+              grantFreeTurns();
             } else {
               // Timers fire one by one, so waiters that joined at different times leave in order.
               now += action.ms;
               await jest.advanceTimersByTimeAsync(action.ms);
+              for (const entry of writes)
+                if (entry.expected === 'waiting' && now - entry.since >= maxWaitMs) entry.expected = 'waited_too_long';
             }
-            await settle();
+            await compare();
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 
+  it("lets another agency's write in beside an agency whose writes all wait, up to the total", async () => {
+    const limiter = new AgencyWriteLimiter({ concurrency: 2, totalConcurrency: 3, maxWaiting: 5, maxWaitMs: 1_000 });
+    const stuck = await Promise.all([limiter.acquire('a'), limiter.acquire('a')]);
+    let third: AgencyWriteTurn | undefined;
+    void limiter.acquire('a').then((turn) => (third = turn));
+    const other = await limiter.acquire('b');
+    expect('release' in other).toBe(true);
+    // The total is reached: b's next write waits, and a's third write, which came first, still waits for a's own turn.
+    let next: AgencyWriteTurn | undefined;
+    void limiter.acquire('b').then((turn) => (next = turn));
+    await flush();
+    expect([third, next, limiter.waiting]).toEqual([undefined, undefined, 2]);
+    (stuck[0] as { release: () => void }).release();
+    await flush();
+    // a's turn came free and a's third write is the oldest that may run.
+    expect(third && 'release' in third).toBe(true);
+    expect(next).toBeUndefined();
+    (other as { release: () => void }).release();
+    await flush();
+    expect(next && 'release' in next).toBe(true);
+    expect(limiter.waiting).toBe(0);
+  });
+
   it('forgets an agency once nothing of it runs or waits', async () => {
-    const limiter = new AgencyWriteLimiter({ concurrency: 1, maxWaiting: 5, maxWaitMs: 1_000 });
+    const limiter = new AgencyWriteLimiter({ concurrency: 1, totalConcurrency: 1, maxWaiting: 5, maxWaitMs: 1_000 });
     const first = await limiter.acquire('a');
     const second = limiter.acquire('a');
     expect(limiter.waiting).toBe(1);
@@ -103,6 +130,7 @@ describe('AgencyWriteLimiter', () => {
     const granted = await second;
     expect(limiter.waiting).toBe(0);
     (granted as { release: () => void }).release();
+    expect(limiter.running).toBe(0);
     expect((limiter as unknown as { lines: Map<string, unknown> }).lines.size).toBe(0);
   });
 });
