@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditOrigin, AuditService, changesBetween } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { decodeTimestampCursor, encodeCursor, NotFound, Page } from '#libs/shared';
+import { decodeTimestampCursor, pageOf, NotFound, Page } from '#libs/shared';
 import { AccessRepository, AgencyRow } from './access.repository';
 import { PartyPolicy } from './party-policy';
 import { generateWebhookSecret } from './api-key-secret';
@@ -52,12 +52,7 @@ export class AgenciesService {
   async list(limit: number, cursor?: string): Promise<Page<AgencyRow>> {
     const after = cursor ? decodeTimestampCursor('agencies', cursor, 'createdAt') : undefined;
     const rows = await this.repository.listAgencies(limit + 1, after);
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return {
-      data,
-      nextCursor: rows.length > limit && last ? encodeCursor('agencies', { createdAt: last.cursorCreatedAt, id: last.id }) : null,
-    };
+    return pageOf(rows, limit, 'agencies', (row) => ({ createdAt: row.cursorCreatedAt, id: row.id }));
   }
 
   async update(

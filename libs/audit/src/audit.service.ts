@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { decodeTimestampCursor, encodeCursor, Page, ValidationFailed } from '#libs/shared';
+import { decodeTimestampCursor, pageOf, Page, ValidationFailed } from '#libs/shared';
 import type { AuditEventRow, NewAuditEvent } from './audit-event';
 import { AuditEventFilter, AuditRepository } from './audit.repository';
 
@@ -26,9 +26,7 @@ export class AuditService {
     if (filter.from && filter.to && filter.to <= filter.from) throw ValidationFailed.field('to', 'must be after from');
     const before = cursor ? decodeTimestampCursor('audit-events', cursor, 'at') : undefined;
     const rows = await this.repository.list(filter, limit + 1, before);
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > limit && last ? encodeCursor('audit-events', { at: last.cursorAt, id: last.id }) : null };
+    return pageOf(rows, limit, 'audit-events', (row) => ({ at: row.cursorAt, id: row.id }));
   }
 
   /** One entity's events, oldest first. */

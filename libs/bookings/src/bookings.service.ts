@@ -22,7 +22,7 @@ import {
   Clock,
   decodeTimestampCursor,
   DomainError,
-  encodeCursor,
+  pageOf,
   Forbidden,
   IdempotencyKeyReused,
   InvalidState,
@@ -135,12 +135,7 @@ export class BookingsService {
     }
     const before = cursor ? decodeTimestampCursor('bookings', cursor, 'createdAt') : undefined;
     const rows = await this.repository.list({ ...filter, agencyId: this.visibleAgency(principal) ?? filter.agencyId }, limit + 1, before);
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return {
-      data,
-      nextCursor: rows.length > limit && last ? encodeCursor('bookings', { createdAt: last.cursorCreatedAt, id: last.id }) : null,
-    };
+    return pageOf(rows, limit, 'bookings', (row) => ({ createdAt: row.cursorCreatedAt, id: row.id }));
   }
 
   async confirm(principal: Principal, id: string, precondition: VersionPrecondition | undefined, origin: AuditOrigin): Promise<BookingRow> {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
-import { addDays, decodeCursor, decodeTimestampCursor, encodeCursor, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
+import { addDays, decodeCursor, decodeTimestampCursor, pageOf, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
 import { AirportDirectory } from './airport-directory';
 import type { FlightRow, RouteRow, RouteSuspensionRow } from './flight-row';
 import { SeatsBelowReserved } from './flights.errors';
@@ -100,12 +100,7 @@ export class FlightsService {
   async listRoutes(limit: number, cursor?: string): Promise<Page<RouteRow>> {
     const after = cursor ? decodeRouteCursor(cursor) : undefined;
     const rows = await this.repository.listRoutes(limit + 1, after);
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return {
-      data,
-      nextCursor: rows.length > limit && last ? encodeCursor('routes', { origin: last.origin, destination: last.destination }) : null,
-    };
+    return pageOf(rows, limit, 'routes', (row) => ({ origin: row.origin, destination: row.destination }));
   }
 
   async listSuspensions(
@@ -116,12 +111,7 @@ export class FlightsService {
     const after = cursor ? decodeTimestampCursor('route-suspensions', cursor, 'from') : undefined;
     await this.getRoute(routeId);
     const rows = await this.repository.listSuspensions(routeId, limit + 1, after);
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return {
-      data,
-      nextCursor: rows.length > limit && last ? encodeCursor('route-suspensions', { from: last.cursorFrom, id: last.id }) : null,
-    };
+    return pageOf(rows, limit, 'route-suspensions', (row) => ({ from: row.cursorFrom, id: row.id }));
   }
 
   // --- flights -------------------------------------------------------------------------------
@@ -186,12 +176,7 @@ export class FlightsService {
     };
     const after = cursor ? decodeTimestampCursor('flights', cursor, 'departureAt') : undefined;
     const rows = await this.repository.listFlights(filter, limit + 1, after);
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return {
-      data,
-      nextCursor: rows.length > limit && last ? encodeCursor('flights', { departureAt: last.cursorDepartureAt, id: last.id }) : null,
-    };
+    return pageOf(rows, limit, 'flights', (row) => ({ departureAt: row.cursorDepartureAt, id: row.id }));
   }
 
   async updateFlight(id: string, changes: { seats?: number }, origin: AuditOrigin): Promise<FlightRow> {

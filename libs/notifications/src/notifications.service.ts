@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, encodeCursor, NotFound, Page } from '#libs/shared';
+import { decodeCursor, pageOf, NotFound, Page } from '#libs/shared';
 import { EntityManager } from 'typeorm';
 import { CancellationNotices, NewNotification, NotificationRow, NotificationsRepository } from './notifications.repository';
 
@@ -15,9 +15,7 @@ export class NotificationsService {
       limit: options.limit + 1,
       unacknowledgedOnly: options.unacknowledgedOnly,
     });
-    const data = rows.slice(0, options.limit);
-    const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > options.limit && last ? encodeCursor('notifications', { sequence: last.sequence }) : null };
+    return pageOf(rows, options.limit, 'notifications', (row) => ({ sequence: row.sequence }));
   }
 
   async acknowledgeUpTo(agencyId: string, notificationId: string): Promise<{ acknowledged: number; upTo: string }> {

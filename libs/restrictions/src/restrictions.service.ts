@@ -5,7 +5,7 @@ import { Principal } from '#libs/access';
 import { AuditOrigin, AuditService } from '#libs/audit';
 import { AppConfig } from '#libs/config';
 import { jobIds, JobQueue } from '#libs/jobs';
-import { Clock, decodeTimestampCursor, encodeCursor, FieldProblem, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
+import { Clock, decodeTimestampCursor, pageOf, FieldProblem, InvalidState, NotFound, Page, ValidationFailed } from '#libs/shared';
 import { CreateRestrictionDto } from './dto/restriction.dto';
 import { RestrictionRow } from './restriction-row';
 import { Coverage, statusOf, windowOf } from './restriction-rules';
@@ -88,12 +88,7 @@ export class RestrictionsService {
   async list(filter: RestrictionListFilter, limit: number, cursor?: string): Promise<Page<RestrictionRow>> {
     const before = cursor ? decodeTimestampCursor('restrictions', cursor, 'createdAt') : undefined;
     const rows = await this.repository.list(filter, limit + 1, before);
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return {
-      data,
-      nextCursor: rows.length > limit && last ? encodeCursor('restrictions', { createdAt: last.cursorCreatedAt, id: last.id }) : null,
-    };
+    return pageOf(rows, limit, 'restrictions', (row) => ({ createdAt: row.cursorCreatedAt, id: row.id }));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AgenciesService } from '#libs/access';
-import { decodeCursor, encodeCursor, NotFound, Page } from '#libs/shared';
+import { decodeCursor, pageOf, NotFound, Page } from '#libs/shared';
 import {
   AttemptRow,
   DeliveryRow,
@@ -49,11 +49,6 @@ export class WebhookDeliveriesService {
       : undefined;
     if (before !== undefined && !/^\d{1,18}$/.test(String(before))) decodeCursor('webhook-deliveries', '', ['sequence']);
     const rows = await this.repository.listForAgency(agencyId, { state: options.state, beforeSequence: before, limit: options.limit + 1 });
-    const data = rows.slice(0, options.limit);
-    const last = data[data.length - 1];
-    return {
-      data,
-      nextCursor: rows.length > options.limit && last ? encodeCursor('webhook-deliveries', { sequence: last.sequence }) : null,
-    };
+    return pageOf(rows, options.limit, 'webhook-deliveries', (row) => ({ sequence: row.sequence }));
   }
 }

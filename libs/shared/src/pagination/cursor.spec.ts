@@ -1,5 +1,6 @@
 import { ValidationFailed } from '../errors/domain-error';
-import { decodeCursor, decodeTimestampCursor, encodeCursor } from './cursor';
+import fc from 'fast-check';
+import { decodeCursor, decodeTimestampCursor, encodeCursor, pageOf } from './cursor';
 
 describe('cursors', () => {
   it('round-trips a position', () => {
@@ -44,5 +45,27 @@ describe('cursors', () => {
     ])('refuses %s (400, not a database error)', (_, position) => {
       expect(() => decodeTimestampCursor('bookings', encodeCursor('bookings', position), 'createdAt')).toThrow(ValidationFailed);
     });
+  });
+
+  it('pages through any list: every row once, in order, a cursor on every page but the last', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 40 }), fc.integer({ min: 1, max: 12 }), (values, limit) => {
+        const rows = values.map((value, sequence) => ({ sequence, value }));
+        // The query of a list: the rows after the cursor's position, limit + 1 of them.
+        const query = (after: number) => rows.filter((row) => row.sequence > after).slice(0, limit + 1);
+        const seen: typeof rows = [];
+        let after = -1;
+        for (;;) {
+          const page = pageOf(query(after), limit, 'notifications', (last) => ({ sequence: last.sequence }));
+          // Only the first page of an empty list is empty: a cursor never leads to nothing.
+          if (after !== -1) expect(page.data.length).toBeGreaterThan(0);
+          seen.push(...page.data);
+          if (page.nextCursor === null) break;
+          expect(page.data).toHaveLength(limit);
+          after = decodeCursor<{ sequence: number }>('notifications', page.nextCursor, ['sequence']).sequence;
+        }
+        expect(seen).toEqual(rows);
+      }),
+    );
   });
 });

@@ -27,6 +27,16 @@ export function encodeCursor(list: CursorList, position: Record<string, string |
   return Buffer.from(JSON.stringify({ list, ...position }), 'utf8').toString('base64url');
 }
 
+/**
+ * The page of a list whose query asked for `limit + 1` rows: the first `limit` of them, and a
+ * cursor at the last of those only when the extra row shows there is more.
+ */
+export function pageOf<T>(rows: T[], limit: number, list: CursorList, positionOf: (last: T) => Record<string, string | number>): Page<T> {
+  const data = rows.slice(0, limit);
+  const last = data[data.length - 1];
+  return { data, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(list, positionOf(last)) : null };
+}
+
 export function decodeCursor<T extends Record<string, string | number>>(list: CursorList, cursor: string, keys: (keyof T)[]): T {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
