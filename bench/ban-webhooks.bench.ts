@@ -14,6 +14,8 @@ const DELIVERY_TIMEOUT_MS = Number(process.env.BENCH_DELIVERY_TIMEOUT_SECONDS ??
 
 export interface BanWebhooksResult extends BanBenchResult {
   webhooksReceived: number;
+  /** Received by the time enforcement completed: how many went out beside it (the worker paces them, WEBHOOK_RATE_DURING_ENFORCEMENT). */
+  webhooksReceivedDuringEnforcement: number;
   effectiveFromToDeliveredSeconds: number | null;
   deliveryTargetSeconds: number;
   deliveryTargetMet: boolean;
@@ -43,6 +45,9 @@ export async function runBanWebhooksBench(): Promise<BanWebhooksResult> {
     return {
       ...result,
       webhooksReceived: receiver.ids.size,
+      webhooksReceivedDuringEnforcement: receiver.arrivedAt.filter(
+        (at) => at < Date.parse(result.effectiveFrom) + result.effectiveFromToCompletedMs,
+      ).length,
       effectiveFromToDeliveredSeconds: deliveredSeconds,
       deliveryTargetSeconds: DELIVERY_TARGET_SECONDS,
       deliveryTargetMet: deliveredSeconds !== null && deliveredSeconds <= DELIVERY_TARGET_SECONDS,

@@ -44,6 +44,8 @@ export interface WebhookBenchResult {
 /** Counts distinct webhook-ids (a retried delivery is counted once) and notes when a count is reached. */
 export class CountingReceiver {
   readonly ids = new Set<string>();
+  /** When each new webhook-id arrived (epoch ms), in order. */
+  readonly arrivedAt: number[] = [];
   requests = 0;
   /** Per path (an agency each): distinct webhook-ids and when the last new one arrived. */
   readonly byPath = new Map<string, { ids: Set<string>; lastAt: number }>();
@@ -67,6 +69,7 @@ export class CountingReceiver {
         const id = request.headers['webhook-id'];
         if (typeof id === 'string' && !this.ids.has(id)) {
           this.ids.add(id);
+          this.arrivedAt.push(Date.now());
           const agency = this.byPath.get(path) ?? { ids: new Set<string>(), lastAt: 0 };
           agency.ids.add(id);
           agency.lastAt = performance.now();

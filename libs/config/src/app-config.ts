@@ -267,6 +267,17 @@ export class AppConfig {
   @Max(1_000)
   WEBHOOK_CONCURRENCY = 100;
 
+  /**
+   * Webhook deliveries a worker process claims per second while it enforces a ban, all agencies
+   * together, shared fairly between them; full speed again once the ban's cancellations are done.
+   * The enforcement and other agencies' bookings keep the cores meanwhile (BENCHMARKS.md).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  WEBHOOK_RATE_DURING_ENFORCEMENT = 250;
+
   /** How long one webhook request may take before it counts as a failed attempt. */
   @Transform(toInteger)
   @IsInt()

@@ -3,6 +3,7 @@ import { AppConfig } from '#libs/config';
 import { UrgentWork } from '#libs/jobs';
 import { describeError, Metrics } from '#libs/observability';
 import { AttemptRecord, ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { DeliveryPacer } from './delivery-pacer';
 import { retryDelaySeconds } from './webhook-retry-policy';
 import { AttemptResult, WebhookSender } from './webhook-sender';
 
@@ -40,6 +41,12 @@ export interface DispatchSummary {
  * Requests outlive the round that claimed them: a round that ends (its budget spent) leaves its
  * slow requests running, counted against the next round's slots, instead of holding every other
  * agency's deliveries back until they time out.
+ *
+ * While this process enforces a ban (`UrgentWork`), claims take at most
+ * WEBHOOK_RATE_DURING_ENFORCEMENT deliveries a second, still shared out as above: the
+ * enforcement and other agencies' bookings keep the cores, an agency with nothing to do with
+ * the ban still gets its notification within a claim or two, and the ban's own backlog goes out
+ * at full speed once its cancellations are done.
  */
 @Injectable()
 export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShutdown {
@@ -56,6 +63,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
   /** The most requests one agency may have in flight, as the last claim computed it (see `claimDue`). */
   private share: number;
   private readonly recorder: OutcomeRecorder;
+  private readonly pacer: DeliveryPacer;
   /** Requests finished in this process so far: one that finished frees its agency's share, so a claim that found nothing may find more. */
   private completions = 0;
   /** Wakes the round in progress: a request finished, a claim came back, or it is time to claim again. */
@@ -74,6 +82,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     this.leaseSeconds = Math.ceil((2 * config.WEBHOOK_TIMEOUT_MS) / 1000) + 5;
     this.recorder = new OutcomeRecorder(repository, config, metrics, this.logger);
     this.share = Math.ceil(config.WEBHOOK_CONCURRENCY / 2);
+    this.pacer = new DeliveryPacer(config.WEBHOOK_RATE_DURING_ENFORCEMENT);
   }
 
   /** On shutdown, stop claiming; requests in flight finish and are recorded before the job ends. */
@@ -95,8 +104,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
 
   /** Handles `dispatch-webhooks`: one round, until nothing is due (or the round's time is up). */
   async dispatchDue(): Promise<DispatchSummary> {
-    // Ban enforcement running in this process goes first; the next round (a second later) delivers.
-    if (this.stopping || this.urgentWork.shouldDefer()) return { attempted: 0, delivered: 0, failed: 0 };
+    if (this.stopping) return { attempted: 0, delivered: 0, failed: 0 };
     const round = this.runRound();
     this.currentRound = round;
     try {
@@ -118,9 +126,16 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     let emptyClaim: { at: number; completions: number } | undefined;
     // The round's budget, claim intervals and claims' ages are timeouts: the monotonic clock, not the domain's.
     const deadline = performance.now() + ROUND_BUDGET_MS;
-    // No new claims while urgent work runs, or once the round's time is up (the round then ends).
-    const mayClaim = (): boolean => !this.stopping && !this.urgentWork.shouldDefer() && performance.now() < deadline;
+    // No new claims once the round's time is up (the round then ends).
+    const mayClaim = (): boolean => !this.stopping && performance.now() < deadline;
     const idle = (): boolean => emptyClaim !== undefined && emptyClaim.completions === this.completions;
+    // When the next claim may go: after the idle interval if the last found nothing, and, while a
+    // ban is enforced here, once the pace allows a burst of deliveries.
+    const claimNotBefore = (): number => {
+      const afterIdle = idle() ? (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS : 0;
+      const paced = this.urgentWork.isRunning() ? performance.now() + this.pacer.msUntilBurst() : 0;
+      return Math.max(afterIdle, paced);
+    };
 
     try {
       for (;;) {
@@ -129,10 +144,13 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
         // Room for as many again as can be in flight: each agency's second share waits here, ready.
         const room = 2 * concurrency - this.inFlight.size - claimed.length;
         const waitingToClaim = !claiming && room > 0 && mayClaim();
-        if (waitingToClaim && !(idle() && performance.now() < (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS)) {
+        const notBefore = waitingToClaim ? claimNotBefore() : 0;
+        if (waitingToClaim && performance.now() >= notBefore) {
           const completions = this.completions;
-          claiming = this.repository.claimDue(Math.min(CLAIM_LIMIT, room), this.leaseSeconds, { concurrency, inHand: this.inHand }).then(
+          const limit = Math.min(CLAIM_LIMIT, room, this.pacer.available(this.urgentWork.isRunning()));
+          claiming = this.repository.claimDue(limit, this.leaseSeconds, { concurrency, inHand: this.inHand }).then(
             (claim) => {
+              this.pacer.take(claim.claimedCount);
               for (const delivery of claim.deliveries) this.inHand.set(delivery.agencyId, (this.inHand.get(delivery.agencyId) ?? 0) + 1);
               claimed.push(...claim.deliveries);
               if (claim.share !== null) this.share = claim.share;
@@ -159,8 +177,8 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
         let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          // Held back only by the idle interval: come back when it is over.
-          if (waitingToClaim) timer = setTimeout(resolve, Math.max(1, (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS - performance.now()));
+          // Held back by the idle interval or the pace: come back when it is over.
+          if (waitingToClaim) timer = setTimeout(resolve, Math.max(1, notBefore - performance.now()));
         });
         if (timer) clearTimeout(timer);
       }
