@@ -549,10 +549,16 @@ describe('webhook URL policy (private addresses not allowed)', () => {
 describe('a ban and its webhooks in one worker', () => {
   let stack: KalmaStack;
   let receiver: WebhookReceiver;
+  /** WEBHOOK_RATE_DURING_ENFORCEMENT of this stack; a paced claim takes a fifth of a second's worth. */
+  const rate = 100;
 
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
-    stack = await startKalmaStack({ apiCount: 1, workerCount: 1, env: { WEBHOOK_DISPATCH_INTERVAL_MS: '200' } });
+    stack = await startKalmaStack({
+      apiCount: 1,
+      workerCount: 1,
+      env: { WEBHOOK_DISPATCH_INTERVAL_MS: '200', WEBHOOK_RATE_DURING_ENFORCEMENT: String(rate) },
+    });
   });
 
   afterAll(async () => {
@@ -560,10 +566,10 @@ describe('a ban and its webhooks in one worker', () => {
     await receiver?.stop();
   });
 
-  it('cancels every booking of the ban before the worker starts sending their webhooks, then sends them all', async () => {
+  it("sends the ban's webhooks at WEBHOOK_RATE_DURING_ENFORCEMENT while it cancels, then all of them", async () => {
     const agency = await stack.operations.createAgencyWithAgentKey(undefined, `${receiver.baseUrl}/ban`);
-    // 12,000 bookings: three chunks per enforcement lane, so deliveries would start mid-enforcement
-    // if the dispatcher did not wait (it used to, as soon as the first chunk committed).
+    // 12,000 bookings: three chunks per enforcement lane, so deliveries at full speed would start
+    // mid-enforcement, as soon as the first chunk committed (they once did).
     const bookings = 12_000;
     await stack.database.pool.query(
       `WITH seeded AS (
@@ -597,10 +603,17 @@ describe('a ban and its webhooks in one worker', () => {
     );
     expect(new Set(delivered.map((request) => request.id)).size).toBe(bookings);
 
-    const { rows } = await stack.database.pool.query<{ first: Date }>(
-      `SELECT min(a.attempted_at) AS first FROM webhook_attempts a JOIN notifications n ON n.id = a.notification_id WHERE n.agency_id = $1`,
+    // The last chunk began at the latest cancellation: the lanes were still running, so every
+    // attempt before it was paced, at most a burst plus the rate since the enforcement started.
+    const { rows } = await stack.database.pool.query<{ lastChunkAt: Date; attemptsBefore: number }>(
+      `WITH last AS (SELECT max(cancelled_at) AS at FROM bookings WHERE agency_id = $1)
+       SELECT last.at AS "lastChunkAt",
+              (SELECT count(*)::int FROM webhook_attempts a JOIN notifications n ON n.id = a.notification_id
+                WHERE n.agency_id = $1 AND a.attempted_at < last.at) AS "attemptsBefore"
+         FROM last`,
       [agency.agencyId],
     );
-    expect(rows[0].first.getTime()).toBeGreaterThanOrEqual(Date.parse(enforced.body.enforcement.completedAt));
+    const pacedSeconds = (rows[0].lastChunkAt.getTime() - Date.parse(enforced.body.enforcement.startedAt)) / 1000;
+    expect(rows[0].attemptsBefore).toBeLessThanOrEqual(rate / 5 + rate * Math.max(pacedSeconds, 0));
   }, 90_000);
 });
