@@ -1,4 +1,5 @@
 import { PoolClient } from 'pg';
+import { ELSEWHERE_CHECK_MS } from '#libs/jobs';
 import { dateFromToday } from './support/kalma-client';
 import { KalmaStack, startKalmaStack } from './support/kalma-stack';
 import { enforcementCompleted, nightsOutOfBalance, seedBookings, waitForRestriction } from './support/restriction-helpers';
@@ -7,7 +8,9 @@ import { waitFor, WebhookReceiver } from './support/webhook-receiver';
 /** Deliveries a second while the worker enforces a ban (WEBHOOK_RATE_DURING_ENFORCEMENT); a claim takes a fifth of a second's worth. */
 const RATE = 20;
 const BURST = RATE / 5;
-const OTHER_NOTIFICATIONS = 120;
+/** Two workers: one enforces the ban, and both pace their deliveries (the other learns of the ban from PostgreSQL). */
+const WORKERS = 2;
+const OTHER_NOTIFICATIONS = 300;
 /** How long the test holds the ban's enforcement in progress while it counts deliveries. */
 const HELD_MS = 3_000;
 
@@ -15,7 +18,8 @@ const HELD_MS = 3_000;
  * While a worker enforces a ban it delivers webhooks at a trickle, so that the cancellations and
  * other agencies' bookings keep the cores (BENCHMARKS.md), yet an agency the ban does not touch
  * still gets its notifications within a second or two, not after the ban; once the ban is done,
- * the rest goes out at full speed. The enforcement is held in progress by a transaction of the
+ * the rest goes out at full speed. Every worker paces, not only the one enforcing: they share
+ * the database, and on a small machine the cores. The enforcement is held in progress by a transaction of the
  * test that locks the night its bookings begin on (a chunk locks its nights last).
  */
 describe('webhooks while a ban is enforced', () => {
@@ -26,7 +30,7 @@ describe('webhooks while a ban is enforced', () => {
     receiver = await new WebhookReceiver().start();
     stack = await startKalmaStack({
       apiCount: 1,
-      workerCount: 1,
+      workerCount: WORKERS,
       env: { WEBHOOK_DISPATCH_INTERVAL_MS: '200', WEBHOOK_RATE_DURING_ENFORCEMENT: String(RATE) },
     });
   });
@@ -71,6 +75,8 @@ describe('webhooks while a ban is enforced', () => {
         (waiting) => waiting >= 1,
         10_000,
       );
+      // The other worker asks PostgreSQL at most every ELSEWHERE_CHECK_MS whether a ban is being enforced.
+      await new Promise((resolve) => setTimeout(resolve, ELSEWHERE_CHECK_MS + 1_000));
 
       insertedAt = Date.now();
       const { rows } = await stack.database.pool.query<{ id: string }>(
@@ -88,8 +94,8 @@ describe('webhooks while a ban is enforced', () => {
       expect(arrivals.length).toBeGreaterThan(0);
       expect(Math.min(...arrivals) - insertedAt).toBeLessThan(2_000);
       expect(arrivals.length).toBeGreaterThanOrEqual((RATE * HELD_MS) / 1000 / 2);
-      // …and never more than the pace allows (a full burst at the start): unpaced, all 120 arrive within a second.
-      expect(arrivals.length).toBeLessThanOrEqual(BURST + (RATE * (Date.now() - insertedAt)) / 1000);
+      // …and never more than the pace allows each worker (a full burst at the start): unpaced, all arrive within a second.
+      expect(arrivals.length).toBeLessThanOrEqual(WORKERS * (BURST + (RATE * (Date.now() - insertedAt)) / 1000));
       const enforcing = await stack.operations.get(`/v1/restrictions/${restrictionId}`);
       expect(enforcing.body.enforcement.state).toBe('running');
     } finally {

@@ -1,7 +1,8 @@
-import { Module } from '@nestjs/common';
+import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { AuditModule } from '#libs/audit';
 import { BookingsModule } from '#libs/bookings';
-import { RestrictionsModule } from '#libs/restrictions';
+import { UrgentWork } from '#libs/jobs';
+import { RestrictionsModule, RestrictionsService } from '#libs/restrictions';
 import { RestrictionEnforcementService } from './restriction-enforcement.service';
 
 /** Ban enforcement: cancels the bookings a restriction affects. Depends on bookings and restrictions; neither depends on it. */
@@ -10,4 +11,17 @@ import { RestrictionEnforcementService } from './restriction-enforcement.service
   providers: [RestrictionEnforcementService],
   exports: [RestrictionEnforcementService],
 })
-export class EnforcementModule {}
+export class EnforcementModule implements OnApplicationBootstrap {
+  constructor(
+    private readonly urgentWork: UrgentWork,
+    private readonly restrictions: RestrictionsService,
+  ) {}
+
+  /**
+   * A ban enforced by another worker is urgent here too: the workers share the database, and on
+   * a small machine the cores. PostgreSQL says whether one runs (`enforcement_state`).
+   */
+  onApplicationBootstrap(): void {
+    this.urgentWork.watchElsewhere(() => this.restrictions.anyEnforcementRunning());
+  }
+}

@@ -315,6 +315,14 @@ export class RestrictionsRepository {
     return returnedRows(result)[0];
   }
 
+  /** Whether any restriction's enforcement is running (in whichever worker). */
+  async anyEnforcementRunning(): Promise<boolean> {
+    const rows: { running: boolean }[] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM restrictions r WHERE r.enforcement_state = 'running' AND r.lifted_at IS NULL) AS running`,
+    );
+    return rows[0].running;
+  }
+
   /** Restrictions in effect (not lifted, effectiveFrom passed) whose enforcement has not completed. */
   async dueForEnforcement(limit: number): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(

@@ -217,6 +217,11 @@ export class RestrictionsService {
     return this.repository.markEnforcementCompleted(manager, id);
   }
 
+  /** Whether any restriction's enforcement is running, in this worker or another. */
+  async anyEnforcementRunning(): Promise<boolean> {
+    return this.repository.anyEnforcementRunning();
+  }
+
   /** Restrictions in effect whose enforcement has not completed. */
   async dueForEnforcement(limit: number): Promise<string[]> {
     return this.repository.dueForEnforcement(limit);

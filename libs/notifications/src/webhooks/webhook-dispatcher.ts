@@ -42,7 +42,7 @@ export interface DispatchSummary {
  * slow requests running, counted against the next round's slots, instead of holding every other
  * agency's deliveries back until they time out.
  *
- * While this process enforces a ban (`UrgentWork`), claims take at most
+ * While a ban is being enforced, here or by another worker (`UrgentWork`), claims take at most
  * WEBHOOK_RATE_DURING_ENFORCEMENT deliveries a second, still shared out as above: the
  * enforcement and other agencies' bookings keep the cores, an agency with nothing to do with
  * the ban still gets its notification within a claim or two, and the ban's own backlog goes out
