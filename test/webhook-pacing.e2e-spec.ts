@@ -119,5 +119,17 @@ describe('webhooks while a ban is enforced', () => {
     const ids = receiver.received.map((request) => request.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(await nightsOutOfBalance(stack.database.pool)).toEqual([]);
+    // Each worker said when it slowed down and when it went back to full speed (the one not
+    // enforcing learns of the end up to ELSEWHERE_CHECK_MS late).
+    for (const worker of stack.workers) {
+      const lines = await waitFor(
+        () => worker.output().split('\n'),
+        (output) => output.some((line) => line.includes('webhook deliveries at full speed')),
+        5_000,
+      );
+      const paced = lines.findIndex((line) => line.includes(`webhook deliveries paced at ${RATE}/s`));
+      expect(paced).toBeGreaterThanOrEqual(0);
+      expect(lines.findIndex((line) => line.includes('webhook deliveries at full speed'))).toBeGreaterThan(paced);
+    }
   });
 });

@@ -270,8 +270,8 @@ export class AppConfig {
   /**
    * Webhook deliveries each worker process claims per second while a ban is being enforced (by
    * it or another worker), all agencies together, shared fairly between them; full speed again
-   * once the ban's cancellations are done.
-   * The enforcement and other agencies' bookings keep the cores meanwhile (BENCHMARKS.md).
+   * once the ban's cancellations are done. The enforcement and other agencies' bookings keep the
+   * cores meanwhile (BENCHMARKS.md).
    */
   @Transform(toInteger)
   @IsInt()

@@ -64,6 +64,8 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
   private share: number;
   private readonly recorder: OutcomeRecorder;
   private readonly pacer: DeliveryPacer;
+  /** Whether the last look found a ban being enforced (deliveries paced): a change is logged. */
+  private paced = false;
   /** Requests finished in this process so far: one that finished frees its agency's share, so a claim that found nothing may find more. */
   private completions = 0;
   /** Wakes the round in progress: a request finished, a claim came back, or it is time to claim again. */
@@ -133,7 +135,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     // ban is enforced here, once the pace allows a burst of deliveries.
     const claimNotBefore = (): number => {
       const afterIdle = idle() ? (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS : 0;
-      const paced = this.urgentWork.isRunning() ? performance.now() + this.pacer.msUntilBurst() : 0;
+      const paced = this.pacedNow() ? performance.now() + this.pacer.msUntilBurst() : 0;
       return Math.max(afterIdle, paced);
     };
 
@@ -147,7 +149,7 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
         const notBefore = waitingToClaim ? claimNotBefore() : 0;
         if (waitingToClaim && performance.now() >= notBefore) {
           const completions = this.completions;
-          const limit = Math.min(CLAIM_LIMIT, room, this.pacer.available(this.urgentWork.isRunning()));
+          const limit = Math.min(CLAIM_LIMIT, room, this.pacer.available(this.pacedNow()));
           claiming = this.repository.claimDue(limit, this.leaseSeconds, { concurrency, inHand: this.inHand }).then(
             (claim) => {
               this.pacer.take(claim.claimedCount);
@@ -190,6 +192,17 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     if (summary.attempted > 0)
       this.logger.log(`webhook round: ${summary.attempted} attempted, ${summary.delivered} delivered, ${summary.failed} given up`);
     return summary;
+  }
+
+  /** Whether deliveries are paced now (a ban is being enforced); logs when that changes, so an operator sees why webhooks slowed. */
+  private pacedNow(): boolean {
+    const paced = this.urgentWork.isRunning();
+    if (paced !== this.paced) {
+      this.paced = paced;
+      if (paced) this.logger.log(`a ban is being enforced: webhook deliveries paced at ${this.config.WEBHOOK_RATE_DURING_ENFORCEMENT}/s`);
+      else this.logger.log('no ban being enforced any more: webhook deliveries at full speed');
+    }
+    return paced;
   }
 
   /**
