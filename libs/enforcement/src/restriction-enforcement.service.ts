@@ -104,7 +104,7 @@ export class RestrictionEnforcementService {
     this.logger.log(
       `restriction ${restrictionId}: enforcing on ${started.stillAffected} bookings, lanes ${parallel ? 'side by side' : 'one after the other'}`,
     );
-    // Urgent: this process's webhook deliveries go at a trickle until the cancellations are done (see UrgentWork).
+    // Urgent: webhook deliveries (this worker's at once, the others' within a second) go at a trickle until the cancellations are done (see UrgentWork).
     const lanes = await this.urgentWork.run(() => this.runLanes(restrictionId, parallel));
     const cancelled = lanes.reduce((sum, lane) => sum + lane.cancelled, 0);
     const reduced = lanes.reduce((sum, lane) => sum + lane.reduced, 0);

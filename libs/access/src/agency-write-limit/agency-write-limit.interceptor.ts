@@ -20,8 +20,9 @@ const REFUSAL_REASONS: Record<AgencyWriteRefusal, string> = {
  * write takes a connection for its whole transaction, also while it waits on a lock, so one
  * agency's burst of cancellations behind a locked night used to take the whole pool, and every
  * other agency's bookings and reads failed with 503 when the pool's wait ran out; a night is
- * shared by every agency with stays on it, so several agencies can be stuck behind it at once. A write whose line is full, or that waited AGENCY_WRITE_MAX_WAIT_MS, is
- * 429 `rate_limited` before anything of it runs. Operations keys are not limited. Interceptors
+ * shared by every agency with stays on it, so several agencies can be stuck behind it at once.
+ * A write whose line is full, or that waited AGENCY_WRITE_MAX_WAIT_MS, is 429 `rate_limited`
+ * before anything of it runs. Operations keys are not limited. Interceptors
  * run after the guards, so the principal is known and a request over its rate limit never queues.
  * The turn is given back when the handler is done (its transaction over), not when the client
  * goes away: a client that drops its requests cannot free turns its writes still hold.

@@ -132,11 +132,10 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     const mayClaim = (): boolean => !this.stopping && performance.now() < deadline;
     const idle = (): boolean => emptyClaim !== undefined && emptyClaim.completions === this.completions;
     // When the next claim may go: after the idle interval if the last found nothing, and, while a
-    // ban is enforced here, once the pace allows a burst of deliveries.
-    const claimNotBefore = (): number => {
+    // ban is being enforced (`paced`), once the pace allows a burst of deliveries.
+    const claimNotBefore = (paced: boolean): number => {
       const afterIdle = idle() ? (emptyClaim?.at ?? 0) + IDLE_CLAIM_INTERVAL_MS : 0;
-      const paced = this.pacedNow() ? performance.now() + this.pacer.msUntilBurst() : 0;
-      return Math.max(afterIdle, paced);
+      return Math.max(afterIdle, paced ? performance.now() + this.pacer.msUntilBurst() : 0);
     };
 
     try {
@@ -146,10 +145,11 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
         // Room for as many again as can be in flight: each agency's second share waits here, ready.
         const room = 2 * concurrency - this.inFlight.size - claimed.length;
         const waitingToClaim = !claiming && room > 0 && mayClaim();
-        const notBefore = waitingToClaim ? claimNotBefore() : 0;
+        const paced = waitingToClaim && this.pacedNow();
+        const notBefore = waitingToClaim ? claimNotBefore(paced) : 0;
         if (waitingToClaim && performance.now() >= notBefore) {
           const completions = this.completions;
-          const limit = Math.min(CLAIM_LIMIT, room, this.pacer.available(this.pacedNow()));
+          const limit = Math.min(CLAIM_LIMIT, room, this.pacer.available(paced));
           claiming = this.repository.claimDue(limit, this.leaseSeconds, { concurrency, inHand: this.inHand }).then(
             (claim) => {
               this.pacer.take(claim.claimedCount);
