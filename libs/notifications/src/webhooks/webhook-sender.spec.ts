@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { AppConfig } from '#libs/config';
 import { Clock } from '#libs/shared';
-import { WebhookSender } from './webhook-sender';
+import { WebhookSender, WebhookSigner } from './webhook-sender';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
@@ -16,6 +17,7 @@ describe('WebhookSender', () => {
   let server: Server;
   let baseUrl: string;
   let received: Received[];
+  let sockets: unknown[];
   let respond: (request: IncomingMessage, response: ServerResponse) => void;
 
   function sender(overrides: Partial<AppConfig> = {}): WebhookSender {
@@ -29,6 +31,7 @@ describe('WebhookSender', () => {
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
         received.push({ headers: request.headers, body });
+        sockets.push(request.socket);
         respond(request, response);
       });
     });
@@ -39,6 +42,7 @@ describe('WebhookSender', () => {
 
   beforeEach(() => {
     received = [];
+    sockets = [];
     respond = (_, response) => response.writeHead(204).end();
   });
 
@@ -55,7 +59,7 @@ describe('WebhookSender', () => {
       data: { bookingId: 'b', reference: 'KAL-1' },
     });
     const result = await webhooks.send({ id: 'msg_1', url: `${baseUrl}/hook`, secret: SECRET, body });
-    webhooks.onApplicationShutdown();
+    await webhooks.onApplicationShutdown();
 
     expect(result).toMatchObject({ outcome: 'delivered', statusCode: 204, error: null });
     expect(received).toHaveLength(1);
@@ -74,7 +78,7 @@ describe('WebhookSender', () => {
     respond = (_, response) => response.writeHead(503).end('busy');
     const webhooks = sender();
     const result = await webhooks.send({ id: 'msg_2', url: baseUrl, secret: SECRET, body: '{}' });
-    webhooks.onApplicationShutdown();
+    await webhooks.onApplicationShutdown();
     expect(result).toMatchObject({ outcome: 'http_error', statusCode: 503, error: 'HTTP 503' });
   });
 
@@ -82,7 +86,7 @@ describe('WebhookSender', () => {
     respond = (_, response) => response.writeHead(302, { location: `${baseUrl}/elsewhere` }).end();
     const webhooks = sender();
     const result = await webhooks.send({ id: 'msg_3', url: baseUrl, secret: SECRET, body: '{}' });
-    webhooks.onApplicationShutdown();
+    await webhooks.onApplicationShutdown();
     expect(result.outcome).toBe('http_error');
     expect(result.statusCode).toBe(302);
     expect(received).toHaveLength(1);
@@ -92,7 +96,7 @@ describe('WebhookSender', () => {
     respond = () => undefined; // never answers
     const webhooks = sender({ WEBHOOK_TIMEOUT_MS: 200 });
     const result = await webhooks.send({ id: 'msg_4', url: baseUrl, secret: SECRET, body: '{}' });
-    webhooks.onApplicationShutdown();
+    await webhooks.onApplicationShutdown();
     expect(result.outcome).toBe('timeout');
     expect(result.durationMs).toBeGreaterThanOrEqual(190);
     expect(result.durationMs).toBeLessThan(2_000);
@@ -102,7 +106,7 @@ describe('WebhookSender', () => {
     const webhooks = sender({ WEBHOOK_ALLOW_PRIVATE_URLS: false });
     const literal = await webhooks.send({ id: 'msg_5', url: baseUrl, secret: SECRET, body: '{}' });
     const resolved = await webhooks.send({ id: 'msg_6', url: baseUrl.replace('127.0.0.1', 'localhost'), secret: SECRET, body: '{}' });
-    webhooks.onApplicationShutdown();
+    await webhooks.onApplicationShutdown();
     expect(literal).toMatchObject({ outcome: 'refused_address', statusCode: null });
     expect(resolved).toMatchObject({ outcome: 'refused_address', statusCode: null });
     expect(resolved.error).toMatch(/internal address/);
@@ -117,8 +121,48 @@ describe('WebhookSender', () => {
     await new Promise((resolve) => closed.close(resolve));
     const webhooks = sender();
     const result = await webhooks.send({ id: 'msg_7', url: `http://127.0.0.1:${port}/`, secret: SECRET, body: '{}' });
-    webhooks.onApplicationShutdown();
+    await webhooks.onApplicationShutdown();
     expect(result).toMatchObject({ outcome: 'network_error', statusCode: null });
     expect(result.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('reports a receiver that closes the connection without answering', async () => {
+    respond = (request) => request.socket.destroy();
+    const webhooks = sender();
+    const result = await webhooks.send({ id: 'msg_8', url: baseUrl, secret: SECRET, body: '{}' });
+    await webhooks.onApplicationShutdown();
+    expect(result).toMatchObject({ outcome: 'network_error', statusCode: null });
+    expect(result.error).not.toBe('');
+  });
+
+  it('reuses kept-alive connections for the next deliveries to the same receiver', async () => {
+    const webhooks = sender();
+    for (let index = 0; index < 6; index++) await webhooks.send({ id: `msg_ka_${index}`, url: baseUrl, secret: SECRET, body: '{}' });
+    await webhooks.onApplicationShutdown();
+    expect(received).toHaveLength(6);
+    // A request sent the moment the one before it is answered may find that connection not yet
+    // back in the pool and open a second one; after that the two are reused in turn.
+    expect(new Set(sockets).size).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('WebhookSigner', () => {
+  it('signs exactly as the Standard Webhooks reference library, for any id, time and body', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }),
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        (key, id, at, body) => {
+          const secret = `whsec_${Buffer.from(key).toString('base64')}`;
+          expect(new WebhookSigner(secret).sign(id, at, body)).toBe(new Webhook(secret).sign(id, at, body));
+        },
+      ),
+    );
+  });
+
+  it('refuses a secret the reference library refuses', () => {
+    expect(() => new WebhookSigner('whsec_')).toThrow();
   });
 });
