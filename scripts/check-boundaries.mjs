@@ -26,7 +26,7 @@ const OWNERS = {
   bookings: ['bookings', 'idempotency_keys', 'agency_held_guests'],
   capacity: ['nights'],
   flights: ['routes', 'route_suspensions', 'flights'],
-  notifications: ['notifications', 'webhook_attempts'],
+  notifications: ['notifications', 'webhook_attempts', 'webhook_pace'],
   // Kept by triggers on bookings (see the migration LivePartyCounts), read and folded for the ban preview.
   restrictions: ['restrictions', 'live_party_counts'],
 };

@@ -268,8 +268,8 @@ export class AppConfig {
   WEBHOOK_CONCURRENCY = 100;
 
   /**
-   * Webhook deliveries each worker process claims per second while a ban is being enforced (by
-   * it or another worker), all agencies together, shared fairly between them; full speed again
+   * Webhook deliveries all worker processes together claim per second while a ban is being
+   * enforced, all agencies together, shared fairly between them; full speed again
    * once the ban's cancellations are done. The enforcement and other agencies' bookings keep the
    * cores meanwhile (BENCHMARKS.md).
    */

@@ -13,6 +13,7 @@ import { AuditEvents1764440000000 } from './1764440000000-audit-events';
 import { LivePartyCounts1764450000000 } from './1764450000000-live-party-counts';
 import { WebhookFairness1764450000001 } from './1764450000001-webhook-fairness';
 import { ConfigurationCause1764460000000 } from './1764460000000-configuration-cause';
+import { SharedWebhookPace1764470000000 } from './1764470000000-shared-webhook-pace';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   LivePartyCounts1764450000000,
   WebhookFairness1764450000001,
   ConfigurationCause1764460000000,
+  SharedWebhookPace1764470000000,
 ];

@@ -207,6 +207,14 @@ export interface WebhookAttemptsTable {
   succeeded: boolean;
 }
 
+/** Table `webhook_pace`. */
+export interface WebhookPaceTable {
+  id: boolean;
+  tokens: number;
+  granted: number;
+  updated_at: Date;
+}
+
 /** Every table, by name. */
 export interface Tables {
   agencies: AgenciesTable;
@@ -223,6 +231,7 @@ export interface Tables {
   route_suspensions: RouteSuspensionsTable;
   routes: RoutesTable;
   webhook_attempts: WebhookAttemptsTable;
+  webhook_pace: WebhookPaceTable;
 }
 
 /** The columns of every table, in the order of the schema. */
@@ -335,4 +344,5 @@ export const TABLE_COLUMNS = {
   route_suspensions: ['id', 'route_id', 'suspended_from', 'suspended_until', 'reason', 'created_by_key_id', 'created_at'],
   routes: ['id', 'origin', 'destination', 'origin_name', 'destination_name', 'created_at'],
   webhook_attempts: ['id', 'notification_id', 'attempt', 'url', 'attempted_at', 'duration_ms', 'status_code', 'error', 'succeeded'],
+  webhook_pace: ['id', 'tokens', 'granted', 'updated_at'],
 } as const satisfies { [T in keyof Tables]: readonly (keyof Tables[T])[] };

@@ -1,11 +1,13 @@
 /**
- * How many deliveries a claim may take while they are paced: a token bucket that fills at
+ * When a paced dispatcher may claim, and how many it asks for: a token bucket that fills at
  * `ratePerSecond`, holding at most a fifth of a second's worth, its burst (so a paced dispatcher
  * claims a burst about five times a second, not one big batch a second). Not paced, it sets no bound,
- * and pacing that starts again starts with a full bucket.
+ * and pacing that starts again starts with a full bucket. How many it gets is the pace all
+ * workers share, in PostgreSQL (`WebhookDeliveriesRepository.takeFromSharedPace`).
  */
 export class DeliveryPacer {
-  private readonly burst: number;
+  /** The most one claim takes while paced: a fifth of a second's worth, at least one. */
+  readonly burst: number;
   private tokens: number;
   private updatedAt: number;
 

@@ -150,6 +150,31 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
+   * Takes up to `wanted` deliveries from the pace every worker shares while a ban is being
+   * enforced: a token bucket in one row, filling at `ratePerSecond` up to `burst`, so that the
+   * workers together, however many, claim at most `burst` + `ratePerSecond` × t in any t seconds.
+   * Returns how many were granted (0 when the bucket is empty). The upsert writes the row on first
+   * use and serialises the workers on it: a paced worker asks about five times a second.
+   */
+  async takeFromSharedPace(wanted: number, pace: { ratePerSecond: number; burst: number }): Promise<number> {
+    // The bucket as it is now: what it held, plus what it filled since, at most a burst.
+    const filled = `least($3::float8, p.tokens + $2::float8 * greatest(0, extract(epoch FROM EXCLUDED.updated_at - p.updated_at)))`;
+    const rows: { granted: number }[] = await this.dataSource.query(
+      `INSERT INTO webhook_pace AS p (id, tokens, granted, updated_at)
+       VALUES (true, $3::float8 - least($1::int, floor($3::float8)), least($1::int, floor($3::float8)), clock_timestamp())
+       ON CONFLICT (id) DO UPDATE SET
+         tokens = ${filled} - least($1::int, floor(${filled})),
+         granted = least($1::int, floor(${filled})),
+         -- The time is read before the row's lock is waited for: a caller that waited must not move
+         -- it back, or the next would fill the bucket again for time already counted.
+         updated_at = greatest(p.updated_at, EXCLUDED.updated_at)
+       RETURNING p.granted`,
+      [wanted, pace.ratePerSecond, pace.burst],
+    );
+    return rows[0].granted;
+  }
+
+  /**
    * The age of each agency's oldest pending delivery (waiting for its first attempt, a retry, or
    * in flight), for agencies that have one: one probe of `notifications_agency_oldest_pending` each.
    */

@@ -42,8 +42,9 @@ export interface DispatchSummary {
  * slow requests running, counted against the next round's slots, instead of holding every other
  * agency's deliveries back until they time out.
  *
- * While a ban is being enforced, here or by another worker (`UrgentWork`), claims take at most
- * WEBHOOK_RATE_DURING_ENFORCEMENT deliveries a second, still shared out as above: the
+ * While a ban is being enforced, here or by another worker (`UrgentWork`), the claims of all
+ * workers together take at most WEBHOOK_RATE_DURING_ENFORCEMENT deliveries a second (a token
+ * bucket in PostgreSQL they share), still shared out between agencies as above: the
  * enforcement and other agencies' bookings keep the cores, an agency with nothing to do with
  * the ban still gets its notification within a claim or two, and the ban's own backlog goes out
  * at full speed once its cancellations are done.
@@ -150,9 +151,8 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
         if (waitingToClaim && performance.now() >= notBefore) {
           const completions = this.completions;
           const limit = Math.min(CLAIM_LIMIT, room, this.pacer.available(paced));
-          claiming = this.repository.claimDue(limit, this.leaseSeconds, { concurrency, inHand: this.inHand }).then(
+          claiming = this.claim(limit, paced, concurrency).then(
             (claim) => {
-              this.pacer.take(claim.claimedCount);
               for (const delivery of claim.deliveries) this.inHand.set(delivery.agencyId, (this.inHand.get(delivery.agencyId) ?? 0) + 1);
               claimed.push(...claim.deliveries);
               if (claim.share !== null) this.share = claim.share;
@@ -192,6 +192,24 @@ export class WebhookDispatcher implements OnModuleDestroy, BeforeApplicationShut
     if (summary.attempted > 0)
       this.logger.log(`webhook round: ${summary.attempted} attempted, ${summary.delivered} delivered, ${summary.failed} given up`);
     return summary;
+  }
+
+  /**
+   * Claims up to `wanted` due deliveries. Paced, only as many as the pace every worker shares
+   * grants (`takeFromSharedPace`): this worker's own bucket only says when to ask, a burst about
+   * five times a second. What is granted and not found due is not given back: the pace only bounds.
+   */
+  private async claim(wanted: number, paced: boolean, concurrency: number): ReturnType<WebhookDeliveriesRepository['claimDue']> {
+    let limit = wanted;
+    if (paced) {
+      this.pacer.take(wanted);
+      limit = await this.repository.takeFromSharedPace(wanted, {
+        ratePerSecond: this.config.WEBHOOK_RATE_DURING_ENFORCEMENT,
+        burst: this.pacer.burst,
+      });
+      if (limit === 0) return { deliveries: [], claimedCount: 0, share: null };
+    }
+    return this.repository.claimDue(limit, this.leaseSeconds, { concurrency, inHand: this.inHand });
   }
 
   /** Whether deliveries are paced now (a ban is being enforced); logs when that changes, so an operator sees why webhooks slowed. */
