@@ -18,7 +18,8 @@ import { addDays, BenchStack, call, invariantsHold, resortToday, sampleResidentM
  * check-ins spread over as many days from tomorrow), BENCH_MIXED_PARTIES (false: every party is
  * two guests; true: parties of one, two and three guests in turn, the banned nationality in each
  * affected one). Issue 13's million: BENCH_AFFECTED_BOOKINGS=1000000 BENCH_AGENCIES=50
- * BENCH_CHECK_IN_DAYS=400 BENCH_MIXED_PARTIES=true.
+ * BENCH_CHECK_IN_DAYS=400 BENCH_MIXED_PARTIES=true. BENCH_WORKERS (1): worker processes (the
+ * memory figure is the first one's).
  *
  * BENCH_CONCURRENT_BOOKINGS=true (issue 13): meanwhile agencies the ban does not touch book
  * through HTTP (16 connections; their normal rate measured first, before the ban exists), and an
@@ -38,6 +39,7 @@ const CHECK_IN_DAYS = Number(process.env.BENCH_CHECK_IN_DAYS ?? 30);
 const MIXED_PARTIES = process.env.BENCH_MIXED_PARTIES === 'true';
 const WEBHOOK_DISPATCH = process.env.BENCH_WEBHOOK_DISPATCH !== 'false';
 const CONCURRENT_BOOKINGS = process.env.BENCH_CONCURRENT_BOOKINGS === 'true';
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const TARGET_MS = 2_000;
 const BANNED = 'US';
 
@@ -145,7 +147,7 @@ async function warmUp(stack: BenchStack): Promise<void> {
 export async function runBanBench(hooks: BanBenchHooks = {}): Promise<BanBenchResult> {
   const stack = await startBenchStack({
     apiProcesses: 1,
-    workers: 1,
+    workers: WORKERS,
     env: WEBHOOK_DISPATCH ? {} : { WEBHOOK_DISPATCH_INTERVAL_MS: '60000' },
   });
   try {
