@@ -102,12 +102,16 @@ export class WebhookDeliveriesRepository {
          -- A LATERAL probe with LIMIT 1, not EXISTS: the planner may turn an EXISTS into one hashed
          -- scan of every due delivery (it did, with statistics not yet caught up with a ban's
          -- million new notifications: 60-90 ms per claim at 200,000), where a probe per agency
-         -- reads an index page or two.
+         -- reads an index page or two. Ordered as the index is, so that it is the index: without
+         -- the ORDER BY, statistics saying most notifications are pending (a ban's backlog,
+         -- analysed) made it a sequential scan hoping to meet one soon, which for an agency with
+         -- nothing due read the whole table, on every claim.
          SELECT a.id, COALESCE(h.count, 0) AS in_hand
            FROM agencies a LEFT JOIN in_hand h ON h."agencyId" = a.id
            LEFT JOIN LATERAL (
              SELECT true AS due FROM notifications n
               WHERE n.agency_id = a.id AND n.delivery_state = 'pending' AND n.next_attempt_at <= now()
+              ORDER BY n.next_attempt_at
               LIMIT 1) waiting ON true
           WHERE h.count > 0 OR waiting.due
        ), fair AS (
