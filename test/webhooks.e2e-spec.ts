@@ -411,6 +411,31 @@ describe('webhook delivery', () => {
     );
   });
 
+  it("exports whether vacuum keeps up: the server's autovacuum and the dead row versions the deliveries left, per table", async () => {
+    const metrics = (await (await fetch(`${stack.apis[0].baseUrl}/metrics`)).text()).split('\n');
+    const value = (series: string): number | undefined => {
+      const line = metrics.find((entry) => entry.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    const [{ autovacuum }] = (await stack.database.pool.query('SHOW autovacuum')).rows as { autovacuum: string }[];
+    expect(value('kalma_database_autovacuum_enabled')).toBe(autovacuum === 'on' ? 1 : 0);
+    // The deliveries above rewrote their notifications; the figure is PostgreSQL's, a moment behind.
+    const [{ dead }] = (
+      await stack.database.pool.query(`SELECT n_dead_tup::float8 AS dead FROM pg_stat_user_tables WHERE relname = 'notifications'`)
+    ).rows as { dead: number }[];
+    const exported = value('kalma_database_dead_rows{table="notifications"}');
+    expect(exported).toBeDefined();
+    expect(Math.abs((exported as number) - dead)).toBeLessThanOrEqual(Math.max(50, dead * 0.5));
+    for (const table of ['bookings', 'nights', 'webhook_attempts'])
+      expect(value(`kalma_database_dead_rows{table="${table}"}`)).toBeDefined();
+    // No guest data in any label: table names only.
+    expect(
+      metrics
+        .filter((line) => line.startsWith('kalma_database_dead_rows{'))
+        .every((line) => /^kalma_database_dead_rows\{table="[a-z_]+"\} \d+$/.test(line)),
+    ).toBe(true);
+  });
+
   it('serves bull-board to operations only', async () => {
     const anonymous = await stack.operations.as(undefined).get('/admin/queues');
     expect(anonymous.status).toBe(401);

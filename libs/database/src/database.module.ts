@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '#libs/config';
 import { buildDataSourceOptions } from './data-source-options';
+import { TableMaintenance } from './table-maintenance';
 
 @Global()
 @Module({
@@ -21,5 +22,7 @@ import { buildDataSourceOptions } from './data-source-options';
       }),
     }),
   ],
+  providers: [TableMaintenance],
+  exports: [TableMaintenance],
 })
 export class DatabaseModule {}

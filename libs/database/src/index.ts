@@ -4,3 +4,4 @@ export * from './run-migrations';
 export * from './returned-rows';
 export * from './migrations';
 export * from './schema';
+export * from './table-maintenance';

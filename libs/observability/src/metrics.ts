@@ -145,6 +145,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly databaseDeadRows = new Gauge({
+    name: 'kalma_database_dead_rows',
+    help: 'Dead row versions per table, not yet cleaned by vacuum (pg_stat_user_tables, sampled at scrape): each webhook delivery, booking change and ban leaves some; they should fall back after every autovacuum',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+
+  readonly databaseSecondsSinceVacuum = new Gauge({
+    name: 'kalma_database_seconds_since_vacuum',
+    help: 'Seconds since each table was last vacuumed, by autovacuum or by hand (sampled at scrape); tables never vacuumed since the statistics began are absent',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+
+  readonly databaseAutovacuum = new Gauge({
+    name: 'kalma_database_autovacuum_enabled',
+    help: '1 if the PostgreSQL server runs autovacuum, 0 if it is off (then dead row versions pile up: see kalma_database_dead_rows)',
+    registers: [this.registry],
+  });
+
   readonly webhookAttemptDuration = new Histogram({
     name: 'kalma_webhook_attempt_duration_seconds',
     help: 'Duration of one webhook request, by outcome',

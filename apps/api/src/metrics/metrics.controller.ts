@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '#libs/access';
+import { TableMaintenance } from '#libs/database';
 import { JobQueue } from '#libs/jobs';
 import { WebhookDeliveriesService } from '#libs/notifications';
 import { Metrics } from '#libs/observability';
@@ -12,6 +13,7 @@ export class MetricsController {
     private readonly metrics: Metrics,
     private readonly jobs: JobQueue,
     private readonly deliveries: WebhookDeliveriesService,
+    private readonly tables: TableMaintenance,
   ) {}
 
   @Get()
@@ -23,7 +25,7 @@ export class MetricsController {
     content: { 'text/plain': { schema: { type: 'string', examples: ['# HELP kalma_bookings_created_total Bookings created\n'] } } },
   })
   async scrape(): Promise<string> {
-    await Promise.all([this.sampleQueueDepths(), this.sampleOldestPendingWebhooks()]);
+    await Promise.all([this.sampleQueueDepths(), this.sampleOldestPendingWebhooks(), this.sampleTableMaintenance()]);
     return this.metrics.registry.metrics();
   }
 
@@ -34,6 +36,22 @@ export class MetricsController {
       this.metrics.webhookOldestPending.reset();
       for (const { agencyId, ageSeconds } of oldest)
         this.metrics.webhookOldestPending.set({ agency_id: agencyId }, Math.max(0, ageSeconds));
+    } catch {
+      // PostgreSQL unreachable: keep the last sample rather than failing the scrape (/health says why).
+    }
+  }
+
+  /** Whether vacuum keeps up with the tables' dead row versions (see TableMaintenance): the same in every API process. */
+  private async sampleTableMaintenance(): Promise<void> {
+    try {
+      const [enabled, tables] = await Promise.all([this.tables.autovacuumEnabled(), this.tables.rowVersions()]);
+      this.metrics.databaseAutovacuum.set(enabled ? 1 : 0);
+      this.metrics.databaseDeadRows.reset();
+      this.metrics.databaseSecondsSinceVacuum.reset();
+      for (const { table, deadRows, secondsSinceVacuum } of tables) {
+        this.metrics.databaseDeadRows.set({ table }, deadRows);
+        if (secondsSinceVacuum !== null) this.metrics.databaseSecondsSinceVacuum.set({ table }, Math.max(0, secondsSinceVacuum));
+      }
     } catch {
       // PostgreSQL unreachable: keep the last sample rather than failing the scrape (/health says why).
     }
