@@ -10,12 +10,18 @@ import { call, startBenchStack } from './support/bench-stack';
  * that commit until the receiver has seen every webhook-id. The target is all 20,000 within 20 s
  * on a 2-core machine. Fairness: each agency's last delivery is timed, and BENCH_STUCK_AGENCIES
  * (0) more agencies get as large a backlog on a receiver that never answers (every request runs
- * into WEBHOOK_TIMEOUT_MS); their deliveries are not waited for.
+ * into WEBHOOK_TIMEOUT_MS); their deliveries are not waited for. BENCH_IDLE_AGENCIES (0) more
+ * agencies have 2,000 delivered notifications each and nothing due, as most agencies have
+ * beside a ban; BENCH_ANALYZE=true analyses the table once the backlog is written, as
+ * autovacuum's analyse would soon after a ban (its statistics then say most are pending).
  */
 const NOTIFICATIONS = Number(process.env.BENCH_NOTIFICATIONS ?? 20_000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const AGENCIES = Number(process.env.BENCH_AGENCIES ?? 1);
 const STUCK_AGENCIES = Number(process.env.BENCH_STUCK_AGENCIES ?? 0);
+const IDLE_AGENCIES = Number(process.env.BENCH_IDLE_AGENCIES ?? 0);
+const IDLE_HISTORY = 2_000;
+const ANALYZE = process.env.BENCH_ANALYZE === 'true';
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_SECONDS ?? 120) * 1000;
 const TARGET_SECONDS = 20;
 
@@ -31,6 +37,8 @@ export interface WebhookBenchResult {
   withinTarget: boolean;
   agencies: number;
   stuckAgencies: number;
+  idleAgencies: number;
+  analysed: boolean;
   /** Seconds from the commit to the last delivery of the agency served first, and of the one served last (null: none done). */
   firstAgencyDoneSeconds: number | null;
   lastAgencyDoneSeconds: number | null;
@@ -149,6 +157,23 @@ export async function runWebhooksBench(): Promise<WebhookBenchResult> {
       );
     }
 
+    const idleIds: string[] = [];
+    for (let index = 0; index < IDLE_AGENCIES; index++) {
+      const webhookUrl = `${receiver.origin}/idle/${index}`;
+      idleIds.push(
+        (await call(stack.apiUrls[0], stack.operationsKey, 'POST', '/v1/agencies', { name: `Bench Idle ${index}`, webhookUrl })).id,
+      );
+    }
+    if (idleIds.length > 0) {
+      // Their past: delivered long ago, nothing due.
+      await stack.pool.query(
+        `INSERT INTO notifications (agency_id, type, data, dedupe_key, delivery_state, next_attempt_at, delivered_at)
+         SELECT agency, 'booking.cancelled', '{}'::jsonb, 'idle:' || agency || ':' || i, 'delivered', NULL, now()
+           FROM generate_series(1, $2::int) AS i, unnest($1::uuid[]) AS agency`,
+        [idleIds, IDLE_HISTORY],
+      );
+    }
+
     // Warm-up: the worker is up and delivering (schedulers declared, pools and connections open).
     await insertNotifications(stack.pool, agencyIds, Math.ceil(200 / AGENCIES), 'warm-up');
     if (!(await receiver.until(Math.ceil(200 / AGENCIES) * AGENCIES, 60_000)))
@@ -163,6 +188,7 @@ export async function runWebhooksBench(): Promise<WebhookBenchResult> {
     // The stuck agencies' backlog first, so that it is what is due first.
     if (stuckIds.length > 0) await insertNotifications(stack.pool, stuckIds, perAgency, 'stuck');
     await insertNotifications(stack.pool, agencyIds, perAgency, 'bench');
+    if (ANALYZE) await stack.pool.query('ANALYZE notifications');
     const complete = await receiver.until(receivedBefore + total, TIMEOUT_MS);
     const seconds = (performance.now() - started) / 1000;
     const received = receiver.ids.size - receivedBefore;
@@ -183,6 +209,8 @@ export async function runWebhooksBench(): Promise<WebhookBenchResult> {
     return {
       agencies: AGENCIES,
       stuckAgencies: STUCK_AGENCIES,
+      idleAgencies: IDLE_AGENCIES,
+      analysed: ANALYZE,
       firstAgencyDoneSeconds: agencyDone.length > 0 ? round(Math.min(...agencyDone)) : null,
       lastAgencyDoneSeconds: agencyDone.length > 0 ? round(Math.max(...agencyDone)) : null,
       leastServedAgencyShare: round(Math.min(...agencyShares)) as number,

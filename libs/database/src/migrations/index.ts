@@ -14,6 +14,7 @@ import { LivePartyCounts1764450000000 } from './1764450000000-live-party-counts'
 import { WebhookFairness1764450000001 } from './1764450000001-webhook-fairness';
 import { ConfigurationCause1764460000000 } from './1764460000000-configuration-cause';
 import { SharedWebhookPace1764470000000 } from './1764470000000-shared-webhook-pace';
+import { AgencyDeliveryLists1764480000000 } from './1764480000000-agency-delivery-lists';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   WebhookFairness1764450000001,
   ConfigurationCause1764460000000,
   SharedWebhookPace1764470000000,
+  AgencyDeliveryLists1764480000000,
 ];

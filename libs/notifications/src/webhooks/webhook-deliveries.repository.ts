@@ -180,7 +180,9 @@ export class WebhookDeliveriesRepository {
 
   /**
    * The age of each agency's oldest pending delivery (waiting for its first attempt, a retry, or
-   * in flight), for agencies that have one: one probe of `notifications_agency_oldest_pending` each.
+   * in flight), for agencies that have one: one probe of `notifications_agency_pending` each, for
+   * the pending delivery written first (sequences follow commits per agency, so its age is the
+   * oldest's to within the length of a transaction).
    */
   async oldestPendingByAgency(): Promise<{ agencyId: string; ageSeconds: number }[]> {
     return this.dataSource.query(
@@ -189,7 +191,7 @@ export class WebhookDeliveriesRepository {
          CROSS JOIN LATERAL (
            SELECT n.created_at FROM notifications n
             WHERE n.agency_id = a.id AND n.delivery_state = 'pending'
-            ORDER BY n.created_at LIMIT 1) oldest`,
+            ORDER BY n.sequence LIMIT 1) oldest`,
     );
   }
 

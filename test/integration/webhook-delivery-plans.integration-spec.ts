@@ -5,6 +5,7 @@ import { IntegrationModule, startIntegrationModule } from '../support/integratio
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  'Index Name'?: string;
   Plans?: PlanNode[];
 }
 
@@ -12,13 +13,17 @@ function nodes(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 }
 
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
 /**
- * The webhook claim's plan on the real PostgreSQL, with the statistics a ban leaves: most
+ * Plans of the webhook delivery statements on the real PostgreSQL, with the statistics that
+ * make them go wrong (BENCHMARKS.md, 2026-12-08). The claim, with what a ban leaves: most
  * notifications pending, for a few agencies, and the other agencies with nothing due. Each claim
- * probes every agency; a sequential scan there reads the whole table per agency with nothing due
- * (replayed at a million: 5.5 s a claim instead of 10-25 ms, BENCHMARKS.md 2026-12-08).
+ * probes every agency; a sequential scan there read the whole table per agency with nothing due
+ * (replayed at a million: 5.5 s a claim instead of 10-25 ms). An agency's list of given-up
+ * deliveries, with a long history: it walked the agency's every notification (70-78 ms at a million).
  */
-describe('webhook claim plan (integration)', () => {
+describe('webhook delivery plans (integration)', () => {
   let kalma: IntegrationModule;
   let repository: WebhookDeliveriesRepository;
 
@@ -36,8 +41,9 @@ describe('webhook claim plan (integration)', () => {
     const agencies = (
       await kalma.database.pool.query(
         `INSERT INTO agencies (name, webhook_url, webhook_secret)
-         SELECT 'Plan ' || g, 'https://hooks.example.com/' || g, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' FROM generate_series(1, 4) AS g
+         SELECT 'Plan ' || g, 'https://hooks.example.com/' || g, $1 FROM generate_series(1, 4) AS g
          RETURNING id`,
+        [SECRET],
       )
     ).rows.map((row: { id: string }) => row.id);
     const [busy, ...idle] = agencies;
@@ -73,6 +79,42 @@ describe('webhook claim plan (integration)', () => {
     } finally {
       await client.query('ROLLBACK');
       client.release();
+    }
+  });
+
+  it("lists an agency's given-up and pending deliveries through their own indexes, not its whole history", async () => {
+    const [{ id: agencyId }] = (
+      await kalma.database.pool.query(
+        `INSERT INTO agencies (name, webhook_url, webhook_secret) VALUES ('Long history', 'https://hooks.example.com/long', $1) RETURNING id`,
+        [SECRET],
+      )
+    ).rows as { id: string }[];
+    await kalma.database.pool.query(
+      `INSERT INTO notifications (agency_id, type, data, dedupe_key, delivery_state, next_attempt_at)
+       SELECT $1, 'booking.cancelled', '{}'::jsonb, 'given-up:' || i, 'failed', NULL FROM generate_series(1, 3) AS i`,
+      [agencyId],
+    );
+    await kalma.database.pool.query(
+      `INSERT INTO notifications (agency_id, type, data, dedupe_key, delivery_state, next_attempt_at, delivered_at)
+       SELECT $1, 'booking.cancelled', '{}'::jsonb, 'history:' || i, 'delivered', NULL, now() FROM generate_series(1, 30000) AS i`,
+      [agencyId],
+    );
+    await kalma.database.pool.query('ANALYZE notifications');
+
+    for (const [state, index] of [
+      ['failed', 'notifications_agency_failed'],
+      ['pending', 'notifications_agency_pending'],
+    ] as const) {
+      const query = jest.spyOn(kalma.dataSource, 'query');
+      const page = await repository.listForAgency(agencyId, { state, limit: 50 });
+      const [sql, parameters] = query.mock.calls[0] as [string, unknown[]];
+      query.mockRestore();
+      expect(page.map((delivery) => delivery.state)).toEqual(state === 'failed' ? ['failed', 'failed', 'failed'] : []);
+      const explained = await kalma.database.pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
+      const scans = nodes((explained.rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0].Plan).filter(
+        (node) => node['Relation Name'] === 'notifications',
+      );
+      expect(scans.map((node) => node['Index Name'])).toEqual([index]);
     }
   });
 });
