@@ -51,8 +51,7 @@ export async function startRedisCluster(options: { primaries?: number; replicasP
     rmSync(directory, { recursive: true, force: true });
   };
   try {
-    for (let index = 0; index < primaries * (1 + replicasPerPrimary); index++) nodes.push(await startClusterNode(directory));
-    await Promise.all(nodes.map((node) => waitForOutput(node, 'Ready to accept connections', `redis-server on port ${node.port}`)));
+    for (let index = 0; index < primaries * (1 + replicasPerPrimary); index++) nodes.push(await startReadyClusterNode(directory));
     await run('redis-cli', [
       '--cluster',
       'create',
@@ -67,6 +66,24 @@ export async function startRedisCluster(options: { primaries?: number; replicasP
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * A node that accepts connections. Each waits for the one before it, so a port just found free
+ * for one node is bound before the next looks for its own; a port taken meanwhile by anything
+ * else (a free port is only free until someone binds it: an outgoing connection's ephemeral port,
+ * say) means new ports and another try.
+ */
+async function startReadyClusterNode(directory: string, attempts = 3): Promise<ClusterNodeProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const started = await startClusterNode(directory);
+    try {
+      await waitForOutput(started, 'Ready to accept connections', `redis-server on port ${started.port}`);
+      return started;
+    } catch (error) {
+      if (attempt >= attempts || !started.output().includes('Address already in use')) throw error;
+    }
   }
 }
 

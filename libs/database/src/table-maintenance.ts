@@ -57,4 +57,4 @@ export class TableMaintenance implements OnApplicationBootstrap {
 }
 
 export const AUTOVACUUM_OFF_WARNING =
-  'autovacuum is off on this PostgreSQL server: the dead row versions that every webhook delivery, booking change and ban leaves behind are never cleaned, so the tables and indexes grow and the claims of pending webhooks slow down; turn it on (ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf()) or vacuum by hand (docs/operations.md, Vacuum)';
+  'autovacuum is off on this PostgreSQL server: the dead row versions that every webhook delivery, booking change and ban leaves behind are never cleaned, so the tables and indexes keep growing and every scan of the pending webhooks walks past more of them; turn it on (ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf()) or vacuum by hand (docs/operations.md, Vacuum)';
