@@ -471,7 +471,7 @@ describe('list pagination: every row exactly once, in the documented order (prop
       fc.asyncProperty(
         countAndPageSize,
         pagesToChangeAfter,
-        fc.constantFrom(undefined, 'pending', 'delivered'),
+        fc.constantFrom(undefined, 'pending', 'delivered', 'failed'),
         async ([count, limit], addAfter, state) => {
           run++;
           const agency = await stack.operations.post('/v1/agencies', { name: `Deliveries ${run}` });
